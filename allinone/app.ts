@@ -1,0 +1,38 @@
+// Everything the all-in-one process serves, built from one Platform. Each
+// service contributes its router; long-running parts (socket server, workers)
+// contribute attach/stop hooks.
+import type http from 'node:http';
+import type Router from '@koa/router';
+import { createHttpApp } from '../shared/http/app.js';
+import type { Platform } from '../shared/platform.js';
+
+export interface AllInOne {
+  callback: http.RequestListener;
+  /** Called once the HTTP server listens (the socket tier hooks in here). */
+  attach(server: http.Server): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A part of the platform that runs beside the routers (socket server, worker). */
+export interface Runnable {
+  attach?(server: http.Server): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
+  const routers: Router[] = [];
+  const runnables: Runnable[] = [];
+  // --- services mount here (each service's index.ts builds its router from the platform) ---
+  // --- end of services ---
+  const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
+  const callback = app.callback();
+  return {
+    callback,
+    async attach(server) {
+      for (const r of runnables) await r.attach?.(server);
+    },
+    async stop() {
+      for (const r of [...runnables].reverse()) await r.stop();
+    },
+  };
+}

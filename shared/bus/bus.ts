@@ -1,0 +1,88 @@
+// The event bus: append-only streams, consumer groups, at-least-once delivery.
+// Two implementations behind this interface: Redis Streams (cluster mode) and
+// in-memory (all-in-one mode without Redis). Both pass the same behaviour suite.
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+
+export interface ConsumeOptions {
+  /** The consumer group: one per worker kind. Each event reaches one consumer of a group. */
+  group: string;
+  /** This consumer's name within the group (defaults to host-pid-random). */
+  consumer?: string;
+  streams: StreamName[];
+  handler: (event: BusEvent) => Promise<void>;
+  /** Where a new group starts: '0' = everything the stream retains, '$' = only what comes next. */
+  startFrom?: '0' | '$';
+  /** Deliveries before an event goes to the dead-letter stream. */
+  maxAttempts?: number;
+  /** A delivered event not acked for this long is handed to another consumer (and retried). */
+  visibilityTimeoutMs?: number;
+  /** Events read at once; the batch in hand is finished on a graceful stop. */
+  batchSize?: number;
+}
+
+export interface StopOptions {
+  /** Do not wait for the event in hand (what a crash does): it stays pending and is reclaimed. */
+  abandon?: boolean;
+}
+
+export interface Consumer {
+  readonly name: string;
+  /** Resolves once the first read has been issued (groups exist). */
+  ready: Promise<void>;
+  stop(opts?: StopOptions): Promise<void>;
+}
+
+export interface DeadLetter {
+  id: string;
+  stream: string;
+  group: string;
+  event_id: string;
+  type: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+  failed_at: string;
+}
+
+export interface EventBus {
+  publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<string>;
+  consume(opts: ConsumeOptions): Consumer;
+  /** Most recent dead letters first. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}
+
+export interface BusDefaults {
+  maxAttempts: number;
+  visibilityTimeoutMs: number;
+  streamMaxLen: number;
+}
+
+export function defaultConsumerName(): string {
+  return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Validates a payload against the catalogue; a bad one is a programming error. */
+export function validatePayload<T extends EventType>(type: T, payload: EventPayload<T>): EventPayload<T> {
+  const def = EVENTS[type];
+  if (!def) throw new Error(`unknown event type ${String(type)}`);
+  return def.schema.parse(payload) as EventPayload<T>;
+}
+
+type Handlers = { [T in EventType]?: (event: BusEvent<T>) => Promise<void> };
+
+/** Builds a handler that routes by event type and ignores the other types on its streams. */
+export function onEvents(handlers: Handlers): (event: BusEvent) => Promise<void> {
+  return async (event) => {
+    const h = handlers[event.type] as ((e: BusEvent) => Promise<void>) | undefined;
+    if (h) await h(event);
+  };
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

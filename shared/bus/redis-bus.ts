@@ -1,0 +1,308 @@
+// Event bus on Redis Streams.
+// - XADD with MAXLEN ~ trims each stream.
+// - One consumer group per worker kind; XREADGROUP '>' hands each entry to one consumer.
+// - An entry is XACKed only after its handler resolved.
+// - A handler that is still running refreshes its claim (XCLAIM JUSTID) so a slow job
+//   is not taken away; an entry left unacked (failed handler, dead consumer) is
+//   reclaimed with XAUTOCLAIM once idle longer than the visibility timeout.
+// - Redis counts deliveries; at maxAttempts a failing entry goes to the dead-letter stream.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+import {
+  defaultConsumerName,
+  errorText,
+  sleep,
+  validatePayload,
+  type BusDefaults,
+  type ConsumeOptions,
+  type Consumer,
+  type DeadLetter,
+  type EventBus,
+  type StopOptions,
+} from './bus.js';
+
+const DEAD_LETTER_STREAM = 'events:dead-letter';
+type RawEntry = [id: string, fields: string[]];
+
+function fieldsToObject(fields: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i]] = fields[i + 1];
+  return o;
+}
+
+export class RedisStreamsBus implements EventBus {
+  private readonly consumers = new Set<RedisConsumer>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: { prefix: string; logger: Logger; defaults: BusDefaults },
+  ) {}
+
+  key(stream: string): string {
+    return `${this.opts.prefix}${stream}`;
+  }
+
+  async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<string> {
+    const data = validatePayload(type, payload);
+    const id = await this.redis.xadd(
+      this.key(EVENTS[type].stream),
+      'MAXLEN',
+      '~',
+      String(this.opts.defaults.streamMaxLen),
+      '*',
+      'type',
+      type,
+      'payload',
+      JSON.stringify(data),
+      'published_at',
+      new Date().toISOString(),
+    );
+    return id as string;
+  }
+
+  consume(opts: ConsumeOptions): Consumer {
+    const c = new RedisConsumer(this, this.redis, opts, this.opts.defaults, this.opts.logger);
+    this.consumers.add(c);
+    c.onStopped = () => this.consumers.delete(c);
+    c.start();
+    return c;
+  }
+
+  async deadLetter(entry: Omit<DeadLetter, 'id' | 'failed_at'>): Promise<void> {
+    await this.redis.xadd(
+      this.key(DEAD_LETTER_STREAM),
+      'MAXLEN',
+      '~',
+      String(this.opts.defaults.streamMaxLen),
+      '*',
+      'stream',
+      entry.stream,
+      'group',
+      entry.group,
+      'event_id',
+      entry.event_id,
+      'type',
+      entry.type,
+      'payload',
+      JSON.stringify(entry.payload ?? null),
+      'error',
+      entry.error,
+      'attempts',
+      String(entry.attempts),
+      'failed_at',
+      new Date().toISOString(),
+    );
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const rows = (await this.redis.xrevrange(this.key(DEAD_LETTER_STREAM), '+', '-', 'COUNT', limit)) as RawEntry[];
+    return rows.map(([id, fields]) => {
+      const f = fieldsToObject(fields);
+      let payload: unknown = f.payload;
+      try {
+        payload = JSON.parse(f.payload);
+      } catch {
+        /* kept as text */
+      }
+      return {
+        id,
+        stream: f.stream,
+        group: f.group,
+        event_id: f.event_id,
+        type: f.type,
+        payload,
+        error: f.error,
+        attempts: Number(f.attempts),
+        failed_at: f.failed_at,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+  }
+}
+
+class RedisConsumer implements Consumer {
+  readonly name: string;
+  ready: Promise<void>;
+  onStopped?: () => void;
+  private resolveReady!: () => void;
+  private readonly reader: Redis;
+  private readonly keys: string[];
+  private readonly streamByKey = new Map<string, StreamName>();
+  private readonly maxAttempts: number;
+  private readonly visibilityMs: number;
+  private readonly batch: number;
+  private stopping = false;
+  private abandoned = false;
+  private reading = false;
+  private loop?: Promise<void>;
+  private lastClaimAt = 0;
+
+  constructor(
+    private readonly bus: RedisStreamsBus,
+    private readonly redis: Redis,
+    private readonly opts: ConsumeOptions,
+    defaults: BusDefaults,
+    private readonly logger: Logger,
+  ) {
+    this.name = opts.consumer ?? defaultConsumerName();
+    this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
+    this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
+    this.batch = opts.batchSize ?? 10;
+    this.keys = opts.streams.map((s) => {
+      const k = bus.key(s);
+      this.streamByKey.set(k, s);
+      return k;
+    });
+    // The blocking read gets a connection of its own so it never delays other commands.
+    this.reader = redis.duplicate({ connectionName: `bus:${opts.group}` });
+    this.reader.on('error', () => {
+      /* reported by the loop */
+    });
+    this.ready = new Promise((r) => (this.resolveReady = r));
+    this.logger = logger.child({ group: opts.group, consumer: this.name });
+  }
+
+  start() {
+    this.loop = this.run().finally(() => this.onStopped?.());
+  }
+
+  private async ensureGroups() {
+    for (const key of this.keys) {
+      try {
+        await this.redis.xgroup('CREATE', key, this.opts.group, this.opts.startFrom ?? '0', 'MKSTREAM');
+      } catch (err) {
+        if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+      }
+    }
+  }
+
+  private get claimEveryMs() {
+    return Math.max(5, Math.min(this.visibilityMs / 2, 5000));
+  }
+
+  private async run() {
+    let backoff = 100;
+    let groupsReady = false;
+    while (!this.stopping) {
+      try {
+        if (!groupsReady) {
+          await this.ensureGroups();
+          groupsReady = true;
+        }
+        if (Date.now() - this.lastClaimAt >= this.claimEveryMs) await this.claimStale();
+        if (this.stopping) break;
+        this.reading = true;
+        const readPromise = this.reader.xreadgroup(
+          'GROUP',
+          this.opts.group,
+          this.name,
+          'COUNT',
+          this.batch,
+          'BLOCK',
+          Math.max(1, Math.round(Math.min(this.claimEveryMs, 2000))),
+          'STREAMS',
+          ...this.keys,
+          ...this.keys.map(() => '>'),
+        ) as Promise<[string, RawEntry[]][] | null>;
+        this.resolveReady();
+        const res = await readPromise;
+        this.reading = false;
+        for (const [key, entries] of res ?? []) {
+          for (const entry of entries) {
+            if (this.abandoned) return;
+            await this.handle(key, entry, 1);
+          }
+        }
+        backoff = 100;
+      } catch (err) {
+        this.reading = false;
+        if (this.stopping) break;
+        const msg = (err as Error).message ?? '';
+        if (msg.includes('NOGROUP')) groupsReady = false; // the stream or group vanished (Redis restarted empty)
+        this.logger.warn({ err: msg }, 'bus read failed; retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  /** Takes over entries that another (dead or failing) consumer left unacked for too long. */
+  private async claimStale() {
+    this.lastClaimAt = Date.now();
+    for (const key of this.keys) {
+      let cursor = '0-0';
+      for (let round = 0; round < 10 && !this.stopping; round++) {
+        const res = (await this.redis.xautoclaim(key, this.opts.group, this.name, this.visibilityMs, cursor, 'COUNT', this.batch)) as [
+          string,
+          (RawEntry | null)[],
+          ...unknown[],
+        ];
+        const [next, entries] = res;
+        for (const entry of entries) {
+          if (!entry || !entry[1]) continue; // trimmed away: XAUTOCLAIM already dropped it from the PEL
+          if (this.abandoned) return;
+          const pending = (await this.redis.xpending(key, this.opts.group, entry[0], entry[0], 1)) as [string, string, number, number][];
+          const deliveries = pending[0]?.[3] ?? 1;
+          await this.handle(key, entry as RawEntry, deliveries);
+        }
+        if (next === '0-0' || entries.length === 0) break;
+        cursor = next;
+      }
+    }
+  }
+
+  private async handle(key: string, [id, fields]: RawEntry, attempt: number) {
+    const stream = this.streamByKey.get(key)!;
+    const f = fieldsToObject(fields);
+    let event: BusEvent;
+    try {
+      if (!(f.type in EVENTS)) throw new Error(`unknown event type ${f.type}`);
+      event = { id, stream, type: f.type as EventType, payload: JSON.parse(f.payload), published_at: f.published_at, attempt };
+    } catch (err) {
+      // A malformed entry can never succeed: straight to the dead letters.
+      await this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: f.type ?? '?', payload: f.payload, error: errorText(err), attempts: attempt });
+      await this.redis.xack(key, this.opts.group, id);
+      return;
+    }
+    const heartbeat = setInterval(() => {
+      if (this.abandoned) return clearInterval(heartbeat);
+      this.redis.xclaim(key, this.opts.group, this.name, 0, id, 'JUSTID').catch(() => {});
+    }, Math.max(5, this.visibilityMs / 3));
+    try {
+      await this.opts.handler(event);
+      clearInterval(heartbeat);
+      if (this.abandoned) return;
+      await this.redis.xack(key, this.opts.group, id);
+    } catch (err) {
+      clearInterval(heartbeat);
+      if (this.abandoned) return;
+      const log = { event_id: id, type: event.type, attempt, err: errorText(err) };
+      if (attempt >= this.maxAttempts) {
+        this.logger.error(log, 'event failed for the last time; moved to dead letters');
+        await this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: event.type, payload: event.payload, error: errorText(err), attempts: attempt });
+        await this.redis.xack(key, this.opts.group, id);
+      } else {
+        // Left pending: reclaimed (by any consumer) after the visibility timeout.
+        this.logger.warn(log, 'event handler failed; will retry');
+      }
+    }
+  }
+
+  async stop(opts: StopOptions = {}) {
+    if (this.stopping && !opts.abandon) return this.loop;
+    this.stopping = true;
+    if (opts.abandon) {
+      this.abandoned = true;
+      this.reader.disconnect();
+      return;
+    }
+    // Interrupt an idle blocking read; an event in hand is finished first.
+    if (this.reading) this.reader.disconnect();
+    await this.loop;
+    this.reader.disconnect();
+  }
+}

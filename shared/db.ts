@@ -1,0 +1,46 @@
+// PostgreSQL through knex + pg. Every process talks to PostgreSQL the same way,
+// the embedded one (all-in-one mode) included.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type { Knex };
+
+// int8 (counts, bigserial) as numbers: our values stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+// date (birthdate) stays a YYYY-MM-DD string, never a local-midnight Date.
+pg.types.setTypeParser(1082, (v) => v);
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const compiled = import.meta.url.endsWith('.js');
+export const MIGRATIONS_DIR = path.resolve(here, '..', 'migrations');
+
+export function migrationConfig(): Knex.MigratorConfig {
+  return {
+    directory: MIGRATIONS_DIR,
+    loadExtensions: compiled ? ['.js'] : ['.ts'],
+    tableName: 'knex_migrations',
+  };
+}
+
+export function createDb(url: string, poolMax = 10): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: url, application_name: process.env.npm_lifecycle_event ?? 'platform' },
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: 10_000 },
+    acquireConnectionTimeout: 10_000,
+    migrations: migrationConfig(),
+  });
+}
+
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig())) as [number, string[]];
+  return applied;
+}
+
+/** True for a unique-constraint violation, optionally of one named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && (!constraint || e.constraint === constraint);
+}

@@ -1,0 +1,110 @@
+// The event catalogue: every stream and the schema of every event on it.
+// Producers and consumers import it; the bus validates payloads on publish.
+// Payload fields are snake_case like the public contract.
+import { z } from 'zod';
+
+export const STREAMS = {
+  users: 'events:users',
+  swipes: 'events:swipes',
+  matches: 'events:matches',
+  media: 'events:media',
+  chat: 'events:chat',
+  reports: 'events:reports',
+} as const;
+export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
+
+const uuid = z.string().uuid();
+const isoDate = z.string();
+
+export const EVENTS = {
+  /** A session was revoked (logout, refresh-token reuse, session delete, ban): sockets of it disconnect. */
+  'session.revoked': {
+    stream: STREAMS.users,
+    schema: z.object({ session_id: uuid, user_id: uuid, reason: z.string() }),
+  },
+  /** A user was banned: every session revoked, profile hidden, matches ended. */
+  'user.banned': {
+    stream: STREAMS.users,
+    schema: z.object({ user_id: uuid, reason: z.string().optional() }),
+  },
+  /** The profile and everything hanging off it must go (photos, files, matches). */
+  'profile.deleted': {
+    stream: STREAMS.users,
+    schema: z.object({ user_id: uuid }),
+  },
+  'swipe.created': {
+    stream: STREAMS.swipes,
+    schema: z.object({
+      swipe_id: z.union([uuid, z.number().int()]),
+      swiper_id: uuid,
+      target_id: uuid,
+      action: z.enum(['like', 'pass', 'superlike']),
+      created_at: isoDate,
+    }),
+  },
+  'match.created': {
+    stream: STREAMS.matches,
+    schema: z.object({
+      match_id: uuid,
+      conversation_id: uuid,
+      user_ids: z.tuple([uuid, uuid]),
+      created_at: isoDate,
+    }),
+  },
+  'match.removed': {
+    stream: STREAMS.matches,
+    schema: z.object({
+      match_id: uuid,
+      conversation_id: uuid.nullable(),
+      user_ids: z.tuple([uuid, uuid]),
+      reason: z.enum(['unmatch', 'block', 'deleted', 'banned']),
+    }),
+  },
+  'media.uploaded': {
+    stream: STREAMS.media,
+    schema: z.object({ media_id: uuid, owner_id: uuid, storage_key: z.string(), mime: z.string() }),
+  },
+  'media.moderated': {
+    stream: STREAMS.media,
+    schema: z.object({
+      media_id: uuid,
+      owner_id: uuid,
+      status: z.enum(['approved', 'rejected', 'review']),
+      nsfw_score: z.number().nullable().optional(),
+    }),
+  },
+  /** A chat message was stored (whichever way it was sent); for notifications. */
+  'message.created': {
+    stream: STREAMS.chat,
+    schema: z.object({
+      message_id: uuid,
+      conversation_id: uuid,
+      seq: z.number().int().positive(),
+      sender_id: uuid,
+      recipient_ids: z.array(uuid),
+      created_at: isoDate,
+    }),
+  },
+  'report.created': {
+    stream: STREAMS.reports,
+    schema: z.object({ report_id: uuid, reporter_id: uuid, target_id: uuid, reason: z.string() }),
+  },
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENTS)[T]['schema']>;
+
+/** What a consumer receives. `id` is the stream entry id (Redis) or an equivalent. */
+export interface BusEvent<T extends EventType = EventType> {
+  id: string;
+  stream: StreamName;
+  type: T;
+  payload: EventPayload<T>;
+  published_at: string;
+  /** How many times this event has been handed to this group (1 on first delivery). */
+  attempt: number;
+}
+
+export function streamOf(type: EventType): StreamName {
+  return EVENTS[type].stream;
+}

@@ -1,0 +1,92 @@
+// Builds a Koa app with the platform's standard stack: request context,
+// metrics, the one error renderer, JSON body parsing, health/ready/metrics,
+// then the service routers. Used by every service's composition root and by
+// the all-in-one process.
+import http from 'node:http';
+import Koa from 'koa';
+import type Router from '@koa/router';
+import { HttpMethodEnum, koaBody } from 'koa-body';
+import type { Logger } from '../logger.js';
+import { errorMiddleware } from './errors.js';
+import { requestContext } from './request-context.js';
+import { healthRouter, httpMetrics, type ReadinessDeps } from './health.js';
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  readiness: ReadinessDeps;
+  routers: Router[];
+  /** Trust X-Forwarded-For (behind the gateway or a load balancer). */
+  proxy?: boolean;
+  /** Extra middleware mounted before the routers (after body parsing). */
+  before?: Koa.Middleware[];
+}
+
+/** `/api/v1/x` is the same as `/x` (the versioned prefix of the contract). */
+export function stripApiVersion(): Koa.Middleware {
+  return async function apiVersion(ctx, next) {
+    if (ctx.path === '/api/v1' || ctx.path.startsWith('/api/v1/')) ctx.path = ctx.path.slice('/api/v1'.length) || '/';
+    await next();
+  };
+}
+
+export function createHttpApp(opts: HttpAppOptions): Koa {
+  const app = new Koa({ proxy: opts.proxy ?? true });
+  app.silent = true; // errors are logged by the error middleware, once
+  app.use(requestContext(opts.logger));
+  app.use(httpMetrics(opts.service));
+  app.use(errorMiddleware());
+  app.use(stripApiVersion());
+  app.use(
+    koaBody({
+      json: true,
+      jsonStrict: true,
+      jsonLimit: '1mb',
+      multipart: false,
+      urlencoded: false,
+      text: false,
+      // Everything else (multipart included) is left for the route that wants it.
+      parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
+    }),
+  );
+  for (const mw of opts.before ?? []) app.use(mw);
+  const health = healthRouter(opts.service, opts.readiness);
+  app.use(health.routes());
+  for (const r of opts.routers) {
+    app.use(r.routes());
+    app.use(r.allowedMethods());
+  }
+  return app;
+}
+
+/** Listens and resolves once bound; port 0 picks a free port. */
+export function listen(handler: http.RequestListener, port: number, host = '0.0.0.0'): Promise<http.Server> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the rest. */
+export function closeServer(server: http.Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export function portOf(server: http.Server): number {
+  const a = server.address();
+  return typeof a === 'object' && a ? a.port : 0;
+}

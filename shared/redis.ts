@@ -1,0 +1,37 @@
+// ioredis connections. Keys are namespaced by REDIS_PREFIX (tests use their
+// own), which each component applies to the keys it names.
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+export type { Redis };
+
+export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 3,
+    enableOfflineQueue: true,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  let lastLogged = 0;
+  redis.on('error', (err) => {
+    // Reconnects are automatic; log at most once a second to keep logs readable.
+    if (Date.now() - lastLogged > 1000) {
+      lastLogged = Date.now();
+      logger.warn({ err: err.message, connection: name }, 'redis connection error');
+    }
+  });
+  return redis;
+}
+
+/** Deletes every key under a prefix (tests' cleanup). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+  if (!prefix) throw new Error('refusing to delete every key: empty prefix');
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) n += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}

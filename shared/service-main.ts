@@ -1,0 +1,49 @@
+// The common shape of a service's composition root (api/<service>/main.ts):
+// parse config, build the platform, mount the router on the service's port,
+// and shut down cleanly on SIGTERM.
+import type http from 'node:http';
+import type Router from '@koa/router';
+import { loadConfigOrExit, type Config } from './config.js';
+import { createPlatform, type Platform } from './platform.js';
+import { createHttpApp } from './http/app.js';
+import { closeServer, listen, portOf } from './http/app.js';
+import { onShutdown } from './lifecycle.js';
+
+export interface ServiceParts {
+  routers: Router[];
+  /** Runs once the HTTP server listens (e.g. Socket.IO attaches here). */
+  attach?(server: http.Server): Promise<void>;
+  /** Runs first on shutdown, before the HTTP server closes. */
+  stop?(): Promise<void>;
+}
+
+export async function runService(
+  service: string,
+  port: (config: Config) => number,
+  build: (platform: Platform) => Promise<ServiceParts> | ServiceParts,
+): Promise<void> {
+  const config = loadConfigOrExit();
+  const platform = createPlatform(config, service);
+  const parts = await build(platform);
+  const app = createHttpApp({ service, logger: platform.logger, readiness: platform, routers: parts.routers });
+  const server = await listen(app.callback(), port(config), config.host);
+  await parts.attach?.(server);
+  platform.logger.info({ port: portOf(server) }, `${service} listening`);
+  onShutdown(platform.logger, async () => {
+    await parts.stop?.();
+    await closeServer(server);
+    await platform.close();
+  });
+}
+
+/** The same for a worker: no port, just start and stop. */
+export async function runWorker(service: string, build: (platform: Platform) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const config = loadConfigOrExit();
+  const platform = createPlatform(config, service);
+  const worker = await build(platform);
+  platform.logger.info(`${service} worker started`);
+  onShutdown(platform.logger, async () => {
+    await worker.stop();
+    await platform.close();
+  });
+}
