@@ -1,0 +1,132 @@
+// The public view of a profile, exactly as the contract shows it to other
+// users: user_id, display_name, age, gender, bio, interests, approved photos
+// and a rounded distance when the owner allows it. Never birthdate, exact
+// location, settings or the Telegram id. Profile, discovery and chat all show
+// people this way, so the read model lives here; the profile service owns the
+// tables and is the only writer.
+import type { Knex } from 'knex';
+import type { Config } from './config.js';
+import { variantUrls, type StoredVariants, type VariantName } from './media-urls.js';
+
+export interface PublicPhoto {
+  id: string;
+  position: number;
+  urls: Record<VariantName, string | null>;
+}
+
+export interface PublicProfile {
+  user_id: string;
+  display_name: string;
+  age: number | null;
+  gender: string;
+  bio: string;
+  interests: string[];
+  photos: PublicPhoto[];
+  distance_km?: number;
+}
+
+export interface Point {
+  lat: number;
+  lon: number;
+}
+
+export function ageOn(birthdate: string, today = new Date()): number {
+  const [y, m, d] = birthdate.split('-').map(Number);
+  let age = today.getUTCFullYear() - y;
+  const beforeBirthday = today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d);
+  if (beforeBirthday) age--;
+  return age;
+}
+
+/** Great-circle distance in km (haversine). */
+export function distanceKm(a: Point, b: Point): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+interface ProfileRow {
+  user_id: string;
+  display_name: string;
+  birthdate: string;
+  gender: string;
+  bio: string;
+  interests: string[];
+  lat: number | null;
+  lon: number | null;
+  settings: { show_distance?: boolean; show_age?: boolean } | null;
+}
+
+export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerLocation?: Point | null): PublicProfile {
+  const settings = row.settings ?? {};
+  const view: PublicProfile = {
+    user_id: row.user_id,
+    display_name: row.display_name,
+    age: settings.show_age === false ? null : ageOn(row.birthdate),
+    gender: row.gender,
+    bio: row.bio,
+    interests: row.interests ?? [],
+    photos,
+  };
+  if (settings.show_distance !== false && viewerLocation && row.lat !== null && row.lon !== null) {
+    // Rounded to whole km (at least 1) so that exact positions cannot be triangulated.
+    view.distance_km = Math.max(1, Math.round(distanceKm(viewerLocation, { lat: row.lat, lon: row.lon })));
+  }
+  return view;
+}
+
+/** Approved photos of these users, in profile order. */
+export async function loadApprovedPhotos(db: Knex, config: Pick<Config, 'media'>, userIds: string[]): Promise<Map<string, PublicPhoto[]>> {
+  const out = new Map<string, PublicPhoto[]>();
+  if (!userIds.length) return out;
+  const rows = await db('media')
+    .select('id', 'owner_id', 'position', 'variants')
+    .whereIn('owner_id', userIds)
+    .andWhere('status', 'approved')
+    .whereNotNull('position')
+    .orderBy([{ column: 'owner_id' }, { column: 'position' }]);
+  for (const r of rows as { id: string; owner_id: string; position: number; variants: StoredVariants | null }[]) {
+    const list = out.get(r.owner_id) ?? [];
+    list.push({ id: r.id, position: r.position, urls: variantUrls(config, r.variants) });
+    out.set(r.owner_id, list);
+  }
+  return out;
+}
+
+/**
+ * Public views of these users as `viewer` sees them. Users without a profile,
+ * with a hidden profile, banned, or blocked either way with the viewer are left out.
+ */
+export async function loadPublicProfiles(
+  db: Knex,
+  config: Pick<Config, 'media'>,
+  userIds: string[],
+  viewer: { userId: string; location?: Point | null },
+  opts: { includeHidden?: boolean } = {},
+): Promise<Map<string, PublicProfile>> {
+  const out = new Map<string, PublicProfile>();
+  const ids = [...new Set(userIds)];
+  if (!ids.length) return out;
+  const q = db('profiles as p')
+    .join('users as u', 'u.id', 'p.user_id')
+    .select('p.user_id', 'p.display_name', 'p.birthdate', 'p.gender', 'p.bio', 'p.interests', 'p.lat', 'p.lon', 'p.settings')
+    .whereIn('p.user_id', ids)
+    .whereNull('u.banned_at')
+    .whereNotExists(function () {
+      this.select(db.raw('1'))
+        .from('blocks as b')
+        .where(function () {
+          this.where('b.blocker_id', viewer.userId).andWhereRaw('b.blocked_id = p.user_id');
+        })
+        .orWhere(function () {
+          this.whereRaw('b.blocker_id = p.user_id').andWhere('b.blocked_id', viewer.userId);
+        });
+    });
+  if (!opts.includeHidden) q.whereNot('p.visibility', 'hidden');
+  const rows = (await q) as ProfileRow[];
+  const photos = await loadApprovedPhotos(db, config, rows.map((r) => r.user_id));
+  for (const r of rows) out.set(r.user_id, toPublicProfile(r, photos.get(r.user_id) ?? [], viewer.location));
+  return out;
+}
