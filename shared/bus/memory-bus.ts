@@ -223,10 +223,13 @@ class MemoryConsumer implements Consumer {
   }
 
   async stop(opts: StopOptions = {}) {
+    if (this.abandoned) return;
     this.stopping = true;
     if (opts.abandon) {
+      // Like a crash: the event in hand stays pending and is reclaimed elsewhere.
       this.abandoned = true;
       this.wake();
+      this.onStopped?.();
       return;
     }
     this.wake();

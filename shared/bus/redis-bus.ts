@@ -293,11 +293,14 @@ class RedisConsumer implements Consumer {
   }
 
   async stop(opts: StopOptions = {}) {
+    if (this.abandoned) return;
     if (this.stopping && !opts.abandon) return this.loop;
     this.stopping = true;
     if (opts.abandon) {
+      // Like a crash: the event in hand stays pending and is reclaimed elsewhere.
       this.abandoned = true;
       this.reader.disconnect();
+      this.onStopped?.();
       return;
     }
     // Interrupt an idle blocking read; an event in hand is finished first.

@@ -1,0 +1,236 @@
+// One behaviour suite, run against both implementations of the event bus.
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../shared/logger.js';
+import { MemoryBus, RedisStreamsBus, sleep, type EventBus, type Consumer } from '../../shared/bus/index.js';
+import type { BusEvent } from '../../shared/events.js';
+import { testConfig, testEnv } from '../helpers/env.js';
+
+const logger = createLogger(testConfig(), 'bus-test');
+const defaults = { maxAttempts: 3, visibilityTimeoutMs: 150, streamMaxLen: 1000 };
+
+function profileDeleted() {
+  return { user_id: randomUUID() };
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition') {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await cond()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Harness {
+  bus: EventBus;
+  close(): Promise<void>;
+}
+
+function behaviourSuite(name: string, make: () => Harness) {
+  describe(`event bus behaviour: ${name}`, () => {
+    let h: Harness;
+    let consumers: Consumer[];
+    // Each test uses its own group names so leftovers of one test never reach another.
+    let g: (n: string) => string;
+
+    beforeEach(() => {
+      h = make();
+      consumers = [];
+      const tag = randomUUID().slice(0, 8);
+      g = (n) => `${n}-${tag}`;
+    });
+    afterEach(async () => {
+      await Promise.all(consumers.map((c) => c.stop({ abandon: true })));
+      await h.close();
+    });
+
+    function consume(group: string, handler: (e: BusEvent) => Promise<void>, extra: Partial<Parameters<EventBus['consume']>[0]> = {}) {
+      const c = h.bus.consume({ group, streams: ['events:users'], handler, startFrom: '$', ...extra });
+      consumers.push(c);
+      return c;
+    }
+
+    it('delivers a published event to exactly one consumer of a group', async () => {
+      const seen: string[] = [];
+      const payload = profileDeleted();
+      const mine = (e: BusEvent) => (e.payload as { user_id: string }).user_id === payload.user_id;
+      const a = consume(g('workers'), async (e) => void (mine(e) && seen.push('a')));
+      const b = consume(g('workers'), async (e) => void (mine(e) && seen.push('b')));
+      await Promise.all([a.ready, b.ready]);
+      await h.bus.publish('profile.deleted', payload);
+      await waitFor(() => seen.length >= 1, 5000, 'delivery');
+      await sleep(300);
+      expect(seen).to.have.length(1);
+    });
+
+    it('gives each group its own copy', async () => {
+      const seen: string[] = [];
+      const a = consume(g('one'), async () => void seen.push('one'));
+      const b = consume(g('two'), async () => void seen.push('two'));
+      await Promise.all([a.ready, b.ready]);
+      await h.bus.publish('profile.deleted', profileDeleted());
+      await waitFor(() => seen.length >= 2, 5000, 'both groups');
+      expect(seen.sort()).to.deep.equal(['one', 'two']);
+    });
+
+    it('retries a failing handler and dead-letters the event after maxAttempts with the error', async () => {
+      const payload = profileDeleted();
+      const attempts: number[] = [];
+      const c = consume(g('flaky'), async (e) => {
+        attempts.push(e.attempt);
+        throw new Error(`boom ${e.attempt}`);
+      });
+      await c.ready;
+      await h.bus.publish('profile.deleted', payload);
+      await waitFor(async () => (await h.bus.deadLetters(50)).some((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id), 8000, 'dead letter');
+      const dl = (await h.bus.deadLetters(50)).find((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id)!;
+      expect(attempts).to.deep.equal([1, 2, 3]);
+      expect(dl.error).to.contain('boom 3');
+      expect(dl.attempts).to.equal(3);
+      expect(dl.type).to.equal('profile.deleted');
+      expect(dl.group).to.equal(g('flaky'));
+    });
+
+    it('succeeds on a retry without dead-lettering', async () => {
+      let calls = 0;
+      let done = false;
+      const payload = profileDeleted();
+      const c = consume(g('retry'), async () => {
+        calls++;
+        if (calls === 1) throw new Error('transient');
+        done = true;
+      });
+      await c.ready;
+      await h.bus.publish('profile.deleted', payload);
+      await waitFor(() => done, 5000, 'retry');
+      expect(calls).to.equal(2);
+      const dead = await h.bus.deadLetters(50);
+      expect(dead.some((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id)).to.equal(false);
+    });
+
+    it('reclaims the event of a consumer that died mid-handle and processes it elsewhere', async () => {
+      const group = g('reclaim');
+      let startedOnA = false;
+      const a = consume(group, async () => {
+        startedOnA = true;
+        await new Promise(() => {}); // hangs: the process "dies" below
+      });
+      await a.ready;
+      await h.bus.publish('profile.deleted', profileDeleted());
+      await waitFor(() => startedOnA, 5000, 'A to start');
+      await a.stop({ abandon: true });
+      let handledByB: BusEvent | undefined;
+      consume(group, async (e) => {
+        handledByB = e;
+      });
+      await waitFor(() => handledByB !== undefined, 5000, 'B to reclaim');
+      expect(handledByB!.attempt).to.equal(2);
+    });
+
+    it('does not ack before the handler resolves, and finishes the event in hand on a graceful stop', async () => {
+      const group = g('graceful');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let finished = false;
+      let started = false;
+      const a = consume(group, async () => {
+        started = true;
+        await gate;
+        finished = true;
+      });
+      await a.ready;
+      await h.bus.publish('profile.deleted', profileDeleted());
+      await waitFor(() => started, 5000, 'start');
+      const stopping = a.stop();
+      await sleep(100);
+      expect(finished).to.equal(false);
+      release();
+      await stopping;
+      expect(finished).to.equal(true);
+      // Acked: a new consumer of the group gets nothing, even after the visibility timeout.
+      let redelivered = false;
+      consume(group, async () => {
+        redelivered = true;
+      });
+      await sleep(defaults.visibilityTimeoutMs * 3);
+      expect(redelivered).to.equal(false);
+    });
+
+    it('keeps a slow handler’s event (claims are refreshed while it runs)', async () => {
+      const group = g('slow');
+      const handledBy: string[] = [];
+      const slow = async (who: string) => {
+        handledBy.push(who);
+        await sleep(defaults.visibilityTimeoutMs * 4);
+      };
+      const a = consume(group, () => slow('a'));
+      const b = consume(group, () => slow('b'));
+      await Promise.all([a.ready, b.ready]);
+      await h.bus.publish('profile.deleted', profileDeleted());
+      await sleep(defaults.visibilityTimeoutMs * 6);
+      expect(handledBy).to.have.length(1);
+    });
+
+    it('rejects a payload that does not match the catalogue', async () => {
+      let err: unknown;
+      try {
+        await h.bus.publish('profile.deleted', { user_id: 'not-a-uuid' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(Error);
+    });
+  });
+}
+
+behaviourSuite('in-memory', () => {
+  const bus = new MemoryBus({ logger, defaults });
+  return { bus, close: () => bus.close() };
+});
+
+behaviourSuite('Redis Streams', () => {
+  const redis = new Redis(testEnv.redisUrl);
+  const bus = new RedisStreamsBus(redis, { prefix: `${testEnv.redisPrefix}bus:${randomUUID().slice(0, 8)}:`, logger, defaults });
+  return {
+    bus,
+    async close() {
+      await bus.close();
+      await redis.quit();
+    },
+  };
+});
+
+describe('event bus on Redis: a killed process', () => {
+  it('has its in-flight event reclaimed by another process’s consumer', async function () {
+    this.timeout(30_000);
+    const prefix = `${testEnv.redisPrefix}bus-kill:`;
+    const group = `kill-${randomUUID().slice(0, 8)}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hanging-consumer.ts'], {
+      env: { ...process.env, BUS_TEST_REDIS_URL: testEnv.redisUrl, BUS_TEST_PREFIX: prefix, BUS_TEST_GROUP: group },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('ready'), 20_000, 'child ready');
+    const redis = new Redis(testEnv.redisUrl);
+    const bus = new RedisStreamsBus(redis, { prefix, logger, defaults });
+    try {
+      const payload = profileDeleted();
+      await bus.publish('profile.deleted', payload);
+      await waitFor(() => out.includes('handling'), 10_000, 'child to take the event');
+      child.kill('SIGKILL');
+      let got: BusEvent | undefined;
+      const c = bus.consume({ group, streams: ['events:users'], handler: async (e) => void (got = e) });
+      await waitFor(() => got !== undefined, 10_000, 'reclaim');
+      expect((got!.payload as { user_id: string }).user_id).to.equal(payload.user_id);
+      await c.stop();
+    } finally {
+      child.kill('SIGKILL');
+      await bus.close();
+      await redis.quit();
+    }
+  });
+});
