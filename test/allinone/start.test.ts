@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startTs, waitForHttp, type Proc } from '../helpers/processes.js';
+
+describe('all-in-one start (npm start with no servers)', function () {
+  this.timeout(90_000);
+  let dataDir: string;
+  let port: number;
+  let proc: Proc | undefined;
+
+  before(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'aio-'));
+    port = await freePort();
+  });
+  afterEach(async () => {
+    await proc?.stop('SIGKILL');
+    proc = undefined;
+  });
+  after(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const env = () => ({ DATA_DIR: dataDir, GATEWAY_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test' });
+
+  it('answers /health and /ready within 10 s on the embedded database and in-memory bus', async () => {
+    proc = startTs('allinone/main.ts', env());
+    const ms = await waitForHttp(`http://127.0.0.1:${port}/ready`, 10_000);
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    expect(health.status).to.equal('healthy');
+    expect(ms).to.be.below(10_000);
+    expect(proc.output()).to.contain('embedded (PGlite)');
+    expect(proc.output()).to.contain('DEVELOPMENT MODE');
+  });
+
+  it('keeps its data across a restart and exits cleanly on SIGTERM', async () => {
+    proc = startTs('allinone/main.ts', env());
+    await waitForHttp(`http://127.0.0.1:${port}/ready`, 20_000);
+    // The schema applied by the first start is still there: nothing to migrate.
+    expect(proc.output()).not.to.contain('migrations applied');
+    expect(await proc.stop('SIGTERM')).to.equal(0);
+    expect(proc.output()).to.contain('stopped cleanly');
+  });
+});
