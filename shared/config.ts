@@ -79,6 +79,20 @@ const EnvSchema = z.object({
   MEDIA_PORT: port(8084),
   REALTIME_PORT: port(8085),
   HOST: z.string().default('0.0.0.0'),
+
+  // Gateway upstreams (defaults: the services' ports on this host). REALTIME_URLS is a
+  // comma list of http://host:port or http://host:first-last (a port range, for
+  // `pm2 scale realtime N`); a host name is resolved to every address it has (compose --scale).
+  AUTH_URL: url.optional(),
+  PROFILE_URL: url.optional(),
+  DISCOVERY_URL: url.optional(),
+  MEDIA_URL: url.optional(),
+  REALTIME_URLS: z
+    .string()
+    .refine((v) => v.split(',').every((u) => /^https?:\/\/[A-Za-z0-9.\-_]+(:\d{1,5}(-\d{1,5})?)?\/?$/.test(u.trim())), 'must be http://host:port or http://host:first-last, comma-separated')
+    .optional(),
+  GATEWAY_TIMEOUT_MS: int(30_000, 100),
+  GATEWAY_TRUSTED_PROXIES: int(0, 0, 10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -152,6 +166,21 @@ function toConfig(e: Env) {
       discovery: e.DISCOVERY_PORT,
       media: e.MEDIA_PORT,
       realtime: e.REALTIME_PORT,
+    },
+    gateway: {
+      upstreams: {
+        auth: e.AUTH_URL ?? `http://127.0.0.1:${e.AUTH_PORT}`,
+        profile: e.PROFILE_URL ?? `http://127.0.0.1:${e.PROFILE_PORT}`,
+        discovery: e.DISCOVERY_URL ?? `http://127.0.0.1:${e.DISCOVERY_PORT}`,
+        media: e.MEDIA_URL ?? `http://127.0.0.1:${e.MEDIA_PORT}`,
+      },
+      realtimeUrls: (e.REALTIME_URLS ?? `http://127.0.0.1:${e.REALTIME_PORT}-${Math.min(e.REALTIME_PORT + 15, 65535)}`)
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+      timeoutMs: e.GATEWAY_TIMEOUT_MS,
+      /** How many proxies in front of the gateway append to X-Forwarded-For (0: the peer is the client). */
+      trustedProxies: e.GATEWAY_TRUSTED_PROXIES,
     },
   };
 }
