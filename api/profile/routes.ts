@@ -1,0 +1,53 @@
+// HTTP only: authenticate, parse, call the service, shape the status.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../shared/errors.js';
+import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
+import type { ProfileService } from './service.js';
+import { createProfileSchema, parseStrict, updateProfileSchema, userIdParam } from './schemas.js';
+
+/** The JSON body of a write; another media type is 415, no body at all is 400. */
+function jsonBody(ctx: Context): unknown {
+  const type = ctx.is('json', '+json');
+  if (type === null) throw AppError.validation([{ field: '(body)', message: 'a JSON object body is required' }]);
+  if (type === false) throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
+  return ctx.request.body;
+}
+
+/** The user id in the path: a UUID, or `me` for the caller; anything else is 400. */
+function targetId(ctx: Context): string {
+  const id = parseStrict(userIdParam, ctx.params.user_id, 'user_id');
+  return id === 'me' ? caller(ctx).userId : id;
+}
+
+export function profileRoutes(service: ProfileService, auth: AuthDeps): Router {
+  const router = new Router();
+  const authed = requireAuth(auth);
+
+  router.post('/profiles', authed, async (ctx) => {
+    const input = parseStrict(createProfileSchema, jsonBody(ctx));
+    ctx.status = 201;
+    ctx.body = await service.create(caller(ctx).userId, input);
+  });
+
+  router.get('/profiles/me', authed, async (ctx) => {
+    ctx.body = await service.own(caller(ctx).userId);
+  });
+
+  router.get('/profiles/:user_id', authed, async (ctx) => {
+    ctx.body = await service.view(caller(ctx).userId, targetId(ctx));
+  });
+
+  router.put('/profiles/:user_id', authed, async (ctx) => {
+    const userId = targetId(ctx);
+    const patch = parseStrict(updateProfileSchema, jsonBody(ctx));
+    ctx.body = await service.update(caller(ctx).userId, userId, patch);
+  });
+
+  router.delete('/profiles/:user_id', authed, async (ctx) => {
+    await service.remove(caller(ctx).userId, targetId(ctx));
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,172 @@
+// The profile rules: one profile per user, only the owner writes it, the
+// owner sees everything and everyone else the shared public view, partial
+// updates are checked against the merged result, and a delete tells the
+// other services (photos, files, matches) through `profile.deleted`.
+import type { Knex } from 'knex';
+import { AppError } from '../../shared/errors.js';
+import { variantUrls, type VariantName } from '../../shared/media-urls.js';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { ageOn, loadPublicProfiles, type PublicProfile } from '../../shared/public-profile.js';
+import * as repo from './repo.js';
+import { DEFAULT_SETTINGS, type ProfileInput, type ProfilePatch } from './schemas.js';
+
+export interface OwnPhoto {
+  id: string;
+  status: string;
+  position: number;
+  urls: Record<VariantName, string | null>;
+  created_at: string;
+}
+
+/** Everything about a profile, as only its owner sees it. */
+export interface OwnerProfile {
+  user_id: string;
+  display_name: string;
+  birthdate: string;
+  age: number;
+  gender: string;
+  bio: string;
+  interests: string[];
+  looking_for: string[];
+  age_min: number;
+  age_max: number;
+  max_distance_km: number;
+  location: { lat: number; lon: number } | null;
+  visibility: string;
+  settings: typeof DEFAULT_SETTINGS;
+  goal: string | null;
+  goals: string[] | null;
+  height_cm: number | null;
+  education: string | null;
+  children: string | null;
+  smoking: string | null;
+  drinking: string | null;
+  photos: OwnPhoto[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** The stored columns of a validated write; `location` becomes lat/lon, settings merge into the stored ones. */
+function toColumns(input: ProfilePatch, storedSettings: Record<string, unknown> = {}): repo.ProfileColumns {
+  const { location, settings, ...rest } = input;
+  const cols: repo.ProfileColumns = { ...rest };
+  if (location !== undefined) {
+    cols.lat = location?.lat ?? null;
+    cols.lon = location?.lon ?? null;
+  }
+  if (settings !== undefined) cols.settings = { ...storedSettings, ...settings };
+  return cols;
+}
+
+/** Rules across fields, checked on what the row will hold after the write. */
+function checkMerged(row: { age_min?: number; age_max?: number }) {
+  const min = row.age_min ?? 18;
+  const max = row.age_max ?? 100;
+  if (min > max) {
+    throw AppError.validation([
+      { field: 'age_min', message: `must not be greater than age_max (${min} > ${max})` },
+      { field: 'age_max', message: `must not be less than age_min (${max} < ${min})` },
+    ]);
+  }
+}
+
+export class ProfileService {
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger'>) {}
+
+  async create(userId: string, input: ProfileInput): Promise<OwnerProfile> {
+    const cols = toColumns(input);
+    checkMerged(cols);
+    let row: repo.ProfileRow | undefined;
+    try {
+      row = await repo.insertProfile(this.deps.db, userId, cols);
+    } catch (err) {
+      // The account behind a still-valid token is gone.
+      if ((err as { code?: string }).code === '23503') throw AppError.unauthorized('User no longer exists');
+      throw err;
+    }
+    if (!row) throw AppError.conflict('You already have a profile; change it with PUT /profiles/{user_id}');
+    this.deps.logger.info({ user_id: userId }, 'profile created');
+    return this.ownerView(row);
+  }
+
+  async own(userId: string): Promise<OwnerProfile> {
+    const row = await repo.findProfile(this.deps.db, userId);
+    if (!row) throw AppError.notFound('You have no profile yet; create it with POST /profiles');
+    return this.ownerView(row);
+  }
+
+  /** The owner gets the owner view; anyone else the public view or 404 (hidden, banned, blocked, none). */
+  async view(viewerId: string, userId: string): Promise<OwnerProfile | PublicProfile> {
+    if (viewerId === userId) return this.own(userId);
+    const { db, config } = this.deps;
+    const location = await repo.locationOf(db, viewerId);
+    const view = (await loadPublicProfiles(db, config, [userId], { userId: viewerId, location })).get(userId);
+    if (!view) throw AppError.notFound('Profile not found');
+    return view;
+  }
+
+  async update(callerId: string, userId: string, patch: ProfilePatch): Promise<OwnerProfile> {
+    if (callerId !== userId) throw AppError.forbidden('You can only change your own profile');
+    const row = await this.deps.db.transaction(async (trx) => {
+      // Locked so that two concurrent partial updates cannot together break a cross-field rule.
+      const current = await repo.findProfile(trx, userId, { forUpdate: true });
+      if (!current) throw AppError.notFound('You have no profile yet; create it with POST /profiles');
+      const cols = toColumns(patch, current.settings ?? {});
+      checkMerged({ ...current, ...cols });
+      if (!Object.keys(cols).length) return current;
+      return repo.updateProfile(trx, userId, cols);
+    });
+    return this.ownerView(row);
+  }
+
+  /**
+   * Deletes the profile row and publishes `profile.deleted`; the media and
+   * matching workers remove photos, files and matches. The event is published
+   * before the commit: if the bus is down the delete rolls back and the client
+   * can retry, so no profile is ever gone without its clean-up announced.
+   */
+  async remove(callerId: string, userId: string): Promise<void> {
+    if (callerId !== userId) throw AppError.forbidden('You can only delete your own profile');
+    await this.deps.db.transaction(async (trx: Knex.Transaction) => {
+      if (!(await repo.deleteProfile(trx, userId))) throw AppError.notFound('You have no profile');
+      await this.deps.bus.publish('profile.deleted', { user_id: userId });
+    });
+    this.deps.logger.info({ user_id: userId }, 'profile deleted');
+  }
+
+  private async ownerView(row: repo.ProfileRow): Promise<OwnerProfile> {
+    const photos = await repo.ownPhotos(this.deps.db, row.user_id);
+    return {
+      user_id: row.user_id,
+      display_name: row.display_name,
+      birthdate: row.birthdate,
+      age: ageOn(row.birthdate),
+      gender: row.gender,
+      bio: row.bio,
+      interests: row.interests ?? [],
+      looking_for: row.looking_for ?? [],
+      age_min: row.age_min,
+      age_max: row.age_max,
+      max_distance_km: row.max_distance_km,
+      location: row.lat !== null && row.lon !== null ? { lat: row.lat, lon: row.lon } : null,
+      visibility: row.visibility,
+      settings: { ...DEFAULT_SETTINGS, ...(row.settings ?? {}) },
+      goal: row.goal,
+      goals: row.goals,
+      height_cm: row.height_cm,
+      education: row.education,
+      children: row.children,
+      smoking: row.smoking,
+      drinking: row.drinking,
+      photos: photos.map((p) => ({
+        id: p.id,
+        status: p.status,
+        position: p.position,
+        urls: variantUrls(this.deps.config, p.variants),
+        created_at: p.created_at.toISOString(),
+      })),
+      created_at: row.created_at.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+    };
+  }
+}
