@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import type { Platform } from '../shared/platform.js';
+import { createProfileRouter } from '../api/profile/index.js';
 
 export interface AllInOne {
   callback: http.RequestListener;
@@ -23,6 +24,7 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   const routers: Router[] = [];
   const runnables: Runnable[] = [];
   // --- services mount here (each service's index.ts builds its router from the platform) ---
+  routers.push(createProfileRouter(platform));
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();

@@ -8,10 +8,9 @@ import { createProfileSchema, parseStrict, updateProfileSchema, userIdParam } fr
 
 /** The JSON body of a write; another media type is 415, no body at all is 400. */
 function jsonBody(ctx: Context): unknown {
-  const type = ctx.is('json', '+json');
-  if (type === null) throw AppError.validation([{ field: '(body)', message: 'a JSON object body is required' }]);
-  if (type === false) throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
-  return ctx.request.body;
+  if (ctx.is('json', '+json')) return ctx.request.body;
+  if (!ctx.request.type && !ctx.request.length) throw AppError.validation([{ field: '(body)', message: 'a JSON object body is required' }]);
+  throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
 /** The user id in the path: a UUID, or `me` for the caller; anything else is 400. */

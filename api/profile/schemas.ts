@@ -42,8 +42,10 @@ export const DEFAULT_SETTINGS = {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: () => `must be one of: ${values.join(', ')}` });
+/** The message of a wrong-type issue; a missing field says so instead. */
+const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : what);
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: expected(`must be one of: ${values.join(', ')}`) });
 
 const int = (min: number, max: number) =>
   z
@@ -54,7 +56,7 @@ const int = (min: number, max: number) =>
 
 const singleLine = (max: number) =>
   z
-    .string({ error: 'must be a string' })
+    .string({ error: expected('must be a string') })
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
@@ -77,7 +79,7 @@ function isRealDate(s: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-export const birthdateSchema = z.string({ error: 'must be a date string YYYY-MM-DD' }).superRefine((s, ctx) => {
+export const birthdateSchema = z.string({ error: expected('must be a date string YYYY-MM-DD') }).superRefine((s, ctx) => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return void ctx.addIssue({ code: 'custom', message: 'must be a date as YYYY-MM-DD' });
   if (!isRealDate(s)) return void ctx.addIssue({ code: 'custom', message: 'is not a real calendar date' });
   const age = ageOn(s);
