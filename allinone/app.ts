@@ -6,6 +6,8 @@ import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import type { Platform } from '../shared/platform.js';
 import { createProfileRouter } from '../api/profile/index.js';
+import { createDiscoveryRouter } from '../api/discovery/index.js';
+import { startMatchingWorker } from '../workers/matching/index.js';
 
 export interface AllInOne {
   callback: http.RequestListener;
@@ -25,6 +27,8 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   const runnables: Runnable[] = [];
   // --- services mount here (each service's index.ts builds its router from the platform) ---
   routers.push(createProfileRouter(platform));
+  routers.push(createDiscoveryRouter(platform));
+  runnables.push(startMatchingWorker(platform));
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();

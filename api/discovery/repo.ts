@@ -1,0 +1,390 @@
+// Every query of the discovery service. Discovery owns swipes, blocks,
+// reports and the candidate impression counter, and (with the matching
+// worker) matches and conversations; profiles, users and messages are read only.
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../shared/db.js';
+import {
+  ACTIVITY,
+  DISTANCE_DECAY,
+  LIKED_ME_BOOST,
+  NEUTRAL_INTEREST_FIT,
+  SCORE_DECIMALS,
+  WEIGHTS,
+  type ScoreInputs,
+} from './scoring.js';
+import type { SwipeAction } from './schemas.js';
+
+export const GENDERS = ['man', 'woman', 'nonbinary'] as const;
+
+/** The caller's own profile: everything the candidate filters and the score need. */
+export interface Viewer {
+  user_id: string;
+  gender: string;
+  birthdate: string;
+  looking_for: string[];
+  age_min: number;
+  age_max: number;
+  max_distance_km: number;
+  lat: number | null;
+  lon: number | null;
+  interests: string[];
+  goal: string | null;
+  goals: string[] | null;
+  settings: Record<string, unknown>;
+}
+
+export async function findViewer(db: Knex, userId: string): Promise<Viewer | undefined> {
+  return db('profiles as p')
+    .join('users as u', 'u.id', 'p.user_id')
+    .where('p.user_id', userId)
+    .whereNull('u.banned_at')
+    .first(
+      'p.user_id',
+      'p.gender',
+      'p.birthdate',
+      'p.looking_for',
+      'p.age_min',
+      'p.age_max',
+      'p.max_distance_km',
+      'p.lat',
+      'p.lon',
+      'p.interests',
+      'p.goal',
+      'p.goals',
+      'p.settings',
+    );
+}
+
+// ---------------------------------------------------------------- candidates
+
+export interface CandidateQuery {
+  viewer: Viewer;
+  myAge: number;
+  asOf: Date;
+  box: { latMin: number; latMax: number; lonMin: number; lonMax: number };
+  after: { score: string; userId: string } | null;
+  limit: number;
+}
+
+export interface CandidateRow extends ScoreInputs {
+  user_id: string;
+  display_name: string;
+  birthdate: string;
+  gender: string;
+  bio: string;
+  interests: string[];
+  lat: number;
+  lon: number;
+  settings: Record<string, unknown> | null;
+  /** Rounded to SCORE_DECIMALS; a string so the cursor compares exactly what PostgreSQL compared. */
+  score: string;
+}
+
+const fitSql = (interestCount: string, age: string, min: string, max: string, maxKm: string) => `
+  ${WEIGHTS.interests} * (CASE WHEN ${interestCount} > 0 THEN shared_interests::float8 / ${interestCount} ELSE ${NEUTRAL_INTEREST_FIT} END)
+  + ${WEIGHTS.age} * greatest(0, least(1, 1 - abs(${age} - (${min} + ${max}) / 2.0) / ((${max} - ${min}) / 2.0 + 1)))
+  + ${WEIGHTS.distance} * exp(-${DISTANCE_DECAY} * km / ${maxKm})`;
+
+/*
+ * Raw SQL because this is the hot query of the service: hard filters both ways,
+ * then the score of scoring.ts computed in the database so ranking and keyset
+ * pagination happen there and only one page travels. Layers, inside out:
+ *   base   - visible profiles in the bounding box of the caller's distance
+ *            (profiles_discovery_idx), exact haversine distance, every hard
+ *            filter, and the raw inputs of the score;
+ *   fitted - fit in both directions, activity, boost;
+ *   scored - the rounded score;
+ * then the page after the cursor, best first, ties by user id.
+ * Core PostgreSQL only (the embedded PGlite runs it too).
+ */
+const CANDIDATES_SQL = `
+SELECT * FROM (
+  SELECT fitted.*,
+         round(((CASE WHEN fit_me + fit_them > 0 THEN 2 * fit_me * fit_them / (fit_me + fit_them) ELSE 0 END)
+                * activity * boost)::numeric, ${SCORE_DECIMALS}) AS score
+  FROM (
+    SELECT base.*,
+           ${fitSql(':my_interest_count::int', 'their_age', ':my_age_min::int', ':my_age_max::int', ':my_max_km::int')} AS fit_me,
+           ${fitSql('their_interest_count', ':my_age::int', 'their_age_min', 'their_age_max', 'their_max_km')} AS fit_them,
+           ${ACTIVITY.floor} + ${1 - ACTIVITY.floor} * exp(-days_inactive / ${ACTIVITY.tauDays}) AS activity,
+           CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike} WHEN 'like' THEN ${LIKED_ME_BOOST.like} ELSE 1 END AS boost
+    FROM (
+      SELECT p.user_id, p.display_name, p.birthdate, p.gender, p.bio, p.interests, p.lat, p.lon, p.settings,
+             d.km,
+             (SELECT count(DISTINCT lower(t.tag)) FROM unnest(p.interests) AS t(tag) WHERE lower(t.tag) = ANY(:my_interests::text[]))::int AS shared_interests,
+             cardinality(p.interests) AS their_interest_count,
+             date_part('year', age(:today::date, p.birthdate))::int AS their_age,
+             p.age_min AS their_age_min, p.age_max AS their_age_max, p.max_distance_km AS their_max_km,
+             greatest(0, date_part('epoch', :as_of::timestamptz - u.last_active_at) / 86400.0) AS days_inactive,
+             (SELECT s.action FROM swipes s
+               WHERE s.swiper_id = p.user_id AND s.target_id = :me AND s.action <> 'pass' AND s.created_at <= :as_of::timestamptz) AS liked_me
+      FROM profiles p
+      JOIN users u ON u.id = p.user_id
+      CROSS JOIN LATERAL (
+        SELECT 2 * 6371 * asin(least(1, sqrt(
+          power(sin(radians(p.lat - :lat) / 2), 2)
+          + cos(radians(:lat)) * cos(radians(p.lat)) * power(sin(radians(p.lon - :lon) / 2), 2)))) AS km
+      ) d
+      WHERE p.visibility = 'visible'
+        AND p.gender = ANY(:genders::text[])
+        AND p.lat BETWEEN :lat_min AND :lat_max
+        AND p.lon BETWEEN :lon_min AND :lon_max
+        AND p.user_id <> :me
+        AND d.km <= least(:my_max_km, p.max_distance_km)
+        AND (cardinality(p.looking_for) = 0 OR :my_gender = ANY(p.looking_for))
+        AND p.birthdate <= (:today::date - make_interval(years => :my_age_min))::date
+        AND p.birthdate > (:today::date - make_interval(years => :my_age_max + 1))::date
+        AND p.age_min <= :my_age AND p.age_max >= :my_age
+        AND (:my_goals::text[] IS NULL OR p.goal = ANY(:my_goals::text[]))
+        AND (p.goals IS NULL OR cardinality(p.goals) = 0 OR :my_goal = ANY(p.goals))
+        AND u.banned_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.swiper_id = :me AND s.target_id = p.user_id)
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :me AND b.blocked_id = p.user_id)
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = :me)
+    ) base
+  ) fitted
+) scored
+WHERE :after_score::numeric IS NULL OR (score, user_id) < (:after_score::numeric, :after_user::uuid)
+ORDER BY score DESC, user_id DESC
+LIMIT :lim`;
+
+export async function findCandidates(db: Knex, q: CandidateQuery): Promise<CandidateRow[]> {
+  const v = q.viewer;
+  const lat = v.lat as number;
+  const lon = v.lon as number;
+  const res = await db.raw(CANDIDATES_SQL, {
+    me: v.user_id,
+    my_gender: v.gender,
+    genders: v.looking_for.length ? v.looking_for : [...GENDERS],
+    my_age: q.myAge,
+    my_age_min: v.age_min,
+    my_age_max: v.age_max,
+    my_max_km: v.max_distance_km,
+    my_interests: v.interests.map((i) => i.toLowerCase()),
+    my_interest_count: new Set(v.interests.map((i) => i.toLowerCase())).size,
+    my_goal: v.goal,
+    my_goals: v.goals && v.goals.length ? v.goals : null,
+    today: q.asOf.toISOString().slice(0, 10),
+    as_of: q.asOf.toISOString(),
+    lat,
+    lon,
+    lat_min: q.box.latMin,
+    lat_max: q.box.latMax,
+    lon_min: q.box.lonMin,
+    lon_max: q.box.lonMax,
+    after_score: q.after?.score ?? null,
+    after_user: q.after?.userId ?? null,
+    lim: q.limit,
+  });
+  return (res.rows as Record<string, unknown>[]).map((r) => ({
+    ...(r as unknown as CandidateRow),
+    my_interest_count: new Set(v.interests.map((i) => i.toLowerCase())).size,
+    my_age: q.myAge,
+    my_age_min: v.age_min,
+    my_age_max: v.age_max,
+    my_max_km: v.max_distance_km,
+    score: String(r.score),
+  }));
+}
+
+/** Today's impression counts of these profiles (UTC day 'YYYY-MM-DD'). */
+export async function impressionsOn(db: Knex, userIds: string[], day: string): Promise<Map<string, number>> {
+  if (!userIds.length) return new Map();
+  const rows: { user_id: string; shown: number }[] = await db('candidate_impressions').select('user_id', 'shown').whereIn('user_id', userIds).andWhere('day', day);
+  return new Map(rows.map((r) => [r.user_id, r.shown]));
+}
+
+/** One more showing for each of these profiles today (a new day starts the count again). */
+export async function recordImpressions(db: Knex, userIds: string[], day: string): Promise<void> {
+  if (!userIds.length) return;
+  // Sorted, so concurrent requests lock the rows in the same order (no deadlocks).
+  const rows = [...new Set(userIds)].sort().map((user_id) => ({ user_id, day, shown: 1 }));
+  await db('candidate_impressions')
+    .insert(rows)
+    .onConflict('user_id')
+    .merge({
+      shown: db.raw('CASE WHEN candidate_impressions.day = excluded.day THEN candidate_impressions.shown + 1 ELSE 1 END'),
+      day: db.raw('excluded.day'),
+    });
+}
+
+// -------------------------------------------------------------------- swipes
+
+/** A profile the viewer may swipe on: exists, not hidden, not banned, not blocked either way. */
+export async function findSwipeTarget(db: Knex, viewerId: string, targetId: string): Promise<{ user_id: string } | undefined> {
+  return db('profiles as p')
+    .join('users as u', 'u.id', 'p.user_id')
+    .where('p.user_id', targetId)
+    .whereNot('p.visibility', 'hidden')
+    .whereNull('u.banned_at')
+    .whereNotExists(blockedEitherWay(db, viewerId, 'p.user_id'))
+    .first('p.user_id');
+}
+
+function blockedEitherWay(db: Knex, viewerId: string, otherColumn: string) {
+  return db('blocks as b')
+    .select(db.raw('1'))
+    .where((w) => w.where('b.blocker_id', viewerId).andWhere('b.blocked_id', db.ref(otherColumn)))
+    .orWhere((w) => w.where('b.blocker_id', db.ref(otherColumn)).andWhere('b.blocked_id', viewerId));
+}
+
+/**
+ * Runs `fn` in a transaction that holds a per-swiper lock, so the quota check
+ * and the insert of one user's swipes are serialised across every instance.
+ */
+export async function inSwiperLock<T>(db: Knex, swiperId: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`swipe:${swiperId}`]);
+    return fn(trx);
+  });
+}
+
+export async function swipeExists(db: Knex, swiperId: string, targetId: string): Promise<boolean> {
+  return !!(await db('swipes').where({ swiper_id: swiperId, target_id: targetId }).first('id'));
+}
+
+export async function countSwipesSince(db: Knex, swiperId: string, action: SwipeAction, since: Date): Promise<number> {
+  const row = await db('swipes').where({ swiper_id: swiperId, action }).andWhere('created_at', '>=', since).count<{ n: number }[]>({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
+export interface StoredSwipe {
+  id: number;
+  swiper_id: string;
+  target_id: string;
+  action: SwipeAction;
+  created_at: Date;
+}
+
+/** Inserts the swipe; undefined when this pair already has one. */
+export async function insertSwipe(db: Knex, swiperId: string, targetId: string, action: SwipeAction): Promise<StoredSwipe | undefined> {
+  try {
+    const [row] = await db('swipes')
+      .insert({ swiper_id: swiperId, target_id: targetId, action })
+      .returning(['id', 'swiper_id', 'target_id', 'action', 'created_at']);
+    return row;
+  } catch (err) {
+    if (isUniqueViolation(err, 'swipes_pair_uniq')) return undefined;
+    throw err;
+  }
+}
+
+// --------------------------------------------------------- matches, safety
+
+export interface EndedMatch {
+  match_id: string;
+  conversation_id: string | null;
+  user_ids: [string, string];
+}
+
+/**
+ * Ends a live match and closes its conversation in the caller's transaction.
+ * `which` is a match id that `member` must belong to, or the pair's other user.
+ */
+export async function endMatch(
+  trx: Knex.Transaction,
+  which: { matchId: string } | { peerId: string },
+  member: string,
+  reason: 'unmatch' | 'block',
+): Promise<EndedMatch | undefined> {
+  const q = trx('matches').whereNull('ended_at');
+  if ('matchId' in which) q.where('id', which.matchId).andWhere((w) => w.where('user_a', member).orWhere('user_b', member));
+  else {
+    // The shape of matches_pair_uniq, so the lookup uses it.
+    q.whereRaw('LEAST(user_a, user_b) = LEAST(?::uuid, ?::uuid) AND GREATEST(user_a, user_b) = GREATEST(?::uuid, ?::uuid)', [
+      member,
+      which.peerId,
+      member,
+      which.peerId,
+    ]);
+  }
+  const [m] = await q.update({ ended_at: trx.fn.now(), ended_reason: reason, ended_by: member }).returning(['id', 'user_a', 'user_b']);
+  if (!m) return undefined;
+  const [c] = await trx('conversations').where('match_id', m.id).update({ closed_at: trx.fn.now() }).returning(['id']);
+  return { match_id: m.id, conversation_id: c?.id ?? null, user_ids: [m.user_a, m.user_b] };
+}
+
+export async function userExists(db: Knex, userId: string): Promise<boolean> {
+  return !!(await db('users').where('id', userId).first('id'));
+}
+
+export async function insertBlock(trx: Knex.Transaction, blockerId: string, blockedId: string): Promise<void> {
+  await trx('blocks').insert({ blocker_id: blockerId, blocked_id: blockedId }).onConflict(['blocker_id', 'blocked_id']).ignore();
+}
+
+export async function insertReport(
+  db: Knex,
+  r: { reporterId: string; targetId: string; reason: string; details: string | null },
+): Promise<{ id: string; status: string; created_at: Date }> {
+  const [row] = await db('reports')
+    .insert({ reporter_id: r.reporterId, target_id: r.targetId, reason: r.reason, details: r.details })
+    .returning(['id', 'status', 'created_at']);
+  return row;
+}
+
+export interface MatchRow {
+  match_id: string;
+  conversation_id: string;
+  peer_id: string;
+  created_at: Date;
+}
+
+/** The caller's live matches, most recent activity first. */
+export async function listLiveMatches(db: Knex, userId: string): Promise<MatchRow[]> {
+  return db('matches as m')
+    .join('conversations as c', 'c.match_id', 'm.id')
+    .where((w) => w.where('m.user_a', userId).orWhere('m.user_b', userId))
+    .whereNull('m.ended_at')
+    .select(
+      'm.id as match_id',
+      'c.id as conversation_id',
+      'm.created_at',
+      db.raw('CASE WHEN m.user_a = ? THEN m.user_b ELSE m.user_a END AS peer_id', [userId]),
+    )
+    .orderByRaw('coalesce(c.last_message_at, m.created_at) DESC, m.id');
+}
+
+export interface LastMessage {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  created_at: Date;
+}
+
+/** The newest message of each conversation: one backward index step each (messages_conversation_seq_uniq). */
+export async function lastMessages(db: Knex, conversationIds: string[]): Promise<Map<string, LastMessage>> {
+  if (!conversationIds.length) return new Map();
+  const res = await db.raw(
+    `SELECT l.* FROM unnest(?::uuid[]) AS c(id)
+     CROSS JOIN LATERAL (
+       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at
+       FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
+     ) l`,
+    [conversationIds],
+  );
+  return new Map((res.rows as LastMessage[]).map((m) => [m.conversation_id, m]));
+}
+
+export interface LikeRow {
+  swiper_id: string;
+  action: 'like' | 'superlike';
+  created_at: Date;
+}
+
+/** Who swiped right on the caller and is still unanswered; hidden, banned and blocked people left out. */
+export async function listLikes(db: Knex, userId: string, limit: number): Promise<LikeRow[]> {
+  return db('swipes as s')
+    .join('profiles as p', 'p.user_id', 's.swiper_id')
+    .join('users as u', 'u.id', 's.swiper_id')
+    .where('s.target_id', userId)
+    .whereIn('s.action', ['like', 'superlike'])
+    .whereNot('p.visibility', 'hidden')
+    .whereNull('u.banned_at')
+    .whereNotExists(db('swipes as mine').select(db.raw('1')).where('mine.swiper_id', userId).andWhere('mine.target_id', db.ref('s.swiper_id')))
+    .whereNotExists(blockedEitherWay(db, userId, 's.swiper_id'))
+    .select('s.swiper_id', 's.action', 's.created_at')
+    .orderByRaw(`(s.action = 'superlike') DESC, s.created_at DESC, s.swiper_id`)
+    .limit(limit);
+}

@@ -1,0 +1,53 @@
+// HTTP only: parse the request, call the service, shape the response.
+import Router from '@koa/router';
+import { requireAuth, caller } from '../../shared/http/auth.js';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { parse } from '../../shared/validation.js';
+import type { DiscoveryService } from './service.js';
+import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, SWIPE_ACTIONS, TargetBody } from './schemas.js';
+
+export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'>, service: DiscoveryService): Router {
+  const router = new Router({ prefix: '/discovery' });
+  router.use(requireAuth(deps));
+
+  router.get('/candidates', async (ctx) => {
+    const q = parse(CandidatesQuery, ctx.query);
+    ctx.body = await service.candidates(caller(ctx).userId, q);
+  });
+
+  for (const action of SWIPE_ACTIONS) {
+    router.post(`/${action}`, async (ctx) => {
+      const { target_id } = parse(TargetBody, ctx.request.body ?? {});
+      ctx.body = await service.swipe(caller(ctx).userId, target_id, action);
+    });
+  }
+
+  router.get('/matches', async (ctx) => {
+    ctx.body = await service.matches(caller(ctx).userId);
+  });
+
+  router.delete('/matches/:match_id', async (ctx) => {
+    const { match_id } = parse(MatchParams, ctx.params);
+    await service.unmatch(caller(ctx).userId, match_id);
+    ctx.status = 204;
+  });
+
+  router.post('/block', async (ctx) => {
+    const { target_id } = parse(TargetBody, ctx.request.body ?? {});
+    await service.block(caller(ctx).userId, target_id);
+    ctx.status = 204;
+  });
+
+  router.post('/report', async (ctx) => {
+    const body = parse(ReportBody, ctx.request.body ?? {});
+    ctx.body = await service.report(caller(ctx).userId, body);
+    ctx.status = 202;
+  });
+
+  router.get('/likes', async (ctx) => {
+    const { limit } = parse(LikesQuery, ctx.query);
+    ctx.body = await service.likes(caller(ctx).userId, limit);
+  });
+
+  return router;
+}

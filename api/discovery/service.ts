@@ -1,0 +1,215 @@
+// The rules of discovery: who may see whom, swipes and their daily quotas,
+// unmatch, block, report, and the lists built on them.
+import type { ServiceDeps } from '../../shared/platform.js';
+import { AppError } from '../../shared/errors.js';
+import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type PublicProfile } from '../../shared/public-profile.js';
+import type { EventPayload, EventType } from '../../shared/events.js';
+import * as repo from './repo.js';
+import { dayWindow } from './quota.js';
+import { IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
+import { decodeCursor, encodeCursor, type SwipeAction } from './schemas.js';
+
+export interface DiscoveryOptions {
+  /** Showings per profile per UTC day before the popularity cap holds it back (tests lower it). */
+  impressionCap?: number;
+}
+
+export interface Candidate extends Omit<PublicProfile, 'distance_km'> {
+  /** null when the candidate does not show their distance. */
+  distance_km: number | null;
+  score: number;
+  liked_you?: boolean;
+  score_breakdown?: ScoreBreakdown & { impressions_today: number };
+}
+
+const EARTH_KM = 6371;
+
+/** A lat/lon box that contains every point within `km` of (lat, lon). */
+export function boundingBox(lat: number, lon: number, km: number) {
+  const dLat = (km / EARTH_KM) * (180 / Math.PI);
+  const latMin = Math.max(-90, lat - dLat);
+  const latMax = Math.min(90, lat + dLat);
+  const s = Math.sin(km / EARTH_KM) / Math.cos((lat * Math.PI) / 180);
+  // Near a pole, or across the antimeridian, the box spans every longitude.
+  if (latMin <= -90 || latMax >= 90 || s >= 1) return { latMin, latMax, lonMin: -180, lonMax: 180 };
+  const dLon = Math.asin(s) * (180 / Math.PI);
+  if (lon - dLon < -180 || lon + dLon > 180) return { latMin, latMax, lonMin: -180, lonMax: 180 };
+  return { latMin, latMax, lonMin: lon - dLon, lonMax: lon + dLon };
+}
+
+export class DiscoveryService {
+  private readonly impressionCap: number;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    opts: DiscoveryOptions = {},
+  ) {
+    this.impressionCap = opts.impressionCap ?? IMPRESSION_CAP_PER_DAY;
+  }
+
+  private get db() {
+    return this.deps.db;
+  }
+
+  private async viewer(userId: string): Promise<repo.Viewer> {
+    const v = await repo.findViewer(this.db, userId);
+    if (!v) throw AppError.conflict('Create your profile first');
+    return v;
+  }
+
+  /**
+   * Best candidates first. The ranking of a browsing session is fixed at its
+   * first page (`as_of` in the cursor): later pages continue strictly below the
+   * last (score, user_id) shown, so nobody appears twice. Popular profiles that
+   * reached today's impression cap are skipped unless they already liked the caller.
+   */
+  async candidates(userId: string, q: { limit: number; cursor?: string; debug: boolean }) {
+    const viewer = await this.viewer(userId);
+    if (viewer.lat === null || viewer.lon === null) throw AppError.conflict('Set a location on your profile to get candidates');
+    const from = q.cursor ? decodeCursor(q.cursor) : null;
+    const asOf = from?.asOf ?? new Date();
+    const today = new Date().toISOString().slice(0, 10);
+    const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km);
+    const myAge = ageOn(viewer.birthdate, asOf);
+
+    const page: repo.CandidateRow[] = [];
+    const shownToday = new Map<string, number>();
+    let after: { score: string; userId: string } | null = from ? { score: from.score, userId: from.userId } : null;
+    let more = true;
+    const batchSize = Math.max(20, q.limit * 2);
+    // A few rounds at most: only capped profiles are skipped, and they are few.
+    for (let round = 0; round < 5 && more && page.length < q.limit; round++) {
+      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize });
+      if (rows.length < batchSize) more = false;
+      const seen = await repo.impressionsOn(this.db, rows.map((r) => r.user_id), today);
+      for (const row of rows) {
+        if (page.length === q.limit) {
+          more = true;
+          break;
+        }
+        after = { score: row.score, userId: row.user_id };
+        const shown = seen.get(row.user_id) ?? 0;
+        if (row.liked_me || shown < this.impressionCap) {
+          page.push(row);
+          shownToday.set(row.user_id, shown);
+        }
+      }
+    }
+
+    const photos = await loadApprovedPhotos(this.db, this.deps.config, page.map((r) => r.user_id));
+    const location = { lat: viewer.lat, lon: viewer.lon };
+    const debug = q.debug && this.deps.config.devMode;
+    const candidates: Candidate[] = page.map((row) => {
+      const view = toPublicProfile(row, photos.get(row.user_id) ?? [], location);
+      const c: Candidate = { ...view, distance_km: view.distance_km ?? null, score: Number(row.score) };
+      if (row.liked_me) c.liked_you = true;
+      if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: shownToday.get(row.user_id) ?? 0 };
+      return c;
+    });
+    await repo.recordImpressions(this.db, page.map((r) => r.user_id), today);
+    const nextCursor = more && after ? encodeCursor({ ...after, asOf }) : null;
+    return { candidates, next_cursor: nextCursor };
+  }
+
+  async swipe(userId: string, targetId: string, action: SwipeAction) {
+    if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot swipe on yourself' }]);
+    const viewer = await this.viewer(userId);
+    if (!(await repo.findSwipeTarget(this.db, userId, targetId))) throw AppError.notFound('No such profile');
+    const swipe = await repo.inSwiperLock(this.db, userId, async (trx) => {
+      if (await repo.swipeExists(trx, userId, targetId)) throw AppError.conflict('You already swiped on this profile');
+      if (action !== 'pass') {
+        const now = new Date();
+        const day = dayWindow(now, viewer.settings?.timezone);
+        const quota = action === 'like' ? this.deps.config.quotas.likesPerDay : this.deps.config.quotas.superlikesPerDay;
+        const used = await repo.countSwipesSince(trx, userId, action, day.start);
+        if (used >= quota) {
+          throw AppError.rateLimited((day.end.getTime() - now.getTime()) / 1000, 'quota_exceeded', `Daily ${action} quota (${quota}) used up`);
+        }
+      }
+      const row = await repo.insertSwipe(trx, userId, targetId, action);
+      if (!row) throw AppError.conflict('You already swiped on this profile');
+      return row;
+    });
+    await this.publish('swipe.created', {
+      swipe_id: swipe.id,
+      swiper_id: swipe.swiper_id,
+      target_id: swipe.target_id,
+      action: swipe.action,
+      created_at: new Date(swipe.created_at).toISOString(),
+    });
+    return { action, target_id: targetId };
+  }
+
+  async unmatch(userId: string, matchId: string): Promise<void> {
+    const ended = await this.db.transaction((trx) => repo.endMatch(trx, { matchId }, userId, 'unmatch'));
+    if (!ended) throw AppError.notFound('No such match');
+    await this.publish('match.removed', { ...ended, reason: 'unmatch' });
+  }
+
+  /** Blocks `targetId` for good: any match ends and each vanishes from the other's lists. Repeating it is harmless. */
+  async block(userId: string, targetId: string): Promise<void> {
+    if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot block yourself' }]);
+    if (!(await repo.userExists(this.db, targetId))) throw AppError.notFound('No such user');
+    const ended = await this.db.transaction(async (trx) => {
+      await repo.insertBlock(trx, userId, targetId);
+      return repo.endMatch(trx, { peerId: targetId }, userId, 'block');
+    });
+    if (ended) await this.publish('match.removed', { ...ended, reason: 'block' });
+  }
+
+  async report(userId: string, r: { target_id: string; reason: string; details?: string | null }) {
+    if (r.target_id === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot report yourself' }]);
+    if (!(await repo.userExists(this.db, r.target_id))) throw AppError.notFound('No such user');
+    const row = await repo.insertReport(this.db, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
+    await this.publish('report.created', { report_id: row.id, reporter_id: userId, target_id: r.target_id, reason: r.reason });
+    return { id: row.id, status: row.status, created_at: new Date(row.created_at).toISOString() };
+  }
+
+  async matches(userId: string) {
+    const [rows, me] = await Promise.all([repo.listLiveMatches(this.db, userId), repo.findViewer(this.db, userId)]);
+    const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
+    // A matched peer stays visible to their matches while hidden from discovery; blocked or banned peers do not.
+    const [profiles, last] = await Promise.all([
+      loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.peer_id), { userId, location }, { includeHidden: true }),
+      repo.lastMessages(this.db, rows.map((r) => r.conversation_id)),
+    ]);
+    const matches = rows.flatMap((r) => {
+      const user = profiles.get(r.peer_id);
+      if (!user) return [];
+      const m = last.get(r.conversation_id);
+      return [
+        {
+          match_id: r.match_id,
+          conversation_id: r.conversation_id,
+          user,
+          created_at: new Date(r.created_at).toISOString(),
+          last_message: m ? { id: m.id, seq: m.seq, sender_id: m.sender_id, body: m.body, created_at: new Date(m.created_at).toISOString() } : null,
+        },
+      ];
+    });
+    return { matches };
+  }
+
+  async likes(userId: string, limit: number) {
+    const [rows, me] = await Promise.all([repo.listLikes(this.db, userId, limit), repo.findViewer(this.db, userId)]);
+    const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
+    const profiles = await loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.swiper_id), { userId, location }, { includeHidden: false });
+    const likes = rows.flatMap((r) => {
+      const user = profiles.get(r.swiper_id);
+      return user ? [{ user_id: r.swiper_id, user, action: r.action, created_at: new Date(r.created_at).toISOString() }] : [];
+    });
+    return { likes };
+  }
+
+  /**
+   * Events go out after the commit. The change itself has happened, so a bus
+   * failure is logged and the request still succeeds (no outbox; see README).
+   */
+  private async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<void> {
+    try {
+      await this.deps.bus.publish(type, payload);
+    } catch (err) {
+      this.deps.logger.error({ err, type, payload }, 'event not published');
+    }
+  }
+}

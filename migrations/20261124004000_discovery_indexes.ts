@@ -1,0 +1,24 @@
+// Discovery: the index the candidates query runs on, and the impression
+// counter behind the popularity cap.
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  // Candidates are looked up by wanted gender and a lat/lon bounding box among
+  // visible profiles: equality on gender, a range on lat, and lon checked from
+  // the index entry before the heap is touched. A plain btree, so the
+  // embedded PostgreSQL (PGlite) runs it too (no PostGIS).
+  await knex.raw(`CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon) WHERE visibility = 'visible'`);
+
+  // How often a profile has been shown in candidate lists on its current (UTC)
+  // day. One row per profile, reset when the day changes, so it never grows.
+  await knex.schema.createTable('candidate_impressions', (t) => {
+    t.uuid('user_id').primary().references('users.id').onDelete('CASCADE');
+    t.date('day').notNullable();
+    t.integer('shown').notNullable().defaultTo(0);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('candidate_impressions');
+  await knex.raw('DROP INDEX IF EXISTS profiles_discovery_idx');
+}
