@@ -12,6 +12,8 @@
 //                  each a lowercase name like "messages" or "new_match"
 //   quiet_hours:   {start: "HH:MM", end: "HH:MM"} or null
 //   timezone:      an IANA zone name ("Europe/Berlin") or null
+// A PUT replaces each field it names, except settings, which merge key by key
+// into the stored ones; null clears an optional detail (goal, height_cm, …) or the location.
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import { ageOn } from '../../shared/public-profile.js';
