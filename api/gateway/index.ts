@@ -1,0 +1,86 @@
+// The gateway: the single public port. Requests under a service prefix are
+// streamed to that service before anything reads their body (routes.ts,
+// proxy.ts); the rest — /health, /ready, /metrics, the web client, and 404s in
+// the contract's shape — is the gateway's own Koa app. WebSocket upgrades on
+// the Socket.IO path go to the realtime tier, sticky by session (sticky.ts).
+import type http from 'node:http';
+import type net from 'node:net';
+import type Router from '@koa/router';
+import type { Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/logger.js';
+import { createHttpApp } from '../../shared/http/app.js';
+import { createGatewayProxy } from './proxy.js';
+import { resolveRoute } from './routes.js';
+import { parseRealtimeUrls, RealtimePool } from './upstreams.js';
+
+export interface GatewayDeps {
+  config: Config;
+  logger: Logger;
+  /** The gateway's own routers (the web client). */
+  routers?: Router[];
+  /** How often realtime instances are probed (default 1 s). */
+  probeIntervalMs?: number;
+}
+
+export interface Gateway {
+  /** The request listener of the public HTTP server. */
+  handleRequest: http.RequestListener;
+  /** Hooks WebSocket upgrades into the server. */
+  attach(server: http.Server): void;
+  /** Finds the realtime instances once, then keeps probing them. */
+  start(): Promise<void>;
+  /** Ends proxied WebSockets (their clients reconnect elsewhere) and releases upstream connections. */
+  stop(): Promise<void>;
+  realtime: RealtimePool;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, logger } = deps;
+  const realtime = new RealtimePool({
+    specs: parseRealtimeUrls(config.gateway.realtimeUrls),
+    logger,
+    probeIntervalMs: deps.probeIntervalMs,
+  });
+  const proxy = createGatewayProxy({
+    logger,
+    upstreams: config.gateway.upstreams,
+    realtime,
+    timeoutMs: config.gateway.timeoutMs,
+    trustedProxies: config.gateway.trustedProxies,
+  });
+  const app = createHttpApp({ service: 'gateway', logger, readiness: {}, routers: deps.routers ?? [] });
+  const own = app.callback();
+  const upgraded = new Set<net.Socket>();
+
+  function handleRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+    const route = resolveRoute(req.url ?? '/');
+    if (route) proxy.web(req, res, route);
+    else void own(req, res);
+  }
+
+  function handleUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer) {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const route = resolveRoute(req.url ?? '/');
+    if (route) return proxy.ws(req, socket, head, route);
+    socket.on('error', () => socket.destroy());
+    const body = JSON.stringify({ error: { code: 'not_found', message: 'No WebSocket endpoint here' } });
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  return {
+    handleRequest,
+    realtime,
+    attach(server) {
+      server.on('upgrade', handleUpgrade);
+    },
+    start: () => realtime.start(),
+    async stop() {
+      realtime.stop();
+      for (const socket of upgraded) socket.destroy();
+      proxy.close();
+    },
+  };
+}

@@ -1,0 +1,221 @@
+// Forwarding of HTTP requests and WebSocket upgrades to the services, with
+// http-proxy-3. Bodies are streamed untouched (the gateway never parses them).
+// The proxy sets X-Forwarded-For to the client's address as the gateway sees
+// it (so the services' per-IP rate limits see real clients, and a client
+// cannot claim another address), X-Forwarded-Proto/Host and X-Request-Id.
+// A service that cannot be reached answers 503, a broken exchange 502, and no
+// answer within GATEWAY_TIMEOUT_MS 504, all in the contract's error shape.
+import http from 'node:http';
+import type net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import client from 'prom-client';
+import type { Logger } from '../../shared/logger.js';
+import type { Route, ServiceName } from './routes.js';
+import { chooseRealtime } from './sticky.js';
+import type { RealtimePool, Upstream } from './upstreams.js';
+
+export interface ProxyOptions {
+  logger: Logger;
+  /** Base URLs of the single-address services. */
+  upstreams: Record<Exclude<ServiceName, 'realtime'>, string>;
+  realtime: RealtimePool;
+  timeoutMs: number;
+  trustedProxies: number;
+}
+
+/** Long-polls wait up to Engine.IO's ping interval (25 s) by design; give them room. */
+const SOCKET_POLL_TIMEOUT_MS = 60_000;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+const proxied = new client.Counter({
+  name: 'gateway_proxied_requests_total',
+  help: 'Requests the gateway forwarded, by service and status (5xx from the gateway itself included)',
+  labelNames: ['service', 'status'] as const,
+});
+
+const SERVICE_LABEL: Record<ServiceName, string> = {
+  auth: 'auth',
+  profile: 'profile',
+  discovery: 'discovery',
+  media: 'media',
+  realtime: 'realtime',
+};
+
+function errorBody(code: string, message: string, requestId: string) {
+  return JSON.stringify({ error: { code, message, details: { request_id: requestId } } });
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** The client's address: the peer, or the entry the last trusted proxy added. */
+export function clientAddress(req: http.IncomingMessage, trustedProxies: number): string {
+  const peer = normalizeIp(req.socket.remoteAddress ?? '');
+  if (trustedProxies <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const chain = (Array.isArray(header) ? header.join(',') : header ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const all = [...chain, peer];
+  return normalizeIp(all[Math.max(0, all.length - 1 - trustedProxies)]);
+}
+
+function first(h: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  return v?.split(',')[0]?.trim() || undefined;
+}
+
+/** Rewrites the forwarding headers in place; returns the request id. */
+function setForwardingHeaders(req: http.IncomingMessage, trustedProxies: number, websocket: boolean): string {
+  const incomingId = first(req.headers['x-request-id']);
+  const requestId = incomingId && SANE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+  const trusted = trustedProxies > 0;
+  const proto = (trusted && first(req.headers['x-forwarded-proto'])) || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  const host = (trusted && first(req.headers['x-forwarded-host'])) || req.headers.host || '';
+  req.headers['x-forwarded-for'] = clientAddress(req, trustedProxies);
+  req.headers['x-forwarded-proto'] = websocket ? proto.replace(/^http/, 'ws') : proto;
+  req.headers['x-forwarded-host'] = host;
+  delete req.headers['x-forwarded-port'];
+  delete req.headers['x-real-ip'];
+  delete req.headers.forwarded;
+  req.headers['x-request-id'] = requestId;
+  return requestId;
+}
+
+export interface GatewayProxy {
+  web(req: http.IncomingMessage, res: http.ServerResponse, route: Route): void;
+  ws(req: http.IncomingMessage, socket: net.Socket, head: Buffer, route: Route): void;
+  close(): void;
+}
+
+export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
+  const { logger, realtime } = opts;
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+  const proxy = createProxyServer({ xfwd: false, ws: true });
+  const timedOut = new WeakSet<http.IncomingMessage>();
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    proxyReq.once('timeout', () => timedOut.add(req));
+  });
+  proxy.on('proxyRes', (proxyRes, req) => {
+    proxyRes.headers['x-request-id'] ??= req.headers['x-request-id'];
+    const service = (req as RoutedRequest).service;
+    if (service) proxied.inc({ service: SERVICE_LABEL[service], status: String(proxyRes.statusCode ?? 0) });
+  });
+  // A client that went away mid-request: nothing to answer.
+  proxy.on('econnreset', () => {});
+  proxy.on('error', (err, req) => logger.debug({ err, url: req.url }, 'proxy error without a handler'));
+
+  function fail(res: http.ServerResponse, service: ServiceName, status: number, code: string, message: string, requestId: string) {
+    proxied.inc({ service: SERVICE_LABEL[service], status: String(status) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': requestId,
+      ...(status === 503 ? { 'retry-after': '1' } : {}),
+    });
+    res.end(errorBody(code, message, requestId));
+  }
+
+  function failSocket(socket: net.Socket, status: number, code: string, message: string, requestId: string) {
+    if (socket.destroyed) return;
+    const body = errorBody(code, message, requestId);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  interface RoutedRequest extends http.IncomingMessage {
+    service?: ServiceName;
+  }
+
+  function web(req: RoutedRequest, res: http.ServerResponse, route: Route): void {
+    const requestId = setForwardingHeaders(req, opts.trustedProxies, false);
+    req.url = route.url;
+    req.service = route.service;
+    const timeout = route.socket ? Math.max(opts.timeoutMs, SOCKET_POLL_TIMEOUT_MS) : opts.timeoutMs;
+
+    let upstream: Upstream | undefined;
+    let target: string;
+    let sticky = false;
+    if (route.service === 'realtime') {
+      const choice = chooseRealtime(realtime, route.url, route.socket);
+      if (choice.kind === 'none') {
+        return fail(res, 'realtime', 503, 'service_unavailable', 'No realtime instance is available; retry shortly', requestId);
+      }
+      if (choice.kind === 'gone') {
+        return fail(res, 'realtime', 503, 'service_unavailable', 'The session ended with its instance; reconnect', requestId);
+      }
+      ({ upstream } = choice);
+      target = upstream.target;
+      sticky = choice.kind === 'sticky';
+    } else {
+      target = opts.upstreams[route.service];
+    }
+    // Only a bodiless request that reached no instance may go to another one.
+    const retryable =
+      !sticky && (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+
+    const send = (target: string, upstream: Upstream | undefined, attempt: number, body?: Readable) => {
+      proxy.web(req, res, { target, agent, proxyTimeout: timeout, ...(body ? { buffer: body } : {}) }, (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (timedOut.has(req)) {
+          logger.warn({ upstream: route.service, target, request_id: requestId }, 'upstream timed out');
+          return fail(res, route.service, 504, 'gateway_timeout', `The ${route.service} service did not answer in time`, requestId);
+        }
+        if (code && UNREACHABLE.has(code)) {
+          if (upstream) {
+            realtime.markDown(upstream);
+            const next = retryable && !res.headersSent && attempt < 3 ? realtime.pick(upstream) : undefined;
+            if (next) return send(next.target, next, attempt + 1, Readable.from([]));
+          }
+          logger.warn({ upstream: route.service, target, code, request_id: requestId }, 'upstream unreachable');
+          return fail(res, route.service, 503, 'service_unavailable', `The ${route.service} service is unavailable; retry shortly`, requestId);
+        }
+        logger.warn({ err, upstream: route.service, target, request_id: requestId }, 'upstream failed');
+        return fail(res, route.service, 502, 'bad_gateway', `The ${route.service} service failed to answer`, requestId);
+      });
+    };
+    send(target, upstream, 1);
+  }
+
+  function ws(req: http.IncomingMessage, socket: net.Socket, head: Buffer, route: Route): void {
+    socket.on('error', () => socket.destroy());
+    const requestId = setForwardingHeaders(req, opts.trustedProxies, true);
+    if (route.service !== 'realtime' || !route.socket) {
+      return failSocket(socket, 404, 'not_found', 'No WebSocket endpoint here', requestId);
+    }
+    req.url = route.url;
+    const choice = chooseRealtime(realtime, route.url, true);
+    if (choice.kind === 'none' || choice.kind === 'gone') {
+      return failSocket(socket, 503, 'service_unavailable', 'No realtime instance for this session; reconnect', requestId);
+    }
+    const { upstream } = choice;
+    proxy.ws(req, socket, head, { target: upstream.target }, (err) => {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code && UNREACHABLE.has(e.code)) {
+        realtime.markDown(upstream);
+        return failSocket(socket, 503, 'service_unavailable', 'The realtime instance is unavailable; reconnect', requestId);
+      }
+      logger.debug({ err, target: upstream.target, request_id: requestId }, 'websocket proxy ended with an error');
+      socket.destroy();
+    });
+  }
+
+  return {
+    web,
+    ws,
+    close() {
+      agent.destroy();
+    },
+  };
+}
