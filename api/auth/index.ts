@@ -1,0 +1,26 @@
+// Builds the auth router from the platform's connections.
+import type Router from '@koa/router';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { RateLimit } from '../../shared/rate-limit.js';
+import { AuthRepo } from './repo.js';
+import { authRoutes } from './routes.js';
+import { AuthService } from './service.js';
+
+export function createAuthRouter(deps: ServiceDeps): Router {
+  const { config, redis } = deps;
+  const logger = deps.logger.child({ component: 'auth' });
+  const limit = (name: string, points: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS: 60 });
+  const service = new AuthService({
+    config,
+    logger,
+    repo: new AuthRepo(deps.db),
+    bus: deps.bus,
+    revocations: deps.revocations,
+    refreshLimit: limit('auth-refresh-user', config.rateLimits.refreshPerMin),
+  });
+  return authRoutes(service, {
+    config,
+    revocations: deps.revocations,
+    ipLimit: limit('auth-ip', config.rateLimits.authPerMin),
+  });
+}

@@ -1,0 +1,78 @@
+// HTTP of the Auth section: parse, call the service, shape the answer.
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Config } from '../../shared/config.js';
+import { AppError } from '../../shared/errors.js';
+import { caller, requireAuth } from '../../shared/http/auth.js';
+import type { RateLimit } from '../../shared/rate-limit.js';
+import type { SessionRevocations } from '../../shared/revocation.js';
+import { parse } from '../../shared/validation.js';
+import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from './schemas.js';
+import type { AuthService, ClientInfo } from './service.js';
+
+export interface AuthRoutesDeps {
+  config: Config;
+  revocations: SessionRevocations;
+  /** Per client IP, on every /auth/* route. */
+  ipLimit: RateLimit;
+}
+
+function clientOf(ctx: Context): ClientInfo {
+  return { ip: ctx.ip ? ctx.ip.slice(0, 64) : null, userAgent: ctx.get('user-agent').slice(0, 512) || null };
+}
+
+export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
+  const router = new Router({ prefix: '/auth' });
+  const authenticated = requireAuth(deps);
+
+  // The app trusts X-Forwarded-For, so behind the gateway ctx.ip is the real client.
+  router.use(async function limitPerIp(ctx: Context, next: Next) {
+    await deps.ipLimit.consume(ctx.ip || 'unknown');
+    await next();
+  });
+
+  router.post('/validate', (ctx) => {
+    const { init_data } = parse(InitDataBody, ctx.request.body);
+    ctx.body = service.validate(init_data);
+  });
+
+  router.post('/token', async (ctx) => {
+    const { init_data } = parse(InitDataBody, ctx.request.body);
+    ctx.body = await service.login(init_data, clientOf(ctx));
+  });
+
+  router.post('/refresh', async (ctx) => {
+    const { refresh_token } = parse(RefreshBody, ctx.request.body);
+    ctx.body = await service.refresh(refresh_token);
+  });
+
+  router.get('/verify', authenticated, (ctx) => {
+    const c = caller(ctx);
+    ctx.body = { user_id: c.userId, session_id: c.sessionId, exp: c.exp, expires_at: new Date(c.exp * 1000).toISOString() };
+  });
+
+  router.get('/sessions', authenticated, async (ctx) => {
+    ctx.body = await service.sessions(caller(ctx));
+  });
+
+  router.delete('/sessions/:id', authenticated, async (ctx) => {
+    // Not a session id: no such session, the same answer as someone else's.
+    if (!SessionIdParam.safeParse(ctx.params.id).success) throw AppError.notFound('No such session');
+    await service.deleteSession(caller(ctx), ctx.params.id);
+    ctx.status = 204;
+  });
+
+  router.post('/logout', authenticated, async (ctx) => {
+    await service.logout(caller(ctx));
+    ctx.status = 204;
+  });
+
+  if (deps.config.devMode) {
+    router.post('/dev/init-data', (ctx) => {
+      const { user } = parse(DevInitDataBody, ctx.request.body);
+      ctx.body = service.devInitData(user);
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,33 @@
+// Request bodies of the Auth section of the contract.
+import { z } from 'zod';
+
+/** Real initData is well under 4 KB; anything this long is not from Telegram. */
+export const MAX_INIT_DATA_LENGTH = 8192;
+
+export const InitDataBody = z.object({
+  init_data: z.string().min(1).max(MAX_INIT_DATA_LENGTH),
+});
+
+export const RefreshBody = z.object({
+  refresh_token: z.string().min(1).max(512),
+});
+
+export const SessionIdParam = z.string().uuid();
+
+/** POST /auth/dev/init-data: the Telegram user to sign init data for (development mode only). */
+export const DevInitDataBody = z.object({
+  user: z.object({
+    id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    first_name: z.string().min(1).max(64),
+    last_name: z.string().max(64).optional(),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,32}$/, 'letters, digits and _ only, at most 32')
+      .optional(),
+    language_code: z.string().max(16).optional(),
+    is_premium: z.boolean().optional(),
+    photo_url: z.string().url().max(2048).optional(),
+    allows_write_to_pm: z.boolean().optional(),
+  }),
+});
+export type DevInitDataBody = z.infer<typeof DevInitDataBody>;
