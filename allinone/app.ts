@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import type { Platform } from '../shared/platform.js';
+import { createAuthRouter } from '../api/auth/index.js';
 import { createProfileRouter } from '../api/profile/index.js';
 import { createDiscoveryRouter } from '../api/discovery/index.js';
 import { startMatchingWorker } from '../workers/matching/index.js';
@@ -29,6 +30,7 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createProfileRouter(platform));
   routers.push(createDiscoveryRouter(platform));
   runnables.push(startMatchingWorker(platform));
+  routers.push(createAuthRouter(platform));
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();
