@@ -66,6 +66,8 @@ const EnvSchema = z.object({
 
   ADMIN_TELEGRAM_IDS: csv.refine((ids) => ids.every((id) => /^\d+$/.test(id)), 'must be comma-separated numeric ids'),
   TELEGRAM_API_URL: url.default('https://api.telegram.org'),
+  NOTIFY_INTERVAL_S: int(300, 1),
+  NOTIFY_GATHER_S: int(15, 0),
 
   BUS_MAX_ATTEMPTS: int(5, 1, 100),
   BUS_VISIBILITY_TIMEOUT_MS: int(30_000, 10),
@@ -78,6 +80,7 @@ const EnvSchema = z.object({
   DISCOVERY_PORT: port(8083),
   MEDIA_PORT: port(8084),
   REALTIME_PORT: port(8085),
+  ADMIN_PORT: port(8090),
   HOST: z.string().default('0.0.0.0'),
 
   // Gateway upstreams (defaults: the services' ports on this host). REALTIME_URLS is a
@@ -158,6 +161,8 @@ function toConfig(e: Env) {
       streamMaxLen: e.BUS_STREAM_MAXLEN,
     },
     realtime: { adapter: e.REALTIME_ADAPTER },
+    /** Offline notifications: at most one bot message per user per intervalS, gathered for gatherS first. */
+    notifications: { intervalS: e.NOTIFY_INTERVAL_S, gatherS: e.NOTIFY_GATHER_S },
     host: e.HOST,
     ports: {
       gateway: e.GATEWAY_PORT,
@@ -166,6 +171,7 @@ function toConfig(e: Env) {
       discovery: e.DISCOVERY_PORT,
       media: e.MEDIA_PORT,
       realtime: e.REALTIME_PORT,
+      admin: e.ADMIN_PORT,
     },
     gateway: {
       upstreams: {
