@@ -27,6 +27,11 @@ export const EVENTS = {
     stream: STREAMS.users,
     schema: z.object({ user_id: uuid, reason: z.string().optional() }),
   },
+  /** An admin warned a user after a report (the notifications worker tells them through the bot). */
+  'user.warned': {
+    stream: STREAMS.users,
+    schema: z.object({ user_id: uuid, report_id: uuid.optional(), note: z.string().optional() }),
+  },
   /** The profile and everything hanging off it must go (photos, files, matches). */
   'profile.deleted': {
     stream: STREAMS.users,
