@@ -34,7 +34,8 @@ function fromHttpError(err: HttpishError): AppError | undefined {
   const code = CODE_BY_STATUS[status] ?? 'bad_request';
   let message = err.expose && err.message ? err.message : 'Bad request';
   let details: unknown;
-  if (err.type === 'entity.parse.failed') {
+  // koa-body 8 throws a bare SyntaxError with status 400 (no `type`) for malformed JSON.
+  if (err.type === 'entity.parse.failed' || (status === 400 && (err as Error).name === 'SyntaxError')) {
     message = 'Malformed JSON body';
     details = [{ field: '(body)', message: 'body is not valid JSON' }];
   } else if (err.type === 'entity.too.large') message = 'Request body too large';
