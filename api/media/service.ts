@@ -1,0 +1,254 @@
+// The rules of media and profile photos: who sees what, the 6-photo limit and
+// positions, content-addressed storage shared between identical uploads, and
+// which files may be served. Routes parse and shape; repo.ts holds the SQL.
+import type { Knex } from 'knex';
+import { AppError } from '../../shared/errors.js';
+import { variantUrls, type VariantName } from '../../shared/media-urls.js';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { mediaFiles, originalKey, parseVariantKey, type Storage, type StoredFile } from '../../shared/storage/index.js';
+import * as repo from './repo.js';
+import { MAX_PHOTOS } from './schemas.js';
+import { inspectImage } from './sniff.js';
+import type { UploadedFile } from './upload.js';
+
+export interface MediaView {
+  id: string;
+  owner_id: string;
+  status: repo.MediaStatus;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  position: number | null;
+  urls: Record<VariantName, string | null>;
+  created_at: string;
+  moderated_at: string | null;
+}
+
+export interface PhotoView {
+  id: string;
+  status: repo.MediaStatus;
+  position: number;
+  urls: Record<VariantName, string | null>;
+}
+
+export interface ServedFile {
+  etag: string;
+  open(): Promise<StoredFile | null>;
+}
+
+const NO_URLS: Record<VariantName, null> = { thumb: null, medium: null, large: null };
+
+export class MediaService {
+  constructor(private readonly deps: ServiceDeps & { storage: Storage }) {}
+
+  private get db() {
+    return this.deps.db;
+  }
+
+  /** Variant URLs only once approved: nothing else is ever served. */
+  private urlsOf(row: repo.MediaRow) {
+    return row.status === 'approved' ? variantUrls(this.deps.config, row.variants) : { ...NO_URLS };
+  }
+
+  mediaView(row: repo.MediaRow): MediaView {
+    return {
+      id: row.id,
+      owner_id: row.owner_id,
+      status: row.status,
+      mime: row.mime,
+      size: row.size,
+      width: row.width,
+      height: row.height,
+      position: row.position,
+      urls: this.urlsOf(row),
+      created_at: row.created_at.toISOString(),
+      moderated_at: row.moderated_at ? row.moderated_at.toISOString() : null,
+    };
+  }
+
+  photoView(row: repo.MediaRow): PhotoView {
+    return { id: row.id, status: row.status, position: row.position ?? 0, urls: this.urlsOf(row) };
+  }
+
+  // --- upload -------------------------------------------------------------
+
+  /**
+   * Checks the file by content, records it as pending (as the owner's next
+   * photo when `asPhoto`), stores the original and announces `media.uploaded`.
+   * The row is committed before the file is written: a concurrent delete of
+   * another row with the same content then sees this row and keeps the file.
+   */
+  async upload(ownerId: string, file: UploadedFile, opts: { asPhoto?: boolean } = {}): Promise<repo.MediaRow> {
+    const image = await inspectImage(file.path, { maxPixels: this.deps.config.media.maxPixels });
+    const key = originalKey(file.sha256, image.ext);
+    const row = await this.db.transaction(async (trx: Knex.Transaction) => {
+      let position: number | null = null;
+      if (opts.asPhoto) {
+        await repo.lockOwnerPhotos(trx, ownerId);
+        position = await this.nextPosition(trx, ownerId);
+      }
+      await repo.lockContent(trx, file.sha256);
+      return repo.insertMedia(trx, {
+        owner_id: ownerId,
+        mime: image.mime,
+        size: file.size,
+        width: image.width,
+        height: image.height,
+        sha256: file.sha256,
+        original_key: key,
+        position,
+      });
+    });
+    try {
+      if (!(await this.deps.storage.exists(key))) await this.deps.storage.putFile(key, file.path, image.mime);
+      await this.deps.bus.publish('media.uploaded', { media_id: row.id, owner_id: ownerId, storage_key: key, mime: image.mime });
+    } catch (err) {
+      await this.destroy(row.id).catch((e) => this.deps.logger.error({ err: e, media_id: row.id }, 'could not undo a failed upload'));
+      throw err;
+    }
+    this.deps.logger.info({ media_id: row.id, owner_id: ownerId, size: file.size, mime: image.mime, photo: opts.asPhoto ?? false }, 'media uploaded');
+    return row;
+  }
+
+  // --- media --------------------------------------------------------------
+
+  /** The owner sees any status; others approved media of a user they may see. */
+  async get(viewerId: string, id: string): Promise<repo.MediaRow> {
+    const row = await repo.findMedia(this.db, id);
+    if (!row || !(await this.canSee(viewerId, row))) throw AppError.notFound('No such media');
+    return row;
+  }
+
+  async listByUser(viewerId: string, userId: string): Promise<repo.MediaRow[]> {
+    const own = viewerId === userId;
+    if (!own && !(await repo.ownerVisibleTo(this.db, viewerId, userId))) throw AppError.notFound('No such user');
+    return repo.mediaOf(this.db, userId, { approvedOnly: !own });
+  }
+
+  async remove(callerId: string, id: string): Promise<void> {
+    const row = await repo.findMedia(this.db, id);
+    if (!row || !(await this.canSee(callerId, row))) throw AppError.notFound('No such media');
+    if (row.owner_id !== callerId) throw AppError.forbidden('Only the owner can delete this media');
+    await this.destroy(id);
+  }
+
+  /** The owner's own original, whatever its status (never served publicly). */
+  async openOriginal(callerId: string, id: string): Promise<{ row: repo.MediaRow; file: StoredFile }> {
+    const row = await repo.findMedia(this.db, id);
+    if (!row || row.owner_id !== callerId) throw AppError.notFound('No such media');
+    const file = await this.deps.storage.open(row.original_key);
+    if (!file) throw AppError.notFound('The original file is gone');
+    return { row, file };
+  }
+
+  private async canSee(viewerId: string, row: repo.MediaRow): Promise<boolean> {
+    if (row.owner_id === viewerId) return true;
+    return row.status === 'approved' && (await repo.ownerVisibleTo(this.db, viewerId, row.owner_id));
+  }
+
+  /**
+   * Deletes a row and every file no other row still uses. The files go while
+   * the content lock is held, so an upload of the same bytes waits and then
+   * writes them again. Photos left behind close up their positions.
+   */
+  async destroy(id: string): Promise<boolean> {
+    const before = await repo.findMedia(this.db, id);
+    if (!before) return false;
+    return this.db.transaction(async (trx: Knex.Transaction) => {
+      await repo.lockOwnerPhotos(trx, before.owner_id);
+      await repo.lockContent(trx, before.sha256);
+      const row = await repo.findMediaForUpdate(trx, id);
+      if (!row) return false;
+      await repo.deleteMediaRow(trx, id);
+      if (row.position !== null) {
+        const rest = await repo.photosOf(trx, row.owner_id, { approvedOnly: false });
+        await repo.writePositions(
+          trx,
+          row.owner_id,
+          rest.map((p) => p.id),
+        );
+      }
+      const inUse = await repo.keysInUse(trx, row.sha256);
+      const unused = mediaFiles(row).filter((k) => !inUse.has(k));
+      await this.deps.storage.delete(unused);
+      this.deps.logger.info({ media_id: id, owner_id: row.owner_id, files_removed: unused.length }, 'media deleted');
+      return true;
+    });
+  }
+
+  // --- profile photos -----------------------------------------------------
+
+  async photos(viewerId: string, userId: string): Promise<repo.MediaRow[]> {
+    const own = viewerId === userId;
+    if (!own && !(await repo.ownerVisibleTo(this.db, viewerId, userId))) throw AppError.notFound('No such profile');
+    return repo.photosOf(this.db, userId, { approvedOnly: !own });
+  }
+
+  /** Fails fast (before an upload is read) when the profile already has all its photos. */
+  async assertPhotoRoom(userId: string): Promise<void> {
+    const n = (await repo.photosOf(this.db, userId, { approvedOnly: false })).length;
+    if (n >= MAX_PHOTOS) throw photoLimit();
+  }
+
+  /** Makes one of the caller's media their next photo; attaching it again is a no-op. */
+  async attachPhoto(userId: string, mediaId: string): Promise<repo.MediaRow> {
+    return this.db.transaction(async (trx: Knex.Transaction) => {
+      await repo.lockOwnerPhotos(trx, userId);
+      const row = await repo.findMediaForUpdate(trx, mediaId);
+      if (!row || row.owner_id !== userId) throw AppError.notFound('No such media of yours');
+      if (row.position !== null) return row;
+      if (row.status === 'rejected') throw AppError.conflict('This image was rejected by moderation and cannot be a profile photo', { reason: 'media_rejected' });
+      return repo.setPosition(trx, mediaId, await this.nextPosition(trx, userId));
+    });
+  }
+
+  async removePhoto(userId: string, mediaId: string): Promise<void> {
+    const row = await repo.findMedia(this.db, mediaId);
+    if (!row || row.owner_id !== userId || row.position === null) throw AppError.notFound('No such photo');
+    await this.destroy(mediaId);
+  }
+
+  /** Moves a photo to `position` (0 = first); the others keep their order around it. */
+  async movePhoto(userId: string, mediaId: string, position: number): Promise<repo.MediaRow[]> {
+    return this.db.transaction(async (trx: Knex.Transaction) => {
+      await repo.lockOwnerPhotos(trx, userId);
+      const photos = await repo.photosOf(trx, userId, { approvedOnly: false });
+      const from = photos.findIndex((p) => p.id === mediaId);
+      if (from < 0) throw AppError.notFound('No such photo');
+      if (position > photos.length - 1) {
+        throw AppError.validation([{ field: 'position', message: `must be between 0 and ${photos.length - 1} (this profile has ${photos.length} photos)` }]);
+      }
+      const order = photos.map((p) => p.id);
+      order.splice(from, 1);
+      order.splice(position, 0, mediaId);
+      await repo.writePositions(trx, userId, order);
+      return repo.photosOf(trx, userId, { approvedOnly: false });
+    });
+  }
+
+  private async nextPosition(trx: Knex.Transaction, ownerId: string): Promise<number> {
+    const n = await repo.photoCount(trx, ownerId);
+    if (n >= MAX_PHOTOS) throw photoLimit();
+    return n; // positions are kept 0..n-1
+  }
+
+  // --- files --------------------------------------------------------------
+
+  /** A variant file, if it belongs to approved media; originals never qualify. */
+  async servedVariant(key: string): Promise<ServedFile | null> {
+    const parsed = parseVariantKey(key);
+    if (!parsed) return null;
+    const rows = await repo.approvedByContent(this.db, parsed.originalSha256);
+    const known = rows.some((r) => Object.values(r.variants ?? {}).some((v) => v?.key === key));
+    if (!known) return null;
+    return { etag: `"${parsed.sha256}"`, open: () => this.deps.storage.open(key) };
+  }
+}
+
+function photoLimit() {
+  return AppError.conflict(`A profile has at most ${MAX_PHOTOS} photos; delete one before adding another`, {
+    reason: 'photo_limit',
+    max_photos: MAX_PHOTOS,
+  });
+}

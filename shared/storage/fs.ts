@@ -1,0 +1,83 @@
+// Filesystem backend: one file per key under a root directory. Writes go to a
+// temporary name in the same directory and are renamed into place, so a reader
+// (or a crash) never sees half a file.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { assertValidKey } from './keys.js';
+import type { Storage, StoredFile } from './index.js';
+
+export class FsStorage implements Storage {
+  readonly kind = 'fs' as const;
+
+  constructor(readonly root: string) {}
+
+  /** The file of a key; throws for a key that is not ours or escapes the root. */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    const p = path.resolve(this.root, key);
+    if (!p.startsWith(this.root + path.sep)) throw new Error(`storage key escapes the root: ${key}`);
+    return p;
+  }
+
+  private async writeAtomically(key: string, write: (tmp: string) => Promise<void>) {
+    const target = this.pathOf(key);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await write(tmp);
+      await fsp.rename(tmp, target);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  putFile(key: string, filePath: string): Promise<void> {
+    return this.writeAtomically(key, (tmp) => fsp.copyFile(filePath, tmp));
+  }
+
+  put(key: string, data: Buffer): Promise<void> {
+    return this.writeAtomically(key, (tmp) => fsp.writeFile(tmp, data));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await fsp.stat(this.pathOf(key))).isFile();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  async read(key: string): Promise<Buffer | null> {
+    try {
+      return await fsp.readFile(this.pathOf(key));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async open(key: string): Promise<StoredFile | null> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.pathOf(key), fs.constants.O_RDONLY);
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    const { size } = await handle.stat();
+    return { body: handle.createReadStream(), size, contentType: undefined };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) await fsp.rm(this.pathOf(key), { force: true });
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

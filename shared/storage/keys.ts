@@ -1,0 +1,49 @@
+// Content-addressed keys of media files. Originals are named by the SHA-256 of
+// their bytes; variants by the original's hash and their own, so the same
+// upload always lands on the same keys and a redone job overwrites in place.
+const KEY_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+const SHA_RE = /^[0-9a-f]{64}$/;
+const VARIANT_KEY_RE = /^variants\/[0-9a-f]{2}\/([0-9a-f]{64})\/([0-9a-f]{64})\.webp$/;
+
+/** Keys are made by our code, never taken raw from a request; still, nothing that could climb out of a root passes. */
+export function isValidKey(key: string): boolean {
+  return key.length <= 512 && KEY_RE.test(key) && !key.split('/').some((s) => s === '.' || s === '..');
+}
+
+export function assertValidKey(key: string): void {
+  if (!isValidKey(key)) throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
+}
+
+export function originalKey(sha256: string, ext: string): string {
+  if (!SHA_RE.test(sha256)) throw new Error('not a sha256');
+  return `originals/${sha256.slice(0, 2)}/${sha256}.${ext}`;
+}
+
+export function variantKey(originalSha256: string, variantSha256: string): string {
+  if (!SHA_RE.test(originalSha256) || !SHA_RE.test(variantSha256)) throw new Error('not a sha256');
+  return `variants/${originalSha256.slice(0, 2)}/${originalSha256}/${variantSha256}.webp`;
+}
+
+/** The two hashes in a variant key, or null for anything else (originals included). */
+export function parseVariantKey(key: string): { originalSha256: string; sha256: string } | null {
+  const m = VARIANT_KEY_RE.exec(key);
+  return m ? { originalSha256: m[1], sha256: m[2] } : null;
+}
+
+/**
+ * Advisory-lock names shared by the media service and the moderation worker:
+ * a row that adds or drops a reference to content-addressed files holds the
+ * content lock; photo writes (limit, positions) hold the owner lock, always
+ * taken before any content lock.
+ */
+export const mediaLocks = {
+  owner: (ownerId: string) => `media-owner:${ownerId}`,
+  content: (sha256: string) => `media-sha:${sha256}`,
+};
+
+/** Every stored file of a media row: the original and its variants. */
+export function mediaFiles(row: { original_key: string; variants: Partial<Record<string, { key: string } | undefined>> | null }): string[] {
+  const keys = [row.original_key];
+  for (const v of Object.values(row.variants ?? {})) if (v?.key) keys.push(v.key);
+  return [...new Set(keys)];
+}

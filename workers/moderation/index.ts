@@ -1,0 +1,176 @@
+// The moderation worker: one consumer in the 'moderation' group on the media
+// stream (`media.uploaded` → variants, NSFW score, decision, `media.moderated`)
+// and the users stream (`profile.deleted` → the user's media and files go).
+//
+// At-least-once delivery, so every step is idempotent: media that is no longer
+// pending is left alone (a redelivery re-announces its outcome, in case the
+// first run died between commit and publish); variants go to content-derived
+// keys, so a redone job overwrites the same files; the outcome is written
+// only while the row is still pending, so two runs of one job commit once.
+import type { Logger } from '../../shared/logger.js';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { onEvents, type StopOptions } from '../../shared/bus/index.js';
+import { STREAMS, type BusEvent } from '../../shared/events.js';
+import type { StoredVariants } from '../../shared/media-urls.js';
+import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
+import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores } from './nsfw.js';
+import { decide, processImage, type ModerationStatus } from './pipeline.js';
+import * as repo from './repo.js';
+
+export const MODERATION_GROUP = 'moderation';
+
+export interface ModerationWorkerOptions {
+  storage?: Storage;
+  /** TensorFlow.js backend for NSFW scoring (default: the best that loads). */
+  nsfwBackend?: NsfwBackend | 'auto';
+  /** Consumer name within the group (default: host-pid-random). */
+  consumer?: string;
+  /** Test hook: runs after the variants are stored, before the outcome is committed. */
+  beforeCommit?(mediaId: string): Promise<void>;
+}
+
+export interface ModerationWorker {
+  /** Resolves once the consumer reads and (with NSFW on) the model is loaded. */
+  ready: Promise<void>;
+  /** Graceful: the job in hand is finished. `{abandon: true}` drops it like a crash would. */
+  stop(opts?: StopOptions): Promise<void>;
+}
+
+export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerOptions = {}): ModerationWorker {
+  const logger = deps.logger.child({ component: 'moderation' });
+  const storage = opts.storage ?? createStorage(deps.config);
+  const { nsfw } = deps.config.media;
+
+  let classifier: Promise<NsfwClassifier | null> = Promise.resolve(null);
+  if (nsfw.enabled) {
+    classifier = loadNsfwClassifier(logger, { backend: opts.nsfwBackend }).catch((err) => {
+      logger.error({ err }, 'NSFW model failed to load; images will be held for review');
+      return null;
+    });
+  }
+
+  const jobs = new ModerationJobs(deps, storage, logger, () => classifier, opts.beforeCommit);
+  const consumer = deps.bus.consume({
+    group: MODERATION_GROUP,
+    consumer: opts.consumer,
+    streams: [STREAMS.media, STREAMS.users],
+    batchSize: 1, // CPU-heavy jobs: take one at a time, leave the rest to other instances
+    handler: onEvents({
+      'media.uploaded': (e) => jobs.moderate(e),
+      'profile.deleted': (e) => jobs.purgeUser(e),
+    }),
+  });
+
+  return {
+    ready: Promise.all([consumer.ready, classifier]).then(() => undefined),
+    async stop(stopOpts) {
+      await consumer.stop(stopOpts);
+      logger.info('moderation worker stopped');
+    },
+  };
+}
+
+class ModerationJobs {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
+    private readonly classifier: () => Promise<NsfwClassifier | null>,
+    private readonly beforeCommit?: (mediaId: string) => Promise<void>,
+  ) {}
+
+  async moderate(event: BusEvent<'media.uploaded'>): Promise<void> {
+    const { db, config } = this.deps;
+    const log = this.logger.child({ media_id: event.payload.media_id, event_id: event.id, attempt: event.attempt });
+    const row = await repo.findMedia(db, event.payload.media_id);
+    if (!row) return log.debug('media gone before moderation; nothing to do');
+    if (row.status !== 'pending') {
+      if (event.attempt > 1) await this.announce(row);
+      return log.debug({ status: row.status }, 'already moderated; nothing to do');
+    }
+    const started = Date.now();
+
+    const original = await this.storage.read(row.original_key);
+    if (!original) return this.finish(row, log, rejected('original_missing'), started);
+
+    const useClassifier = config.media.nsfw.enabled;
+    let image;
+    try {
+      image = await processImage(original, { maxPixels: config.media.maxPixels, classify: useClassifier });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'image could not be decoded');
+      return this.finish(row, log, rejected('undecodable'), started);
+    }
+
+    let scores: NsfwScores | null = null;
+    let score: number | null = null;
+    let status: ModerationStatus = 'approved';
+    let reason: string | null = null;
+    if (useClassifier) {
+      const clf = await this.classifier();
+      if (clf && image.classifierInput) {
+        scores = await clf.classify(image.classifierInput);
+        score = nsfwScore(scores);
+        status = decide(score, config.media.nsfw);
+        if (status === 'rejected') reason = 'nsfw';
+      } else {
+        status = 'review';
+        reason = 'classifier_unavailable';
+      }
+    }
+
+    // Rejected images get no variants: there is nothing anyone may be shown.
+    let variants: StoredVariants | null = null;
+    if (status !== 'rejected') {
+      variants = {};
+      for (const v of image.variants) {
+        const key = variantKey(row.sha256, v.sha256);
+        if (!(await this.storage.exists(key))) await this.storage.put(key, v.data, 'image/webp');
+        variants[v.name] = { key, width: v.width, height: v.height };
+      }
+    }
+    await this.beforeCommit?.(row.id);
+    await this.finish(
+      row,
+      log,
+      { status, width: image.width, height: image.height, variants, nsfw_scores: scores, nsfw_score: score, reject_reason: reason },
+      started,
+    );
+  }
+
+  private async finish(row: repo.MediaJobRow, log: Logger, outcome: repo.Outcome, started: number) {
+    const done = await repo.finishModeration(this.deps.db, row.id, outcome);
+    if (!done) {
+      // Someone else finished first (same files, nothing to do), or the media
+      // was deleted meanwhile: then the variants just written are orphans.
+      if (!(await repo.findMedia(this.deps.db, row.id)) && outcome.variants) await this.removeUnused(row.sha256, mediaFiles({ original_key: row.original_key, variants: outcome.variants }));
+      return log.info('outcome already recorded elsewhere; dropped');
+    }
+    await this.announce(done);
+    log.info({ status: done.status, nsfw_score: done.nsfw_score, reason: outcome.reject_reason, ms: Date.now() - started }, 'media moderated');
+  }
+
+  private async announce(row: repo.MediaJobRow) {
+    if (row.status === 'pending') return;
+    await this.deps.bus.publish('media.moderated', { media_id: row.id, owner_id: row.owner_id, status: row.status, nsfw_score: row.nsfw_score });
+  }
+
+  private async removeUnused(sha256: string, keys: string[]) {
+    await repo.withContentLock(this.deps.db, sha256, async (trx) => {
+      await this.storage.delete(await repo.unusedFiles(trx, sha256, keys));
+    });
+  }
+
+  /** The profile is gone: so are its media and every file no one else shares. */
+  async purgeUser(event: BusEvent<'profile.deleted'>): Promise<void> {
+    const userId = event.payload.user_id;
+    // Only what existed when the profile was deleted: a late redelivery must
+    // not take photos of a profile made again since.
+    const removed = await repo.purgeOwner(this.deps.db, userId, new Date(event.published_at), (keys) => this.storage.delete(keys));
+    if (removed) this.logger.info({ user_id: userId, media_removed: removed, event_id: event.id }, 'media of a deleted profile removed');
+  }
+}
+
+function rejected(reason: string): repo.Outcome {
+  return { status: 'rejected', width: null, height: null, variants: null, nsfw_scores: null, nsfw_score: null, reject_reason: reason };
+}

@@ -1,0 +1,104 @@
+// The moderation worker's SQL on the media table (which it shares with the
+// media service: same content and owner locks, see shared/storage/keys.ts).
+import type { Knex } from 'knex';
+import type { StoredVariants } from '../../shared/media-urls.js';
+import { mediaFiles, mediaLocks } from '../../shared/storage/keys.js';
+import type { NsfwScores } from './nsfw.js';
+import type { ModerationStatus } from './pipeline.js';
+
+export interface MediaJobRow {
+  id: string;
+  owner_id: string;
+  status: 'pending' | ModerationStatus;
+  sha256: string;
+  original_key: string;
+  variants: StoredVariants | null;
+  nsfw_score: number | null;
+}
+
+const COLUMNS = ['id', 'owner_id', 'status', 'sha256', 'original_key', 'variants', 'nsfw_score'];
+
+export async function findMedia(db: Knex, id: string): Promise<MediaJobRow | undefined> {
+  return db('media').where('id', id).first(COLUMNS);
+}
+
+export interface Outcome {
+  status: ModerationStatus;
+  width: number | null;
+  height: number | null;
+  variants: StoredVariants | null;
+  nsfw_scores: NsfwScores | null;
+  nsfw_score: number | null;
+  reject_reason: string | null;
+}
+
+/** Records the outcome if the media is still pending; undefined when another job (or a delete) came first. */
+export async function finishModeration(db: Knex, id: string, o: Outcome): Promise<MediaJobRow | undefined> {
+  const [row] = await db('media')
+    .where({ id, status: 'pending' })
+    .update({
+      status: o.status,
+      ...(o.width !== null ? { width: o.width, height: o.height } : {}),
+      variants: o.variants === null ? null : JSON.stringify(o.variants),
+      nsfw_scores: o.nsfw_scores === null ? null : JSON.stringify(o.nsfw_scores),
+      nsfw_score: o.nsfw_score,
+      reject_reason: o.reject_reason,
+      moderated_at: db.fn.now(),
+    })
+    .returning(COLUMNS);
+  return row as MediaJobRow | undefined;
+}
+
+async function lock(trx: Knex.Transaction, name: string) {
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);
+}
+
+/** Files among `keys` (all made from content `sha256`) that no media row uses any more. */
+export async function unusedFiles(trx: Knex.Transaction, sha256: string, keys: string[]): Promise<string[]> {
+  const rows = await trx('media').select('original_key', 'variants').where('sha256', sha256);
+  const inUse = new Set(rows.flatMap((r) => mediaFiles(r)));
+  return keys.filter((k) => !inUse.has(k));
+}
+
+/**
+ * Runs `work` holding the content lock of `sha256`: what it finds unused stays
+ * unused until it is done (an upload of the same bytes waits for the lock).
+ */
+export async function withContentLock<T>(db: Knex, sha256: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (trx: Knex.Transaction) => {
+    await lock(trx, mediaLocks.content(sha256));
+    return work(trx);
+  });
+}
+
+/**
+ * Deletes a user's media created up to `before` and hands the files no other
+ * row uses to `removeFiles`, inside the same locks (owner, then each content
+ * hash in sorted order, so two purges never deadlock).
+ */
+export async function purgeOwner(db: Knex, ownerId: string, before: Date, removeFiles: (keys: string[]) => Promise<void>): Promise<number> {
+  return db.transaction(async (trx: Knex.Transaction) => {
+    await lock(trx, mediaLocks.owner(ownerId));
+    const rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await trx('media')
+      .select('id', 'sha256', 'original_key', 'variants')
+      .where('owner_id', ownerId)
+      .andWhere('created_at', '<=', before)
+      .forUpdate();
+    if (!rows.length) return 0;
+    const hashes = [...new Set(rows.map((r) => r.sha256))].sort();
+    for (const sha of hashes) await lock(trx, mediaLocks.content(sha));
+    await trx('media')
+      .whereIn(
+        'id',
+        rows.map((r) => r.id),
+      )
+      .delete();
+    const unused: string[] = [];
+    for (const sha of hashes) {
+      const keys = [...new Set(rows.filter((r) => r.sha256 === sha).flatMap((r) => mediaFiles(r)))];
+      unused.push(...(await unusedFiles(trx, sha, keys)));
+    }
+    await removeFiles(unused);
+    return rows.length;
+  });
+}
