@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import type { Platform } from '../shared/platform.js';
+import { createRealtime } from '../realtime/index.js';
 import { createAuthRouter } from '../api/auth/index.js';
 import { createProfileRouter } from '../api/profile/index.js';
 import { createDiscoveryRouter } from '../api/discovery/index.js';
@@ -31,6 +32,9 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createDiscoveryRouter(platform));
   runnables.push(startMatchingWorker(platform));
   routers.push(createAuthRouter(platform));
+  const realtime = createRealtime(platform);
+  routers.push(realtime.router);
+  runnables.push({ attach: (server) => realtime.attach(server), stop: () => realtime.stop() });
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();

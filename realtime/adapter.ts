@@ -1,0 +1,78 @@
+// How realtime nodes form one cluster.
+//
+// Adapter (who receives a room broadcast on other nodes):
+// - Redis Streams (`@socket.io/redis-streams-adapter`, REALTIME_ADAPTER=streams,
+//   the default): broadcasts are appended to one stream every node reads; it
+//   keeps recent history, which is what connection state recovery replays to a
+//   client that comes back (on any node) within maxDisconnectionDuration.
+// - Redis sharded pub/sub (`@socket.io/redis-adapter`, REALTIME_ADAPTER=pubsub,
+//   Redis ≥ 7): one channel per user room, so a broadcast reaches only the
+//   nodes holding that user. No history: no connection state recovery; clients
+//   catch up with GET /chat/messages/{id}?after_seq=.
+// - In memory (no REDIS_URL, the all-in-one mode): one node, socket.io's own
+//   session-aware adapter (recovery works within the process).
+// Stream, channel and session keys live under REDIS_PREFIX.
+//
+// Engine.IO ids (the `sid` of every HTTP long-polling request) are
+// `<tag>.<random base64url>`, tag = SERVICE_INSTANCE when set, else the port
+// this node listens on; the tag never contains a dot. The gateway routes a
+// polling request whose sid starts with `<tag>.` to that node (sticky sessions
+// without cookies); a WebSocket needs no stickiness once upgraded.
+import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.js';
+import { portOf } from '../shared/http/app.js';
+
+export type AdapterKind = 'streams' | 'pubsub' | 'memory';
+
+export interface ClusterAdapter {
+  kind: AdapterKind;
+  /** For `new Server({adapter})`; undefined = socket.io's in-memory adapter. */
+  factory: unknown;
+  /** Releases connections the adapter does not close itself. */
+  close(): Promise<void>;
+}
+
+export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: Redis | null): ClusterAdapter {
+  if (!redis) return { kind: 'memory', factory: undefined, close: async () => {} };
+  const prefix = config.redisPrefix;
+  if (config.realtime.adapter === 'pubsub') {
+    const sub = redis.duplicate({ connectionName: 'realtime-adapter-sub' });
+    sub.on('error', () => {
+      /* the main connection reports Redis trouble */
+    });
+    return {
+      kind: 'pubsub',
+      factory: createShardedAdapter(redis, sub, { channelPrefix: `${prefix}socket.io`, subscriptionMode: 'dynamic' }),
+      close: async () => {
+        await sub.quit().catch(() => sub.disconnect());
+      },
+    };
+  }
+  return {
+    kind: 'streams',
+    factory: createStreamsAdapter(redis, {
+      streamName: `${prefix}socket.io`,
+      channelPrefix: `${prefix}socket.io`,
+      sessionKeyPrefix: `${prefix}sio:session:`,
+      maxLen: 10_000,
+      // Only bounds how long a stopping node waits for its last read.
+      blockTimeInMs: 1_000,
+      onlyPlaintext: true,
+    }),
+    close: async () => {},
+  };
+}
+
+/** The routing tag of this node: SERVICE_INSTANCE, else the listening port. */
+export function instanceTag(config: Pick<Config, 'instance'>, server: http.Server): string {
+  const raw = config.instance ?? String(portOf(server));
+  return raw.replace(/[^A-Za-z0-9_-]/g, '-') || 'node';
+}
+
+export function engineIdGenerator(tag: string): () => string {
+  return () => `${tag}.${randomBytes(15).toString('base64url')}`;
+}

@@ -1,0 +1,233 @@
+// Every SQL statement of the chat. The send path is raw SQL over unnest()
+// arrays on purpose: one statement per step for a whole group-commit batch,
+// whatever its size (see writer.ts).
+import type { Knex } from 'knex';
+import type { ChatMessage } from '../events.js';
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_msg_id: string;
+  created_at: Date;
+}
+
+const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, body, client_msg_id, created_at';
+
+export function toMessage(r: MessageRow): ChatMessage {
+  return {
+    id: r.id,
+    conversation_id: r.conversation_id,
+    seq: r.seq,
+    sender_id: r.sender_id,
+    body: r.body,
+    client_msg_id: r.client_msg_id,
+    created_at: r.created_at.toISOString(),
+  };
+}
+
+// "Live" everywhere below: the conversation is open, its match has not ended,
+// and neither member blocks the other.
+const BLOCKED_BETWEEN_MATCH_USERS = `EXISTS (SELECT 1 FROM blocks b
+  WHERE (b.blocker_id = m.user_a AND b.blocked_id = m.user_b) OR (b.blocker_id = m.user_b AND b.blocked_id = m.user_a))`;
+
+export interface LockedConversation {
+  id: string;
+  live: boolean;
+  members: string[];
+}
+
+/**
+ * Locks the batch's conversations (in id order, so concurrent batches on any
+ * node never deadlock) and returns what the send rules need. The row lock is
+ * what makes seq gapless: it is held until the batch commits.
+ */
+export async function lockConversationsForSend(trx: Knex.Transaction, ids: string[]): Promise<Map<string, LockedConversation>> {
+  const { rows } = await trx.raw(
+    `SELECT c.id,
+            (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
+            ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id)::text[] AS members
+       FROM conversations c
+       JOIN matches m ON m.id = c.match_id
+      WHERE c.id = ANY(?::uuid[])
+      ORDER BY c.id
+        FOR UPDATE OF c`,
+    [ids],
+  );
+  return new Map((rows as LockedConversation[]).map((r) => [r.id, r]));
+}
+
+/** Messages already stored under these (sender_id, client_msg_id) pairs. */
+export async function findBySenderClientIds(trx: Knex.Transaction | Knex, pairs: { senderId: string; clientMsgId: string }[]): Promise<ChatMessage[]> {
+  if (!pairs.length) return [];
+  const { rows } = await trx.raw(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages
+      WHERE (sender_id, client_msg_id) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))`,
+    [pairs.map((p) => p.senderId), pairs.map((p) => p.clientMsgId)],
+  );
+  return (rows as MessageRow[]).map(toMessage);
+}
+
+/** Takes `n` seqs per conversation; returns each conversation's new last_seq. */
+export async function takeSeqs(trx: Knex.Transaction, counts: Map<string, number>): Promise<Map<string, number>> {
+  const { rows } = await trx.raw(
+    `UPDATE conversations c SET last_seq = c.last_seq + v.n, last_message_at = now()
+       FROM unnest(?::uuid[], ?::int[]) AS v(id, n)
+      WHERE c.id = v.id
+      RETURNING c.id, c.last_seq`,
+    [[...counts.keys()], [...counts.values()]],
+  );
+  return new Map((rows as { id: string; last_seq: number }[]).map((r) => [r.id, r.last_seq]));
+}
+
+export interface NewMessage {
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  body: string;
+  clientMsgId: string;
+}
+
+export async function insertMessages(trx: Knex.Transaction, rows: NewMessage[]): Promise<ChatMessage[]> {
+  const { rows: out } = await trx.raw(
+    `INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
+     SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[], ?::text[], ?::text[])
+     RETURNING ${MESSAGE_COLUMNS}`,
+    [rows.map((r) => r.conversationId), rows.map((r) => r.seq), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId)],
+  );
+  return (out as MessageRow[]).map(toMessage);
+}
+
+export interface ConversationAccess {
+  id: string;
+  live: boolean;
+  last_seq: number;
+  last_read_seq: number;
+  peer_ids: string[];
+}
+
+/** The caller's view of one conversation; undefined when it does not exist or the caller is not a member. */
+export async function conversationAccess(db: Knex, conversationId: string, userId: string): Promise<ConversationAccess | undefined> {
+  const { rows } = await db.raw(
+    `SELECT c.id, c.last_seq, me.last_read_seq,
+            (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
+            ARRAY(SELECT cm.user_id FROM conversation_members cm
+                   WHERE cm.conversation_id = c.id AND cm.user_id <> me.user_id)::text[] AS peer_ids
+       FROM conversations c
+       JOIN matches m ON m.id = c.match_id
+       JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = ?
+      WHERE c.id = ?`,
+    [userId, conversationId],
+  );
+  return rows[0] as ConversationAccess | undefined;
+}
+
+/** Moves the read position forward (never back, never past last_seq); returns the position after. */
+export async function advanceReadPosition(db: Knex, conversationId: string, userId: string, seq: number): Promise<{ seq: number; advanced: boolean }> {
+  const { rows } = await db.raw(
+    `WITH target AS (
+       SELECT LEAST(?::int, c.last_seq) AS seq FROM conversations c WHERE c.id = ?
+     ), moved AS (
+       UPDATE conversation_members cm SET last_read_seq = target.seq
+         FROM target
+        WHERE cm.conversation_id = ? AND cm.user_id = ? AND cm.last_read_seq < target.seq
+        RETURNING cm.last_read_seq
+     )
+     SELECT (SELECT last_read_seq FROM moved) AS moved_to,
+            (SELECT last_read_seq FROM conversation_members WHERE conversation_id = ? AND user_id = ?) AS current`,
+    [seq, conversationId, conversationId, userId, conversationId, userId],
+  );
+  const r = rows[0] as { moved_to: number | null; current: number };
+  return r.moved_to !== null ? { seq: r.moved_to, advanced: true } : { seq: r.current, advanced: false };
+}
+
+export interface ConversationRow {
+  conversation_id: string;
+  match_id: string;
+  peer_id: string;
+  last_read_seq: number;
+  unread_count: number;
+  created_at: Date;
+  last_message_at: Date | null;
+  last: MessageRow | null;
+}
+
+/** The caller's live conversations, most recently active first. */
+export async function listConversations(db: Knex, userId: string, limit: number): Promise<ConversationRow[]> {
+  const { rows } = await db.raw(
+    `SELECT c.id AS conversation_id, c.match_id, peer.user_id AS peer_id, me.last_read_seq,
+            c.created_at, c.last_message_at,
+            (SELECT count(*) FROM messages x
+              WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq AND x.sender_id <> me.user_id)::int AS unread_count,
+            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages
+              WHERE conversation_id = c.id AND seq = c.last_seq) lm) AS last
+       FROM conversation_members me
+       JOIN conversations c ON c.id = me.conversation_id
+       JOIN matches m ON m.id = c.match_id
+       JOIN conversation_members peer ON peer.conversation_id = c.id AND peer.user_id <> me.user_id
+      WHERE me.user_id = ?
+        AND c.closed_at IS NULL AND m.ended_at IS NULL
+        AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}
+      ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id
+      LIMIT ?`,
+    [userId, limit],
+  );
+  return (rows as (Omit<ConversationRow, 'last'> & { last: (Omit<MessageRow, 'created_at'> & { created_at: string }) | null })[]).map((r) => ({
+    ...r,
+    last: r.last ? { ...r.last, created_at: new Date(r.last.created_at) } : null,
+  }));
+}
+
+/** A page of messages in ascending seq; one more than `limit` is read to tell whether there are more. */
+export async function listMessages(
+  db: Knex,
+  conversationId: string,
+  q: { beforeSeq?: number; afterSeq?: number; limit: number },
+): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  const query = db<MessageRow>('messages').select(MESSAGE_COLUMNS.split(', ')).where('conversation_id', conversationId);
+  if (q.beforeSeq !== undefined) query.andWhere('seq', '<', q.beforeSeq);
+  if (q.afterSeq !== undefined) query.andWhere('seq', '>', q.afterSeq);
+  // Forward paging (after_seq) reads oldest first; otherwise the newest page below before_seq.
+  const forward = q.afterSeq !== undefined;
+  const rows = (await query.orderBy('seq', forward ? 'asc' : 'desc').limit(q.limit + 1)) as unknown as MessageRow[];
+  const hasMore = rows.length > q.limit;
+  const page = rows.slice(0, q.limit);
+  if (!forward) page.reverse();
+  return { messages: page.map(toMessage), hasMore };
+}
+
+/** Users the given user has a live match with (no block either way): who sees their presence. */
+export async function matchedUserIds(db: Knex, userId: string): Promise<string[]> {
+  const { rows } = await db.raw(
+    `SELECT CASE WHEN m.user_a = ? THEN m.user_b ELSE m.user_a END AS id
+       FROM matches m
+      WHERE (m.user_a = ? OR m.user_b = ?) AND m.ended_at IS NULL
+        AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}`,
+    [userId, userId, userId],
+  );
+  return (rows as { id: string }[]).map((r) => r.id);
+}
+
+/** The subset of `candidates` the user has a live match with. */
+export async function filterMatched(db: Knex, userId: string, candidates: string[]): Promise<Set<string>> {
+  if (!candidates.length) return new Set();
+  const { rows } = await db.raw(
+    `SELECT CASE WHEN m.user_a = ? THEN m.user_b ELSE m.user_a END AS id
+       FROM matches m
+      WHERE ((m.user_a = ? AND m.user_b = ANY(?::uuid[])) OR (m.user_b = ? AND m.user_a = ANY(?::uuid[])))
+        AND m.ended_at IS NULL
+        AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}`,
+    [userId, userId, candidates, userId, candidates],
+  );
+  return new Set((rows as { id: string }[]).map((r) => r.id));
+}
+
+export async function blockedEitherWay(db: Knex, a: string, b: string): Promise<boolean> {
+  const row = await db('blocks')
+    .where({ blocker_id: a, blocked_id: b })
+    .orWhere({ blocker_id: b, blocked_id: a })
+    .first('blocker_id');
+  return row !== undefined;
+}

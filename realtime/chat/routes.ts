@@ -1,0 +1,41 @@
+// The REST fallback of the chat (API.md § Chat): same rules and same live
+// delivery as the socket events, for clients that cannot hold a socket and for
+// catching up after a long disconnection (GET /chat/messages/{id}?after_seq=).
+import Router from '@koa/router';
+import type { ServiceDeps } from '../../shared/platform.js';
+import { caller, requireAuth } from '../../shared/http/auth.js';
+import { parse } from '../../shared/validation.js';
+import type { ChatService } from './service.js';
+import { conversationId, ReadBodySchema } from './schemas.js';
+import { z } from 'zod';
+
+const Params = z.object({ conversation_id: conversationId });
+
+export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
+  const router = new Router({ prefix: '/chat' });
+  router.use(requireAuth({ config: deps.config, revocations: deps.revocations }));
+
+  router.get('/conversations', async (ctx) => {
+    ctx.body = { conversations: await chat.conversations(caller(ctx).userId) };
+  });
+
+  router.get('/messages/:conversation_id', async (ctx) => {
+    const { conversation_id } = parse(Params, ctx.params);
+    ctx.body = await chat.messages(caller(ctx).userId, conversation_id, ctx.query);
+  });
+
+  router.post('/messages', async (ctx) => {
+    const r = await chat.send(caller(ctx).userId, ctx.request.body);
+    ctx.status = r.duplicate ? 200 : 201;
+    ctx.body = { message: r.message };
+  });
+
+  router.post('/conversations/:conversation_id/read', async (ctx) => {
+    const { conversation_id } = parse(Params, ctx.params);
+    const { seq } = parse(ReadBodySchema, ctx.request.body ?? {});
+    await chat.read(caller(ctx).userId, { conversation_id, seq });
+    ctx.status = 204;
+  });
+
+  return router;
+}

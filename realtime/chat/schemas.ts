@@ -1,0 +1,46 @@
+// zod schemas of the chat contract (socket payloads and REST bodies/queries).
+import { z } from 'zod';
+import { MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_CHARS, MAX_PRESENCE_QUERY } from '../events.js';
+
+export const conversationId = z
+  .string()
+  .uuid('must be a conversation id (UUID)')
+  .transform((s) => s.toLowerCase());
+
+// Characters are counted as code points (an emoji is one), as a user would count them.
+// NUL cannot be stored in a PostgreSQL text column, so it is refused here rather than
+// failing a whole group-commit batch later.
+const body = z
+  .string()
+  .refine((s) => s.trim().length > 0, 'must not be empty')
+  .refine((s) => [...s].length <= MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`)
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+const clientMsgId = z
+  .string()
+  .min(1)
+  .max(MAX_CLIENT_MSG_ID_CHARS)
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
+
+export const SendSchema = z.object({ conversation_id: conversationId, body, client_msg_id: clientMsgId });
+export type SendInput = z.infer<typeof SendSchema>;
+
+const seq = z.coerce.number().int().min(0).max(2_147_483_647);
+
+export const ReadSchema = z.object({ conversation_id: conversationId, seq });
+export const ReadBodySchema = z.object({ seq });
+
+export const TypingSchema = z.object({ conversation_id: conversationId });
+
+export const PresenceQuerySchema = z.object({
+  user_ids: z.array(z.string().uuid().transform((s) => s.toLowerCase())).max(MAX_PRESENCE_QUERY),
+});
+
+export const RefreshSchema = z.object({ token: z.string().min(1).max(4096) });
+
+export const MessagesQuerySchema = z.object({
+  before_seq: seq.optional(),
+  after_seq: seq.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type MessagesQuery = z.infer<typeof MessagesQuerySchema>;

@@ -1,0 +1,116 @@
+// The chat rules, shared by the socket events and the REST fallback: only
+// members of a live match chat, sends are rate limited per user (Redis, shared
+// by every node), stored through the group-commit writer, acked after commit
+// and then delivered live to user rooms and announced on the bus.
+import type { ServiceDeps } from '../../shared/platform.js';
+import { AppError } from '../../shared/errors.js';
+import { parse } from '../../shared/validation.js';
+import { RateLimit } from '../../shared/rate-limit.js';
+import { loadPublicProfiles } from '../../shared/public-profile.js';
+import type { ChatMessage } from '../events.js';
+import type { Delivery } from '../delivery.js';
+import type { MessageWriter, SendResult } from './writer.js';
+import * as repo from './repo.js';
+import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
+
+/** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
+export interface Origin {
+  socketId?: string;
+}
+
+const MAX_CONVERSATIONS = 500;
+
+export class ChatService {
+  private readonly sendLimit: RateLimit;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly writer: MessageWriter,
+    private readonly delivery: Delivery,
+  ) {
+    this.sendLimit = new RateLimit({
+      redis: deps.redis,
+      prefix: deps.config.redisPrefix,
+      name: 'chat-send',
+      points: deps.config.rateLimits.messagesPerMin,
+      durationS: 60,
+    });
+  }
+
+  async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
+    const req = parse(SendSchema, input);
+    await this.sendLimit.consume(userId);
+    const r = await this.writer.submit({ senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id });
+    if (r.created) this.deliver(r, origin);
+    return { message: r.message, duplicate: !r.created };
+  }
+
+  private deliver(r: SendResult, origin: Origin) {
+    this.delivery.message(r.message, r.recipients, origin.socketId);
+    const m = r.message;
+    this.deps.bus
+      .publish('message.created', {
+        message_id: m.id,
+        conversation_id: m.conversation_id,
+        seq: m.seq,
+        sender_id: m.sender_id,
+        recipient_ids: r.recipients,
+        created_at: m.created_at,
+      })
+      .catch((err) => this.deps.logger.warn({ err, message_id: m.id }, 'could not publish message.created'));
+  }
+
+  /** Marks everything up to `seq` read; the read position only moves forward. */
+  async read(userId: string, input: unknown, origin: Origin = {}): Promise<{ conversation_id: string; seq: number }> {
+    const { conversation_id, seq } = parse(ReadSchema, input);
+    const access = await this.requireLive(conversation_id, userId);
+    const r = await repo.advanceReadPosition(this.deps.db, conversation_id, userId, seq);
+    if (r.advanced) this.delivery.read(conversation_id, userId, r.seq, access.peer_ids, origin.socketId);
+    return { conversation_id, seq: r.seq };
+  }
+
+  /** 404 for a conversation the user is not in (or that does not exist), 403 when it is not live. */
+  async requireLive(conversationId: string, userId: string): Promise<repo.ConversationAccess> {
+    const access = await repo.conversationAccess(this.deps.db, conversationId, userId);
+    if (!access) throw AppError.notFound('Conversation not found');
+    if (!access.live) throw AppError.forbidden('This conversation is closed');
+    return access;
+  }
+
+  async conversations(userId: string) {
+    const rows = await repo.listConversations(this.deps.db, userId, MAX_CONVERSATIONS);
+    const peers = await loadPublicProfiles(this.deps.db, this.deps.config, rows.map((r) => r.peer_id), { userId }, { includeHidden: true });
+    // A peer without a public view (banned, deleted, blocked) takes the conversation with them.
+    return rows
+      .filter((r) => peers.has(r.peer_id))
+      .map((r) => ({
+        conversation_id: r.conversation_id,
+        match_id: r.match_id,
+        peer: peers.get(r.peer_id)!,
+        last_message: r.last ? repo.toMessage(r.last) : null,
+        unread_count: r.unread_count,
+        last_read_seq: r.last_read_seq,
+        created_at: r.created_at.toISOString(),
+      }));
+  }
+
+  async messages(userId: string, conversationId: string, query: unknown) {
+    const q = parse(MessagesQuerySchema, query);
+    await this.requireLive(conversationId, userId);
+    const page = await repo.listMessages(this.deps.db, conversationId, { beforeSeq: q.before_seq, afterSeq: q.after_seq, limit: q.limit });
+    return { messages: page.messages, has_more: page.hasMore };
+  }
+
+  /** The peers of a live conversation, for typing indicators. */
+  async peersOf(conversationId: string, userId: string): Promise<string[]> {
+    return (await this.requireLive(conversationId, userId)).peer_ids;
+  }
+
+  matchedUserIds(userId: string) {
+    return repo.matchedUserIds(this.deps.db, userId);
+  }
+
+  filterMatched(userId: string, candidates: string[]) {
+    return repo.filterMatched(this.deps.db, userId, candidates);
+  }
+}

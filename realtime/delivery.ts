@@ -1,0 +1,68 @@
+// Everything the realtime tier sends to users goes to rooms through the
+// adapter: `user:<id>` (every device of a user, on every node) and
+// `session:<sid>` (the sockets of one login). A notification emitted once here
+// reaches each device once, whichever node it is connected to.
+import type { Server } from 'socket.io';
+import type { ChatMessage, ClientToServerEvents, MatchUser, PresenceState, ServerToClientEvents, SocketData } from './events.js';
+import { TYPING_TTL_MS } from './events.js';
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
+export class Delivery {
+  constructor(private readonly io: RealtimeServer) {}
+
+  private toUsers(userIds: string[], exceptSocketId?: string) {
+    const op = this.io.to([...new Set(userIds)].map(userRoom));
+    return exceptSocketId ? op.except(exceptSocketId) : op;
+  }
+
+  /** To the recipients' devices and the sender's other devices (not the socket that sent it). */
+  message(message: ChatMessage, recipients: string[], exceptSocketId?: string) {
+    this.toUsers([...recipients, message.sender_id], exceptSocketId).emit('message:new', { message });
+  }
+
+  /** A read receipt to the peers, and to the reader's other devices (their unread badges). */
+  read(conversationId: string, readerId: string, seq: number, peers: string[], exceptSocketId?: string) {
+    this.toUsers([...peers, readerId], exceptSocketId).emit('message:read', { conversation_id: conversationId, user_id: readerId, seq });
+  }
+
+  /** Ephemeral: dropped for a socket that cannot take it right now. */
+  typing(conversationId: string, userId: string, typing: boolean, peers: string[]) {
+    if (!peers.length) return;
+    this.toUsers(peers).volatile.emit('typing', {
+      conversation_id: conversationId,
+      user_id: userId,
+      typing,
+      ...(typing ? { expires_in_ms: TYPING_TTL_MS } : {}),
+    });
+  }
+
+  presence(userId: string, state: PresenceState, watchers: string[]) {
+    if (!watchers.length) return;
+    this.toUsers(watchers).emit('presence', { user_id: userId, ...state });
+  }
+
+  matchNew(userId: string, payload: { match_id: string; conversation_id: string; user: MatchUser | null }) {
+    this.toUsers([userId]).emit('match:new', payload);
+  }
+
+  matchRemoved(userIds: string[], payload: { match_id: string; conversation_id: string | null }) {
+    this.toUsers(userIds).emit('match:removed', payload);
+  }
+
+  mediaModerated(ownerId: string, payload: { id: string; status: 'approved' | 'rejected' | 'review' }) {
+    this.toUsers([ownerId]).emit('media:moderated', payload);
+  }
+
+  /** Closes the sockets of a session on every node (logout, revoked session); they do not reconnect by themselves. */
+  disconnectSession(sessionId: string) {
+    this.io.in(sessionRoom(sessionId)).disconnectSockets(true);
+  }
+
+  disconnectUser(userId: string) {
+    this.io.in(userRoom(userId)).disconnectSockets(true);
+  }
+}

@@ -1,0 +1,127 @@
+// Builds the realtime tier from the platform: the Socket.IO server (path
+// /chat/connect) with its cluster adapter, the chat REST fallback router, the
+// presence tracker and the live-notification consumer. `attach` hooks it onto
+// an HTTP server (its own in cluster mode, the one 8080 server in all-in-one);
+// `stop` drains it.
+import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Server } from 'socket.io';
+import type Router from '@koa/router';
+import type { Consumer } from '../shared/bus/index.js';
+import type { ServiceDeps } from '../shared/platform.js';
+import { SOCKET_PATH, TYPING_TTL_MS } from './events.js';
+import { createClusterAdapter, engineIdGenerator, instanceTag } from './adapter.js';
+import { Delivery, type RealtimeServer } from './delivery.js';
+import { MessageWriter, type WriterOptions } from './chat/writer.js';
+import { ChatService } from './chat/service.js';
+import { chatRouter } from './chat/routes.js';
+import { Presence } from './presence/presence.js';
+import { DEFAULT_PRESENCE_TIMINGS, type PresenceTimings } from './presence/store.js';
+import { MemoryPresenceStore } from './presence/memory-store.js';
+import { RedisPresenceStore } from './presence/redis-store.js';
+import { Typing } from './typing.js';
+import { startNotifications } from './notifications.js';
+import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './backpressure.js';
+import { authMiddleware, Inflight, onConnection, type ConnectionContext } from './connection.js';
+
+export interface RealtimeOptions {
+  presence?: Partial<PresenceTimings>;
+  writer?: Partial<WriterOptions>;
+  slowConsumers?: Partial<SlowConsumerLimits>;
+  typingTtlMs?: number;
+  /** Connection state recovery window (socket.io maxDisconnectionDuration). */
+  recoveryMs?: number;
+  /** Largest accepted socket message (Engine.IO maxHttpBufferSize). */
+  maxPayloadBytes?: number;
+  /** How long stop() waits for in-flight acks. */
+  drainMs?: number;
+}
+
+export interface Realtime {
+  io: RealtimeServer;
+  /** The chat REST fallback (/chat/...). */
+  router: Router;
+  attach(server: http.Server): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): Realtime {
+  const logger = deps.logger.child({ component: 'realtime' });
+  const nodeId = randomBytes(6).toString('base64url');
+  const adapter = createClusterAdapter(deps.config, deps.redis);
+  let closing = false;
+
+  const io: RealtimeServer = new Server({
+    path: SOCKET_PATH,
+    serveClient: false,
+    adapter: adapter.factory as never,
+    // A 4000-character body is at most 16 KB of UTF-8; anything much bigger is refused at the transport.
+    maxHttpBufferSize: opts.maxPayloadBytes ?? 64 * 1024,
+    perMessageDeflate: false,
+    // Bearer tokens, no cookies: any origin may connect (the Telegram WebApp is served from ours).
+    cors: { origin: true, credentials: false },
+    connectionStateRecovery: { maxDisconnectionDuration: opts.recoveryMs ?? 2 * 60_000, skipMiddlewares: false },
+    // While stopping, new handshakes are refused at the Engine.IO level, which clients
+    // treat as a transient failure and retry (through the gateway: another node).
+    allowRequest: (_req, cb) => cb(closing ? 'server shutting down' : null, !closing),
+  });
+
+  const delivery = new Delivery(io);
+  const writer = new MessageWriter(deps.db, logger, opts.writer);
+  const chat = new ChatService(deps, writer, delivery);
+  const timings = { ...DEFAULT_PRESENCE_TIMINGS, ...opts.presence };
+  const store = deps.redis ? new RedisPresenceStore(deps.redis, deps.config.redisPrefix, timings) : new MemoryPresenceStore(timings);
+  const localDevices = () => [...io.of('/').sockets.values()].filter((s) => s.data?.userId).map((s) => ({ userId: s.data.userId, deviceKey: `${nodeId}:${s.id}` }));
+  const presence = new Presence(store, chat, delivery, logger, timings, localDevices);
+  const typing = new Typing(deps, chat, delivery, opts.typingTtlMs ?? TYPING_TTL_MS);
+  const inflight = new Inflight();
+  const ctx: ConnectionContext = { deps, logger, chat, presence, typing, inflight, nodeId };
+
+  io.use(authMiddleware(ctx));
+  io.on('connection', (socket) => onConnection(ctx, socket));
+
+  let consumer: Consumer | undefined;
+  let guard: { stop(): void } | undefined;
+  let attached = false;
+
+  return {
+    io,
+    router: chatRouter(deps, chat),
+
+    async attach(server) {
+      io.attach(server);
+      const tag = instanceTag(deps.config, server);
+      (io.engine as unknown as { generateId: () => string }).generateId = engineIdGenerator(tag);
+      presence.start();
+      guard = guardSlowConsumers(io, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumers }, logger);
+      consumer = startNotifications(deps, delivery);
+      await consumer.ready;
+      attached = true;
+      logger.info({ tag, node: nodeId, adapter: adapter.kind, path: SOCKET_PATH }, 'realtime attached');
+    },
+
+    async stop() {
+      if (closing) return;
+      closing = true;
+      const drainMs = opts.drainMs ?? 5_000;
+      // 1. Acks of what clients already sent go out first.
+      await inflight.drain(drainMs);
+      await writer.drain();
+      // 2. Close every local transport: clients reconnect (elsewhere) and recover their session.
+      //    conn.close() flushes what is queued for the client before closing.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      const until = Date.now() + drainMs;
+      while (io.of('/').sockets.size && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      // 3. Presence updates of those disconnections, then the background parts.
+      await inflight.drain(drainMs);
+      typing.clear();
+      presence.stop();
+      guard?.stop();
+      await consumer?.stop();
+      if (attached) io.engine.close();
+      await io.of('/').adapter.close();
+      await adapter.close();
+      logger.info('realtime stopped');
+    },
+  };
+}
