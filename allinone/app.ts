@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import type { Platform } from '../shared/platform.js';
+import { webRouter } from '../api/gateway/web.js';
 import { createRealtime } from '../realtime/index.js';
 import { createAuthRouter } from '../api/auth/index.js';
 import { createProfileRouter } from '../api/profile/index.js';
@@ -35,6 +36,7 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   const realtime = createRealtime(platform);
   routers.push(realtime.router);
   runnables.push({ attach: (server) => realtime.attach(server), stop: () => realtime.stop() });
+  routers.push(webRouter(platform.config, { logger: platform.logger }));
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();
