@@ -1,0 +1,84 @@
+// PM2 ecosystem of the cluster mode (see DESIGN.md § Processes):
+//   npm run cluster          migrate, then `pm2 start ecosystem.config.js`, then print the ports
+//   npm run cluster:stop     `pm2 delete ecosystem.config.js`
+//   pm2 scale realtime 3     one more Socket.IO instance on the next port; nothing else moves
+//   pm2 reload all           one process at a time, each only after its successor is ready
+//
+// gateway, auth, profile, discovery, media: PM2 cluster mode (instances share their port).
+// realtime: fork mode, one port per instance (REALTIME_PORT, REALTIME_PORT+1, … through
+// increment_var), because a long-polling session must come back to the instance that
+// made it: the gateway finds the instances on that port range and routes by the tag in
+// the Engine.IO session id (api/gateway/sticky.ts).
+// matching, moderation: fork mode, N instances in one Redis Streams consumer group each.
+//
+// Every app runs through scripts/pm2-entry.js, which signals `ready` once the process
+// listens or consumes (wait_ready), and stops on PM2's `shutdown` message
+// (shared/lifecycle.ts drains within 15 s; kill_timeout is above that).
+//
+// Environment: DATABASE_URL and REDIS_URL are required (scripts/cluster.ts sets local
+// defaults); every variable of API.md § Configuration passes through. Instance counts:
+// GATEWAY_INSTANCES (2), API_INSTANCES (1, each of auth/profile/discovery/media),
+// REALTIME_INSTANCES (2), MATCHING_INSTANCES (1), MODERATION_INSTANCES (1).
+// CLUSTER_RUNTIME=dist runs the compiled build (npm run build) instead of TypeScript via tsx.
+// Logs: PM2's log files (`pm2 logs`, PM2_HOME/logs), one JSON line per event (pino).
+const env = process.env;
+const compiled = env.CLUSTER_RUNTIME === 'dist';
+
+function count(name, fallback) {
+  const n = Number(env[name] ?? fallback);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: must be a positive integer`);
+  return n;
+}
+
+const realtimePort = Number(env.REALTIME_PORT ?? 8085);
+const realtimeRange = 16; // ports the gateway watches for realtime instances
+
+function app(name, main, options = {}) {
+  return {
+    name,
+    cwd: import.meta.dirname,
+    script: 'scripts/pm2-entry.js',
+    args: [compiled ? `dist/${main}.js` : `${main}.ts`],
+    interpreter: 'node',
+    node_args: compiled ? [] : ['--import', 'tsx'],
+    wait_ready: true,
+    listen_timeout: 30_000,
+    shutdown_with_message: true,
+    kill_timeout: 20_000,
+    merge_logs: true,
+    autorestart: true,
+    max_restarts: 20,
+    min_uptime: 5_000,
+    exp_backoff_restart_delay: 200,
+    ...options,
+    env: {
+      NODE_ENV: env.NODE_ENV ?? 'production',
+      ...options.env,
+    },
+  };
+}
+
+export const apps = [
+  app('gateway', 'api/gateway/main', {
+    exec_mode: 'cluster',
+    instances: count('GATEWAY_INSTANCES', 2),
+    env: {
+      REALTIME_URLS: env.REALTIME_URLS ?? `http://127.0.0.1:${realtimePort}-${realtimePort + realtimeRange - 1}`,
+    },
+  }),
+  app('auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
+  app('profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
+  app('discovery', 'api/discovery/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
+  app('media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
+  app('realtime', 'realtime/main', {
+    exec_mode: 'fork',
+    instances: count('REALTIME_INSTANCES', 2),
+    increment_var: 'REALTIME_PORT',
+    // The tag in each Engine.IO session id is then the instance's port (unique per instance).
+    env: { REALTIME_PORT: realtimePort, SERVICE_INSTANCE: '' },
+  }),
+  app('matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }),
+  app('moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }),
+];
+
+export default { apps };

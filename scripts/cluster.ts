@@ -1,0 +1,182 @@
+// The cluster mode on one machine, with the project's own PM2:
+//   npm run cluster          (tsx scripts/cluster.ts start)  migrate, start ecosystem.config.js, print the ports
+//   npm run cluster:stop     (tsx scripts/cluster.ts stop)   delete the apps; stop the PM2 daemon if it runs nothing else
+//   tsx scripts/cluster.ts status | migrate
+// Without DATABASE_URL / REDIS_URL it uses the local PostgreSQL (database
+// `tg_dating`, created when missing) and Redis, and says so. PM2_HOME chooses
+// the PM2 daemon as usual (default ~/.pm2).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory from 'knex';
+import { loadConfig, ConfigError, type Config } from '../shared/config.js';
+import { createDb, migrateLatest } from '../shared/db.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pm2Bin = path.join(root, 'node_modules', '.bin', 'pm2');
+const ecosystem = path.join(root, 'ecosystem.config.js');
+const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tg_dating';
+const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** The environment the cluster runs with: the caller's, plus local defaults for the two stores. */
+function clusterEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (!env.DATABASE_URL) {
+    env.DATABASE_URL = LOCAL_DATABASE_URL;
+    out(`DATABASE_URL is unset: using the local PostgreSQL, ${LOCAL_DATABASE_URL}`);
+  }
+  if (!env.REDIS_URL) {
+    env.REDIS_URL = LOCAL_REDIS_URL;
+    out(`REDIS_URL is unset: using the local Redis, ${LOCAL_REDIS_URL}`);
+  }
+  return env;
+}
+
+function configOf(env: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+function pm2(args: string[], env: NodeJS.ProcessEnv, capture = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pm2Bin, args, { cwd: root, env, stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
+    let stdout = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`pm2 ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+interface Pm2Process {
+  name: string;
+  pm_id: number;
+  pid: number;
+  pm2_env: { status: string; exec_mode: string; REALTIME_PORT?: string | number; restart_time: number };
+}
+
+async function processes(env: NodeJS.ProcessEnv): Promise<Pm2Process[]> {
+  const json = await pm2(['jlist'], env, true);
+  // jlist may print a banner line before the JSON when it spawns the daemon.
+  return JSON.parse(json.slice(json.indexOf('['))) as Pm2Process[];
+}
+
+/** Creates the database when it does not exist yet, then applies every migration. */
+async function migrate(databaseUrl: string): Promise<string[]> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const adminDb = knexFactory({ client: 'pg', connection: admin.toString(), pool: { min: 0, max: 1 } });
+  try {
+    const found = await adminDb.raw('select 1 from pg_database where datname = ?', [name]);
+    if (!found.rows.length) {
+      await adminDb.raw('create database ??', [name]);
+      out(`created database ${name}`);
+    }
+  } catch (err) {
+    // No access to the maintenance database or no right to create one: the database must exist already.
+    out(`could not check or create database ${name} (${(err as Error).message}); migrating it as it is`);
+  } finally {
+    await adminDb.destroy();
+  }
+  const db = createDb(databaseUrl, 1);
+  try {
+    return await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function health(port: number): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { status?: string };
+    return res.ok ? (body.status ?? 'ok') : `HTTP ${res.status}`;
+  } catch {
+    return 'not answering';
+  }
+}
+
+async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void> {
+  const list = await processes(env);
+  const byName = (name: string) => list.filter((p) => p.name === name);
+  const instances = (name: string) => {
+    const ps = byName(name);
+    const online = ps.filter((p) => p.pm2_env.status === 'online').length;
+    return `${online}/${ps.length} online${ps[0] ? `, ${ps[0].pm2_env.exec_mode.replace('_mode', '')} mode` : ''}`;
+  };
+  const row = (name: string, where: string, state: string, note = '') => out(`  ${name.padEnd(11)} ${where.padEnd(24)} ${state.padEnd(16)} ${note}`);
+  out();
+  out('Cluster (PM2):');
+  const http: Array<[string, number, string]> = [
+    ['gateway', config.ports.gateway, 'public entry: the API, /api/v1, Socket.IO /chat/connect, the web client'],
+    ['auth', config.ports.auth, ''],
+    ['profile', config.ports.profile, ''],
+    ['discovery', config.ports.discovery, ''],
+    ['media', config.ports.media, ''],
+  ];
+  for (const [name, port, note] of http) row(name, `http://localhost:${port}`, await health(port), `${instances(name)}${note ? `; ${note}` : ''}`);
+  for (const p of byName('realtime').sort((a, b) => Number(a.pm2_env.REALTIME_PORT) - Number(b.pm2_env.REALTIME_PORT))) {
+    const port = Number(p.pm2_env.REALTIME_PORT);
+    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
+  }
+  for (const name of ['matching', 'moderation']) row(name, '(worker, no port)', '', instances(name));
+  out();
+  out('Logs: npx pm2 logs    Scale the socket tier: npx pm2 scale realtime 3    Stop: npm run cluster:stop');
+}
+
+async function waitHealthy(ports: number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const states = await Promise.all(ports.map(health));
+    if (states.every((s) => s === 'healthy')) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function start(): Promise<void> {
+  const env = clusterEnv();
+  const config = configOf(env);
+  const applied = await migrate(config.databaseUrl!);
+  out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  await pm2(['start', ecosystem], env);
+  const ports = [config.ports.gateway, config.ports.auth, config.ports.profile, config.ports.discovery, config.ports.media, config.ports.realtime];
+  if (!(await waitHealthy(ports, 60_000))) out('Some processes are not healthy yet; see `npx pm2 logs`.');
+  await printStatus(env, config);
+}
+
+async function stop(): Promise<void> {
+  const env = { ...process.env };
+  await pm2(['delete', ecosystem], env).catch(() => out('no cluster apps were running'));
+  if ((await processes(env)).length === 0) await pm2(['kill'], env);
+}
+
+const command = process.argv[2];
+try {
+  if (command === 'start') await start();
+  else if (command === 'stop') await stop();
+  else if (command === 'status') {
+    const env = clusterEnv();
+    await printStatus(env, configOf(env));
+  } else if (command === 'migrate') {
+    const env = clusterEnv();
+    const applied = await migrate(configOf(env).databaseUrl!);
+    out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  } else {
+    process.stderr.write('usage: tsx scripts/cluster.ts start|stop|status|migrate\n');
+    process.exit(64);
+  }
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+}
