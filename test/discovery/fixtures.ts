@@ -81,7 +81,7 @@ export async function makePerson(db: Knex, config: Platform['config'], spot: Spo
   if (spec.inactiveDays) {
     await db('users').where('id', user.id).update({ last_active_at: new Date(Date.now() - spec.inactiveDays * 86_400_000) });
   }
-  return { ...user, name: spec.name ?? user.id };
+  return { ...user, name: spec.name ?? 'Tester' };
 }
 
 /** Many at once, keyed by name. */
