@@ -90,8 +90,14 @@ export function formatBuild(b: WebBuild): string {
   ].join('\n');
 }
 
+// No top-level await: test runners may load this module through require().
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const started = Date.now();
-  const b = await buildWeb();
-  process.stdout.write(`${formatBuild(b)}\n  built in ${Date.now() - started} ms\n`);
+  buildWeb().then(
+    (b) => process.stdout.write(`${formatBuild(b)}\n  built in ${Date.now() - started} ms\n`),
+    (err: unknown) => {
+      process.stderr.write(`web build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -2,7 +2,7 @@
 // location from the device, and photos with their live moderation status.
 import { errorText, field, showFieldErrors, type App, type Screen } from '../app.js';
 import type { Gender, OwnProfile } from '../contract.js';
-import { announce, h, toast } from '../dom.js';
+import { h, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import { photosSection } from './photos.js';
 
@@ -158,8 +158,7 @@ export function profileScreen(app: App): Screen {
       app.me = app.me
         ? await app.api.put<OwnProfile>(`/profiles/${app.userId}`, body)
         : await app.api.post<OwnProfile>('/profiles', body);
-      status.textContent = creating ? 'Profile created. Now add a photo.' : 'Saved.';
-      announce(status.textContent);
+      status.textContent = creating ? 'Profile created. Now add a photo.' : 'Saved.'; // role=status announces it
       submit.textContent = 'Save changes';
       photos.enable();
       next.hidden = false;

@@ -1,0 +1,203 @@
+// The reference Mini App in a real browser against the all-in-one server:
+// two phone-sized browser contexts are two demo users who make profiles with
+// a photo, find each other, match, and chat live with read ticks; a reload
+// shows the history. Screenshots of the key screens go to test-artifacts/e2e.
+import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
+import { buildWeb, type WebBuild } from '../../web/build.js';
+import type { Platform } from '../../shared/platform.js';
+import { startHttp, type Running } from '../helpers/http.js';
+import { testPlatform } from '../helpers/env.js';
+import { findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
+
+interface Person {
+  name: string;
+  gender: 'woman' | 'man';
+  seeking: 'Women' | 'Men';
+  birthdate: string;
+  bio: string;
+  interests: string;
+  colour: string;
+}
+
+const ALICE: Person = { name: 'Alice', gender: 'woman', seeking: 'Men', birthdate: '1994-03-12', bio: 'Climber, coffee snob, dog person.', interests: 'climbing, coffee, dogs', colour: '#c2255c' };
+const BOB: Person = { name: 'Bob', gender: 'man', seeking: 'Women', birthdate: '1992-07-30', bio: 'I cook, you choose the wine.', interests: 'cooking, jazz, hiking', colour: '#1a5fb4' };
+
+/** A portrait-shaped JPEG, different per person (the upload goes through the real media pipeline). */
+function portrait(p: Person): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${p.colour}"/><stop offset="1" stop-color="#f6d365"/></linearGradient></defs>
+    <rect width="600" height="800" fill="url(#g)"/>
+    <circle cx="300" cy="300" r="140" fill="#fff" fill-opacity="0.85"/>
+    <rect x="130" y="470" width="340" height="330" rx="170" fill="#fff" fill-opacity="0.85"/>
+    <text x="300" y="345" font-size="140" font-family="DejaVu Sans, sans-serif" text-anchor="middle" fill="${p.colour}">${p.name[0]}</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+}
+
+describe('web client in a browser (Playwright + Chromium, all-in-one server)', function () {
+  this.timeout(120_000);
+  const chromiumPath = findChromium();
+  let platform: Platform;
+  let aio: AllInOne;
+  let http: Running;
+  let browser: Browser;
+  let dataDir: string;
+  let bundle: WebBuild;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!chromiumPath) {
+      // eslint-disable-next-line no-console
+      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
+      this.skip();
+    }
+    bundle = await buildWeb(); // test the current sources
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-'));
+    platform = testPlatform({ DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
+    aio = await buildAllInOne(platform);
+    http = await startHttp(aio.callback);
+    await aio.attach(http.server);
+    browser = await launchChromium(chromiumPath!);
+  });
+
+  afterEach(() => {
+    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await aio?.stop();
+    await http?.close();
+    await platform?.close();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function phone(lat: number, lon: number): Promise<Page> {
+    const ctx = await phoneContext(browser, { latitude: lat, longitude: lon });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
+    return page;
+  }
+
+  async function signUp(page: Page, p: Person) {
+    await page.goto(http.url);
+    await page.getByLabel('Your name').fill(p.name);
+    await page.getByRole('button', { name: 'Log in as demo user' }).click();
+    await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(p.name);
+    await page.getByLabel('Birthday').fill(p.birthdate);
+    await page.getByLabel('I am').selectOption(p.gender);
+    await page.getByLabel('About me').fill(p.bio);
+    await page.getByLabel('Interests').fill(p.interests);
+    await page.getByLabel(p.seeking, { exact: true }).check();
+    await page.getByRole('button', { name: 'Use my current location' }).click();
+    await page.locator('#view').getByText('Location set').waitFor();
+    await screenshot(page, `01-onboarding-${p.name.toLowerCase()}`);
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    await page.locator('#view').getByText('Profile created').waitFor();
+    await page.locator('#photo-input').setInputFiles({ name: `${p.name}.jpg`, mimeType: 'image/jpeg', buffer: await portrait(p) });
+    // Moderation runs in the worker; the result arrives live as media:moderated.
+    await page.locator('.photo[data-status="approved"]').waitFor({ timeout: 30_000 });
+    await page.locator('.photo[data-status="approved"] img[src*="/media/files/"]').waitFor();
+    await screenshot(page, `02-profile-${p.name.toLowerCase()}`);
+  }
+
+  it('first screen is interactive in under 1 s and the bundle is small', async () => {
+    const page = await phone(52.52, 13.405);
+    const started = Date.now();
+    await page.goto(http.url);
+    await page.getByRole('button', { name: 'Log in as demo user' }).waitFor();
+    const wall = Date.now() - started;
+    const mark = await page.evaluate(() => performance.getEntriesByName('first-screen-interactive')[0]?.startTime ?? -1);
+    // eslint-disable-next-line no-console
+    console.log(`      first screen interactive: ${Math.round(mark)} ms after navigation (${wall} ms wall); bundle ${(bundle.totalBytes / 1024).toFixed(1)} KiB, ${(bundle.totalGzip / 1024).toFixed(1)} KiB gzip`);
+    expect(mark).to.be.greaterThan(0);
+    expect(mark).to.be.below(1000);
+    expect(wall).to.be.below(1000);
+    await screenshot(page, '00-login');
+    await page.context().close();
+  });
+
+  it('two demo users make profiles, match, and chat live with read ticks; a reload shows the history', async () => {
+    const alice = await phone(52.52, 13.405);
+    const bob = await phone(52.53, 13.41);
+    await signUp(alice, ALICE);
+    await signUp(bob, BOB);
+
+    // Discovery: each sees the other.
+    await alice.getByRole('link', { name: 'Discover' }).click();
+    await alice.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
+    await screenshot(alice, '03-discover-alice');
+    await alice.getByRole('button', { name: 'Like Bob' }).click();
+    await bob.getByRole('link', { name: 'Discover' }).click();
+    await bob.getByRole('heading', { name: 'Alice', level: 2 }).waitFor();
+    await bob.getByRole('button', { name: 'Like Alice' }).click();
+
+    // Both see the match live.
+    for (const [page, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
+      await page.getByRole('dialog', { name: "It's a match!" }).waitFor();
+      await screenshot(page, `04-match-${name}`);
+    }
+    await alice.getByRole('button', { name: 'Send a message' }).click();
+    await bob.getByRole('button', { name: 'Send a message' }).click();
+    await alice.getByRole('heading', { name: 'Bob', level: 1 }).waitFor();
+    await bob.getByRole('heading', { name: 'Alice', level: 1 }).waitFor();
+
+    // Layout shifts on Alice's chat while messages arrive.
+    await alice.evaluate(() => {
+      const w = window as unknown as { cls: number };
+      w.cls = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) w.cls += e.value;
+      }).observe({ type: 'layout-shift', buffered: false });
+    });
+
+    // Alice writes; Bob sees it live; Alice's tick turns to read because Bob has the chat open.
+    await alice.getByLabel('Message').fill('Hi Bob! Free for a coffee this week?');
+    await alice.getByLabel('Message').press('Enter');
+    await bob.getByRole('log').getByText('Hi Bob! Free for a coffee this week?').waitFor();
+    await alice.locator('.msg.mine[data-status="read"]').waitFor();
+
+    // Bob types (Alice sees it), then answers.
+    await bob.getByLabel('Message').pressSequentially('Sure', { delay: 20 });
+    await alice.locator('#view').getByText('Bob is typing…').waitFor();
+    await bob.getByLabel('Message').fill('Sure! Thursday at 6?');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await alice.getByRole('log').getByText('Sure! Thursday at 6?').waitFor();
+    await bob.locator('.msg.mine[data-status="read"]').waitFor();
+    await alice.getByLabel('Message').fill('Perfect, see you there');
+    await alice.getByLabel('Message').press('Enter');
+    await bob.getByRole('log').getByText('Perfect, see you there').waitFor();
+    await alice.locator('.msg.mine[data-status="read"]').nth(1).waitFor();
+    await alice.locator('#subtitle').getByText('online').waitFor(); // Bob's presence
+    await screenshot(alice, '05-chat-alice');
+    await screenshot(bob, '05-chat-bob');
+    const cls = await alice.evaluate(() => (window as unknown as { cls: number }).cls);
+    expect(cls, 'cumulative layout shift while messages arrive').to.be.below(0.01);
+
+    // A reload keeps the login (per-tab session) and shows the history in order.
+    await bob.reload();
+    const log = bob.getByRole('log');
+    await log.getByText('Perfect, see you there').waitFor();
+    const bodies = await log.locator('.msg .body').allTextContents();
+    expect(bodies).to.deep.equal(['Hi Bob! Free for a coffee this week?', 'Sure! Thursday at 6?', 'Perfect, see you there']);
+    await screenshot(bob, '06-chat-bob-after-reload');
+
+    // The matches list shows the conversation with its last message.
+    await alice.getByRole('button', { name: 'Back' }).click();
+    await alice.getByRole('link', { name: /Bob/ }).getByText('You: Perfect, see you there').waitFor();
+    await screenshot(alice, '07-matches-alice');
+    await alice.getByRole('link', { name: 'Settings' }).click();
+    await alice.getByRole('group', { name: 'Profile visibility' }).waitFor();
+    await screenshot(alice, '08-settings-alice');
+  });
+});
