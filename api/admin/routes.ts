@@ -1,0 +1,66 @@
+// HTTP only: authenticate, check the caller is an admin, parse, call, shape.
+// The admin check comes before any parsing, so a non-admin learns nothing
+// about the routes but 403.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../shared/errors.js';
+import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
+import { parse } from '../../shared/validation.js';
+import type { AdminService } from './service.js';
+import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from './schemas.js';
+
+/** The JSON body, or {} when there is none; another media type is 415. */
+function body(ctx: Context): unknown {
+  if (!ctx.request.length && !ctx.request.type) return {};
+  if (ctx.is('json', '+json')) return ctx.request.body ?? {};
+  throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
+}
+
+export function adminRoutes(service: AdminService, auth: AuthDeps): Router {
+  const router = new Router({ prefix: '/admin' });
+  router.use(requireAuth(auth), async (ctx, next) => {
+    await service.assertAdmin(caller(ctx).userId);
+    await next();
+  });
+  const admin = (ctx: Context) => caller(ctx).userId;
+  const id = (ctx: Context) => parse(IdParams, ctx.params).id;
+
+  router.get('/queue', async (ctx) => {
+    ctx.body = await service.queue(parse(QueueQuery, ctx.query));
+  });
+
+  router.post('/media/:id/approve', async (ctx) => {
+    const mediaId = id(ctx);
+    parse(ApproveBody, body(ctx));
+    ctx.body = await service.moderate(admin(ctx), mediaId, 'approved');
+  });
+
+  router.post('/media/:id/reject', async (ctx) => {
+    const mediaId = id(ctx);
+    const { reason } = parse(RejectBody, body(ctx));
+    ctx.body = await service.moderate(admin(ctx), mediaId, 'rejected', reason);
+  });
+
+  router.post('/reports/:id/review', async (ctx) => {
+    const reportId = id(ctx);
+    ctx.body = await service.reviewReport(admin(ctx), reportId, parse(ReviewBody, body(ctx)));
+  });
+
+  router.post('/users/:id/ban', async (ctx) => {
+    const userId = id(ctx);
+    const { reason } = parse(BanBody, body(ctx));
+    ctx.body = await service.ban(admin(ctx), userId, reason);
+  });
+
+  router.post('/users/:id/unban', async (ctx) => {
+    const userId = id(ctx);
+    const { note } = parse(UnbanBody, body(ctx));
+    ctx.body = await service.unban(admin(ctx), userId, note);
+  });
+
+  router.get('/audit', async (ctx) => {
+    ctx.body = await service.auditLog(parse(AuditQuery, ctx.query));
+  });
+
+  return router;
+}
