@@ -4,12 +4,12 @@
 //   pm2 scale realtime 3     one more Socket.IO instance on the next port; nothing else moves
 //   pm2 reload all           one process at a time, each only after its successor is ready
 //
-// gateway, auth, profile, discovery, media: PM2 cluster mode (instances share their port).
+// gateway, auth, profile, discovery, media, admin: PM2 cluster mode (instances share their port).
 // realtime: fork mode, one port per instance (REALTIME_PORT, REALTIME_PORT+1, … through
 // increment_var), because a long-polling session must come back to the instance that
 // made it: the gateway finds the instances on that port range and routes by the tag in
 // the Engine.IO session id (api/gateway/sticky.ts).
-// matching, moderation: fork mode, N instances in one Redis Streams consumer group each.
+// matching, moderation, notifications: fork mode, N instances in one Redis Streams consumer group each.
 //
 // Every app runs through scripts/pm2-entry.js, which signals `ready` once the process
 // listens or consumes (wait_ready), and stops on PM2's `shutdown` message
@@ -18,11 +18,18 @@
 // Environment: DATABASE_URL and REDIS_URL are required (scripts/cluster.ts sets local
 // defaults); every variable of API.md § Configuration passes through. Instance counts:
 // GATEWAY_INSTANCES (2), API_INSTANCES (1, each of auth/profile/discovery/media),
-// REALTIME_INSTANCES (2), MATCHING_INSTANCES (1), MODERATION_INSTANCES (1).
+// ADMIN_INSTANCES (1), REALTIME_INSTANCES (2, at most REALTIME_MAX_INSTANCES, 5), MATCHING_INSTANCES (1),
+// MODERATION_INSTANCES (1), NOTIFICATIONS_INSTANCES (1).
 // CLUSTER_RUNTIME=dist runs the compiled build (npm run build) instead of TypeScript via tsx.
 // Logs: PM2's log files (`pm2 logs`, PM2_HOME/logs), one JSON line per event (pino).
+import fs from 'node:fs';
+import path from 'node:path';
+
 const env = process.env;
 const compiled = env.CLUSTER_RUNTIME === 'dist';
+const root = import.meta.dirname;
+/** An app whose code is not in this checkout is left out (rather than restarted in a loop). */
+const present = (main) => fs.existsSync(path.join(root, compiled ? `dist/${main}.js` : `${main}.ts`));
 
 function count(name, fallback) {
   const n = Number(env[name] ?? fallback);
@@ -31,12 +38,14 @@ function count(name, fallback) {
 }
 
 const realtimePort = Number(env.REALTIME_PORT ?? 8085);
-const realtimeRange = 16; // ports the gateway watches for realtime instances
+// Ports the gateway watches for realtime instances: REALTIME_PORT and the next ones
+// (default 5: 8085–8089, below ADMIN_PORT 8090). `pm2 scale realtime N` needs N ≤ this.
+const realtimeRange = count('REALTIME_MAX_INSTANCES', 5);
 
 function app(name, main, options = {}) {
   return {
     name,
-    cwd: import.meta.dirname,
+    cwd: root,
     script: 'scripts/pm2-entry.js',
     args: [compiled ? `dist/${main}.js` : `${main}.ts`],
     interpreter: 'node',
@@ -58,27 +67,31 @@ function app(name, main, options = {}) {
   };
 }
 
-export const apps = [
-  app('gateway', 'api/gateway/main', {
+const all = [
+  ['gateway', 'api/gateway/main', {
     exec_mode: 'cluster',
     instances: count('GATEWAY_INSTANCES', 2),
     env: {
       REALTIME_URLS: env.REALTIME_URLS ?? `http://127.0.0.1:${realtimePort}-${realtimePort + realtimeRange - 1}`,
     },
-  }),
-  app('auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
-  app('profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
-  app('discovery', 'api/discovery/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
-  app('media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }),
-  app('realtime', 'realtime/main', {
+  }],
+  ['auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
+  ['profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
+  ['discovery', 'api/discovery/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
+  ['media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
+  ['admin', 'api/admin/main', { exec_mode: 'cluster', instances: count('ADMIN_INSTANCES', 1) }],
+  ['realtime', 'realtime/main', {
     exec_mode: 'fork',
     instances: count('REALTIME_INSTANCES', 2),
     increment_var: 'REALTIME_PORT',
     // The tag in each Engine.IO session id is then the instance's port (unique per instance).
     env: { REALTIME_PORT: realtimePort, SERVICE_INSTANCE: '' },
-  }),
-  app('matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }),
-  app('moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }),
+  }],
+  ['matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }],
+  ['moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }],
+  ['notifications', 'workers/notifications/main', { exec_mode: 'fork', instances: count('NOTIFICATIONS_INSTANCES', 1) }],
 ];
+
+export const apps = all.filter(([, main]) => present(main)).map(([name, main, options]) => app(name, main, options));
 
 export default { apps };

@@ -117,19 +117,25 @@ async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void
   const row = (name: string, where: string, state: string, note = '') => out(`  ${name.padEnd(11)} ${where.padEnd(24)} ${state.padEnd(16)} ${note}`);
   out();
   out('Cluster (PM2):');
-  const http: Array<[string, number, string]> = [
-    ['gateway', config.ports.gateway, 'public entry: the API, /api/v1, Socket.IO /chat/connect, the web client'],
-    ['auth', config.ports.auth, ''],
-    ['profile', config.ports.profile, ''],
-    ['discovery', config.ports.discovery, ''],
-    ['media', config.ports.media, ''],
-  ];
-  for (const [name, port, note] of http) row(name, `http://localhost:${port}`, await health(port), `${instances(name)}${note ? `; ${note}` : ''}`);
+  const ports: Record<string, number> = {
+    gateway: config.ports.gateway,
+    auth: config.ports.auth,
+    profile: config.ports.profile,
+    discovery: config.ports.discovery,
+    media: config.ports.media,
+    admin: config.ports.admin,
+  };
+  const names = [...new Set(list.map((p) => p.name))];
+  for (const [name, port] of Object.entries(ports)) {
+    if (!names.includes(name)) continue;
+    const note = name === 'gateway' ? '; the public entry: API, /api/v1, Socket.IO /chat/connect, web client' : '';
+    row(name, `http://localhost:${port}`, await health(port), `${instances(name)}${note}`);
+  }
   for (const p of byName('realtime').sort((a, b) => Number(a.pm2_env.REALTIME_PORT) - Number(b.pm2_env.REALTIME_PORT))) {
     const port = Number(p.pm2_env.REALTIME_PORT);
-    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
+    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}, fork mode`);
   }
-  for (const name of ['matching', 'moderation']) row(name, '(worker, no port)', '', instances(name));
+  for (const name of names.filter((n) => !(n in ports) && n !== 'realtime')) row(name, '(worker, no port)', '', instances(name));
   out();
   out('Logs: npx pm2 logs    Scale the socket tier: npx pm2 scale realtime 3    Stop: npm run cluster:stop');
 }

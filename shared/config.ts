@@ -90,6 +90,7 @@ const EnvSchema = z.object({
   PROFILE_URL: url.optional(),
   DISCOVERY_URL: url.optional(),
   MEDIA_URL: url.optional(),
+  ADMIN_URL: url.optional(),
   REALTIME_URLS: z
     .string()
     .refine((v) => v.split(',').every((u) => /^https?:\/\/[A-Za-z0-9.\-_]+(:\d{1,5}(-\d{1,5})?)?\/?$/.test(u.trim())), 'must be http://host:port or http://host:first-last, comma-separated')
@@ -179,8 +180,10 @@ function toConfig(e: Env) {
         profile: e.PROFILE_URL ?? `http://127.0.0.1:${e.PROFILE_PORT}`,
         discovery: e.DISCOVERY_URL ?? `http://127.0.0.1:${e.DISCOVERY_PORT}`,
         media: e.MEDIA_URL ?? `http://127.0.0.1:${e.MEDIA_PORT}`,
+        admin: e.ADMIN_URL ?? `http://127.0.0.1:${e.ADMIN_PORT}`,
       },
-      realtimeUrls: (e.REALTIME_URLS ?? `http://127.0.0.1:${e.REALTIME_PORT}-${Math.min(e.REALTIME_PORT + 15, 65535)}`)
+      // Default: up to 5 instances on REALTIME_PORT.. (8085–8089; ADMIN_PORT 8090 comes next).
+      realtimeUrls: (e.REALTIME_URLS ?? `http://127.0.0.1:${e.REALTIME_PORT}-${Math.min(e.REALTIME_PORT + 4, 65535)}`)
         .split(',')
         .map((u) => u.trim())
         .filter(Boolean),

@@ -36,14 +36,6 @@ const proxied = new client.Counter({
   labelNames: ['service', 'status'] as const,
 });
 
-const SERVICE_LABEL: Record<ServiceName, string> = {
-  auth: 'auth',
-  profile: 'profile',
-  discovery: 'discovery',
-  media: 'media',
-  realtime: 'realtime',
-};
-
 function errorBody(code: string, message: string, requestId: string) {
   return JSON.stringify({ error: { code, message, details: { request_id: requestId } } });
 }
@@ -105,14 +97,14 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
   proxy.on('proxyRes', (proxyRes, req) => {
     proxyRes.headers['x-request-id'] ??= req.headers['x-request-id'];
     const service = (req as RoutedRequest).service;
-    if (service) proxied.inc({ service: SERVICE_LABEL[service], status: String(proxyRes.statusCode ?? 0) });
+    if (service) proxied.inc({ service, status: String(proxyRes.statusCode ?? 0) });
   });
   // A client that went away mid-request: nothing to answer.
   proxy.on('econnreset', () => {});
   proxy.on('error', (err, req) => logger.debug({ err, url: req.url }, 'proxy error without a handler'));
 
   function fail(res: http.ServerResponse, service: ServiceName, status: number, code: string, message: string, requestId: string) {
-    proxied.inc({ service: SERVICE_LABEL[service], status: String(status) });
+    proxied.inc({ service, status: String(status) });
     if (res.headersSent) {
       res.destroy();
       return;

@@ -4,7 +4,7 @@
 // declare. Anything not listed here is the gateway's own (health, metrics,
 // the web client, or a 404 in the contract's shape).
 
-export type ServiceName = 'auth' | 'profile' | 'discovery' | 'media' | 'realtime';
+export type ServiceName = 'auth' | 'profile' | 'discovery' | 'media' | 'realtime' | 'admin';
 
 export interface Route {
   service: ServiceName;
@@ -28,6 +28,7 @@ const PREFIXES: ReadonlyArray<[prefix: string, service: ServiceName]> = [
   ['/discovery', 'discovery'],
   ['/media', 'media'],
   ['/chat', 'realtime'],
+  ['/admin', 'admin'],
 ];
 
 function underPrefix(path: string, prefix: string): boolean {

@@ -113,7 +113,7 @@ describe('gateway', function () {
   let rtB: RealtimeLike;
 
   before(async () => {
-    for (const name of ['auth', 'profile', 'discovery', 'media']) services[name] = await echoService(name);
+    for (const name of ['auth', 'profile', 'discovery', 'media', 'admin']) services[name] = await echoService(name);
     rtA = await realtimeLike();
     rtB = await realtimeLike();
     gw = await startGateway({
@@ -121,6 +121,7 @@ describe('gateway', function () {
       PROFILE_URL: services.profile.url,
       DISCOVERY_URL: services.discovery.url,
       MEDIA_URL: services.media.url,
+      ADMIN_URL: services.admin.url,
       REALTIME_URLS: `${rtA.running.url},${rtB.running.url}`,
       GATEWAY_TIMEOUT_MS: '400',
     });
@@ -146,6 +147,7 @@ describe('gateway', function () {
       ['/media/upload', 'media', '/media/upload'],
       ['/media/files/ab/cd.webp', 'media', '/media/files/ab/cd.webp'],
       ['/api/v1/chat/conversations', 'realtime', '/chat/conversations'],
+      ['/api/v1/admin/queue', 'admin', '/admin/queue'],
     ];
     for (const [path, service, upstreamUrl] of cases) {
       it(`sends ${path} to ${service} as ${upstreamUrl}`, async () => {
