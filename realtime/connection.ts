@@ -92,8 +92,10 @@ export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
     clearTimeout(expiry);
     const ms = Math.min(MAX_TIMER_MS, Math.max(0, socket.data.exp * 1000 - Date.now()));
     expiry = setTimeout(() => {
+      // With connection state recovery, even socket.emit goes through the adapter
+      // (asynchronously, to get an offset): give the notice a moment to leave first.
       socket.emit('auth:expired', { reason: 'token_expired' });
-      socket.disconnect(true);
+      setTimeout(() => socket.disconnect(true), 500).unref();
     }, ms);
     expiry.unref();
   };
@@ -106,7 +108,9 @@ export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
     (socket as unknown as { on(e: string, l: (...a: unknown[]) => void): void }).on(event, (payload: unknown, ack?: unknown) => {
       const respond = typeof ack === 'function' ? (ack as (r: unknown) => void) : typeof payload === 'function' ? (payload as (r: unknown) => void) : undefined;
       const input = typeof payload === 'function' ? undefined : payload;
-      const work = handler(input).then(
+      const expired = socket.data.exp * 1000 <= Date.now() && event !== 'auth:refresh';
+      const run = expired ? Promise.reject(AppError.unauthorized('Access token expired', 'token_expired')) : handler(input);
+      const work = run.then(
         (result) => respond?.({ ok: true, ...(result ?? {}) }),
         (err) => {
           if (!(err instanceof AppError)) log.error({ err, event }, 'socket event failed');

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { closeSockets, collect, disconnected, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
+import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+
+describe('realtime with the sharded pub/sub adapter (two nodes)', () => {
+  let n1: Node;
+  let n2: Node;
+
+  before(async () => {
+    n1 = await startNode({ REALTIME_ADAPTER: 'pubsub' });
+    n2 = await startNode({ REALTIME_ADAPTER: 'pubsub' });
+  });
+  afterEach(() => closeSockets());
+  after(async () => {
+    await n1.close();
+    await n2.close();
+  });
+
+  it('delivers across nodes and disconnects a revoked session everywhere', async () => {
+    const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
+    const sa = await openSocket(n1.url, a.token);
+    const sb = await openSocket(n2.url, b.token);
+    const got = collect(sb, 'message:new');
+    const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'via shards', client_msg_id: clientMsgId() });
+    await untilCount(got, 1);
+    expect(got[0].message).to.deep.equal(ack.message);
+    await sleep(200);
+    expect(got).to.have.length(1);
+
+    const gone = disconnected(sb);
+    await n1.platform.bus.publish('session.revoked', { session_id: b.sessionId, user_id: b.id, reason: 'logout' });
+    expect(await gone).to.equal('io server disconnect');
+  });
+});
+
+describe('realtime in the all-in-one mode (no Redis: in-memory adapter, bus and presence)', () => {
+  let node: Node;
+
+  before(async () => {
+    node = await startNode({ REDIS_URL: undefined }, { presence: { graceMs: 100, sweepMs: 50 } });
+  });
+  afterEach(() => closeSockets());
+  after(async () => node.close());
+
+  it('chats, shows presence, relays bus events and recovers a dropped connection', async () => {
+    expect(node.platform.redis).to.equal(null);
+    const { a, b, conversationId, matchId } = await matchedPair(node.platform.db, node.platform.config);
+    const sb = await openSocket(node.url, b.token, { reconnection: true, reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    const presence = collect(sb, 'presence');
+    const sa = await openSocket(node.url, a.token);
+    await untilCount(presence, 1);
+    expect(presence[0]).to.include({ user_id: a.id, online: true });
+
+    const got = collect(sb, 'message:new');
+    const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'local', client_msg_id: clientMsgId() });
+    await untilCount(got, 1);
+    expect(got[0].message).to.deep.equal(ack.message);
+
+    sb.io.engine.close();
+    await sleep(50);
+    await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'missed', client_msg_id: clientMsgId() });
+    await new Promise<void>((r) => sb.once('connect', () => r()));
+    expect(sb.recovered).to.equal(true);
+    await untilCount(got, 2);
+    expect(got[1].message.body).to.equal('missed');
+
+    const removed = waitFor(sb, 'match:removed');
+    await node.platform.bus.publish('match.removed', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], reason: 'unmatch' });
+    expect((await removed).match_id).to.equal(matchId);
+
+    sa.close();
+    const offline = await waitFor(sb, 'presence', { filter: (p) => !p.online });
+    expect(offline.user_id).to.equal(a.id);
+  });
+});

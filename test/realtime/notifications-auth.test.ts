@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import { signAccessToken } from '../../shared/jwt.js';
+import { createUser, newSession } from '../helpers/users.js';
+import { closeSockets, collect, connectError, disconnected, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
+import { createProfile, matchedPair, startNode, type Node } from './cluster.js';
+
+describe('realtime live notifications and socket auth (two nodes)', () => {
+  let n1: Node;
+  let n2: Node;
+
+  before(async () => {
+    n1 = await startNode();
+    n2 = await startNode();
+  });
+  afterEach(() => closeSockets());
+  after(async () => {
+    await n1.close();
+    await n2.close();
+  });
+
+  const db = () => n1.platform.db;
+  const config = () => n1.platform.config;
+  const bus = () => n1.platform.bus;
+
+  it('delivers a match.created event from the stream once to every device of both users, whatever their node', async () => {
+    const { a, b, matchId, conversationId } = await matchedPair(db(), config());
+    await createProfile(db(), a, 'Alice');
+    await createProfile(db(), b, 'Bea');
+    const a2 = await newSession(db(), config(), a.id);
+    const got = {
+      a1: collect(await openSocket(n1.url, a.token), 'match:new'),
+      a2: collect(await openSocket(n2.url, a2.token), 'match:new'),
+      b: collect(await openSocket(n2.url, b.token), 'match:new'),
+    };
+    await bus().publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], created_at: new Date().toISOString() });
+    await untilCount(got.a1, 1);
+    await untilCount(got.a2, 1);
+    await untilCount(got.b, 1);
+    await sleep(300);
+    for (const list of Object.values(got)) expect(list).to.have.length(1);
+    expect(got.a1[0]).to.include({ match_id: matchId, conversation_id: conversationId });
+    expect(got.a1[0].user).to.include({ user_id: b.id, display_name: 'Bea' });
+    expect(got.b[0].user).to.include({ user_id: a.id, display_name: 'Alice' });
+    expect(got.b[0].user).to.not.have.any.keys('birthdate', 'lat', 'lon', 'telegram_id', 'settings');
+  });
+
+  it('relays match.removed to both users and media.moderated to the owner', async () => {
+    const { a, b, matchId, conversationId } = await matchedPair(db(), config());
+    const sa = await openSocket(n1.url, a.token);
+    const sb = await openSocket(n2.url, b.token);
+    const removedA = waitFor(sa, 'match:removed');
+    const removedB = waitFor(sb, 'match:removed');
+    await bus().publish('match.removed', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], reason: 'unmatch' });
+    expect(await removedA).to.deep.equal({ match_id: matchId, conversation_id: conversationId });
+    expect(await removedB).to.deep.equal({ match_id: matchId, conversation_id: conversationId });
+
+    const mediaId = '5d4f6cb2-3179-4ad0-8c42-ff74a4fffd3b';
+    const moderatedB = collect(sb, 'media:moderated');
+    const moderated = waitFor(sa, 'media:moderated');
+    await bus().publish('media.moderated', { media_id: mediaId, owner_id: a.id, status: 'approved', nsfw_score: 0.01 });
+    expect(await moderated).to.deep.equal({ id: mediaId, status: 'approved' });
+    await sleep(200);
+    expect(moderatedB).to.have.length(0);
+  });
+
+  it('refuses a missing, forged, expired or revoked token with connect_error unauthorized', async () => {
+    const u = await createUser(db(), config());
+    expect((await connectError(n1.url, undefined)).message).to.equal('unauthorized');
+    expect((await connectError(n1.url, 'garbage')).message).to.equal('unauthorized');
+    const forged = signAccessToken({ ...config().jwt, secret: 'another-secret-of-enough-length' }, { userId: u.id, sessionId: u.sessionId });
+    expect((await connectError(n1.url, forged)).message).to.equal('unauthorized');
+    const expired = signAccessToken(config().jwt, { userId: u.id, sessionId: u.sessionId }, -10);
+    const e = await connectError(n1.url, expired);
+    expect(e.message).to.equal('unauthorized');
+    expect(e.data?.code).to.equal('token_expired');
+    await n1.platform.revocations.revoke([u.sessionId]);
+    expect((await connectError(n2.url, u.token)).message).to.equal('unauthorized');
+  });
+
+  it('logout (session.revoked) disconnects that session\'s sockets on every node and leaves the other devices alone', async () => {
+    const u = await createUser(db(), config());
+    const other = await newSession(db(), config(), u.id);
+    const s1 = await openSocket(n1.url, u.token);
+    const s2 = await openSocket(n2.url, u.token);
+    const keep = await openSocket(n2.url, other.token);
+    const gone1 = disconnected(s1);
+    const gone2 = disconnected(s2);
+    await n1.platform.revocations.revoke([u.sessionId]);
+    await bus().publish('session.revoked', { session_id: u.sessionId, user_id: u.id, reason: 'logout' });
+    expect(await gone1).to.equal('io server disconnect');
+    expect(await gone2).to.equal('io server disconnect');
+    await sleep(200);
+    expect(keep.connected).to.equal(true);
+  });
+
+  it('a ban (user.banned) disconnects every socket of the user', async () => {
+    const u = await createUser(db(), config());
+    const other = await newSession(db(), config(), u.id);
+    const gone = [disconnected(await openSocket(n1.url, u.token)), disconnected(await openSocket(n2.url, other.token))];
+    await bus().publish('user.banned', { user_id: u.id, reason: 'spam' });
+    expect(await Promise.all(gone)).to.deep.equal(['io server disconnect', 'io server disconnect']);
+  });
+
+  it('disconnects a socket whose token expires, unless the client refreshed it with auth:refresh', async () => {
+    const u = await createUser(db(), config());
+    const short = (ttl: number) => signAccessToken(config().jwt, { userId: u.id, sessionId: u.sessionId }, ttl);
+    const doomed = await openSocket(n1.url, short(2));
+    const expiredEvent = waitFor(doomed, 'auth:expired', { timeoutMs: 4000 });
+    const reason = disconnected(doomed, 5000);
+    expect(await expiredEvent).to.deep.equal({ reason: 'token_expired' });
+    expect(await reason).to.equal('io server disconnect');
+
+    const kept = await openSocket(n1.url, short(2));
+    const refreshed = await emitAck(kept, 'auth:refresh', { token: short(600) });
+    expect(refreshed.ok).to.equal(true);
+    expect(refreshed.exp).to.be.greaterThan(Date.now() / 1000 + 500);
+    await sleep(2100);
+    expect(kept.connected).to.equal(true);
+
+    const stranger = await createUser(db(), config());
+    const wrong = await emitAck(kept, 'auth:refresh', { token: stranger.token });
+    expect(wrong.error.code).to.equal('forbidden');
+    expect((await emitAck(kept, 'auth:refresh', { token: 'nope' })).error.code).to.equal('unauthorized');
+  });
+});

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createUser, createMatch, newSession } from '../helpers/users.js';
+import { testEnv } from '../helpers/env.js';
+import { closeSockets, collect, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
+import { matchedPair, startNode, type Node } from './cluster.js';
+
+const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
+
+/** A realtime node in its own process, to be killed without warning. */
+async function startProcessNode(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/realtime-node.ts', JSON.stringify(timings)], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: testEnv.databaseUrl,
+      REDIS_URL: testEnv.redisUrl,
+      REDIS_PREFIX: testEnv.redisPrefix,
+      DATABASE_POOL_MAX: '2',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+describe('realtime presence (two nodes)', () => {
+  let n1: Node;
+  let n2: Node;
+
+  before(async () => {
+    n1 = await startNode({}, { presence: timings });
+    n2 = await startNode({}, { presence: timings });
+  });
+  afterEach(() => closeSockets());
+  after(async () => {
+    await n1.close();
+    await n2.close();
+  });
+
+  const db = () => n1.platform.db;
+  const config = () => n1.platform.config;
+
+  it('tells matched users on another node when a user comes online and, after the last device and the grace period, goes offline', async () => {
+    const { a, b } = await matchedPair(db(), config());
+    const stranger = await createUser(db(), config());
+    const sb = await openSocket(n2.url, b.token);
+    const ss = await openSocket(n2.url, stranger.token);
+    const seenByB = collect(sb, 'presence');
+    const seenByStranger = collect(ss, 'presence');
+
+    const sa = await openSocket(n1.url, a.token);
+    const online = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id });
+    expect(online.online).to.equal(true);
+
+    // A second device, then the first leaves: still online, nothing announced.
+    const a2 = await newSession(db(), config(), a.id);
+    const sa2 = await openSocket(n2.url, a2.token);
+    sa.close();
+    await sleep(timings.graceMs + 300);
+    expect(seenByB.filter((p) => p.user_id === a.id)).to.have.length(1);
+
+    const leftAt = Date.now();
+    sa2.close();
+    const offline = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 3000 });
+    expect(Date.now() - leftAt).to.be.at.least(timings.graceMs - 50);
+    expect(offline.last_seen).to.be.a('string');
+    expect(seenByStranger.filter((p) => p.user_id === a.id)).to.have.length(0);
+  });
+
+  it('does not flicker when a user reconnects within the grace period', async () => {
+    const { a, b } = await matchedPair(db(), config());
+    const sb = await openSocket(n2.url, b.token);
+    const seen = collect(sb, 'presence');
+    const sa = await openSocket(n1.url, a.token);
+    await untilCount(seen, 1);
+    sa.close();
+    await openSocket(n2.url, a.token);
+    await sleep(timings.graceMs + 400);
+    expect(seen.map((p) => p.online)).to.deep.equal([true]);
+  });
+
+  it('answers presence:query for matched users only', async () => {
+    const { a, b } = await matchedPair(db(), config());
+    const c = await createUser(db(), config()); // matched with a, offline
+    await createMatch(db(), a.id, c.id);
+    const stranger = await createUser(db(), config()); // online, not matched
+    await openSocket(n2.url, b.token);
+    await openSocket(n2.url, stranger.token);
+    const sa = await openSocket(n1.url, a.token);
+    await sleep(100);
+    const r = await emitAck(sa, 'presence:query', { user_ids: [b.id, c.id, stranger.id] });
+    expect(r.ok).to.equal(true);
+    expect(r.presence[b.id].online).to.equal(true);
+    expect(r.presence[c.id]).to.deep.equal({ online: false, last_seen: null });
+    expect(r.presence[stranger.id]).to.deep.equal({ online: false, last_seen: null });
+    expect((await emitAck(sa, 'presence:query', { user_ids: ['x'] })).error.code).to.equal('validation_failed');
+  });
+
+  it('takes the users of a killed node offline within the TTL, announced by a surviving node', async function () {
+    this.timeout(20_000);
+    const { a, b } = await matchedPair(db(), config());
+    const doomed = await startProcessNode();
+    try {
+      const sb = await openSocket(n1.url, b.token);
+      const seen = collect(sb, 'presence');
+      await openSocket(doomed.url, a.token);
+      await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && p.online, timeoutMs: 3000 }).catch(() => undefined);
+      expect(seen.some((p) => p.user_id === a.id && p.online)).to.equal(true);
+      const killedAt = Date.now();
+      doomed.child.kill('SIGKILL');
+      const offline = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 8000 });
+      expect(offline.online).to.equal(false);
+      expect(Date.now() - killedAt).to.be.below(timings.ttlMs + 1500);
+    } finally {
+      doomed.child.kill('SIGKILL');
+    }
+  });
+});
