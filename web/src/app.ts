@@ -206,7 +206,6 @@ export class App {
     view.scrollTop = 0;
     const showTabs = screen.tabs !== false && this.session.loggedIn && this.me !== null;
     tabs.hidden = !showTabs;
-    document.body.classList.toggle('with-tabs', showTabs);
     for (const a of tabs.querySelectorAll('a')) {
       const active = a.getAttribute('href') === `#/${name}`;
       if (active) a.setAttribute('aria-current', 'page');

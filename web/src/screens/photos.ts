@@ -51,7 +51,7 @@ export function photosSection(app: App) {
       );
     });
     if (enabled && tiles.length < MAX_PHOTOS) {
-      items.push(h('li', { class: 'photo add' }, h('label', { for: 'photo-input', class: 'photo-add', tabindex: '0', role: 'button', onkeydown: keyOpen }, h('span', { 'aria-hidden': 'true' }, '+'), ' Add photo')));
+      items.push(h('li', { class: 'photo add' }, h('label', { for: 'photo-input', class: 'photo-add', tabindex: '0', role: 'button', onkeydown: keyOpen }, h('span', { 'aria-hidden': 'true' }, '+'), 'Add photo')));
     }
     replaceChildren(grid, items);
     note.textContent = !enabled

@@ -162,8 +162,12 @@ export function profileScreen(app: App): Screen {
       submit.textContent = 'Save changes';
       photos.enable();
       next.hidden = false;
-      document.body.classList.add('with-tabs');
       document.getElementById('tabs')!.hidden = false;
+      if (creating) {
+        document.getElementById('title')!.textContent = 'My profile';
+        // Photos come next: bring them into view.
+        photos.el.scrollIntoView({ block: 'start' });
+      }
       void app.loadConversations();
     } catch (err) {
       status.textContent = '';
