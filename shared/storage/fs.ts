@@ -34,11 +34,12 @@ export class FsStorage implements Storage {
     }
   }
 
-  putFile(key: string, filePath: string): Promise<void> {
+  // The content type is not kept: files are served by key, whose format is known.
+  putFile(key: string, filePath: string, _contentType?: string): Promise<void> {
     return this.writeAtomically(key, (tmp) => fsp.copyFile(filePath, tmp));
   }
 
-  put(key: string, data: Buffer): Promise<void> {
+  put(key: string, data: Buffer, _contentType?: string): Promise<void> {
     return this.writeAtomically(key, (tmp) => fsp.writeFile(tmp, data));
   }
 
