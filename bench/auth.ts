@@ -5,6 +5,7 @@
 // database and Redis prefix, with the per-IP limit lifted, and removes both afterwards.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import knexFactory from 'knex';
 import { Redis } from 'ioredis';
@@ -31,7 +32,16 @@ const userCount = Number(args.users);
 
 interface Target {
   url: string;
+  /** CPU seconds the service process has used so far (only for the process this bench starts). */
+  cpuS?(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process, from /proc (Linux). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
 }
 
 async function startOwnService(): Promise<Target> {
@@ -60,6 +70,7 @@ async function startOwnService(): Promise<Target> {
   await waitForHttp(`${url}/health`, 30_000);
   return {
     url,
+    cpuS: () => cpuSecondsOf(proc.child.pid!),
     async stop() {
       await proc.stop('SIGTERM');
       await admin.raw(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
@@ -71,12 +82,21 @@ async function startOwnService(): Promise<Target> {
   };
 }
 
-function report(name: string, r: autocannon.Result) {
+function report(name: string, r: autocannon.Result, cpuS?: number) {
   const errors = r.non2xx + r.errors + r.timeouts;
+  // On a shared machine req/s depends on the neighbours; CPU per request does much less.
+  const cpu = cpuS === undefined ? '' : `, service CPU ${((cpuS * 1000) / r.requests.total).toFixed(2)} ms/request`;
   process.stdout.write(
     `${name.padEnd(18)} ${r.requests.average.toFixed(0).padStart(6)} req/s  ` +
-      `latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms  (${r.requests.total} requests, ${errors} failed, ${connections} connections, ${duration} s)\n`,
+      `latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${cpu}  (${r.requests.total} requests, ${errors} failed, ${connections} connections, ${duration} s)\n`,
   );
+}
+
+async function measure(opts: autocannon.Options): Promise<[autocannon.Result, number | undefined]> {
+  const before = await target.cpuS?.();
+  const result = await autocannon(opts);
+  const after = await target.cpuS?.();
+  return [result, before === undefined || after === undefined ? undefined : after - before];
 }
 
 const target: Target = args.url ? { url: args.url, stop: async () => {} } : await startOwnService();
@@ -87,7 +107,7 @@ try {
     JSON.stringify({ init_data: devInitData({ id: base + i, first_name: `Bench ${i}` }, args['bot-token']!) }),
   );
   let next = 0;
-  const token = await autocannon({
+  const token = await measure({
     url: target.url,
     duration,
     connections,
@@ -103,15 +123,15 @@ try {
 
   const login = await fetch(`${target.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
   const { access_token } = (await login.json()) as { access_token: string };
-  const verify = await autocannon({
+  const verify = await measure({
     url: `${target.url}/auth/verify`,
     duration,
     connections,
     headers: { authorization: `Bearer ${access_token}` },
   });
 
-  report('POST /auth/token', token);
-  report('GET /auth/verify', verify);
+  report('POST /auth/token', ...token);
+  report('GET /auth/verify', ...verify);
 } finally {
   await target.stop();
 }
