@@ -4,10 +4,13 @@ import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
   // Candidates are looked up by wanted gender and a lat/lon bounding box among
-  // visible profiles: equality on gender, a range on lat, and lon checked from
-  // the index entry before the heap is touched. A plain btree, so the
-  // embedded PostgreSQL (PGlite) runs it too (no PostGIS).
-  await knex.raw(`CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon) WHERE visibility = 'visible'`);
+  // visible profiles: equality on gender and a range on lat bound the scan;
+  // lon, the caller's age range (birthdate) and the candidate's own age range
+  // are checked on each index entry, so the heap is read only for people who
+  // pass all of those. A plain btree: the embedded PGlite runs it too (no PostGIS).
+  await knex.raw(
+    `CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon, birthdate, age_min, age_max) WHERE visibility = 'visible'`,
+  );
 
   // How often a profile has been shown in candidate lists on its current (UTC)
   // day. One row per profile, reset when the day changes, so it never grows.

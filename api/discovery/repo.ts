@@ -80,10 +80,11 @@ export interface CandidateRow extends ScoreInputs {
   score: string;
 }
 
+// float8 throughout: numeric arithmetic on every row costs more and buys nothing here.
 const fitSql = (interestCount: string, age: string, min: string, max: string, maxKm: string) => `
-  ${WEIGHTS.interests} * (CASE WHEN ${interestCount} > 0 THEN shared_interests::float8 / ${interestCount} ELSE ${NEUTRAL_INTEREST_FIT} END)
-  + ${WEIGHTS.age} * greatest(0, least(1, 1 - abs(${age} - (${min} + ${max}) / 2.0) / ((${max} - ${min}) / 2.0 + 1)))
-  + ${WEIGHTS.distance} * exp(-${DISTANCE_DECAY} * km / ${maxKm})`;
+  ${WEIGHTS.interests}::float8 * (CASE WHEN ${interestCount} > 0 THEN shared_interests::float8 / ${interestCount} ELSE ${NEUTRAL_INTEREST_FIT}::float8 END)
+  + ${WEIGHTS.age}::float8 * greatest(0::float8, least(1::float8, 1 - abs(${age} - (${min} + ${max}) / 2::float8) / ((${max} - ${min}) / 2::float8 + 1)))
+  + ${WEIGHTS.distance}::float8 * exp(-${DISTANCE_DECAY}::float8 * km / ${maxKm})`;
 
 /*
  * Raw SQL because this is the hot query of the service: hard filters both ways,
@@ -94,7 +95,9 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  *            filter, and the raw inputs of the score;
  *   fitted - fit in both directions, activity, boost;
  *   scored - the rounded score;
- * then the page after the cursor, best first, ties by user id.
+ * then the page after the cursor, best first, ties by user id. The OFFSET 0
+ * fences keep PostgreSQL from inlining a layer into the next, which would
+ * repeat the per-row subqueries and the haversine once per use.
  * Core PostgreSQL only (the embedded PGlite runs it too).
  */
 const CANDIDATES_SQL = `
@@ -106,20 +109,26 @@ SELECT * FROM (
     SELECT base.*,
            ${fitSql(':my_interest_count::int', 'their_age', ':my_age_min::int', ':my_age_max::int', ':my_max_km::int')} AS fit_me,
            ${fitSql('their_interest_count', ':my_age::int', 'their_age_min', 'their_age_max', 'their_max_km')} AS fit_them,
-           ${ACTIVITY.floor} + ${1 - ACTIVITY.floor} * exp(-days_inactive / ${ACTIVITY.tauDays}) AS activity,
-           CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike} WHEN 'like' THEN ${LIKED_ME_BOOST.like} ELSE 1 END AS boost
+           ${ACTIVITY.floor}::float8 + ${1 - ACTIVITY.floor}::float8 * exp(-days_inactive / ${ACTIVITY.tauDays}) AS activity,
+           CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike}::float8 WHEN 'like' THEN ${LIKED_ME_BOOST.like}::float8 ELSE 1::float8 END AS boost
     FROM (
       SELECT p.user_id, p.display_name, p.birthdate, p.gender, p.bio, p.interests, p.lat, p.lon, p.settings,
              d.km,
-             (SELECT count(DISTINCT lower(t.tag)) FROM unnest(p.interests) AS t(tag) WHERE lower(t.tag) = ANY(:my_interests::text[]))::int AS shared_interests,
+             -- (interests are stored deduplicated case-insensitively by the profile service)
+             CASE WHEN cardinality(p.interests) = 0 THEN 0
+                  ELSE (SELECT count(*) FROM unnest(p.interests) AS t(tag) WHERE lower(t.tag) = ANY(:my_interests::text[]))::int END AS shared_interests,
              cardinality(p.interests) AS their_interest_count,
              date_part('year', age(:today::date, p.birthdate))::int AS their_age,
              p.age_min AS their_age_min, p.age_max AS their_age_max, p.max_distance_km AS their_max_km,
-             greatest(0, date_part('epoch', :as_of::timestamptz - u.last_active_at) / 86400.0) AS days_inactive,
-             (SELECT s.action FROM swipes s
-               WHERE s.swiper_id = p.user_id AND s.target_id = :me AND s.action <> 'pass' AND s.created_at <= :as_of::timestamptz) AS liked_me
+             greatest(0::float8, date_part('epoch', :as_of::timestamptz - u.last_active_at) / 86400) AS days_inactive,
+             liked.action AS liked_me
       FROM profiles p
       JOIN users u ON u.id = p.user_id
+      -- Everyone who swiped right on the caller, once (swipes (target_id, action)), hashed against the candidates.
+      LEFT JOIN (
+        SELECT s.swiper_id, s.action FROM swipes s
+        WHERE s.target_id = :me AND s.action IN ('like', 'superlike') AND s.created_at <= :as_of::timestamptz
+      ) liked ON liked.swiper_id = p.user_id
       CROSS JOIN LATERAL (
         SELECT 2 * 6371 * asin(least(1, sqrt(
           power(sin(radians(p.lat - :lat) / 2), 2)
@@ -141,7 +150,9 @@ SELECT * FROM (
         AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.swiper_id = :me AND s.target_id = p.user_id)
         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :me AND b.blocked_id = p.user_id)
         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = :me)
+      OFFSET 0
     ) base
+    OFFSET 0
   ) fitted
 ) scored
 WHERE :after_score::numeric IS NULL OR (score, user_id) < (:after_score::numeric, :after_user::uuid)
