@@ -11,6 +11,9 @@ import { createAuthRouter } from '../api/auth/index.js';
 import { createProfileRouter } from '../api/profile/index.js';
 import { createDiscoveryRouter } from '../api/discovery/index.js';
 import { startMatchingWorker } from '../workers/matching/index.js';
+import { createAdminRouter } from '../api/admin/index.js';
+import { roomPresence, startNotificationsWorker } from '../workers/notifications/index.js';
+import { userRoom } from '../realtime/delivery.js';
 
 export interface AllInOne {
   callback: http.RequestListener;
@@ -37,6 +40,9 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(realtime.router);
   runnables.push({ attach: (server) => realtime.attach(server), stop: () => realtime.stop() });
   routers.push(webRouter(platform.config, { logger: platform.logger }));
+  routers.push(createAdminRouter(platform));
+  // Bot notifications need a real bot token; without Redis, presence is the socket server's own.
+  if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform, platform.redis ? {} : { presence: roomPresence(realtime.io, userRoom) }));
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();

@@ -14,8 +14,8 @@ import { quietUntil, wants } from './settings.js';
 
 export interface FlushOptions {
   tickMs: number;
-  /** Users leased per tick. */
-  batchSize: number;
+  /** Users being flushed at once (each may wait on the Bot API); more due users wait for a free slot. */
+  concurrency: number;
   /** A leased user comes due again after this long if its flush never finishes (the instance died). */
   leaseMs: number;
   /** Failed flushes in a row (each with the bot client's own retries) before the items are given up. */
@@ -38,6 +38,8 @@ export type FlushOutcome = 'sent' | 'nothing' | 'quiet' | 'failed' | 'gave_up' |
 export class Flusher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Flushes under way; a slow Bot API holds up only its own users. */
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -47,37 +49,37 @@ export class Flusher {
 
   start() {
     const loop = async () => {
-      this.running = this.tick().then(
-        () => undefined,
-        (err) => this.deps.logger.error({ err }, 'notification flush failed'),
-      );
+      this.running = this.tick().catch((err) => this.deps.logger.error({ err }, 'notification flush failed'));
       await this.running;
       if (!this.stopping.signal.aborted) this.timer = setTimeout(loop, this.opts.tickMs);
     };
     this.timer = setTimeout(loop, 0);
   }
 
-  /** Cuts sends and backoffs short (their users come due again at once) and waits for the tick in hand. */
+  /** Cuts sends and backoffs short (their users come due again at once) and waits for the flushes in hand. */
   async stop() {
     this.stopping.abort();
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.inflight);
   }
 
-  /** One round: lease what is due and flush it, all users of the round at once. */
-  async tick(): Promise<FlushOutcome[]> {
+  /** Leases as many due users as there are free slots and starts flushing each. */
+  private async tick(): Promise<void> {
+    const free = this.opts.concurrency - this.inflight.size;
+    if (free <= 0 || this.stopping.signal.aborted) return;
     const { db, schedule } = this.deps;
     const now = schedule.now();
-    const claimed = await repo.claimDue(db, new Date(now), new Date(now + this.opts.leaseMs), this.opts.batchSize);
-    return Promise.all(
-      claimed.map((c) =>
-        this.flush(c).catch(async (err) => {
+    const claimed = await repo.claimDue(db, new Date(now), new Date(now + this.opts.leaseMs), free);
+    for (const c of claimed) {
+      const p: Promise<unknown> = this.flush(c)
+        .catch(async (err) => {
           this.deps.logger.error({ err, user_id: c.user_id }, 'notification flush of a user failed');
           await repo.postpone(db, c.user_id, new Date(schedule.now() + this.retryDelay(c.failures + 1)), c.failures + 1).catch(() => {});
-          return 'failed' as const;
-        }),
-      ),
-    );
+        })
+        .finally(() => this.inflight.delete(p));
+      this.inflight.add(p);
+    }
   }
 
   private retryDelay(failures: number): number {

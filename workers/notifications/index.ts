@@ -54,7 +54,7 @@ export function startNotificationsWorker(deps: ServiceDeps, opts: NotificationsO
   const longestSend = botOpts.attempts * (botOpts.timeoutMs + botOpts.maxBackoffMs);
   const flusher = new Flusher(
     { db: deps.db, logger, presence, bot, telegram: config.telegram, schedule },
-    { tickMs: 1000, batchSize: 50, leaseMs: longestSend + 30_000, maxFailures: 5, ...opts.flush },
+    { tickMs: 1000, concurrency: 20, leaseMs: longestSend + 30_000, maxFailures: 5, ...opts.flush },
   );
   const consumer = deps.bus.consume({
     group: opts.group ?? 'notifications',

@@ -1,0 +1,254 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import type { Platform } from '../../shared/platform.js';
+import { startNotificationsWorker, type NotificationsWorker } from '../../workers/notifications/index.js';
+import { testPlatform } from '../helpers/env.js';
+import { createUser, type TestUser } from '../helpers/users.js';
+import { closeSockets, openSocket, sleep } from '../helpers/sockets.js';
+import { waitFor } from '../discovery/fixtures.js';
+import { clientMsgId, createProfile, startNode, type Node } from '../realtime/cluster.js';
+import { createMatch } from '../helpers/users.js';
+import { FakeBotApi } from './fake-bot-api.js';
+
+const GATHER_MS = 500;
+const BACKOFF_MS = 100;
+const TIMEOUT_MS = 400;
+
+describe('offline notifications through the Telegram Bot API', () => {
+  let bot: FakeBotApi;
+  let platform: Platform;
+  let node: Node;
+  let worker: NotificationsWorker;
+  /** Added to the worker's clock: moves it forward past quiet hours. */
+  let clockOffset = 0;
+
+  before(async () => {
+    bot = await new FakeBotApi().start();
+    platform = testPlatform({ TELEGRAM_API_URL: bot.url, WEBAPP_URL: 'https://app.example.com/webapp' }, 'notifications');
+    node = await startNode();
+    worker = startNotificationsWorker(platform, {
+      group: `notifications-${randomUUID().slice(0, 8)}`,
+      gatherMs: GATHER_MS,
+      intervalS: 300,
+      now: () => Date.now() + clockOffset,
+      bot: { backoffMs: BACKOFF_MS, maxBackoffMs: 2000, timeoutMs: TIMEOUT_MS, attempts: 3 },
+      flush: { tickMs: 50 },
+    });
+    await worker.ready;
+  });
+  afterEach(() => {
+    closeSockets();
+    clockOffset = 0;
+  });
+  after(async () => {
+    await worker.stop();
+    await node.close();
+    await bot.close();
+    await platform.close();
+  });
+
+  const db = () => platform.db;
+  const config = () => platform.config;
+
+  async function person(name: string, settings: Record<string, unknown> = {}): Promise<TestUser> {
+    const u = await createUser(db(), config(), { firstName: name });
+    await createProfile(db(), u, name);
+    if (Object.keys(settings).length) await db()('profiles').where('user_id', u.id).update({ settings: JSON.stringify(settings) });
+    return u;
+  }
+
+  async function pair(settingsOfB: Record<string, unknown> = {}) {
+    const a = await person('Alice');
+    const b = await person('Bob', settingsOfB);
+    const { matchId, conversationId } = await createMatch(db(), a.id, b.id);
+    return { a, b, matchId, conversationId };
+  }
+
+  async function send(from: TestUser, conversationId: string, body = 'hi') {
+    const started = Date.now();
+    const res = await node.api.post('/chat/messages', { conversation_id: conversationId, body, client_msg_id: clientMsgId() }, { token: from.token });
+    expect(res.status).to.equal(201);
+    return { ms: Date.now() - started, seq: res.body.message.seq as number };
+  }
+
+  /** Connects a device of the user and waits until the realtime tier counts them online. */
+  async function goOnline(user: TestUser) {
+    await openSocket(node.url, user.token);
+    const key = `${config().redisPrefix}presence:online:${user.id}`;
+    await waitFor(async () => (await platform.redis!.exists(key)) === 1, 5000, 'presence');
+  }
+
+  const pendingOf = async (userId: string) => db()('notification_pending').where('user_id', userId);
+  const stateOf = async (userId: string) => db()('notification_state').where('user_id', userId).first();
+  const untilCalls = (chatId: number, n: number, ms = 5000) => waitFor(() => bot.callsFor(chatId).length >= n, ms, `${n} bot calls for ${chatId}`);
+
+  it('sends an offline user ONE bot message for three messages within the interval, with a button that opens the Mini App', async () => {
+    const { a, b, conversationId } = await pair();
+    for (let i = 0; i < 3; i++) await send(a, conversationId, `secret body ${i}`);
+    await untilCalls(b.telegramId, 1);
+    await sleep(GATHER_MS + 300);
+    const calls = bot.callsFor(b.telegramId);
+    expect(calls).to.have.length(1);
+    expect(calls[0].path).to.equal(`/bot${config().telegram.botToken}/sendMessage`);
+    expect(calls[0].text).to.equal('💬 3 new messages from Alice');
+    expect(calls[0].text).to.not.include('secret');
+    expect(calls[0].reply_markup).to.deep.equal({ inline_keyboard: [[{ text: 'Open the app', web_app: { url: 'https://app.example.com/webapp' } }]] });
+    expect(bot.callsFor(a.telegramId)).to.have.length(0);
+
+    // A fourth message within the interval waits for its end.
+    await send(a, conversationId, 'one more');
+    await sleep(GATHER_MS + 500);
+    expect(bot.callsFor(b.telegramId)).to.have.length(1);
+    const state = await stateOf(b.id);
+    expect(state.due_at.getTime() - state.last_sent_at.getTime()).to.be.closeTo(300_000, 1000);
+    expect(await pendingOf(b.id)).to.have.length(1);
+  });
+
+  it('sends nothing to a user who is online, and drops what was pending for one who came online before the send', async () => {
+    const { a, b, conversationId } = await pair();
+    await goOnline(b);
+    for (let i = 0; i < 3; i++) await send(a, conversationId);
+    await sleep(GATHER_MS + 500);
+    expect(bot.callsFor(b.telegramId)).to.have.length(0);
+    expect(await pendingOf(b.id)).to.have.length(0);
+
+    // Recorded while offline, online by the time it is due.
+    const c = await person('Carol');
+    const d = await person('Dan');
+    const m = await createMatch(db(), c.id, d.id);
+    clockOffset = -60_000; // keeps the batch from coming due while Dan connects
+    await send(c, m.conversationId);
+    await waitFor(async () => (await pendingOf(d.id)).length === 1, 5000, 'a pending item');
+    await goOnline(d);
+    clockOffset = 0;
+    await waitFor(async () => (await pendingOf(d.id)).length === 0, 5000, 'the item to be dropped');
+    await sleep(200);
+    expect(bot.callsFor(d.telegramId)).to.have.length(0);
+    expect((await stateOf(d.id)).due_at).to.equal(null);
+  });
+
+  it('respects quiet hours in the user\'s time zone (the summary goes out when they end) and switched-off notifications', async () => {
+    const zone = 'Asia/Tokyo';
+    const tokyoNow = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+    const [h, m] = tokyoNow.split(':').map(Number);
+    const hhmm = (mins: number) => `${String(Math.floor(((mins + 1440) % 1440) / 60)).padStart(2, '0')}:${String((mins + 1440) % 60).padStart(2, '0')}`;
+    const quiet = { start: hhmm(h * 60 + m - 60), end: hhmm(h * 60 + m + 60) };
+    const { a, b, conversationId } = await pair({ quiet_hours: quiet, timezone: zone });
+    await send(a, conversationId);
+    await send(a, conversationId);
+    await waitFor(async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 5000, 'the send to be put off');
+    expect(bot.callsFor(b.telegramId)).to.have.length(0);
+    const due = (await stateOf(b.id)).due_at.getTime();
+    expect(due).to.be.closeTo(Date.now() + 60 * 60_000, 2 * 60_000);
+
+    clockOffset = due - Date.now() + 1000; // quiet hours are over
+    await untilCalls(b.telegramId, 1);
+    expect(bot.callsFor(b.telegramId)[0].text).to.equal('💬 2 new messages from Alice');
+
+    // Switched off: all of them, or messages only.
+    clockOffset = 0;
+    const off = await pair({ notifications: false });
+    const noMessages = await pair({ notifications: { messages: false, likes: true } });
+    await send(off.a, off.conversationId);
+    await send(noMessages.a, noMessages.conversationId);
+    await platform.bus.publish('swipe.created', { swipe_id: Date.now(), swiper_id: off.a.id, target_id: off.b.id, action: 'like', created_at: new Date().toISOString() });
+    await sleep(GATHER_MS + 500);
+    expect(bot.callsFor(off.b.telegramId)).to.have.length(0);
+    expect(bot.callsFor(noMessages.b.telegramId)).to.have.length(0);
+  });
+
+  it('retries a failing Bot API (HTTP 500, then a timeout) with growing backoff and delivers once it answers', async () => {
+    const { a, b, conversationId } = await pair();
+    bot.plan(b.telegramId, [500, 500, 'ok']);
+    await send(a, conversationId);
+    await untilCalls(b.telegramId, 3);
+    const calls = bot.callsFor(b.telegramId);
+    expect(calls.map((c) => c.answered)).to.deep.equal([500, 500, 'ok']);
+    const [gap1, gap2] = [calls[1].at - calls[0].at, calls[2].at - calls[1].at];
+    expect(gap1).to.be.at.least(BACKOFF_MS - 10);
+    expect(gap2).to.be.at.least(2 * BACKOFF_MS - 10);
+    expect(gap2).to.be.greaterThan(gap1);
+    await waitFor(async () => (await stateOf(b.id))?.last_sent_at !== null, 5000, 'the send to be recorded');
+    expect(await pendingOf(b.id)).to.have.length(0);
+
+    const c = await pair();
+    bot.plan(c.b.telegramId, ['hang', 'ok']);
+    await send(c.a, c.conversationId);
+    await untilCalls(c.b.telegramId, 2);
+    const [hung, ok] = bot.callsFor(c.b.telegramId);
+    expect(ok.at - hung.at).to.be.at.least(TIMEOUT_MS + BACKOFF_MS - 20);
+    await sleep(300);
+    expect(bot.callsFor(c.b.telegramId)).to.have.length(2);
+  });
+
+  it('never holds up chat: with the Bot API hanging, messages are sent at full speed and later sends are scheduled for a retry', async () => {
+    const { a, b, conversationId } = await pair();
+    bot.plan(b.telegramId, ['hang', 'hang', 'hang', 'hang', 'hang', 'hang']);
+    await send(a, conversationId);
+    await untilCalls(b.telegramId, 1);
+    // The worker is now stuck on a call that will time out; chat goes on regardless.
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push((await send(a, conversationId, `m${i}`)).ms);
+    // Were chat waiting on the Bot API, every send would take at least its timeout.
+    const median = [...times].sort((x, y) => x - y)[times.length >> 1];
+    expect(median).to.be.below(TIMEOUT_MS);
+    expect(await db()('messages').where('conversation_id', conversationId)).to.have.length(11);
+    // and other users' notifications are recorded meanwhile.
+    const other = await pair();
+    await send(other.a, other.conversationId);
+    await untilCalls(other.b.telegramId, 1);
+
+    // All tries of this round time out: the batch stays pending and is due again later.
+    await waitFor(async () => (await stateOf(b.id))?.failures === 1, 5000, 'a failed round');
+    const state = await stateOf(b.id);
+    expect(bot.callsFor(b.telegramId)).to.have.length(3);
+    expect(state.due_at.getTime()).to.be.greaterThan(Date.now() + 10_000);
+    expect((await pendingOf(b.id)).length).to.equal(11);
+  });
+
+  it('drops a batch the Bot API refuses for good (the user blocked the bot) without retrying', async () => {
+    const { a, b, conversationId } = await pair();
+    bot.plan(b.telegramId, [403]);
+    await send(a, conversationId);
+    await untilCalls(b.telegramId, 1);
+    await waitFor(async () => (await pendingOf(b.id)).length === 0, 5000, 'the batch to be dropped');
+    await sleep(300);
+    expect(bot.callsFor(b.telegramId)).to.have.length(1);
+  });
+
+  it('tells both users of a match and the target of a like; a like that became a match and a pass say nothing more', async () => {
+    const a = await person('Anna');
+    const b = await person('Ben');
+    const c = await person('Cleo');
+    const swipe = (swiper: TestUser, target: TestUser, action: 'like' | 'pass' | 'superlike') =>
+      platform.bus.publish('swipe.created', { swipe_id: Math.floor(Math.random() * 1e12), swiper_id: swiper.id, target_id: target.id, action, created_at: new Date().toISOString() });
+    await swipe(a, b, 'like');
+    await swipe(c, b, 'superlike');
+    await swipe(c, a, 'pass');
+    const { matchId, conversationId } = await createMatch(db(), a.id, b.id);
+    await platform.bus.publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], created_at: new Date().toISOString() });
+    await untilCalls(a.telegramId, 1);
+    await untilCalls(b.telegramId, 1);
+    await sleep(GATHER_MS);
+    expect(bot.callsFor(a.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Ben!"]);
+    expect(bot.callsFor(b.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Anna!\n⭐ Someone super-liked you"]);
+    expect(bot.callsFor(c.telegramId)).to.have.length(0);
+  });
+
+  it('does not tell a user about messages they already read, and tells a warned user even while online', async () => {
+    const { a, b, conversationId } = await pair();
+    clockOffset = -60_000;
+    const { seq } = await send(a, conversationId);
+    await waitFor(async () => (await pendingOf(b.id)).length === 1, 5000, 'a pending item');
+    await db()('conversation_members').where({ conversation_id: conversationId, user_id: b.id }).update({ last_read_seq: seq });
+    clockOffset = 0;
+    await waitFor(async () => (await pendingOf(b.id)).length === 0, 5000, 'the read message to be dropped');
+    expect(bot.callsFor(b.telegramId)).to.have.length(0);
+
+    const warned = await person('Wally');
+    await goOnline(warned);
+    await platform.bus.publish('user.warned', { user_id: warned.id, report_id: randomUUID(), note: 'no insults' });
+    await untilCalls(warned.telegramId, 1);
+    expect(bot.callsFor(warned.telegramId)[0].text).to.include('no insults');
+  });
+});
