@@ -13,7 +13,10 @@ import { buildWeb, type WebBuild } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { startHttp, type Running } from '../helpers/http.js';
 import { testPlatform } from '../helpers/env.js';
+import { signInitData } from '../helpers/telegram.js';
+import { uniqueTelegramId } from '../helpers/env.js';
 import { findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
+import { TELEGRAM_SDK_STUB } from './telegram-stub.js';
 
 interface Person {
   name: string;
@@ -51,6 +54,8 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   let bundle: WebBuild;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
+  let alice: Page;
+  let bob: Page;
 
   before(async function () {
     if (!chromiumPath) {
@@ -111,25 +116,69 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await screenshot(page, `02-profile-${p.name.toLowerCase()}`);
   }
 
-  it('first screen is interactive in under 1 s and the bundle is small', async () => {
-    const page = await phone(52.52, 13.405);
-    const started = Date.now();
-    await page.goto(http.url);
-    await page.getByRole('button', { name: 'Log in as demo user', exact: true }).waitFor();
-    const wall = Date.now() - started;
-    // The app marks the moment its first screen accepts input; measured from navigation start.
-    const mark = await page.evaluate(() => performance.getEntriesByName('first-screen-interactive')[0]?.startTime ?? -1);
+  it('first screen is interactive in under 1 s (cold load, median of 3) and the bundle is small', async () => {
+    const marks: number[] = [];
+    const walls: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await phone(52.52, 13.405); // a fresh context: nothing cached
+      const started = Date.now();
+      await page.goto(http.url);
+      await page.getByRole('button', { name: 'Log in as demo user', exact: true }).waitFor();
+      walls.push(Date.now() - started);
+      // The app marks the moment its first screen accepts input; measured from navigation start.
+      marks.push(await page.evaluate(() => performance.getEntriesByName('first-screen-interactive')[0]?.startTime ?? -1));
+      if (i === 0) await screenshot(page, '00-login');
+      await page.context().close();
+    }
+    const median = [...marks].sort((a, b) => a - b)[1];
     // eslint-disable-next-line no-console
-    console.log(`      first screen interactive: ${Math.round(mark)} ms after navigation (${wall} ms wall); bundle ${(bundle.totalBytes / 1024).toFixed(1)} KiB, ${(bundle.totalGzip / 1024).toFixed(1)} KiB gzip`);
-    expect(mark).to.be.greaterThan(0);
-    expect(mark).to.be.below(1000);
-    await screenshot(page, '00-login');
+    console.log(
+      `      first screen interactive: median ${Math.round(median)} ms after navigation (runs ${marks.map(Math.round).join(', ')} ms; wall ${walls.join(', ')} ms); ` +
+        `bundle ${(bundle.totalBytes / 1024).toFixed(1)} KiB, ${(bundle.totalGzip / 1024).toFixed(1)} KiB gzip`,
+    );
+    expect(Math.min(...marks)).to.be.greaterThan(0);
+    expect(median).to.be.below(1000);
+    expect(bundle.totalGzip, 'JS + CSS gzip').to.be.below(60 * 1024);
+  });
+
+  it('inside Telegram: signs in with the init data, takes the theme, and navigates with the BackButton', async () => {
+    const page = await phone(52.5, 13.4);
+    let sdkRequests = 0;
+    await page.context().route('https://telegram.org/js/telegram-web-app.js', (route) => {
+      sdkRequests++;
+      return route.fulfill({ contentType: 'text/javascript', body: TELEGRAM_SDK_STUB });
+    });
+    const initData = signInitData({ id: uniqueTelegramId(), first_name: 'Tess' }, { botToken: platform.config.telegram.botToken });
+    const theme = { bg_color: '#212121', text_color: '#ffffff', hint_color: '#aaaaaa', button_color: '#8774e1', button_text_color: '#ffffff', secondary_bg_color: '#181818' };
+    const launch = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'android', tgWebAppThemeParams: JSON.stringify(theme) });
+    await page.goto(`${http.url}/#${launch.toString()}`);
+    // No login screen: straight to onboarding, in Telegram's colours.
+    await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).to.equal('Tess');
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).to.equal('rgb(33, 33, 33)');
+    const calls = () => page.evaluate(() => (window as unknown as { __tgCalls: string[] }).__tgCalls);
+    expect(await calls()).to.include.members(['ready', 'expand']);
+    await screenshot(page, '00-telegram-onboarding');
+    await page.getByLabel('Birthday').fill('1990-01-01');
+    await page.getByLabel('I am').selectOption('nonbinary');
+    await page.getByLabel('Women', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create profile', exact: true }).click();
+    await page.locator('#view').getByText('Profile created').waitFor();
+    // A nested screen shows Telegram's BackButton (not our own), and it navigates back.
+    await page.evaluate(() => (location.hash = '#/chat/00000000-0000-4000-8000-000000000000'));
+    await page.locator('#view').getByText('This chat is not available.').waitFor();
+    expect(await page.locator('#back').isHidden()).to.equal(true);
+    expect(await calls()).to.include('BackButton.show');
+    await page.evaluate(() => (window as unknown as { __tgPressBack(): void }).__tgPressBack());
+    await page.getByRole('heading', { name: 'Matches', level: 1 }).waitFor();
+    expect((await calls()).at(-1)).to.equal('BackButton.hide');
+    expect(sdkRequests).to.equal(1);
     await page.context().close();
   });
 
   it('two demo users make profiles, match, and chat live with read ticks; a reload shows the history', async () => {
-    const alice = await phone(52.52, 13.405);
-    const bob = await phone(52.53, 13.41);
+    alice = await phone(52.52, 13.405);
+    bob = await phone(52.53, 13.41);
     await signUp(alice, ALICE);
     await signUp(bob, BOB);
 
@@ -192,12 +241,45 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     expect(bodies).to.deep.equal(['Hi Bob! Free for a coffee this week?', 'Sure! Thursday at 6?', 'Perfect, see you there']);
     await screenshot(bob, '06-chat-bob-after-reload');
 
+    // Back in the chat for the next test.
+    await bob.getByRole('textbox', { name: 'Message' }).waitFor();
+  });
+
+  it('catches up after being offline and delivers what was written meanwhile', async () => {
+    const composer = bob.getByRole('textbox', { name: 'Message' });
+    await bob.context().setOffline(true);
+    await bob.locator('#conn').getByText(/Offline|Connecting/).waitFor({ timeout: 60_000 });
+    // Written while offline: shown at once as sending.
+    await composer.fill('On my way, the train is late');
+    await composer.press('Enter');
+    await bob.locator('.msg.mine[data-status="sending"]').waitFor();
+    await alice.getByRole('textbox', { name: 'Message' }).fill('Where are you?');
+    await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await alice.locator('.msg.mine').last().and(alice.locator('[data-status="sent"]')).waitFor();
+    await screenshot(bob, '09-chat-bob-offline');
+    await bob.context().setOffline(false);
+    // Back online: the missed message arrives and the pending one is delivered once.
+    await bob.getByRole('log').getByText('Where are you?').waitFor({ timeout: 30_000 });
+    await alice.getByRole('log').getByText('On my way, the train is late').waitFor({ timeout: 30_000 });
+    await bob.locator('.msg.mine[data-status="sending"]').waitFor({ state: 'detached' });
+    expect(await alice.getByRole('log').getByText('On my way, the train is late').count()).to.equal(1);
+  });
+
+  it('lists the match, changes visibility, and deletes the account', async () => {
     // The matches list shows the conversation with its last message.
     await alice.getByRole('button', { name: 'Back', exact: true }).click();
-    await alice.getByRole('link', { name: /Bob/ }).getByText('You: Perfect, see you there').waitFor();
+    await alice.getByRole('link', { name: /Bob/ }).getByText('On my way, the train is late').waitFor();
     await screenshot(alice, '07-matches-alice');
     await alice.getByRole('link', { name: 'Settings', exact: true }).click();
     await alice.getByRole('group', { name: 'Profile visibility' }).waitFor();
     await screenshot(alice, '08-settings-alice');
+    await alice.getByRole('radio', { name: /Paused/ }).check();
+    await alice.locator('#toast').getByText('Your profile is now paused.').waitFor();
+    await alice.getByRole('button', { name: 'Delete my account', exact: true }).click();
+    await alice.getByRole('button', { name: 'Delete forever', exact: true }).click();
+    await alice.getByRole('button', { name: 'Log in as demo user', exact: true }).waitFor();
+    // Bob's chat with Alice ends live.
+    await bob.locator('#view').getByText('This match has ended').waitFor({ timeout: 15_000 });
+    await screenshot(bob, '10-chat-bob-match-ended');
   });
 });

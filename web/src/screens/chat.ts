@@ -327,6 +327,9 @@ export function chatScreen(app: App, conversationId: string): Screen {
     }),
     app.rt.on('match:removed', ({ match_id }) => {
       if (info && match_id === info.match_id) {
+        presence = null;
+        showPresence();
+        showPeerTyping(false);
         composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, 'This match has ended. The chat is closed.'));
       }
     }),
@@ -342,6 +345,14 @@ export function chatScreen(app: App, conversationId: string): Screen {
       }
     }),
   ];
+  // While we are disconnected the peer's presence is unknown: show none rather than a stale one.
+  offs.push(
+    app.rt.onState((s) => {
+      if (s === 'online') return;
+      presence = null;
+      showPresence();
+    }),
+  );
   const onConnect = () => {
     void catchUp();
     void queryPresence();
