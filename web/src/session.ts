@@ -138,10 +138,10 @@ export class Session {
     this.schedule();
   }
 
-  /** Refresh a little before expiry: a fifth of the lifetime, between 5 s and 60 s. */
+  /** Refresh a little before expiry: a fifth of the lifetime, 5 s to 60 s, never more than half of it. */
   private margin() {
     const ttl = (this.state?.ttl_s ?? 900) * 1000;
-    return Math.min(60_000, Math.max(5_000, ttl / 5));
+    return Math.min(ttl / 2, Math.min(60_000, Math.max(5_000, ttl / 5)));
   }
 
   private schedule(inMs?: number) {
