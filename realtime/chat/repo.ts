@@ -1,6 +1,6 @@
 // Every SQL statement of the chat. The send path is raw SQL over unnest()
-// arrays on purpose: one statement per step for a whole group-commit batch,
-// whatever its size (see writer.ts).
+// arrays on purpose: two round trips for a whole group-commit batch, whatever
+// its size (see writer.ts).
 import type { Knex } from 'knex';
 import type { ChatMessage } from '../events.js';
 
@@ -33,69 +33,77 @@ export function toMessage(r: MessageRow): ChatMessage {
 const BLOCKED_BETWEEN_MATCH_USERS = `EXISTS (SELECT 1 FROM blocks b
   WHERE (b.blocker_id = m.user_a AND b.blocked_id = m.user_b) OR (b.blocker_id = m.user_b AND b.blocked_id = m.user_a))`;
 
-export interface LockedConversation {
+export interface SendTarget {
   id: string;
   live: boolean;
   members: string[];
 }
 
 /**
- * Locks the batch's conversations (in id order, so concurrent batches on any
- * node never deadlock) and returns what the send rules need. The row lock is
- * what makes seq gapless: it is held until the batch commits.
+ * What the send rules need for a batch, read in one round trip without locks:
+ * each conversation's members and liveness, and the messages already stored
+ * under the batch's (sender_id, client_msg_id) pairs (idempotent resends).
  */
-export async function lockConversationsForSend(trx: Knex.Transaction, ids: string[]): Promise<Map<string, LockedConversation>> {
-  const { rows } = await trx.raw(
-    `SELECT c.id,
-            (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
-            ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id)::text[] AS members
-       FROM conversations c
-       JOIN matches m ON m.id = c.match_id
-      WHERE c.id = ANY(?::uuid[])
-      ORDER BY c.id
-        FOR UPDATE OF c`,
-    [ids],
+export async function sendPrecheck(
+  db: Knex,
+  conversationIds: string[],
+  pairs: { senderId: string; clientMsgId: string }[],
+): Promise<{ conversations: Map<string, SendTarget>; stored: ChatMessage[] }> {
+  const { rows } = await db.raw(
+    `SELECT
+       (SELECT COALESCE(json_agg(json_build_object(
+                 'id', c.id,
+                 'live', c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS},
+                 'members', ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id))), '[]')
+          FROM conversations c JOIN matches m ON m.id = c.match_id
+         WHERE c.id = ANY(?::uuid[])) AS conversations,
+       (SELECT COALESCE(json_agg(x), '[]') FROM (
+          SELECT ${MESSAGE_COLUMNS} FROM messages
+           WHERE (sender_id, client_msg_id) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))) x) AS stored`,
+    [conversationIds, pairs.map((p) => p.senderId), pairs.map((p) => p.clientMsgId)],
   );
-  return new Map((rows as LockedConversation[]).map((r) => [r.id, r]));
-}
-
-/** Messages already stored under these (sender_id, client_msg_id) pairs. */
-export async function findBySenderClientIds(trx: Knex.Transaction | Knex, pairs: { senderId: string; clientMsgId: string }[]): Promise<ChatMessage[]> {
-  if (!pairs.length) return [];
-  const { rows } = await trx.raw(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-      WHERE (sender_id, client_msg_id) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))`,
-    [pairs.map((p) => p.senderId), pairs.map((p) => p.clientMsgId)],
-  );
-  return (rows as MessageRow[]).map(toMessage);
-}
-
-/** Takes `n` seqs per conversation; returns each conversation's new last_seq. */
-export async function takeSeqs(trx: Knex.Transaction, counts: Map<string, number>): Promise<Map<string, number>> {
-  const { rows } = await trx.raw(
-    `UPDATE conversations c SET last_seq = c.last_seq + v.n, last_message_at = now()
-       FROM unnest(?::uuid[], ?::int[]) AS v(id, n)
-      WHERE c.id = v.id
-      RETURNING c.id, c.last_seq`,
-    [[...counts.keys()], [...counts.values()]],
-  );
-  return new Map((rows as { id: string; last_seq: number }[]).map((r) => [r.id, r.last_seq]));
+  const r = rows[0] as { conversations: SendTarget[]; stored: (Omit<MessageRow, 'created_at'> & { created_at: string })[] };
+  return {
+    conversations: new Map(r.conversations.map((c) => [c.id, c])),
+    stored: r.stored.map((m) => toMessage({ ...m, created_at: new Date(m.created_at) })),
+  };
 }
 
 export interface NewMessage {
   conversationId: string;
-  seq: number;
   senderId: string;
   body: string;
   clientMsgId: string;
 }
 
-export async function insertMessages(trx: Knex.Transaction, rows: NewMessage[]): Promise<ChatMessage[]> {
-  const { rows: out } = await trx.raw(
-    `INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
-     SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[], ?::text[], ?::text[])
+/**
+ * Stores a batch of messages in ONE statement (one commit): takes n seqs per
+ * conversation with UPDATE conversations SET last_seq = last_seq + n … RETURNING
+ * and inserts the n messages with exactly those seqs. The statement is atomic,
+ * so seqs stay gapless; the conversations are locked in id order first (the
+ * FOR UPDATE sub-select sorts before it locks), so concurrent batches on any
+ * node never deadlock. A conversation that vanished meanwhile gets no rows.
+ */
+export async function insertBatch(db: Knex, rows: NewMessage[]): Promise<ChatMessage[]> {
+  const { rows: out } = await db.raw(
+    `WITH input AS (
+       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[])
+         WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, ord)
+     ), counts AS (
+       SELECT conversation_id AS id, count(*)::int AS n FROM input GROUP BY conversation_id
+     ), bumped AS (
+       UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_message_at = now()
+         FROM (SELECT id FROM conversations WHERE id IN (SELECT id FROM counts) ORDER BY id FOR UPDATE) locked, counts
+        WHERE c.id = locked.id AND counts.id = locked.id
+       RETURNING c.id, c.last_seq, counts.n
+     )
+     INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
+     SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord),
+            i.sender_id, i.body, i.client_msg_id
+       FROM input i JOIN bumped b ON b.id = i.conversation_id
+      ORDER BY i.ord
      RETURNING ${MESSAGE_COLUMNS}`,
-    [rows.map((r) => r.conversationId), rows.map((r) => r.seq), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId)],
+    [rows.map((r) => r.conversationId), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId)],
   );
   return (out as MessageRow[]).map(toMessage);
 }

@@ -3,24 +3,40 @@
 // PostgreSQL commits a few thousand single-row transactions per second on these
 // machines; a commit per message would cap the chat there. Sends are queued in
 // lanes (a conversation always maps to the same lane, so one sender's messages
-// keep their order) and each lane commits everything that queued up while its
-// previous transaction was running, in ONE transaction:
+// keep their order) and each lane stores everything that queued up while its
+// previous batch was running, in two round trips:
 //
-//   lock the batch's conversations (id order: no deadlock with other batches or nodes)
-//   → return already-stored messages for resent (sender_id, client_msg_id)
-//   → refuse sends to conversations that are not live or where the sender is no member
-//   → UPDATE conversations SET last_seq = last_seq + n … RETURNING  (gapless seq under the row lock)
-//   → one INSERT of all the batch's messages → COMMIT
+//   1. precheck (no locks): conversations' members and liveness, and messages
+//      already stored for the batch's (sender_id, client_msg_id) → idempotent
+//      resends get the stored message, non-members and dead conversations are refused;
+//   2. ONE statement = one commit: lock the conversations in id order,
+//      UPDATE conversations SET last_seq = last_seq + n … RETURNING, INSERT the
+//      n messages with exactly those seqs (gapless: the statement is atomic).
 //
-// Every send's promise settles only after that commit, so acks still follow the
-// commit. At low load a batch is one message and nothing waits; under load the
-// batches grow by themselves.
+// Every send's promise settles only after that commit, so acks follow the commit.
+// A resend racing its original (another node) trips the unique index: the batch
+// is retried send by send, and the precheck then finds the stored message. A
+// block or unmatch committed between the two steps lets through messages that
+// were sent before it took effect, which is what a user would expect anyway.
+// At low load a batch is one message and nothing waits; under load batches grow.
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger.js';
 import { AppError } from '../../shared/errors.js';
 import { isUniqueViolation } from '../../shared/db.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
+import client from 'prom-client';
+
+const batchSize = new client.Histogram({
+  name: 'chat_commit_batch_size',
+  help: 'Chat sends committed per transaction (group commit)',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+});
+const commitSeconds = new client.Histogram({
+  name: 'chat_commit_duration_seconds',
+  help: 'Duration of one group-commit transaction',
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+});
 
 export interface SendRequest {
   senderId: string;
@@ -117,8 +133,11 @@ class Lane {
     if (this.running || !this.queue.length) return;
     this.running = true;
     const batch = this.queue.splice(0, this.opts.maxBatch);
+    batchSize.observe(batch.length);
+    const end = commitSeconds.startTimer();
     try {
       await this.commit(batch);
+      end();
     } finally {
       this.running = false;
       if (this.queue.length) this.schedule();
@@ -126,10 +145,10 @@ class Lane {
     }
   }
 
-  /** Commits a batch and settles every send in it; never throws. */
+  /** Stores a batch and settles every send in it; never throws. */
   private async commit(batch: Pending[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await this.db.transaction((trx) => writeBatch(trx, batch.map((p) => p.req)));
+      const outcomes = await writeBatch(this.db, batch.map((p) => p.req));
       batch.forEach((p, i) => {
         const o = outcomes[i];
         if (o instanceof AppError) p.reject(o);
@@ -138,13 +157,10 @@ class Lane {
     } catch (err) {
       const clash = isUniqueViolation(err, 'messages_sender_client_msg_uniq');
       if (clash && batch.length > 1) {
-        // A client_msg_id reused across conversations, or a resend racing its original
-        // (another node, another batch): settle each send on its own.
         for (const p of batch) await this.commit([p]);
         return;
       }
       const code = (err as { code?: string }).code;
-      // A retried single send that clashed finds the stored message this time.
       if (attempt < 3 && (clash || (code !== undefined && RETRYABLE.has(code)))) return this.commit(batch, attempt + 1);
       this.logger.error({ err, batch: batch.length }, 'chat batch failed');
       for (const p of batch) p.reject(err);
@@ -152,34 +168,34 @@ class Lane {
   }
 }
 
-/** One transaction: the outcome of each request, in order (a result or the AppError refusing it). */
-async function writeBatch(trx: Knex.Transaction, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
-  const convIds = [...new Set(reqs.map((r) => r.conversationId))];
-  const conversations = await repo.lockConversationsForSend(trx, convIds);
-  // After the lock: a resend racing its original in the same conversation sees it committed.
-  const stored = await repo.findBySenderClientIds(trx, reqs.map((r) => ({ senderId: r.senderId, clientMsgId: r.clientMsgId })));
-  const storedByKey = new Map(stored.map((m) => [`${m.sender_id}|${m.client_msg_id}`, m]));
+/** The outcome of each request, in order: a result, or the AppError refusing it. */
+async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
+  const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMsgId}`;
+  const { conversations, stored } = await repo.sendPrecheck(
+    db,
+    [...new Set(reqs.map((r) => r.conversationId))],
+    reqs.map((r) => ({ senderId: r.senderId, clientMsgId: r.clientMsgId })),
+  );
+  const storedByKey = new Map(stored.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
+  const recipientsOf = (r: SendRequest) => conversations.get(r.conversationId)?.members.filter((id) => id !== r.senderId) ?? [];
+  const reused = () => AppError.conflict('client_msg_id was already used for another conversation');
 
   const outcomes: (SendResult | AppError | number)[] = []; // a number: index of the earlier request it repeats
   const firstByKey = new Map<string, number>();
   const toInsert: number[] = [];
   reqs.forEach((r, i) => {
-    const key = `${r.senderId}|${r.clientMsgId}`;
-    const conv = conversations.get(r.conversationId);
-    const recipients = conv ? conv.members.filter((id) => id !== r.senderId) : [];
+    const key = keyOf(r.senderId, r.clientMsgId);
     const existing = storedByKey.get(key);
     if (existing) {
-      outcomes[i] =
-        existing.conversation_id === r.conversationId
-          ? { message: existing, created: false, recipients }
-          : AppError.conflict('client_msg_id was already used for another conversation');
+      outcomes[i] = existing.conversation_id === r.conversationId ? { message: existing, created: false, recipients: recipientsOf(r) } : reused();
       return;
     }
     const earlier = firstByKey.get(key);
     if (earlier !== undefined) {
-      outcomes[i] = reqs[earlier].conversationId === r.conversationId ? earlier : AppError.conflict('client_msg_id was already used for another conversation');
+      outcomes[i] = reqs[earlier].conversationId === r.conversationId ? earlier : reused();
       return;
     }
+    const conv = conversations.get(r.conversationId);
     if (!conv || !conv.members.includes(r.senderId)) {
       outcomes[i] = AppError.notFound('Conversation not found');
       return;
@@ -193,23 +209,16 @@ async function writeBatch(trx: Knex.Transaction, reqs: SendRequest[]): Promise<(
   });
 
   if (toInsert.length) {
-    const counts = new Map<string, number>();
-    for (const i of toInsert) counts.set(reqs[i].conversationId, (counts.get(reqs[i].conversationId) ?? 0) + 1);
-    const lastSeqs = await repo.takeSeqs(trx, counts);
-    const next = new Map([...counts].map(([id, n]) => [id, lastSeqs.get(id)! - n + 1]));
-    const rows = toInsert.map((i) => {
-      const r = reqs[i];
-      const seq = next.get(r.conversationId)!;
-      next.set(r.conversationId, seq + 1);
-      return { conversationId: r.conversationId, seq, senderId: r.senderId, body: r.body, clientMsgId: r.clientMsgId };
-    });
-    const inserted = await repo.insertMessages(trx, rows);
-    const bySeq = new Map(inserted.map((m) => [`${m.conversation_id}|${m.seq}`, m]));
-    toInsert.forEach((i, k) => {
-      const message = bySeq.get(`${rows[k].conversationId}|${rows[k].seq}`)!;
-      const conv = conversations.get(reqs[i].conversationId)!;
-      outcomes[i] = { message, created: true, recipients: conv.members.filter((id) => id !== reqs[i].senderId) };
-    });
+    const inserted = await repo.insertBatch(
+      db,
+      toInsert.map((i) => ({ conversationId: reqs[i].conversationId, senderId: reqs[i].senderId, body: reqs[i].body, clientMsgId: reqs[i].clientMsgId })),
+    );
+    const byKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
+    for (const i of toInsert) {
+      const message = byKey.get(keyOf(reqs[i].senderId, reqs[i].clientMsgId));
+      // No row: the conversation was deleted between the two steps.
+      outcomes[i] = message ? { message, created: true, recipients: recipientsOf(reqs[i]) } : AppError.notFound('Conversation not found');
+    }
   }
 
   return outcomes.map((o) => {
