@@ -5,10 +5,13 @@
 //   pm2 reload all           one process at a time, each only after its successor is ready
 //
 // gateway, auth, profile, discovery, media, admin: PM2 cluster mode (instances share their port).
-// realtime: fork mode, one port per instance (REALTIME_PORT, REALTIME_PORT+1, … through
-// increment_var), because a long-polling session must come back to the instance that
-// made it: the gateway finds the instances on that port range and routes by the tag in
-// the Engine.IO session id (api/gateway/sticky.ts).
+// realtime: one port per instance (REALTIME_PORT, REALTIME_PORT+1, … through increment_var),
+// because a long-polling session must come back to the instance that made it: the gateway
+// watches that port range and routes by the tag in the Engine.IO session id, which is the
+// instance's port (api/gateway/sticky.ts). It runs in PM2's cluster mode all the same, one
+// worker per port: `pm2 reload` then starts the new worker on the same port and stops the
+// old one only once the new one is ready, so an instance's port is never without a listener
+// (in fork mode a reload is a stop, then a start).
 // matching, moderation, notifications: fork mode, N instances in one Redis Streams consumer group each.
 //
 // Every app runs through scripts/pm2-entry.js, which signals `ready` once the process
@@ -81,7 +84,7 @@ const all = [
   ['media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
   ['admin', 'api/admin/main', { exec_mode: 'cluster', instances: count('ADMIN_INSTANCES', 1) }],
   ['realtime', 'realtime/main', {
-    exec_mode: 'fork',
+    exec_mode: 'cluster',
     instances: count('REALTIME_INSTANCES', 2),
     increment_var: 'REALTIME_PORT',
     // The tag in each Engine.IO session id is then the instance's port (unique per instance).

@@ -4,7 +4,8 @@
 //   tsx scripts/cluster.ts status | migrate
 // Without DATABASE_URL / REDIS_URL it uses the local PostgreSQL (database
 // `tg_dating`, created when missing) and Redis, and says so. PM2_HOME chooses
-// the PM2 daemon as usual (default ~/.pm2).
+// the PM2 daemon as usual (default ~/.pm2); CLUSTER_ONLY=a,b starts only those
+// apps; the instance counts are read by ecosystem.config.js.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,8 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 /** The environment the cluster runs with: the caller's, plus local defaults for the two stores. */
 function clusterEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  // PM2 starts two apps at a time by default; most of a start is waiting for `ready`.
+  const env: NodeJS.ProcessEnv = { PM2_CONCURRENT_ACTIONS: '4', ...process.env };
   if (!env.DATABASE_URL) {
     env.DATABASE_URL = LOCAL_DATABASE_URL;
     out(`DATABASE_URL is unset: using the local PostgreSQL, ${LOCAL_DATABASE_URL}`);
@@ -133,7 +135,7 @@ async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void
   }
   for (const p of byName('realtime').sort((a, b) => Number(a.pm2_env.REALTIME_PORT) - Number(b.pm2_env.REALTIME_PORT))) {
     const port = Number(p.pm2_env.REALTIME_PORT);
-    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}, fork mode`);
+    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
   }
   for (const name of names.filter((n) => !(n in ports) && n !== 'realtime')) row(name, '(worker, no port)', '', instances(name));
   out();
@@ -155,7 +157,8 @@ async function start(): Promise<void> {
   const config = configOf(env);
   const applied = await migrate(config.databaseUrl!);
   out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
-  await pm2(['start', ecosystem], env);
+  // CLUSTER_ONLY=gateway,auth,… starts a subset of the apps (PM2's --only).
+  await pm2(['start', ecosystem, ...(env.CLUSTER_ONLY ? ['--only', env.CLUSTER_ONLY] : [])], env);
   const ports = [config.ports.gateway, config.ports.auth, config.ports.profile, config.ports.discovery, config.ports.media, config.ports.realtime];
   if (!(await waitHealthy(ports, 60_000))) out('Some processes are not healthy yet; see `npx pm2 logs`.');
   await printStatus(env, config);
