@@ -21,19 +21,20 @@ describe('offline notifications through the Telegram Bot API', () => {
   let worker: NotificationsWorker;
   /** Added to the worker's clock: moves it forward past quiet hours. */
   let clockOffset = 0;
+  const workerOptions = {
+    group: `notifications-${randomUUID().slice(0, 8)}`,
+    gatherMs: GATHER_MS,
+    intervalS: 300,
+    now: () => Date.now() + clockOffset,
+    bot: { backoffMs: BACKOFF_MS, maxBackoffMs: 2000, timeoutMs: TIMEOUT_MS, attempts: 3 },
+    flush: { tickMs: 50 },
+  };
 
   before(async () => {
     bot = await new FakeBotApi().start();
     platform = testPlatform({ TELEGRAM_API_URL: bot.url, WEBAPP_URL: 'https://app.example.com/webapp' }, 'notifications');
     node = await startNode();
-    worker = startNotificationsWorker(platform, {
-      group: `notifications-${randomUUID().slice(0, 8)}`,
-      gatherMs: GATHER_MS,
-      intervalS: 300,
-      now: () => Date.now() + clockOffset,
-      bot: { backoffMs: BACKOFF_MS, maxBackoffMs: 2000, timeoutMs: TIMEOUT_MS, attempts: 3 },
-      flush: { tickMs: 50 },
-    });
+    worker = startNotificationsWorker(platform, workerOptions);
     await worker.ready;
   });
   afterEach(() => {
@@ -78,13 +79,27 @@ describe('offline notifications through the Telegram Bot API', () => {
     await waitFor(async () => (await platform.redis!.exists(key)) === 1, 5000, 'presence');
   }
 
+  /**
+   * Runs `sends` with the worker's clock held back, so nothing comes due until
+   * `expected` items are recorded for `userIds` (a loaded machine may be slower
+   * than the gather window); then lets the clock go.
+   */
+  async function batched(sends: () => Promise<unknown>, userIds: string[], expected: number) {
+    clockOffset = -60_000;
+    await sends();
+    await waitFor(async () => (await db()('notification_pending').whereIn('user_id', userIds)).length === expected, 5000, `${expected} pending items`);
+    clockOffset = 0;
+  }
+
   const pendingOf = async (userId: string) => db()('notification_pending').where('user_id', userId);
   const stateOf = async (userId: string) => db()('notification_state').where('user_id', userId).first();
   const untilCalls = (chatId: number, n: number, ms = 5000) => waitFor(() => bot.callsFor(chatId).length >= n, ms, `${n} bot calls for ${chatId}`);
 
   it('sends an offline user ONE bot message for three messages within the interval, with a button that opens the Mini App', async () => {
     const { a, b, conversationId } = await pair();
-    for (let i = 0; i < 3; i++) await send(a, conversationId, `secret body ${i}`);
+    await batched(async () => {
+      for (let i = 0; i < 3; i++) await send(a, conversationId, `secret body ${i}`);
+    }, [b.id], 3);
     await untilCalls(b.telegramId, 1);
     await sleep(GATHER_MS + 300);
     const calls = bot.callsFor(b.telegramId);
@@ -134,8 +149,10 @@ describe('offline notifications through the Telegram Bot API', () => {
     const hhmm = (mins: number) => `${String(Math.floor(((mins + 1440) % 1440) / 60)).padStart(2, '0')}:${String((mins + 1440) % 60).padStart(2, '0')}`;
     const quiet = { start: hhmm(h * 60 + m - 60), end: hhmm(h * 60 + m + 60) };
     const { a, b, conversationId } = await pair({ quiet_hours: quiet, timezone: zone });
-    await send(a, conversationId);
-    await send(a, conversationId);
+    await batched(async () => {
+      await send(a, conversationId);
+      await send(a, conversationId);
+    }, [b.id], 2);
     await waitFor(async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 5000, 'the send to be put off');
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
     const due = (await stateOf(b.id)).due_at.getTime();
@@ -206,6 +223,31 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect((await pendingOf(b.id)).length).to.equal(11);
   });
 
+  it('shares the work between instances of the group: each offline user still gets exactly one message', async () => {
+    const second = startNotificationsWorker(platform, workerOptions);
+    await second.ready;
+    try {
+      const pairs = await Promise.all(Array.from({ length: 6 }, () => pair()));
+      await batched(
+        () =>
+          Promise.all(
+            pairs.map(async (p) => {
+              for (let i = 0; i < 3; i++) await send(p.a, p.conversationId);
+            }),
+          ),
+        pairs.map((p) => p.b.id),
+        18,
+      );
+      for (const p of pairs) await untilCalls(p.b.telegramId, 1);
+      await sleep(GATHER_MS + 300);
+      for (const p of pairs) {
+        expect(bot.callsFor(p.b.telegramId).map((c) => c.text)).to.deep.equal(['💬 3 new messages from Alice']);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('drops a batch the Bot API refuses for good (the user blocked the bot) without retrying', async () => {
     const { a, b, conversationId } = await pair();
     bot.plan(b.telegramId, [403]);
@@ -222,11 +264,13 @@ describe('offline notifications through the Telegram Bot API', () => {
     const c = await person('Cleo');
     const swipe = (swiper: TestUser, target: TestUser, action: 'like' | 'pass' | 'superlike') =>
       platform.bus.publish('swipe.created', { swipe_id: Math.floor(Math.random() * 1e12), swiper_id: swiper.id, target_id: target.id, action, created_at: new Date().toISOString() });
-    await swipe(a, b, 'like');
-    await swipe(c, b, 'superlike');
-    await swipe(c, a, 'pass');
     const { matchId, conversationId } = await createMatch(db(), a.id, b.id);
-    await platform.bus.publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], created_at: new Date().toISOString() });
+    await batched(async () => {
+      await swipe(a, b, 'like');
+      await swipe(c, b, 'superlike');
+      await swipe(c, a, 'pass');
+      await platform.bus.publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], created_at: new Date().toISOString() });
+    }, [a.id, b.id, c.id], 4);
     await untilCalls(a.telegramId, 1);
     await untilCalls(b.telegramId, 1);
     await sleep(GATHER_MS);

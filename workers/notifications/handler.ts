@@ -70,13 +70,15 @@ export function notificationsHandler(deps: HandlerDeps) {
 async function recordItems(deps: HandlerDeps, e: BusEvent, list: Addressed[]): Promise<void> {
   if (!list.length) return;
   const { db, schedule } = deps;
-  const users = await repo.recipients(db, list.map((a) => a.userId));
+  // Someone in the app sees it there (most chat traffic: asked first, it spares the database);
+  // a warning goes out through the bot regardless.
   const online = await deps.presence.online(list.filter((a) => a.item.kind !== 'warning').map((a) => a.userId));
-  for (const { userId, item } of list) {
+  const offline = list.filter((a) => a.item.kind === 'warning' || !online.has(a.userId));
+  if (!offline.length) return;
+  const users = await repo.recipients(db, offline.map((a) => a.userId));
+  for (const { userId, item } of offline) {
     const user = users.get(userId);
     if (!user || user.banned_at) continue;
-    // Someone in the app sees it there; a warning goes out through the bot regardless.
-    if (item.kind !== 'warning' && online.has(userId)) continue;
     if (!wants(user.settings, item.kind)) continue;
     const gather = item.kind === 'warning' ? 0 : schedule.gatherMs;
     await repo.addPending(db, userId, item, new Date(schedule.now() + gather), schedule.intervalS);

@@ -37,20 +37,18 @@ export async function recipients(db: Knex, userIds: string[]): Promise<Map<strin
  * later. An already scheduled send keeps its time (the thing joins that batch).
  */
 export async function addPending(db: Knex, userId: string, item: PendingItem, dueAt: Date, intervalS: number): Promise<void> {
-  await db.transaction(async (trx) => {
-    const inserted = await trx('notification_pending')
-      .insert({ user_id: userId, ...item })
-      .onConflict(['user_id', 'kind', 'ref_id'])
-      .ignore()
-      .returning('ref_id');
-    if (!inserted.length) return; // a redelivered event: already recorded and scheduled
-    await trx.raw(
-      `INSERT INTO notification_state AS s (user_id, due_at) VALUES (?, ?)
-       ON CONFLICT (user_id) DO UPDATE
-         SET due_at = COALESCE(s.due_at, GREATEST(EXCLUDED.due_at, s.last_sent_at + make_interval(secs => ?)))`,
-      [userId, dueAt, intervalS],
-    );
-  });
+  // One statement (one round trip, atomic by itself): a redelivered event inserts no item and so touches no state.
+  await db.raw(
+    `WITH added AS (
+       INSERT INTO notification_pending (user_id, kind, ref_id, actor_id, conversation_id, seq, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, kind, ref_id) DO NOTHING
+       RETURNING user_id)
+     INSERT INTO notification_state AS s (user_id, due_at) SELECT user_id, ?::timestamptz FROM added
+     ON CONFLICT (user_id) DO UPDATE
+       SET due_at = COALESCE(s.due_at, GREATEST(EXCLUDED.due_at, s.last_sent_at + make_interval(secs => ?)))`,
+    [userId, item.kind, item.ref_id, item.actor_id, item.conversation_id, item.seq, item.note, dueAt, intervalS],
+  );
 }
 
 export interface Claimed {
@@ -146,6 +144,10 @@ export async function finish(
   o: { sentAt: Date | null; nextDue: Date },
 ): Promise<void> {
   await db.transaction(async (trx) => {
+    // Lock first: an event recorded for this user meanwhile either commits
+    // before (and the EXISTS below, a later statement, sees its item) or waits
+    // for this commit and then schedules its item itself.
+    await trx('notification_state').where('user_id', userId).forUpdate().first('user_id');
     await removeItems(trx, userId, handled);
     await trx.raw(
       `UPDATE notification_state
