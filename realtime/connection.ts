@@ -82,7 +82,9 @@ export function authMiddleware(ctx: ConnectionContext) {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
-  const log = ctx.logger.child({ socket_id: socket.id, user_id: socket.data.userId });
+  // No per-socket child logger or request object kept: idle sockets should cost little memory.
+  const log = (level: 'warn' | 'error', o: object, msg: string) => ctx.logger[level]({ ...o, socket_id: socket.id, user_id: socket.data.userId }, msg);
+  (socket.conn as unknown as { request: unknown }).request = null;
   const device = () => ({ userId: socket.data.userId, deviceKey: `${ctx.nodeId}:${socket.id}` });
 
   joinOwnRooms(socket);
@@ -101,7 +103,7 @@ export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
   };
   armExpiry();
 
-  ctx.inflight.track(ctx.presence.connected(device()).catch((err) => log.warn({ err }, 'presence connect failed')));
+  ctx.inflight.track(ctx.presence.connected(device()).catch((err) => log('warn', { err }, 'presence connect failed')));
 
   /** Runs a client event and answers its ack; never throws into socket.io. */
   const on = (event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<object | void>) => {
@@ -113,7 +115,7 @@ export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
       const work = run.then(
         (result) => respond?.({ ok: true, ...(result ?? {}) }),
         (err) => {
-          if (!(err instanceof AppError)) log.error({ err, event }, 'socket event failed');
+          if (!(err instanceof AppError)) log('error', { err, event }, 'socket event failed');
           respond?.(errorAck(err));
         },
       );
@@ -151,7 +153,7 @@ export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
   socket.on('disconnect', () => {
     clearTimeout(expiry);
     ctx.typing.socketGone(socket.id);
-    ctx.inflight.track(ctx.presence.disconnected(device()).catch((err) => log.warn({ err }, 'presence disconnect failed')));
+    ctx.inflight.track(ctx.presence.disconnected(device()).catch((err) => log('warn', { err }, 'presence disconnect failed')));
   });
 }
 

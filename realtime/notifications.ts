@@ -13,37 +13,45 @@ import { blockedEitherWay } from './chat/repo.js';
 
 export const CONSUMER_GROUP = 'realtime';
 
+/** Older events are history, not news (the group resumes where it stopped after a full outage). */
+const STALE_AFTER_MS = 10 * 60_000;
+
 export function startNotifications(deps: ServiceDeps, delivery: Delivery): Consumer {
+  const handle = onEvents({
+    'match.created': async ({ payload }) => {
+      const [a, b] = payload.user_ids;
+      for (const [me, other] of [
+        [a, b],
+        [b, a],
+      ]) {
+        // The other user as this one sees them (blocks either way hide them: no notification).
+        if (await blockedEitherWay(deps.db, me, other)) continue;
+        const profiles = await loadPublicProfiles(deps.db, deps.config, [other], { userId: me }, { includeHidden: true });
+        delivery.matchNew(me, { match_id: payload.match_id, conversation_id: payload.conversation_id, user: profiles.get(other) ?? null });
+      }
+    },
+    'match.removed': async ({ payload }) => {
+      delivery.matchRemoved([...payload.user_ids], { match_id: payload.match_id, conversation_id: payload.conversation_id });
+    },
+    'media.moderated': async ({ payload }) => {
+      delivery.mediaModerated(payload.owner_id, { id: payload.media_id, status: payload.status });
+    },
+    'session.revoked': async ({ payload }) => {
+      delivery.disconnectSession(payload.session_id);
+    },
+    'user.banned': async ({ payload }) => {
+      delivery.disconnectUser(payload.user_id);
+    },
+  });
   return deps.bus.consume({
     group: CONSUMER_GROUP,
     streams: [STREAMS.matches, STREAMS.media, STREAMS.users],
     // Live notifications are about now: a new group does not replay history.
     startFrom: '$',
-    handler: onEvents({
-      'match.created': async ({ payload }) => {
-        const [a, b] = payload.user_ids;
-        for (const [me, other] of [
-          [a, b],
-          [b, a],
-        ]) {
-          // The other user as this one sees them (blocks either way hide them: no notification).
-          if (await blockedEitherWay(deps.db, me, other)) continue;
-          const profiles = await loadPublicProfiles(deps.db, deps.config, [other], { userId: me }, { includeHidden: true });
-          delivery.matchNew(me, { match_id: payload.match_id, conversation_id: payload.conversation_id, user: profiles.get(other) ?? null });
-        }
-      },
-      'match.removed': async ({ payload }) => {
-        delivery.matchRemoved([...payload.user_ids], { match_id: payload.match_id, conversation_id: payload.conversation_id });
-      },
-      'media.moderated': async ({ payload }) => {
-        delivery.mediaModerated(payload.owner_id, { id: payload.media_id, status: payload.status });
-      },
-      'session.revoked': async ({ payload }) => {
-        delivery.disconnectSession(payload.session_id);
-      },
-      'user.banned': async ({ payload }) => {
-        delivery.disconnectUser(payload.user_id);
-      },
-    }),
+    handler: async (event) => {
+      // Sockets that connect later check revocations themselves, so skipping is safe for every type.
+      if (Date.now() - Date.parse(event.published_at) > STALE_AFTER_MS) return;
+      await handle(event);
+    },
   });
 }
