@@ -25,12 +25,17 @@ export interface ModerationWorkerOptions {
   nsfwBackend?: NsfwBackend | 'auto';
   /** Consumer name within the group (default: host-pid-random). */
   consumer?: string;
+  /**
+   * Load the NSFW model now rather than on the first job (the standalone
+   * worker does; the all-in-one process keeps its start fast).
+   */
+  preloadModel?: boolean;
   /** Test hook: runs after the variants are stored, before the outcome is committed. */
   beforeCommit?(mediaId: string): Promise<void>;
 }
 
 export interface ModerationWorker {
-  /** Resolves once the consumer reads and (with NSFW on) the model is loaded. */
+  /** Resolves once the consumer reads (and, with `preloadModel`, the NSFW model is loaded). */
   ready: Promise<void>;
   /** Graceful: the job in hand is finished. `{abandon: true}` drops it like a crash would. */
   stop(opts?: StopOptions): Promise<void>;
@@ -41,15 +46,16 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
   const storage = opts.storage ?? createStorage(deps.config);
   const { nsfw } = deps.config.media;
 
-  let classifier: Promise<NsfwClassifier | null> = Promise.resolve(null);
-  if (nsfw.enabled) {
-    classifier = loadNsfwClassifier(logger, { backend: opts.nsfwBackend }).catch((err) => {
-      logger.error({ err }, 'NSFW model failed to load; images will be held for review');
-      return null;
-    });
-  }
+  let classifier: Promise<NsfwClassifier | null> | undefined;
+  const getClassifier = () =>
+    (classifier ??= nsfw.enabled
+      ? loadNsfwClassifier(logger, { backend: opts.nsfwBackend }).catch((err) => {
+          logger.error({ err }, 'NSFW model failed to load; images will be held for review');
+          return null;
+        })
+      : Promise.resolve(null));
 
-  const jobs = new ModerationJobs(deps, storage, logger, () => classifier, opts.beforeCommit);
+  const jobs = new ModerationJobs(deps, storage, logger, getClassifier, opts.beforeCommit);
   const consumer = deps.bus.consume({
     group: MODERATION_GROUP,
     consumer: opts.consumer,
@@ -62,7 +68,7 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
   });
 
   return {
-    ready: Promise.all([consumer.ready, classifier]).then(() => undefined),
+    ready: Promise.all([consumer.ready, opts.preloadModel ? getClassifier() : null]).then(() => undefined),
     async stop(stopOpts) {
       await consumer.stop(stopOpts);
       logger.info('moderation worker stopped');

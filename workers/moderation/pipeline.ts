@@ -32,7 +32,8 @@ export interface Thresholds {
   rejectAbove: number;
 }
 
-const WEBP = { quality: 82, effort: 4 } as const;
+// effort 2: about twice as fast to encode as libwebp's default 4, for files ~6% larger.
+const WEBP = { quality: 82, effort: 2 } as const;
 const LARGEST = Math.max(...Object.values(VARIANT_WIDTHS));
 
 export async function processImage(input: Buffer, opts: { maxPixels: number; classify: boolean }): Promise<ProcessedImage> {
