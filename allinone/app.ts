@@ -14,6 +14,8 @@ import { startMatchingWorker } from '../workers/matching/index.js';
 import { createAdminRouter } from '../api/admin/index.js';
 import { roomPresence, startNotificationsWorker } from '../workers/notifications/index.js';
 import { userRoom } from '../realtime/delivery.js';
+import { createMediaRouter } from '../api/media/index.js';
+import { startModerationWorker } from '../workers/moderation/index.js';
 
 export interface AllInOne {
   callback: http.RequestListener;
@@ -43,6 +45,8 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createAdminRouter(platform));
   // Bot notifications need a real bot token; without Redis, presence is the socket server's own.
   if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform, platform.redis ? {} : { presence: roomPresence(realtime.io, userRoom) }));
+  routers.push(createMediaRouter(platform));
+  runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload
   // --- end of services ---
   const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
   const callback = app.callback();
