@@ -94,6 +94,7 @@ async function main() {
           box: boundingBox(viewer.lat!, viewer.lon!, viewer.max_distance_km),
           after: null,
           limit: 40,
+          impressionsDay: asOf.toISOString().slice(0, 10),
         });
         query.push(performance.now() - t);
       }
@@ -145,6 +146,7 @@ async function explain(db: Knex, userId: string): Promise<string> {
     box: boundingBox(viewer.lat!, viewer.lon!, viewer.max_distance_km),
     after: null,
     limit: 40,
+    impressionsDay: asOf.toISOString().slice(0, 10),
   };
   let plan = '';
   await db.transaction(async (trx) => {

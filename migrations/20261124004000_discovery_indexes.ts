@@ -6,10 +6,14 @@ export async function up(knex: Knex): Promise<void> {
   // Candidates are looked up by wanted gender and a lat/lon bounding box among
   // visible profiles: equality on gender and a range on lat bound the scan;
   // lon, the caller's age range (birthdate) and the candidate's own age range
-  // are checked on each index entry, so the heap is read only for people who
-  // pass all of those. A plain btree: the embedded PGlite runs it too (no PostGIS).
+  // are checked on each index entry; the included columns answer the other
+  // hard filters, so the whole filter runs as an index-only scan and the heap
+  // is read only for the few hundred people who are then scored.
+  // A plain btree: the embedded PGlite runs it too (no PostGIS).
   await knex.raw(
-    `CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon, birthdate, age_min, age_max) WHERE visibility = 'visible'`,
+    `CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon, birthdate, age_min, age_max)
+     INCLUDE (user_id, max_distance_km, looking_for, goal, goals)
+     WHERE visibility = 'visible'`,
   );
 
   // How often a profile has been shown in candidate lists on its current (UTC)

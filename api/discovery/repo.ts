@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../shared/db.js';
 import {
   ACTIVITY,
+  CANDIDATE_POOL,
   DISTANCE_DECAY,
   LIKED_ME_BOOST,
   NEUTRAL_INTEREST_FIT,
@@ -64,6 +65,8 @@ export interface CandidateQuery {
   box: { latMin: number; latMax: number; lonMin: number; lonMax: number };
   after: { score: string; userId: string } | null;
   limit: number;
+  /** The UTC day whose impression counts come along ('YYYY-MM-DD'). */
+  impressionsDay: string;
 }
 
 export interface CandidateRow extends ScoreInputs {
@@ -78,6 +81,8 @@ export interface CandidateRow extends ScoreInputs {
   settings: Record<string, unknown> | null;
   /** Rounded to SCORE_DECIMALS; a string so the cursor compares exactly what PostgreSQL compared. */
   score: string;
+  /** Showings in candidate lists today (UTC). */
+  shown_today: number;
 }
 
 // float8 throughout: numeric arithmetic on every row costs more and buys nothing here.
@@ -90,17 +95,24 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  * Raw SQL because this is the hot query of the service: hard filters both ways,
  * then the score of scoring.ts computed in the database so ranking and keyset
  * pagination happen there and only one page travels. Layers, inside out:
- *   base   - visible profiles in the bounding box of the caller's distance
- *            (profiles_discovery_idx), exact haversine distance, every hard
- *            filter, and the raw inputs of the score;
+ *   pool   - everyone who passes the hard filters, read from
+ *            profiles_discovery_idx alone (an index-only scan: bounding box,
+ *            both age ranges, genders, goals, both distances), minus people
+ *            already swiped and blocks either way; the nearest CANDIDATE_POOL
+ *            of them. In a dense city with a wide radius thousands pass, and
+ *            scoring them all costs more than a request may; distance decay
+ *            makes the nearest the likeliest to rank high anyway, and people
+ *            further out enter the pool as nearer ones are swiped;
+ *   base   - their profile and user rows (no ban), and the raw inputs of the score;
  *   fitted - fit in both directions, activity, boost;
  *   scored - the rounded score;
- * then the page after the cursor, best first, ties by user id. The OFFSET 0
- * fences keep PostgreSQL from inlining a layer into the next, which would
- * repeat the per-row subqueries and the haversine once per use.
- * Core PostgreSQL only (the embedded PGlite runs it too).
+ * then the page after the cursor, best first, ties by user id, with how often
+ * each was shown today (the popularity cap). The OFFSET 0 fences keep
+ * PostgreSQL from inlining a layer into the next, which would repeat the
+ * per-row subqueries once per use. Core PostgreSQL only (PGlite runs it too).
  */
 const CANDIDATES_SQL = `
+SELECT page.*, coalesce(ci.shown, 0) AS shown_today FROM (
 SELECT * FROM (
   SELECT fitted.*,
          round(((CASE WHEN fit_me + fit_them > 0 THEN 2 * fit_me * fit_them / (fit_me + fit_them) ELSE 0 END)
@@ -113,7 +125,7 @@ SELECT * FROM (
            CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike}::float8 WHEN 'like' THEN ${LIKED_ME_BOOST.like}::float8 ELSE 1::float8 END AS boost
     FROM (
       SELECT p.user_id, p.display_name, p.birthdate, p.gender, p.bio, p.interests, p.lat, p.lon, p.settings,
-             d.km,
+             pool.km,
              -- (interests are stored deduplicated case-insensitively by the profile service)
              CASE WHEN cardinality(p.interests) = 0 THEN 0
                   ELSE (SELECT count(*) FROM unnest(p.interests) AS t(tag) WHERE lower(t.tag) = ANY(:my_interests::text[]))::int END AS shared_interests,
@@ -122,34 +134,40 @@ SELECT * FROM (
              p.age_min AS their_age_min, p.age_max AS their_age_max, p.max_distance_km AS their_max_km,
              greatest(0::float8, date_part('epoch', :as_of::timestamptz - u.last_active_at) / 86400) AS days_inactive,
              liked.action AS liked_me
-      FROM profiles p
+      FROM (
+        SELECT p.user_id, d.km
+        FROM profiles p
+        CROSS JOIN LATERAL (
+          SELECT 2 * 6371 * asin(least(1, sqrt(
+            power(sin(radians(p.lat - :lat) / 2), 2)
+            + cos(radians(:lat)) * cos(radians(p.lat)) * power(sin(radians(p.lon - :lon) / 2), 2)))) AS km
+        ) d
+        WHERE p.visibility = 'visible'
+          AND p.gender = ANY(:genders::text[])
+          AND p.lat BETWEEN :lat_min AND :lat_max
+          AND p.lon BETWEEN :lon_min AND :lon_max
+          AND p.birthdate <= (:today::date - make_interval(years => :my_age_min))::date
+          AND p.birthdate > (:today::date - make_interval(years => :my_age_max + 1))::date
+          AND p.age_min <= :my_age AND p.age_max >= :my_age
+          AND p.user_id <> :me
+          AND d.km <= least(:my_max_km, p.max_distance_km)
+          AND (cardinality(p.looking_for) = 0 OR :my_gender = ANY(p.looking_for))
+          AND (:my_goals::text[] IS NULL OR p.goal = ANY(:my_goals::text[]))
+          AND (p.goals IS NULL OR cardinality(p.goals) = 0 OR :my_goal = ANY(p.goals))
+          AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.swiper_id = :me AND s.target_id = p.user_id)
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :me AND b.blocked_id = p.user_id)
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = :me)
+        ORDER BY d.km, p.user_id
+        LIMIT :pool
+      ) pool
+      JOIN profiles p ON p.user_id = pool.user_id
       JOIN users u ON u.id = p.user_id
-      -- Everyone who swiped right on the caller, once (swipes (target_id, action)), hashed against the candidates.
+      -- Everyone who swiped right on the caller, once (swipes (target_id, action)), hashed against the pool.
       LEFT JOIN (
         SELECT s.swiper_id, s.action FROM swipes s
         WHERE s.target_id = :me AND s.action IN ('like', 'superlike') AND s.created_at <= :as_of::timestamptz
       ) liked ON liked.swiper_id = p.user_id
-      CROSS JOIN LATERAL (
-        SELECT 2 * 6371 * asin(least(1, sqrt(
-          power(sin(radians(p.lat - :lat) / 2), 2)
-          + cos(radians(:lat)) * cos(radians(p.lat)) * power(sin(radians(p.lon - :lon) / 2), 2)))) AS km
-      ) d
-      WHERE p.visibility = 'visible'
-        AND p.gender = ANY(:genders::text[])
-        AND p.lat BETWEEN :lat_min AND :lat_max
-        AND p.lon BETWEEN :lon_min AND :lon_max
-        AND p.user_id <> :me
-        AND d.km <= least(:my_max_km, p.max_distance_km)
-        AND (cardinality(p.looking_for) = 0 OR :my_gender = ANY(p.looking_for))
-        AND p.birthdate <= (:today::date - make_interval(years => :my_age_min))::date
-        AND p.birthdate > (:today::date - make_interval(years => :my_age_max + 1))::date
-        AND p.age_min <= :my_age AND p.age_max >= :my_age
-        AND (:my_goals::text[] IS NULL OR p.goal = ANY(:my_goals::text[]))
-        AND (p.goals IS NULL OR cardinality(p.goals) = 0 OR :my_goal = ANY(p.goals))
-        AND u.banned_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.swiper_id = :me AND s.target_id = p.user_id)
-        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :me AND b.blocked_id = p.user_id)
-        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = :me)
+      WHERE u.banned_at IS NULL
       OFFSET 0
     ) base
     OFFSET 0
@@ -157,7 +175,10 @@ SELECT * FROM (
 ) scored
 WHERE :after_score::numeric IS NULL OR (score, user_id) < (:after_score::numeric, :after_user::uuid)
 ORDER BY score DESC, user_id DESC
-LIMIT :lim`;
+LIMIT :lim
+) page
+LEFT JOIN candidate_impressions ci ON ci.user_id = page.user_id AND ci.day = :impressions_day::date
+ORDER BY page.score DESC, page.user_id DESC`;
 
 export async function findCandidates(db: Knex, q: CandidateQuery): Promise<CandidateRow[]> {
   const v = q.viewer;
@@ -186,6 +207,8 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     after_score: q.after?.score ?? null,
     after_user: q.after?.userId ?? null,
     lim: q.limit,
+    impressions_day: q.impressionsDay,
+    pool: CANDIDATE_POOL,
   });
   return (res.rows as Record<string, unknown>[]).map((r) => ({
     ...(r as unknown as CandidateRow),
@@ -196,13 +219,6 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     my_max_km: v.max_distance_km,
     score: String(r.score),
   }));
-}
-
-/** Today's impression counts of these profiles (UTC day 'YYYY-MM-DD'). */
-export async function impressionsOn(db: Knex, userIds: string[], day: string): Promise<Map<string, number>> {
-  if (!userIds.length) return new Map();
-  const rows: { user_id: string; shown: number }[] = await db('candidate_impressions').select('user_id', 'shown').whereIn('user_id', userIds).andWhere('day', day);
-  return new Map(rows.map((r) => [r.user_id, r.shown]));
 }
 
 /** One more showing for each of these profiles today (a new day starts the count again). */

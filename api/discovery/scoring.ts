@@ -29,6 +29,11 @@ export const LIKED_ME_BOOST = { like: 1.3, superlike: 1.6 } as const;
  * else's first page, and it is not drowned in likes it cannot answer.
  */
 export const IMPRESSION_CAP_PER_DAY = 300;
+/**
+ * People scored per request: the nearest this many who pass every hard
+ * filter (see the candidates query in repo.ts for why there is a bound).
+ */
+export const CANDIDATE_POOL = 500;
 /** Decimal places of the score (the keyset cursor compares the rounded value). */
 export const SCORE_DECIMALS = 6;
 

@@ -73,40 +73,34 @@ export class DiscoveryService {
     const myAge = ageOn(viewer.birthdate, asOf);
 
     const page: repo.CandidateRow[] = [];
-    const shownToday = new Map<string, number>();
     let after: { score: string; userId: string } | null = from ? { score: from.score, userId: from.userId } : null;
     let more = true;
     const batchSize = Math.max(20, q.limit * 2);
     // A few rounds at most: only capped profiles are skipped, and they are few.
     for (let round = 0; round < 5 && more && page.length < q.limit; round++) {
-      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize });
+      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize, impressionsDay: today });
       if (rows.length < batchSize) more = false;
-      const seen = await repo.impressionsOn(this.db, rows.map((r) => r.user_id), today);
       for (const row of rows) {
         if (page.length === q.limit) {
           more = true;
           break;
         }
         after = { score: row.score, userId: row.user_id };
-        const shown = seen.get(row.user_id) ?? 0;
-        if (row.liked_me || shown < this.impressionCap) {
-          page.push(row);
-          shownToday.set(row.user_id, shown);
-        }
+        if (row.liked_me || row.shown_today < this.impressionCap) page.push(row);
       }
     }
 
-    const photos = await loadApprovedPhotos(this.db, this.deps.config, page.map((r) => r.user_id));
+    const ids = page.map((r) => r.user_id);
+    const [photos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), repo.recordImpressions(this.db, ids, today)]);
     const location = { lat: viewer.lat, lon: viewer.lon };
     const debug = q.debug && this.deps.config.devMode;
     const candidates: Candidate[] = page.map((row) => {
       const view = toPublicProfile(row, photos.get(row.user_id) ?? [], location);
       const c: Candidate = { ...view, distance_km: view.distance_km ?? null, score: Number(row.score) };
       if (row.liked_me) c.liked_you = true;
-      if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: shownToday.get(row.user_id) ?? 0 };
+      if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: row.shown_today };
       return c;
     });
-    await repo.recordImpressions(this.db, page.map((r) => r.user_id), today);
     const nextCursor = more && after ? encodeCursor({ ...after, asOf }) : null;
     return { candidates, next_cursor: nextCursor };
   }
@@ -203,7 +197,9 @@ export class DiscoveryService {
 
   /**
    * Events go out after the commit. The change itself has happened, so a bus
-   * failure is logged and the request still succeeds (no outbox; see README).
+   * failure is logged and the request still succeeds. There is no outbox: a
+   * swipe.created lost this way makes no match unless the other side's like
+   * comes later (its event then finds both likes).
    */
   private async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<void> {
     try {

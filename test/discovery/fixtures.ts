@@ -1,6 +1,6 @@
 // Discovery test data: people with profiles placed around a spot of their own
-// (a random point in the South Pacific, far from every other test's
-// profiles), a running discovery app, and a probe that records events.
+// (a point in the South Pacific, far from every other test's profiles), a
+// running discovery app, and a probe that records events.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createHttpApp } from '../../shared/http/app.js';
@@ -16,9 +16,16 @@ export interface Spot {
   lon: number;
 }
 
-/** A fresh empty spot: every test cluster gets its own so they never see each other. */
+let spotsTaken = 0;
+
+/**
+ * A fresh empty spot: every test cluster gets its own so they never see each
+ * other. Points of a grid over the South Pacific at least ~290 km apart (test
+ * distances stay under 150 km); 156 of them per run, the run's database is its own.
+ */
 export function newSpot(): Spot {
-  return { lat: -50 + Math.random() * 20, lon: -140 + Math.random() * 30 };
+  const k = spotsTaken++;
+  return { lat: -58 + (k % 13) * 3, lon: -150 + (Math.floor(k / 13) % 12) * 5 };
 }
 
 /** The point `northKm` north and `eastKm` east of `spot` (flat-earth approximation, fine over tens of km). */
