@@ -39,9 +39,11 @@ interface Chatter {
 async function chatter(cluster: Cluster, member: Member, conversationId: string): Promise<Chatter> {
   const socket = await chatSocket(cluster.url, member);
   const c: Chatter = { member, socket, known: new Map(), sent: [], retries: 0, retryReasons: {}, reconnects: 0, doubles: 0 };
+  const delivered = new Set<string>();
   socket.on('message:new', ({ message }) => {
     if (message.conversation_id !== conversationId) return;
-    if (c.known.get(message.seq)?.id === message.id) c.doubles++;
+    if (delivered.has(message.id)) c.doubles++; // the same message twice on the socket (a client dedupes by seq)
+    delivered.add(message.id);
     c.known.set(message.seq, message);
   });
   socket.io.on('reconnect', () => {
@@ -152,7 +154,7 @@ async function main() {
     out(`messages sent ${sent.length}, stored ${history.length}, lost ${lost.length}, stored twice ${storedTwice}, seq gapless ${gapless}`);
     for (const c of [a, b]) {
       const reasons = Object.entries(c.retryReasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-      out(`${c.member.name}: reconnects ${c.reconnects}, retried sends ${c.retries} (${reasons}), missing after catch-up ${missing(c)}, live duplicates ${c.doubles}`);
+      out(`${c.member.name}: reconnects ${c.reconnects}, retried sends ${c.retries} (${reasons}), missing after catch-up ${missing(c)}, message:new received twice ${c.doubles}`);
     }
     const procs = await cluster.processes();
     out(`processes after the reload: ${procs.map((p) => `${p.name}:${p.pm2_env.status}`).join(' ')}`);
