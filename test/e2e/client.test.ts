@@ -15,7 +15,7 @@ import { startHttp, type Running } from '../helpers/http.js';
 import { testPlatform } from '../helpers/env.js';
 import { signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
-import { findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
+import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
 import { TELEGRAM_SDK_STUB } from './telegram-stub.js';
 
 interface Person {
@@ -93,6 +93,10 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     return page;
   }
 
+  async function expectAccessible(page: Page, screen: string) {
+    expect(await accessibilityProblems(page), `accessibility problems on ${screen}`).to.deep.equal([]);
+  }
+
   async function signUp(page: Page, p: Person) {
     await page.goto(http.url);
     await page.getByLabel('Your name').fill(p.name);
@@ -107,6 +111,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await page.getByRole('button', { name: 'Use my current location', exact: true }).click();
     await page.locator('#view').getByText('Location set').waitFor();
     await screenshot(page, `01-onboarding-${p.name.toLowerCase()}`);
+    if (p === ALICE) await expectAccessible(page, 'onboarding');
     await page.getByRole('button', { name: 'Create profile', exact: true }).click();
     await page.locator('#view').getByText('Profile created').waitFor();
     await page.locator('#photo-input').setInputFiles({ name: `${p.name}.jpg`, mimeType: 'image/jpeg', buffer: await portrait(p) });
@@ -114,6 +119,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await page.locator('.photo[data-status="approved"]').waitFor({ timeout: 30_000 });
     await page.locator('.photo[data-status="approved"] img[src*="/media/files/"]').waitFor();
     await screenshot(page, `02-profile-${p.name.toLowerCase()}`);
+    if (p === ALICE) await expectAccessible(page, 'profile with photos');
   }
 
   it('first screen is interactive in under 1 s (cold load, median of 3) and the bundle is small', async () => {
@@ -127,7 +133,10 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
       walls.push(Date.now() - started);
       // The app marks the moment its first screen accepts input; measured from navigation start.
       marks.push(await page.evaluate(() => performance.getEntriesByName('first-screen-interactive')[0]?.startTime ?? -1));
-      if (i === 0) await screenshot(page, '00-login');
+      if (i === 0) {
+        await screenshot(page, '00-login');
+        await expectAccessible(page, 'login');
+      }
       await page.context().close();
     }
     const median = [...marks].sort((a, b) => a - b)[1];
@@ -159,6 +168,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     const calls = () => page.evaluate(() => (window as unknown as { __tgCalls: string[] }).__tgCalls);
     expect(await calls()).to.include.members(['ready', 'expand']);
     await screenshot(page, '00-telegram-onboarding');
+    await expectAccessible(page, 'onboarding in Telegram colours');
     await page.getByLabel('Birthday').fill('1990-01-01');
     await page.getByLabel('I am').selectOption('nonbinary');
     await page.getByLabel('Women', { exact: true }).check();
@@ -186,6 +196,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await alice.getByRole('link', { name: 'Discover', exact: true }).click();
     await alice.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
     await screenshot(alice, '03-discover-alice');
+    await expectAccessible(alice, 'discover');
     await alice.getByRole('button', { name: 'Like Bob', exact: true }).click();
     await bob.getByRole('link', { name: 'Discover', exact: true }).click();
     await bob.getByRole('heading', { name: 'Alice', level: 2 }).waitFor();
@@ -195,6 +206,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     for (const [page, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
       await page.getByRole('dialog', { name: "It's a match!" }).waitFor();
       await screenshot(page, `04-match-${name}`);
+      if (page === alice) await expectAccessible(page, 'match dialog');
     }
     await alice.getByRole('button', { name: 'Send a message', exact: true }).click();
     await bob.getByRole('button', { name: 'Send a message', exact: true }).click();
@@ -230,6 +242,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await alice.locator('#subtitle').getByText('online').waitFor(); // Bob's presence
     await screenshot(alice, '05-chat-alice');
     await screenshot(bob, '05-chat-bob');
+    await expectAccessible(alice, 'chat');
     const cls = await alice.evaluate(() => (window as unknown as { cls: number }).cls);
     expect(cls, 'cumulative layout shift while messages arrive').to.be.below(0.01);
 
@@ -270,9 +283,11 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await alice.getByRole('button', { name: 'Back', exact: true }).click();
     await alice.getByRole('link', { name: /Bob/ }).getByText('On my way, the train is late').waitFor();
     await screenshot(alice, '07-matches-alice');
+    await expectAccessible(alice, 'matches');
     await alice.getByRole('link', { name: 'Settings', exact: true }).click();
     await alice.getByRole('group', { name: 'Profile visibility' }).waitFor();
     await screenshot(alice, '08-settings-alice');
+    await expectAccessible(alice, 'settings');
     await alice.getByRole('radio', { name: /Paused/ }).check();
     await alice.locator('#toast').getByText('Your profile is now paused.').waitFor();
     await alice.getByRole('button', { name: 'Delete my account', exact: true }).click();

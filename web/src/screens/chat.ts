@@ -31,9 +31,11 @@ export function chatScreen(app: App, conversationId: string): Screen {
   let catchingUp: Promise<void> | null = null;
 
   const subtitle = h('span', { class: 'presence', id: 'presence' });
-  const list = h('ol', { class: 'messages', role: 'log', 'aria-label': 'Messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  const list = h('ol', { class: 'messages' });
   const older = h('button', { class: 'btn link older', type: 'button', hidden: true }, 'Load earlier messages');
-  const scroller = h('div', { class: 'message-scroll' }, older, list);
+  // The log role goes on a wrapper: on the <ol> itself it would hide the list semantics.
+  const log = h('div', { role: 'log', 'aria-label': 'Messages', 'aria-live': 'polite', 'aria-relevant': 'additions' }, list);
+  const scroller = h('div', { class: 'message-scroll' }, older, log);
   const typingLine = h('p', { class: 'typing', 'aria-live': 'polite' });
   const input = h('textarea', { id: 'composer', rows: '1', maxlength: String(MAX_BODY_CHARS), placeholder: 'Message', 'aria-label': 'Message', enterkeyhint: 'send' });
   const sendBtn = h('button', { class: 'send', type: 'submit', 'aria-label': 'Send' });

@@ -33,6 +33,8 @@ export function photosSection(app: App) {
     type: 'file',
     id: 'photo-input',
     class: 'sr-only',
+    'aria-label': 'Add a photo',
+    tabindex: '-1', // reached through the "Add photo" tile
     accept: 'image/jpeg,image/png,image/webp,image/heic,image/avif',
   });
   const el = h('section', { class: 'card', 'aria-labelledby': 'photos-h' }, h('h2', { id: 'photos-h' }, 'Photos'), note, grid, input);
