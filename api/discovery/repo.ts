@@ -67,6 +67,8 @@ export interface CandidateQuery {
   limit: number;
   /** The UTC day whose impression counts come along ('YYYY-MM-DD'). */
   impressionsDay: string;
+  /** How many of the nearest filtered people are scored (default CANDIDATE_POOL). */
+  pool?: number;
 }
 
 export interface CandidateRow extends ScoreInputs {
@@ -208,7 +210,7 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     after_user: q.after?.userId ?? null,
     lim: q.limit,
     impressions_day: q.impressionsDay,
-    pool: CANDIDATE_POOL,
+    pool: q.pool ?? CANDIDATE_POOL,
   });
   return (res.rows as Record<string, unknown>[]).map((r) => ({
     ...(r as unknown as CandidateRow),

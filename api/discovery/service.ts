@@ -6,12 +6,14 @@ import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Pu
 import type { EventPayload, EventType } from '../../shared/events.js';
 import * as repo from './repo.js';
 import { dayWindow } from './quota.js';
-import { IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
+import { CANDIDATE_POOL, IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
 import { decodeCursor, encodeCursor, type SwipeAction } from './schemas.js';
 
 export interface DiscoveryOptions {
   /** Showings per profile per UTC day before the popularity cap holds it back (tests lower it). */
   impressionCap?: number;
+  /** People scored per request (default CANDIDATE_POOL; tests lower it). */
+  candidatePool?: number;
 }
 
 export interface Candidate extends Omit<PublicProfile, 'distance_km'> {
@@ -39,12 +41,14 @@ export function boundingBox(lat: number, lon: number, km: number) {
 
 export class DiscoveryService {
   private readonly impressionCap: number;
+  private readonly pool: number;
 
   constructor(
     private readonly deps: ServiceDeps,
     opts: DiscoveryOptions = {},
   ) {
     this.impressionCap = opts.impressionCap ?? IMPRESSION_CAP_PER_DAY;
+    this.pool = opts.candidatePool ?? CANDIDATE_POOL;
   }
 
   private get db() {
@@ -60,8 +64,10 @@ export class DiscoveryService {
   /**
    * Best candidates first. The ranking of a browsing session is fixed at its
    * first page (`as_of` in the cursor): later pages continue strictly below the
-   * last (score, user_id) shown, so nobody appears twice. Popular profiles that
-   * reached today's impression cap are skipped unless they already liked the caller.
+   * last (score, user_id) shown, so nobody appears twice. The nearest
+   * `candidatePool` people who pass the hard filters are scored; popular
+   * profiles that reached today's impression cap are skipped unless they
+   * already liked the caller.
    */
   async candidates(userId: string, q: { limit: number; cursor?: string; debug: boolean }) {
     const viewer = await this.viewer(userId);
@@ -78,7 +84,7 @@ export class DiscoveryService {
     const batchSize = Math.max(20, q.limit * 2);
     // A few rounds at most: only capped profiles are skipped, and they are few.
     for (let round = 0; round < 5 && more && page.length < q.limit; round++) {
-      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize, impressionsDay: today });
+      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize, impressionsDay: today, pool: this.pool });
       if (rows.length < batchSize) more = false;
       for (const row of rows) {
         if (page.length === q.limit) {

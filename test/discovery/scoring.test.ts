@@ -158,6 +158,31 @@ describe('discovery candidates: reciprocal score and ranking', () => {
     expect(await sees(callers.c4.token)).to.include(star.star.id);
   });
 
+  it('scores the nearest people who pass the filters first; farther ones come as those are swiped', async () => {
+    const small = await startDiscovery(platform, { candidatePool: 3 });
+    try {
+      // The farther ones would score higher (shared interests) if they were in the pool.
+      const far = { interests: ['hiking', 'jazz', 'chess'] };
+      const near = { interests: ['surf'] };
+      const people = await makePeople(platform.db, platform.config, newSpot(), {
+        me: caller,
+        n1: man({ ...near, at: [0, 1] }),
+        n2: man({ ...near, at: [0, 2] }),
+        n3: man({ ...near, at: [0, 3] }),
+        f1: man({ ...far, at: [0, 20] }),
+        f2: man({ ...far, at: [0, 21] }),
+      });
+      const names = new Map(Object.values(people).map((p) => [p.id, p.name]));
+      const page = async () =>
+        ((await small.api.get('/discovery/candidates', { token: people.me.token })).body.candidates as { user_id: string }[]).map((c) => names.get(c.user_id));
+      expect(await page()).to.have.members(['n1', 'n2', 'n3']);
+      for (const n of ['n1', 'n2', 'n3']) await small.api.post('/discovery/pass', { target_id: people[n].id }, { token: people.me.token });
+      expect(await page()).to.deep.equal(['f1', 'f2']);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a cursor that was tampered with', async () => {
     const bad = Buffer.from(JSON.stringify({ s: 'x', u: 'y', t: 1 })).toString('base64url');
     const { people } = await ranking({ me: caller });
