@@ -89,6 +89,7 @@ export class App {
         this.updateBadge();
       }
     });
+    this.tg.onActivated(() => this.rt.wake()); // Telegram's own foreground signal
     this.rt.onState((s) => {
       const el = document.getElementById('conn');
       if (el) el.textContent = s === 'online' ? '' : s === 'connecting' ? 'Connecting…' : 'Offline';

@@ -58,15 +58,21 @@ export class Realtime {
     });
     this.on('auth:expired', () => void this.session.refresh());
 
-    const wake = () => {
-      if (document.visibilityState !== 'visible') return;
-      void this.session.ensureFresh().then(() => {
-        if (this.session.loggedIn && !this.socket.connected && !this.socket.active) this.connect();
-      });
-    };
+    const wake = () => this.wake();
     document.addEventListener('visibilitychange', wake);
     window.addEventListener('online', wake);
     window.addEventListener('pageshow', wake);
+  }
+
+  /**
+   * The WebView is back in front (or the network is back): timers may have
+   * slept past the token's expiry and the OS may have closed the socket.
+   */
+  wake() {
+    if (document.visibilityState !== 'visible') return;
+    void this.session.ensureFresh().then(() => {
+      if (this.session.loggedIn && !this.socket.connected && !this.socket.active) this.connect();
+    });
   }
 
   connect() {

@@ -70,7 +70,14 @@ export function loginScreen(app: App): Screen {
     return {
       title: 'Sign in',
       tabs: false,
-      el: h('div', { class: 'screen center' }, h('p', null, 'We could not sign you in with Telegram.'), retry, status),
+      el: h(
+        'div',
+        { class: 'screen center' },
+        h('p', null, 'We could not sign you in with Telegram.'),
+        h('p', { class: 'hint' }, 'If this keeps happening, close the app and open it again from the bot.'),
+        retry,
+        status,
+      ),
     };
   }
 
