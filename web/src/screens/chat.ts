@@ -95,19 +95,19 @@ export function chatScreen(app: App, conversationId: string): Screen {
   /** Puts a row in seq order (pending rows stay last, in send order). */
   const place = (row: Row) => {
     const seq = row.message?.seq;
-    if (seq === undefined) {
-      list.appendChild(row.li);
-      return;
-    }
     let before: Element | null = null;
-    for (const el of list.children) {
-      const other = rows.get((el as HTMLElement).dataset.key!);
-      const s = other?.message?.seq;
-      if (s === undefined || s > seq) {
-        before = el;
-        break;
+    if (seq !== undefined) {
+      for (const el of list.children) {
+        if (el === row.li) continue;
+        const s = rows.get((el as HTMLElement).dataset.key!)?.message?.seq;
+        if (s === undefined || s > seq) {
+          before = el;
+          break;
+        }
       }
     }
+    // Already in place (a pending row that got its seq): leave it, so nothing moves or is re-announced.
+    if (row.li.parentNode === list && row.li.nextElementSibling === before) return;
     list.insertBefore(row.li, before);
   };
 
@@ -119,10 +119,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     if (row) {
       row.message = m;
       row.pending = undefined;
-      if (existedAsPending) {
-        row.li.remove();
-        place(row);
-      }
+      if (existedAsPending) place(row);
       tick(row);
     } else {
       row = makeRow(m.client_msg_id, m.body, m.created_at, m.sender_id === app.userId);
