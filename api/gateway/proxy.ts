@@ -90,9 +90,12 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
   const proxy = createProxyServer({ xfwd: false, ws: true });
   const timedOut = new WeakSet<http.IncomingMessage>();
+  const onReusedSocket = new WeakSet<http.IncomingMessage>();
 
   proxy.on('proxyReq', (proxyReq, req) => {
     proxyReq.once('timeout', () => timedOut.add(req));
+    if (proxyReq.reusedSocket) onReusedSocket.add(req);
+    else onReusedSocket.delete(req);
   });
   proxy.on('proxyRes', (proxyRes, req) => {
     proxyRes.headers['x-request-id'] ??= req.headers['x-request-id'];
@@ -153,9 +156,10 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     } else {
       target = opts.upstreams[route.service];
     }
+    const bodiless =
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     // Only a bodiless request that reached no instance may go to another one.
-    const retryable =
-      !sticky && (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    const retryable = !sticky && bodiless;
 
     const send = (target: string, upstream: Upstream | undefined, attempt: number, body?: Readable) => {
       proxy.web(req, res, { target, agent, proxyTimeout: timeout, ...(body ? { buffer: body } : {}) }, (err) => {
@@ -172,6 +176,11 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
           }
           logger.warn({ upstream: route.service, target, code, request_id: requestId }, 'upstream unreachable');
           return fail(res, route.service, 503, 'service_unavailable', `The ${route.service} service is unavailable; retry shortly`, requestId);
+        }
+        // A kept-alive connection the service closed just as it was reused (a reload, an idle
+        // timeout): the request never got there, and a bodiless one is safe to send again.
+        if (code === 'ECONNRESET' && onReusedSocket.has(req) && bodiless && !res.headersSent && attempt === 1) {
+          return send(target, upstream, attempt + 1, Readable.from([]));
         }
         logger.warn({ err, upstream: route.service, target, request_id: requestId }, 'upstream failed');
         return fail(res, route.service, 502, 'bad_gateway', `The ${route.service} service failed to answer`, requestId);

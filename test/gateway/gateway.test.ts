@@ -245,6 +245,32 @@ describe('gateway', function () {
       }
     });
 
+    it('sends a bodiless request again when a kept-alive connection was closed under it', async () => {
+      // An upstream that drops every connection on its second request, as a reloading service may.
+      const dropping = http.createServer((req, res) => {
+        const socket = req.socket as net.Socket & { served?: number };
+        socket.served = (socket.served ?? 0) + 1;
+        if (socket.served > 1) return socket.destroy();
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ok: true }));
+      });
+      await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', r));
+      const port = (dropping.address() as net.AddressInfo).port;
+      const g = await startGateway({ PROFILE_URL: `http://127.0.0.1:${port}`, REALTIME_URLS: rtA.running.url });
+      try {
+        const c = client(g.url);
+        expect((await c.get('/profiles/me')).status).to.equal(200);
+        expect((await c.get('/profiles/me')).status).to.equal(200);
+        const post = await c.post('/profiles', { display_name: 'x' }); // a body: never sent twice
+        expect(post.status).to.equal(502);
+        expect(errorCode(post)).to.equal('bad_gateway');
+      } finally {
+        await g.close();
+        dropping.closeAllConnections();
+        dropping.close();
+      }
+    });
+
     it('answers 503 when no realtime instance is up', async () => {
       const g = await startGateway({ REALTIME_URLS: 'http://127.0.0.1:1-3' });
       try {
