@@ -1,7 +1,8 @@
 // Throughput of the moderation pipeline on this machine.
 //   npx tsx bench/moderation.ts [--images 24] [--width 2048] [--height 1536] [--nsfw-runs 20]
 // Prints, for the same generated photo-like JPEGs:
-//   - the ceiling: bare sharp (decode + auto-orient + one 1280 px WebP), one at a time;
+//   - the ceiling: bare sharp (decode + auto-orient + one 1280 px WebP), one at a time,
+//     and the pipeline's sharp work alone (three variants);
 //   - the whole pipeline (Redis stream → worker → decode, 3 WebP variants,
 //     storage, PostgreSQL, media.moderated) with NSFW scoring off, then on;
 //   - NSFW ms per image for each TensorFlow.js backend that loads (each in its own process).
@@ -24,6 +25,7 @@ import { createStorage, originalKey } from '../shared/storage/index.js';
 import { createLogger } from '../shared/logger.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
 import { loadNsfwClassifier, NSFW_INPUT_SIZE, type NsfwBackend } from '../workers/moderation/nsfw.js';
+import { processImage } from '../workers/moderation/pipeline.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,9 +68,17 @@ async function photos(n: number, width: number, height: number): Promise<Buffer[
   return out;
 }
 
+/** One 1280 px WebP per image, with the pipeline's encoder settings: the floor of any pipeline. */
 async function bareSharp(images: Buffer[]): Promise<number> {
   const t0 = performance.now();
-  for (const img of images) await sharp(img).rotate().resize({ width: 1280, withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
+  for (const img of images) await sharp(img).rotate().resize({ width: 1280, withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
+  return performance.now() - t0;
+}
+
+/** The pipeline's image work alone (three variants), without stream, database or storage. */
+async function variantsOnly(images: Buffer[]): Promise<number> {
+  const t0 = performance.now();
+  for (const img of images) await processImage(img, { maxPixels: 50_000_000, classify: false });
   return performance.now() - t0;
 }
 
@@ -122,7 +132,8 @@ async function main() {
     console.log(`average size ${(images.reduce((a, b) => a + b.length, 0) / n / 1024).toFixed(0)} KiB`);
 
     await bareSharp(images.slice(0, 2)); // warm-up
-    console.log(`bare sharp (decode + rotate + 1280 px WebP), ceiling: ${rate(n, await bareSharp(images))}`);
+    console.log(`ceiling, bare sharp (decode + rotate + one 1280 px WebP): ${rate(n, await bareSharp(images))}`);
+    console.log(`sharp work of the pipeline (decode once + 3 WebP variants): ${rate(n, await variantsOnly(images))}`);
 
     for (const nsfw of [false, true]) {
       const config = loadConfig({ DATABASE_URL: dbUrl.toString(), REDIS_URL: args['redis-url'], REDIS_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NSFW_ENABLED: String(nsfw) });
