@@ -156,20 +156,23 @@ SELECT * FROM (
           AND (cardinality(p.looking_for) = 0 OR :my_gender = ANY(p.looking_for))
           AND (:my_goals::text[] IS NULL OR p.goal = ANY(:my_goals::text[]))
           AND (p.goals IS NULL OR cardinality(p.goals) = 0 OR :my_goal = ANY(p.goals))
-          AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.swiper_id = :me AND s.target_id = p.user_id)
-          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :me AND b.blocked_id = p.user_id)
-          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = :me)
+          -- NOT IN over small per-caller sets: PostgreSQL hashes each set once
+          -- and probes it inside the index scan (no join node per row).
+          AND p.user_id NOT IN (SELECT s.target_id FROM swipes s WHERE s.swiper_id = :me)
+          AND p.user_id NOT IN (SELECT b.blocked_id FROM blocks b WHERE b.blocker_id = :me
+                                UNION ALL SELECT b.blocker_id FROM blocks b WHERE b.blocked_id = :me)
         ORDER BY d.km, p.user_id
         LIMIT :pool
       ) pool
-      JOIN profiles p ON p.user_id = pool.user_id
-      JOIN users u ON u.id = p.user_id
+      -- One index lookup each for the pool's few hundred rows; the fences stop
+      -- the planner from hash-joining all of users or profiles instead.
+      CROSS JOIN LATERAL (SELECT * FROM profiles p WHERE p.user_id = pool.user_id OFFSET 0) p
+      CROSS JOIN LATERAL (SELECT u.last_active_at FROM users u WHERE u.id = pool.user_id AND u.banned_at IS NULL OFFSET 0) u
       -- Everyone who swiped right on the caller, once (swipes (target_id, action)), hashed against the pool.
       LEFT JOIN (
         SELECT s.swiper_id, s.action FROM swipes s
         WHERE s.target_id = :me AND s.action IN ('like', 'superlike') AND s.created_at <= :as_of::timestamptz
       ) liked ON liked.swiper_id = p.user_id
-      WHERE u.banned_at IS NULL
       OFFSET 0
     ) base
     OFFSET 0
