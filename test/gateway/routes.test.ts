@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { resolveRoute } from '../../api/gateway/routes.js';
 import { sessionIdOf, sessionTag } from '../../api/gateway/sticky.js';
 import { addressTag, parseRealtimeUrls } from '../../api/gateway/upstreams.js';
+import { ConfigError, loadConfig } from '../../shared/config.js';
 
 describe('gateway routing table', () => {
   it('matches whole path segments only', () => {
@@ -55,5 +56,26 @@ describe('gateway sticky sessions', () => {
     ]);
     expect(() => parseRealtimeUrls(['http://h:9000-8000'])).to.throw(/bad port range/);
     expect(addressTag('172.18.0.5')).to.equal('172-18-0-5');
+  });
+});
+
+describe('gateway configuration', () => {
+  it('defaults to the services on this host and a realtime port range below ADMIN_PORT', () => {
+    const config = loadConfig({});
+    expect(config.gateway.upstreams).to.deep.equal({
+      auth: 'http://127.0.0.1:8081',
+      profile: 'http://127.0.0.1:8082',
+      discovery: 'http://127.0.0.1:8083',
+      media: 'http://127.0.0.1:8084',
+      admin: 'http://127.0.0.1:8090',
+    });
+    expect(config.gateway.realtimeUrls).to.deep.equal(['http://127.0.0.1:8085-8089']);
+  });
+
+  it('stops at start on a malformed upstream, naming the variable', () => {
+    for (const env of [{ REALTIME_URLS: 'ftp://realtime:8085' }, { REALTIME_URLS: 'http://a:1,http://b:x' }, { AUTH_URL: 'not a url' }, { GATEWAY_TIMEOUT_MS: '5' }]) {
+      const name = Object.keys(env)[0];
+      expect(() => loadConfig(env), name).to.throw(ConfigError, name);
+    }
   });
 });
