@@ -10,7 +10,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { Server as SocketServer } from 'socket.io';
 import { io as connectSocket, type Socket as ClientSocket } from 'socket.io-client';
-import { createHttpApp } from '../../shared/http/app.js';
+import { closeServer, createHttpApp, listen, portOf } from '../../shared/http/app.js';
 import { createLogger } from '../../shared/logger.js';
 import { createGateway, type Gateway } from '../../api/gateway/index.js';
 import { testConfig } from '../helpers/env.js';
@@ -49,11 +49,20 @@ interface RealtimeLike {
   kill(): Promise<void>;
 }
 
-/** A realtime-like instance: /health says "realtime", Socket.IO on /chat/connect, session ids tagged `<port>.`. */
-async function realtimeLike(): Promise<RealtimeLike> {
+/**
+ * A realtime-like instance: /health says "realtime", Socket.IO on /chat/connect, session ids
+ * tagged `<port>.` (one host, PM2), or `<address with dashes>.` when given an address (compose).
+ */
+async function realtimeLike(at?: { host: string; port: number }): Promise<RealtimeLike> {
   const app = createHttpApp({ service: 'realtime', logger, readiness: {}, routers: [] });
-  const running = await startHttp(app.callback());
-  const tag = String(new URL(running.url).port);
+  let running: Running;
+  if (at) {
+    const server = await listen(app.callback(), at.port, at.host);
+    running = { url: `http://${at.host}:${portOf(server)}`, server, close: () => closeServer(server, 1000) };
+  } else {
+    running = await startHttp(app.callback());
+  }
+  const tag = at ? at.host.replace(/\./g, '-') : String(new URL(running.url).port);
   const io = new SocketServer(running.server, { path: '/chat/connect', pingInterval: 2000, pingTimeout: 2000 });
   io.engine.generateId = () => `${tag}.${randomUUID()}`;
   io.on('connection', (socket) => {
@@ -341,6 +350,31 @@ describe('gateway', function () {
       expect(errorCode(res)).to.equal('service_unavailable');
       const evil = await api.get('/chat/connect/?EIO=4&transport=polling&sid=evil.example.com:80.abc');
       expect(evil.status).to.equal(503);
+    });
+
+    it('finds instances by host name and follows sessions tagged with an address (one port, several hosts)', async () => {
+      const first = await realtimeLike({ host: '127.0.0.1', port: 0 });
+      const port = Number(new URL(first.running.url).port);
+      const second = await realtimeLike({ host: '127.0.0.2', port });
+      // `localhost` is resolved like a compose service name; both instances share the port.
+      const g = await startGateway({ REALTIME_URLS: `http://localhost:${port},http://127.0.0.2:${port}` });
+      try {
+        const clients = Array.from({ length: 4 }, () => {
+          const s = connectSocket(g.url, { path: '/chat/connect', transports: ['polling'] });
+          open.push(s);
+          return s;
+        });
+        await Promise.all(clients.map(connected));
+        const tags = new Set<string>();
+        for (let round = 0; round < 3; round++) {
+          for (const r of await Promise.all(clients.map((c, i) => emitWithAck(c, { round, i })))) tags.add(r.tag);
+        }
+        expect([...tags].sort()).to.deep.equal(['127-0-0-1', '127-0-0-2']);
+      } finally {
+        await g.close();
+        await first.close();
+        await second.close();
+      }
     });
 
     it('moves the clients of a stopped instance to the other one', async () => {
