@@ -1,7 +1,8 @@
 // PostgreSQL through knex + pg. Every process talks to PostgreSQL the same way,
 // the embedded one (all-in-one mode) included.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 
@@ -16,12 +17,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const compiled = import.meta.url.endsWith('.js');
 export const MIGRATIONS_DIR = path.resolve(here, '..', 'migrations');
 
+// Migrations are recorded under their source name (`x.ts`) whether they ran from
+// the sources (tsx) or compiled (dist/, the Docker image): a database migrated one
+// way can be migrated the other way (knex would call the directory corrupt).
+const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const ext = compiled ? '.js' : '.ts';
+    return (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts')).sort();
+  },
+  getMigrationName: (file) => file.replace(/\.js$/, '.ts'),
+  getMigration: (file) => import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href),
+};
+
 export function migrationConfig(): Knex.MigratorConfig {
-  return {
-    directory: MIGRATIONS_DIR,
-    loadExtensions: compiled ? ['.js'] : ['.ts'],
-    tableName: 'knex_migrations',
-  };
+  return { migrationSource, tableName: 'knex_migrations' };
 }
 
 export function createDb(url: string, poolMax = 10): Knex {
