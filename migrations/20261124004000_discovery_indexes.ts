@@ -4,14 +4,17 @@ import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
   // Candidates are looked up by wanted gender and a lat/lon bounding box among
-  // visible profiles: equality on gender and a range on lat bound the scan;
-  // lon, the caller's age range (birthdate) and the candidate's own age range
-  // are checked on each index entry; the included columns answer the other
-  // hard filters, so the whole filter runs as an index-only scan and the heap
-  // is read only for the few hundred people who are then scored.
-  // A plain btree: the embedded PGlite runs it too (no PostGIS).
+  // visible profiles. The second key is the 1°x1° grid cell of the location
+  // (floor(lat)·1000 + floor(lon)): the query lists the cells its box covers,
+  // so the scan walks only those cells (not every city on the same latitude),
+  // and within each cell the lat range bounds it further. lon, the caller's age
+  // range (birthdate) and the candidate's own are checked on each entry; the
+  // included columns answer the other hard filters, so the whole filter is an
+  // index-only scan and the heap is read only for the few hundred people then
+  // scored. A plain btree: the embedded PGlite runs it too (no PostGIS).
   await knex.raw(
-    `CREATE INDEX profiles_discovery_idx ON profiles (gender, lat, lon, birthdate, age_min, age_max)
+    `CREATE INDEX profiles_discovery_idx
+     ON profiles (gender, (floor(lat)::int * 1000 + floor(lon)::int), lat, lon, birthdate, age_min, age_max)
      INCLUDE (user_id, max_distance_km, looking_for, goal, goals)
      WHERE visibility = 'visible'`,
   );

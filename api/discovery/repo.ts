@@ -98,8 +98,8 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  * then the score of scoring.ts computed in the database so ranking and keyset
  * pagination happen there and only one page travels. Layers, inside out:
  *   pool   - everyone who passes the hard filters, read from
- *            profiles_discovery_idx alone (an index-only scan: bounding box,
- *            both age ranges, genders, goals, both distances), minus people
+ *            profiles_discovery_idx alone (an index-only scan: grid cells and
+ *            bounding box, both age ranges, genders, goals, both distances), minus people
  *            already swiped and blocks either way; the nearest CANDIDATE_POOL
  *            of them. In a dense city with a wide radius thousands pass, and
  *            scoring them all costs more than a request may; distance decay
@@ -146,6 +146,8 @@ SELECT * FROM (
         ) d
         WHERE p.visibility = 'visible'
           AND p.gender = ANY(:genders::text[])
+          -- The grid cell exactly as profiles_discovery_idx spells it.
+          AND (:cells::int[] IS NULL OR (floor(p.lat)::int * 1000 + floor(p.lon)::int) = ANY(:cells::int[]))
           AND p.lat BETWEEN :lat_min AND :lat_max
           AND p.lon BETWEEN :lon_min AND :lon_max
           AND p.birthdate <= (:today::date - make_interval(years => :my_age_min))::date
@@ -185,6 +187,22 @@ LIMIT :lim
 LEFT JOIN candidate_impressions ci ON ci.user_id = page.user_id AND ci.day = :impressions_day::date
 ORDER BY page.score DESC, page.user_id DESC`;
 
+/**
+ * The 1°x1° cells (floor(lat)·1000 + floor(lon)) that a box touches, or null
+ * when there are too many to list (a box around a pole or across the
+ * antimeridian spans every longitude): the scan then ranges over lat alone.
+ */
+export function gridCells(box: CandidateQuery['box']): number[] | null {
+  const lat0 = Math.floor(box.latMin);
+  const lat1 = Math.floor(box.latMax);
+  const lon0 = Math.floor(box.lonMin);
+  const lon1 = Math.floor(box.lonMax);
+  if ((lat1 - lat0 + 1) * (lon1 - lon0 + 1) > 400) return null;
+  const cells: number[] = [];
+  for (let a = lat0; a <= lat1; a++) for (let o = lon0; o <= lon1; o++) cells.push(a * 1000 + o);
+  return cells;
+}
+
 export async function findCandidates(db: Knex, q: CandidateQuery): Promise<CandidateRow[]> {
   const v = q.viewer;
   const lat = v.lat as number;
@@ -205,6 +223,7 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     as_of: q.asOf.toISOString(),
     lat,
     lon,
+    cells: gridCells(q.box),
     lat_min: q.box.latMin,
     lat_max: q.box.latMax,
     lon_min: q.box.lonMin,

@@ -33,7 +33,7 @@ export const IMPRESSION_CAP_PER_DAY = 300;
  * People scored per request: the nearest this many who pass every hard
  * filter (see the candidates query in repo.ts for why there is a bound).
  */
-export const CANDIDATE_POOL = 500;
+export const CANDIDATE_POOL = 300;
 /** Decimal places of the score (the keyset cursor compares the rounded value). */
 export const SCORE_DECIMALS = 6;
 
