@@ -137,6 +137,8 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     const requestId = setForwardingHeaders(req, opts.trustedProxies, false);
     req.url = route.url;
     req.service = route.service;
+    // Node's server has already answered `Expect: 100-continue`; the body is on its way.
+    delete req.headers.expect;
     const timeout = route.socket ? Math.max(opts.timeoutMs, SOCKET_POLL_TIMEOUT_MS) : opts.timeoutMs;
 
     let upstream: Upstream | undefined;

@@ -179,6 +179,25 @@ describe('gateway', function () {
       expect(res.body.raw).to.equal('{"init_data": "x"');
     });
 
+    it('passes a body sent after `Expect: 100-continue`', async () => {
+      const body = JSON.stringify({ init_data: 'x'.repeat(2000) });
+      const res = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request(`${gw.url}/auth/token`, {
+          method: 'POST',
+          headers: { expect: '100-continue', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        });
+        req.on('continue', () => req.end(body));
+        req.on('response', async (r) => {
+          let text = '';
+          for await (const chunk of r) text += chunk;
+          resolve({ status: r.statusCode ?? 0, body: JSON.parse(text) });
+        });
+        req.on('error', reject);
+      });
+      expect(res.status).to.equal(200);
+      expect(res.body.raw).to.equal(body);
+    });
+
     it('answers an unknown prefix itself with a 404 in the contract shape', async () => {
       for (const path of ['/nope', '/authx', '/api/v1/nope', '/api/v2/auth/token', '/auth%2f..%2fprofiles/me']) {
         const res = await api.get(path);
