@@ -63,20 +63,25 @@ function first(h: string | string[] | undefined): string | undefined {
 }
 
 /** Rewrites the forwarding headers in place; returns the request id. */
-function setForwardingHeaders(req: http.IncomingMessage, trustedProxies: number, websocket: boolean): string {
+function setForwardingHeaders(req: http.IncomingMessage, trustedProxies: number): string {
   const incomingId = first(req.headers['x-request-id']);
   const requestId = incomingId && SANE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   const trusted = trustedProxies > 0;
   const proto = (trusted && first(req.headers['x-forwarded-proto'])) || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   const host = (trusted && first(req.headers['x-forwarded-host'])) || req.headers.host || '';
   req.headers['x-forwarded-for'] = clientAddress(req, trustedProxies);
-  req.headers['x-forwarded-proto'] = websocket ? proto.replace(/^http/, 'ws') : proto;
+  req.headers['x-forwarded-proto'] = proto;
   req.headers['x-forwarded-host'] = host;
   delete req.headers['x-forwarded-port'];
   delete req.headers['x-real-ip'];
   delete req.headers.forwarded;
   req.headers['x-request-id'] = requestId;
   return requestId;
+}
+
+interface RoutedRequest extends http.IncomingMessage {
+  /** The service it went to (for the metrics). */
+  service?: ServiceName;
 }
 
 export interface GatewayProxy {
@@ -129,12 +134,8 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     );
   }
 
-  interface RoutedRequest extends http.IncomingMessage {
-    service?: ServiceName;
-  }
-
   function web(req: RoutedRequest, res: http.ServerResponse, route: Route): void {
-    const requestId = setForwardingHeaders(req, opts.trustedProxies, false);
+    const requestId = setForwardingHeaders(req, opts.trustedProxies);
     req.url = route.url;
     req.service = route.service;
     // Node's server has already answered `Expect: 100-continue`; the body is on its way.
@@ -193,7 +194,7 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
 
   function ws(req: http.IncomingMessage, socket: net.Socket, head: Buffer, route: Route): void {
     socket.on('error', () => socket.destroy());
-    const requestId = setForwardingHeaders(req, opts.trustedProxies, true);
+    const requestId = setForwardingHeaders(req, opts.trustedProxies);
     if (route.service !== 'realtime' || !route.socket) {
       return failSocket(socket, 404, 'not_found', 'No WebSocket endpoint here', requestId);
     }
