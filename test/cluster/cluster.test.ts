@@ -65,6 +65,7 @@ describe('cluster mode (PM2) through the gateway', function () {
       if (instanceOf(bobSocket) !== instanceOf(annSocket)) break;
       if (attempt > 6) throw new Error('every handshake went to one realtime instance');
       bobSocket.close();
+      await new Promise((r) => setTimeout(r, 300)); // the gateway probes its instances every second
     }
     await Promise.all([upgraded(annSocket), upgraded(bobSocket)]);
     const bobMessages = collect(bobSocket, 'message:new');
