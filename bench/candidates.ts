@@ -17,6 +17,7 @@ import { createPlatform } from '../shared/platform.js';
 import { ageOn } from '../shared/public-profile.js';
 import { DiscoveryService, boundingBox } from '../api/discovery/service.js';
 import * as repo from '../api/discovery/repo.js';
+import { IMPRESSION_CAP_PER_DAY } from '../api/discovery/scoring.js';
 import { progressBar, seedProfiles } from '../scripts/seed.js';
 
 function arg(name: string, def: number): number {
@@ -95,6 +96,7 @@ async function main() {
           after: null,
           limit: 40,
           impressionsDay: asOf.toISOString().slice(0, 10),
+          impressionCap: IMPRESSION_CAP_PER_DAY,
         });
         query.push(performance.now() - t);
       }
@@ -147,6 +149,7 @@ async function explain(db: Knex, userId: string): Promise<string> {
     after: null,
     limit: 40,
     impressionsDay: asOf.toISOString().slice(0, 10),
+    impressionCap: IMPRESSION_CAP_PER_DAY,
   };
   let plan = '';
   await db.transaction(async (trx) => {

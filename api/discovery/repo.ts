@@ -69,6 +69,8 @@ export interface CandidateQuery {
   impressionsDay: string;
   /** How many of the nearest filtered people are scored (default CANDIDATE_POOL). */
   pool?: number;
+  /** Showings today after which a profile is left out (unless it liked the caller). */
+  impressionCap: number;
 }
 
 export interface CandidateRow extends ScoreInputs {
@@ -105,16 +107,18 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  *            scoring them all costs more than a request may; distance decay
  *            makes the nearest the likeliest to rank high anyway, and people
  *            further out enter the pool as nearer ones are swiped;
- *   base   - their profile and user rows (no ban), and the raw inputs of the score;
+ *   base   - their profile and user rows (no ban), the raw inputs of the
+ *            score, and how often each was shown today;
  *   fitted - fit in both directions, activity, boost;
  *   scored - the rounded score;
- * then the page after the cursor, best first, ties by user id, with how often
- * each was shown today (the popularity cap). The OFFSET 0 fences keep
+ * then the page after the cursor, best first, ties by user id, leaving out
+ * whoever reached today's impression cap (unless they liked the caller: the
+ * popularity cap). Skipped people lie above the next cursor, so they are not
+ * revisited in this browsing session. The OFFSET 0 fences keep
  * PostgreSQL from inlining a layer into the next, which would repeat the
  * per-row subqueries once per use. Core PostgreSQL only (PGlite runs it too).
  */
 const CANDIDATES_SQL = `
-SELECT page.*, coalesce(ci.shown, 0) AS shown_today FROM (
 SELECT * FROM (
   SELECT fitted.*,
          round(((CASE WHEN fit_me + fit_them > 0 THEN 2 * fit_me * fit_them / (fit_me + fit_them) ELSE 0 END)
@@ -135,7 +139,8 @@ SELECT * FROM (
              date_part('year', age(:today::date, p.birthdate))::int AS their_age,
              p.age_min AS their_age_min, p.age_max AS their_age_max, p.max_distance_km AS their_max_km,
              greatest(0::float8, date_part('epoch', :as_of::timestamptz - u.last_active_at) / 86400) AS days_inactive,
-             liked.action AS liked_me
+             liked.action AS liked_me,
+             coalesce(ci.shown, 0) AS shown_today
       FROM (
         SELECT p.user_id, d.km
         FROM profiles p
@@ -175,17 +180,18 @@ SELECT * FROM (
         SELECT s.swiper_id, s.action FROM swipes s
         WHERE s.target_id = :me AND s.action IN ('like', 'superlike') AND s.created_at <= :as_of::timestamptz
       ) liked ON liked.swiper_id = p.user_id
+      LEFT JOIN LATERAL (
+        SELECT ci.shown FROM candidate_impressions ci WHERE ci.user_id = pool.user_id AND ci.day = :impressions_day::date OFFSET 0
+      ) ci ON true
       OFFSET 0
     ) base
     OFFSET 0
   ) fitted
 ) scored
-WHERE :after_score::numeric IS NULL OR (score, user_id) < (:after_score::numeric, :after_user::uuid)
+WHERE (:after_score::numeric IS NULL OR (score, user_id) < (:after_score::numeric, :after_user::uuid))
+  AND (liked_me IS NOT NULL OR shown_today < :impression_cap)
 ORDER BY score DESC, user_id DESC
-LIMIT :lim
-) page
-LEFT JOIN candidate_impressions ci ON ci.user_id = page.user_id AND ci.day = :impressions_day::date
-ORDER BY page.score DESC, page.user_id DESC`;
+LIMIT :lim`;
 
 /**
  * The 1°x1° cells (floor(lat)·1000 + floor(lon)) that a box touches, or null
@@ -233,6 +239,7 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     lim: q.limit,
     impressions_day: q.impressionsDay,
     pool: q.pool ?? CANDIDATE_POOL,
+    impression_cap: q.impressionCap,
   });
   return (res.rows as Record<string, unknown>[]).map((r) => ({
     ...(r as unknown as CandidateRow),

@@ -78,23 +78,21 @@ export class DiscoveryService {
     const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km);
     const myAge = ageOn(viewer.birthdate, asOf);
 
-    const page: repo.CandidateRow[] = [];
-    let after: { score: string; userId: string } | null = from ? { score: from.score, userId: from.userId } : null;
-    let more = true;
-    const batchSize = Math.max(20, q.limit * 2);
-    // A few rounds at most: only capped profiles are skipped, and they are few.
-    for (let round = 0; round < 5 && more && page.length < q.limit; round++) {
-      const rows = await repo.findCandidates(this.db, { viewer, myAge, asOf, box, after, limit: batchSize, impressionsDay: today, pool: this.pool });
-      if (rows.length < batchSize) more = false;
-      for (const row of rows) {
-        if (page.length === q.limit) {
-          more = true;
-          break;
-        }
-        after = { score: row.score, userId: row.user_id };
-        if (row.liked_me || row.shown_today < this.impressionCap) page.push(row);
-      }
-    }
+    const after = from ? { score: from.score, userId: from.userId } : null;
+    // One more than the page: whether there is a next page.
+    const rows = await repo.findCandidates(this.db, {
+      viewer,
+      myAge,
+      asOf,
+      box,
+      after,
+      limit: q.limit + 1,
+      impressionsDay: today,
+      impressionCap: this.impressionCap,
+      pool: this.pool,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
 
     const ids = page.map((r) => r.user_id);
     const [photos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), repo.recordImpressions(this.db, ids, today)]);
@@ -107,7 +105,7 @@ export class DiscoveryService {
       if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: row.shown_today };
       return c;
     });
-    const nextCursor = more && after ? encodeCursor({ ...after, asOf }) : null;
+    const nextCursor = rows.length > q.limit ? encodeCursor({ score: last.score, userId: last.user_id, asOf }) : null;
     return { candidates, next_cursor: nextCursor };
   }
 
