@@ -101,12 +101,13 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  * pagination happen there and only one page travels. Layers, inside out:
  *   pool   - everyone who passes the hard filters, read from
  *            profiles_discovery_idx alone (an index-only scan: grid cells and
- *            bounding box, both age ranges, genders, goals, both distances), minus people
- *            already swiped and blocks either way; the nearest CANDIDATE_POOL
- *            of them. In a dense city with a wide radius thousands pass, and
- *            scoring them all costs more than a request may; distance decay
- *            makes the nearest the likeliest to rank high anyway, and people
- *            further out enter the pool as nearer ones are swiped;
+ *            bounding box, both age ranges, genders, goals, both distances),
+ *            minus people already swiped and blocks either way; the nearest
+ *            CANDIDATE_POOL of them. In a dense city with a wide radius
+ *            thousands pass, and scoring them all costs more than a request
+ *            may; distance decay makes the nearest the likeliest to rank high
+ *            anyway, and people further out enter the pool as nearer ones are
+ *            swiped;
  *   base   - their profile and user rows (no ban), the raw inputs of the
  *            score, and how often each was shown today;
  *   fitted - fit in both directions, activity, boost;
@@ -114,9 +115,9 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  * then the page after the cursor, best first, ties by user id, leaving out
  * whoever reached today's impression cap (unless they liked the caller: the
  * popularity cap). Skipped people lie above the next cursor, so they are not
- * revisited in this browsing session. The OFFSET 0 fences keep
- * PostgreSQL from inlining a layer into the next, which would repeat the
- * per-row subqueries once per use. Core PostgreSQL only (PGlite runs it too).
+ * revisited in this browsing session. The OFFSET 0 fences keep PostgreSQL
+ * from inlining a layer into the next, which would repeat the per-row
+ * subqueries once per use. Core PostgreSQL only (PGlite runs it too).
  */
 const CANDIDATES_SQL = `
 SELECT * FROM (
