@@ -68,6 +68,11 @@ async function startProcess(args: string[], extraEnv: Record<string, string>, re
   throw new Error(`${args.join(' ')} did not start`);
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+const cpuS = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 function open(url: string, auth: Record<string, string>): Promise<Socket> {
@@ -184,7 +189,7 @@ async function main() {
       startProcess(['realtime/main.ts'], { REALTIME_PORT: String(p1), SERVICE_INSTANCE: 'rt1' }, ready, p1),
       startProcess(['realtime/main.ts'], { REALTIME_PORT: String(p2), SERVICE_INSTANCE: 'rt2' }, ready, p2),
     ]);
-    await Promise.all([startProcess(['bench/realtime-relay.ts', String(r1)], {}, relayReady, r1), startProcess(['bench/realtime-relay.ts', String(r2)], {}, relayReady, r2)]);
+    const relays = await Promise.all([startProcess(['bench/realtime-relay.ts', String(r1)], {}, relayReady, r1), startProcess(['bench/realtime-relay.ts', String(r2)], {}, relayReady, r2)]);
     const url = (p: number) => `http://127.0.0.1:${p}`;
 
     // Users: SOCKETS idle ones and PAIRS matched pairs, made in bulk.
@@ -250,11 +255,19 @@ async function main() {
     const relayId = (p: { id: string }) => p.id;
     const chatId = (p: { message: { client_msg_id: string } }) => p.message.client_msg_id.slice(0, p.message.client_msg_id.lastIndexOf('-'));
 
+    const cpu = (procs: ChildProcess[]) => procs.map((c) => cpuS(c.pid!));
+    const busy = (before: number[], after: number[], seconds: number) => before.map((b, i) => `${(((after[i] - b) / seconds) * 100).toFixed(0)}%`).join(' + ');
+    let t = performance.now();
+    let c0 = cpu(relays);
     const relayMax = await maxRate(relayLanes, 'msg', relayId);
-    console.log(`(c) bare relay: ${relayMax.toFixed(0)} msg/s`);
+    console.log(`(c) bare relay: ${relayMax.toFixed(0)} msg/s (relay CPU ${busy(c0, cpu(relays), (performance.now() - t) / 1000)} of a core)`);
+    t = performance.now();
+    c0 = cpu(rt);
     const chatMax = await maxRate(chatLanes, 'message:new', chatId);
-    console.log(`(b) persisted chat: ${chatMax.toFixed(0)} msg/s`);
+    console.log(`(b) persisted chat: ${chatMax.toFixed(0)} msg/s (realtime CPU ${busy(c0, cpu(rt), (performance.now() - t) / 1000)} of a core)`);
     const half = chatMax / 2;
+    const low = await latencyAt(chatLanes, 100, 'message:new', chatId);
+    console.log(`(b) at 100 msg/s: p50 ${low.p50.toFixed(1)} ms, p99 ${low.p99.toFixed(1)} ms`);
     const chatLat = await latencyAt(chatLanes, half, 'message:new', chatId);
     console.log(`(b) at ${half.toFixed(0)} msg/s: p50 ${chatLat.p50.toFixed(1)} ms, p99 ${chatLat.p99.toFixed(1)} ms (${chatLat.delivered}/${chatLat.sent} delivered)`);
     const relayLat = await latencyAt(relayLanes, half, 'msg', relayId);
@@ -262,10 +275,11 @@ async function main() {
     const stored = Number((await db('messages').count('* as n'))[0].n);
     for (const port of [p1, p2]) {
       const text = await (await fetch(`${url(port)}/metrics`)).text();
-      const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const v = (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
       const batches = v('chat_commit_batch_size_count');
+      const send = ((v('chat_send_duration_seconds_sum') / v('chat_send_duration_seconds_count')) * 1000).toFixed(1);
       console.log(
-        `node :${port}: ${batches} commits, mean batch ${(v('chat_commit_batch_size_sum') / batches).toFixed(1)}, mean commit ${((v('chat_commit_duration_seconds_sum') / batches) * 1000).toFixed(1)} ms`,
+        `node :${port}: ${batches} batches, mean size ${(v('chat_commit_batch_size_sum') / batches).toFixed(1)}, mean ${((v('chat_commit_duration_seconds_sum') / batches) * 1000).toFixed(1)} ms each, send to commit ${send} ms; event loop lag p99 ${(v('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms`,
       );
     }
 

@@ -40,7 +40,7 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
   if (!redis) return { kind: 'memory', factory: undefined, close: async () => {} };
   const prefix = config.redisPrefix;
   if (config.realtime.adapter === 'pubsub') {
-    const sub = redis.duplicate({ connectionName: 'realtime-adapter-sub' });
+    const sub = redis.duplicate({ connectionName: 'realtime-adapter-sub', enableAutoPipelining: false });
     sub.on('error', () => {
       /* the main connection reports Redis trouble */
     });

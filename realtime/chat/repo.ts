@@ -1,6 +1,6 @@
 // Every SQL statement of the chat. The send path is raw SQL over unnest()
-// arrays on purpose: two round trips for a whole group-commit batch, whatever
-// its size (see writer.ts).
+// arrays on purpose: one statement (one round trip, one commit) for a whole
+// group-commit batch, whatever its size (see writer.ts).
 import type { Knex } from 'knex';
 import type { ChatMessage } from '../events.js';
 
@@ -39,73 +39,85 @@ export interface SendTarget {
   members: string[];
 }
 
-/**
- * What the send rules need for a batch, read in one round trip without locks:
- * each conversation's members and liveness, and the messages already stored
- * under the batch's (sender_id, client_msg_id) pairs (idempotent resends).
- */
-export async function sendPrecheck(
-  db: Knex,
-  conversationIds: string[],
-  pairs: { senderId: string; clientMsgId: string }[],
-): Promise<{ conversations: Map<string, SendTarget>; stored: ChatMessage[] }> {
-  const { rows } = await db.raw(
-    `SELECT
-       (SELECT COALESCE(json_agg(json_build_object(
-                 'id', c.id,
-                 'live', c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS},
-                 'members', ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id))), '[]')
-          FROM conversations c JOIN matches m ON m.id = c.match_id
-         WHERE c.id = ANY(?::uuid[])) AS conversations,
-       (SELECT COALESCE(json_agg(x), '[]') FROM (
-          SELECT ${MESSAGE_COLUMNS} FROM messages
-           WHERE (sender_id, client_msg_id) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))) x) AS stored`,
-    [conversationIds, pairs.map((p) => p.senderId), pairs.map((p) => p.clientMsgId)],
-  );
-  const r = rows[0] as { conversations: SendTarget[]; stored: (Omit<MessageRow, 'created_at'> & { created_at: string })[] };
-  return {
-    conversations: new Map(r.conversations.map((c) => [c.id, c])),
-    stored: r.stored.map((m) => toMessage({ ...m, created_at: new Date(m.created_at) })),
-  };
-}
-
-export interface NewMessage {
+export interface SendRow {
   conversationId: string;
   senderId: string;
   body: string;
   clientMsgId: string;
 }
 
+export interface SendBatchResult {
+  /** The batch's conversations that exist: members and liveness. */
+  conversations: Map<string, SendTarget>;
+  /** Messages stored earlier under the batch's (sender_id, client_msg_id) pairs. */
+  stored: ChatMessage[];
+  /** Messages stored now. */
+  inserted: ChatMessage[];
+}
+
+type JsonMessage = Omit<MessageRow, 'created_at'> & { created_at: string };
+const fromJson = (m: JsonMessage) => toMessage({ ...m, created_at: new Date(m.created_at) });
+
 /**
- * Stores a batch of messages in ONE statement (one commit): takes n seqs per
- * conversation with UPDATE conversations SET last_seq = last_seq + n … RETURNING
- * and inserts the n messages with exactly those seqs. The statement is atomic,
- * so seqs stay gapless; the conversations are locked in id order first (the
- * FOR UPDATE sub-select sorts before it locks), so concurrent batches on any
- * node never deadlock. A conversation that vanished meanwhile gets no rows.
+ * A whole group-commit batch in ONE statement, so one round trip and one commit:
+ * - reads each conversation's members and liveness, and the messages already
+ *   stored under the batch's (sender_id, client_msg_id) pairs;
+ * - accepts the first send of each pair whose sender is a member of a live
+ *   conversation and that is not stored yet;
+ * - locks those conversations in id order (the FOR UPDATE sub-select sorts
+ *   before it locks, so concurrent batches on any node never deadlock), takes n
+ *   seqs per conversation with UPDATE … SET last_seq = last_seq + n RETURNING,
+ *   and inserts the n messages with exactly those seqs: the statement is atomic,
+ *   so seqs stay gapless.
+ * A resend racing its original in another batch trips the unique index and fails
+ * the statement; the writer then retries send by send (see writer.ts).
  */
-export async function insertBatch(db: Knex, rows: NewMessage[]): Promise<ChatMessage[]> {
+export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchResult> {
   const { rows: out } = await db.raw(
     `WITH input AS (
        SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[])
          WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, ord)
+     ), conv AS (
+       SELECT c.id,
+              (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
+              ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id) AS members
+         FROM conversations c JOIN matches m ON m.id = c.match_id
+        WHERE c.id IN (SELECT conversation_id FROM input)
+     ), stored AS (
+       SELECT ${MESSAGE_COLUMNS} FROM messages
+        WHERE (sender_id, client_msg_id) IN (SELECT sender_id, client_msg_id FROM input)
+     ), accepted AS (
+       SELECT DISTINCT ON (i.sender_id, i.client_msg_id) i.*
+         FROM input i JOIN conv c ON c.id = i.conversation_id
+        WHERE c.live AND i.sender_id = ANY(c.members)
+          AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.sender_id = i.sender_id AND s.client_msg_id = i.client_msg_id)
+        ORDER BY i.sender_id, i.client_msg_id, i.ord
      ), counts AS (
-       SELECT conversation_id AS id, count(*)::int AS n FROM input GROUP BY conversation_id
+       SELECT conversation_id AS id, count(*)::int AS n FROM accepted GROUP BY conversation_id
      ), bumped AS (
        UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_message_at = now()
          FROM (SELECT id FROM conversations WHERE id IN (SELECT id FROM counts) ORDER BY id FOR UPDATE) locked, counts
         WHERE c.id = locked.id AND counts.id = locked.id
        RETURNING c.id, c.last_seq, counts.n
+     ), inserted AS (
+       INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
+       SELECT a.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY a.conversation_id ORDER BY a.ord),
+              a.sender_id, a.body, a.client_msg_id
+         FROM accepted a JOIN bumped b ON b.id = a.conversation_id
+        ORDER BY a.ord
+       RETURNING ${MESSAGE_COLUMNS}
      )
-     INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
-     SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord),
-            i.sender_id, i.body, i.client_msg_id
-       FROM input i JOIN bumped b ON b.id = i.conversation_id
-      ORDER BY i.ord
-     RETURNING ${MESSAGE_COLUMNS}`,
+     SELECT (SELECT COALESCE(json_agg(conv), '[]') FROM conv) AS conversations,
+            (SELECT COALESCE(json_agg(stored), '[]') FROM stored) AS stored,
+            (SELECT COALESCE(json_agg(inserted), '[]') FROM inserted) AS inserted`,
     [rows.map((r) => r.conversationId), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId)],
   );
-  return (out as MessageRow[]).map(toMessage);
+  const r = out[0] as { conversations: SendTarget[]; stored: JsonMessage[]; inserted: JsonMessage[] };
+  return {
+    conversations: new Map(r.conversations.map((c) => [c.id, c])),
+    stored: r.stored.map(fromJson),
+    inserted: r.inserted.map(fromJson),
+  };
 }
 
 export interface ConversationAccess {

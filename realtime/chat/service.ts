@@ -11,6 +11,7 @@ import type { ChatMessage } from '../events.js';
 import type { Delivery } from '../delivery.js';
 import type { MessageWriter, SendResult } from './writer.js';
 import * as repo from './repo.js';
+import client from 'prom-client';
 import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
 
 /** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
@@ -19,6 +20,12 @@ export interface Origin {
 }
 
 const MAX_CONVERSATIONS = 500;
+
+const sendSeconds = new client.Histogram({
+  name: 'chat_send_duration_seconds',
+  help: 'A send from its arrival to its commit (rate limit, queue, batch)',
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+});
 
 export class ChatService {
   private readonly sendLimit: RateLimit;
@@ -39,8 +46,12 @@ export class ChatService {
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
     const req = parse(SendSchema, input);
-    await this.sendLimit.consume(userId);
-    const r = await this.writer.submit({ senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id });
+    const done = sendSeconds.startTimer();
+    const r = await this.writer.submit(
+      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id },
+      this.sendLimit.consume(userId),
+    );
+    done();
     if (r.created) this.deliver(r, origin);
     return { message: r.message, duplicate: !r.created };
   }

@@ -4,20 +4,14 @@
 // machines; a commit per message would cap the chat there. Sends are queued in
 // lanes (a conversation always maps to the same lane, so one sender's messages
 // keep their order) and each lane stores everything that queued up while its
-// previous batch was running, in two round trips:
-//
-//   1. precheck (no locks): conversations' members and liveness, and messages
-//      already stored for the batch's (sender_id, client_msg_id) → idempotent
-//      resends get the stored message, non-members and dead conversations are refused;
-//   2. ONE statement = one commit: lock the conversations in id order,
-//      UPDATE conversations SET last_seq = last_seq + n … RETURNING, INSERT the
-//      n messages with exactly those seqs (gapless: the statement is atomic).
+// previous batch was running with ONE statement (repo.sendBatch): one round
+// trip, one commit, whatever the batch size. In it: idempotent resends find
+// their stored message, non-members and dead conversations are refused, and the
+// accepted messages get gapless seqs under the conversations' row locks.
 //
 // Every send's promise settles only after that commit, so acks follow the commit.
 // A resend racing its original (another node) trips the unique index: the batch
-// is retried send by send, and the precheck then finds the stored message. A
-// block or unmatch committed between the two steps lets through messages that
-// were sent before it took effect, which is what a user would expect anyway.
+// is retried send by send, and the retry finds the stored message.
 // At low load a batch is one message and nothing waits; under load batches grow.
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger.js';
@@ -34,7 +28,7 @@ const batchSize = new client.Histogram({
 });
 const commitSeconds = new client.Histogram({
   name: 'chat_commit_duration_seconds',
-  help: 'Duration of one group-commit transaction',
+  help: 'Duration of one group-commit batch (one statement, one commit)',
   buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
 });
 
@@ -62,10 +56,11 @@ export interface WriterOptions {
   windowMs: number;
 }
 
-export const DEFAULT_WRITER_OPTIONS: WriterOptions = { lanes: 4, maxBatch: 256, windowMs: 0 };
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = { lanes: 2, maxBatch: 256, windowMs: 0 };
 
 interface Pending {
   req: SendRequest;
+  admit: Promise<void>;
   resolve(r: SendResult): void;
   reject(e: unknown): void;
 }
@@ -80,8 +75,14 @@ export class MessageWriter {
     this.lanes = Array.from({ length: Math.max(1, o.lanes) }, () => new Lane(db, logger, o));
   }
 
-  submit(req: SendRequest): Promise<SendResult> {
-    return new Promise((resolve, reject) => this.laneOf(req.conversationId).push({ req, resolve, reject }));
+  /**
+   * Queues a send. `admit` (e.g. the sender's rate limit) is awaited before the
+   * send is written, so it overlaps the wait for the lane instead of adding to it;
+   * if it rejects, the send is refused with its error and nothing is stored.
+   */
+  submit(req: SendRequest, admit: Promise<void> = Promise.resolve()): Promise<SendResult> {
+    admit.catch(() => {}); // handled in flush; never an unhandled rejection meanwhile
+    return new Promise((resolve, reject) => this.laneOf(req.conversationId).push({ req, admit, resolve, reject }));
   }
 
   /** Resolves once every queued send has been committed (or refused). */
@@ -132,12 +133,21 @@ class Lane {
   private async flush() {
     if (this.running || !this.queue.length) return;
     this.running = true;
-    const batch = this.queue.splice(0, this.opts.maxBatch);
-    batchSize.observe(batch.length);
-    const end = commitSeconds.startTimer();
+    const taken = this.queue.splice(0, this.opts.maxBatch);
     try {
-      await this.commit(batch);
-      end();
+      // Admission checks (rate limits) ran while the sends waited in the queue.
+      const admitted = await Promise.allSettled(taken.map((p) => p.admit));
+      const batch = taken.filter((p, i) => {
+        const a = admitted[i];
+        if (a.status === 'rejected') p.reject(a.reason);
+        return a.status === 'fulfilled';
+      });
+      if (batch.length) {
+        batchSize.observe(batch.length);
+        const end = commitSeconds.startTimer();
+        await this.commit(batch);
+        end();
+      }
     } finally {
       this.running = false;
       if (this.queue.length) this.schedule();
@@ -171,59 +181,30 @@ class Lane {
 /** The outcome of each request, in order: a result, or the AppError refusing it. */
 async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
   const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMsgId}`;
-  const { conversations, stored } = await repo.sendPrecheck(
+  const { conversations, stored, inserted } = await repo.sendBatch(
     db,
-    [...new Set(reqs.map((r) => r.conversationId))],
-    reqs.map((r) => ({ senderId: r.senderId, clientMsgId: r.clientMsgId })),
+    reqs.map((r) => ({ conversationId: r.conversationId, senderId: r.senderId, body: r.body, clientMsgId: r.clientMsgId })),
   );
   const storedByKey = new Map(stored.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
+  const insertedByKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const recipientsOf = (r: SendRequest) => conversations.get(r.conversationId)?.members.filter((id) => id !== r.senderId) ?? [];
-  const reused = () => AppError.conflict('client_msg_id was already used for another conversation');
+  const claimed = new Set<string>();
 
-  const outcomes: (SendResult | AppError | number)[] = []; // a number: index of the earlier request it repeats
-  const firstByKey = new Map<string, number>();
-  const toInsert: number[] = [];
-  reqs.forEach((r, i) => {
+  return reqs.map((r) => {
     const key = keyOf(r.senderId, r.clientMsgId);
-    const existing = storedByKey.get(key);
-    if (existing) {
-      outcomes[i] = existing.conversation_id === r.conversationId ? { message: existing, created: false, recipients: recipientsOf(r) } : reused();
-      return;
-    }
-    const earlier = firstByKey.get(key);
-    if (earlier !== undefined) {
-      outcomes[i] = reqs[earlier].conversationId === r.conversationId ? earlier : reused();
-      return;
+    const earlier = storedByKey.get(key);
+    const now = insertedByKey.get(key);
+    const message = earlier ?? now;
+    if (message) {
+      if (message.conversation_id !== r.conversationId) return AppError.conflict('client_msg_id was already used for another conversation');
+      // The first request of a pair created the message; repeats within the batch are resends.
+      const created = !earlier && !claimed.has(key);
+      claimed.add(key);
+      return { message, created, recipients: recipientsOf(r) };
     }
     const conv = conversations.get(r.conversationId);
-    if (!conv || !conv.members.includes(r.senderId)) {
-      outcomes[i] = AppError.notFound('Conversation not found');
-      return;
-    }
-    if (!conv.live) {
-      outcomes[i] = AppError.forbidden('This conversation is closed: only members of a live match may send');
-      return;
-    }
-    firstByKey.set(key, i);
-    toInsert.push(i);
-  });
-
-  if (toInsert.length) {
-    const inserted = await repo.insertBatch(
-      db,
-      toInsert.map((i) => ({ conversationId: reqs[i].conversationId, senderId: reqs[i].senderId, body: reqs[i].body, clientMsgId: reqs[i].clientMsgId })),
-    );
-    const byKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
-    for (const i of toInsert) {
-      const message = byKey.get(keyOf(reqs[i].senderId, reqs[i].clientMsgId));
-      // No row: the conversation was deleted between the two steps.
-      outcomes[i] = message ? { message, created: true, recipients: recipientsOf(reqs[i]) } : AppError.notFound('Conversation not found');
-    }
-  }
-
-  return outcomes.map((o) => {
-    if (typeof o !== 'number') return o;
-    const first = outcomes[o] as SendResult | AppError;
-    return first instanceof AppError ? first : { ...first, created: false };
+    if (!conv || !conv.members.includes(r.senderId)) return AppError.notFound('Conversation not found');
+    if (!conv.live) return AppError.forbidden('This conversation is closed: only members of a live match may send');
+    return AppError.notFound('Conversation not found'); // vanished while the batch ran
   });
 }
