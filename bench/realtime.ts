@@ -224,7 +224,8 @@ async function main() {
     const perSocketKb = (after[0] - before[0] + after[1] - before[1]) / SOCKETS;
     console.log(`(a) ${SOCKETS} sockets connected in ${connectS.toFixed(1)} s; RSS ${before.join('+')} → ${after.join('+')} KB; ${perSocketKb.toFixed(1)} KB per socket`);
     for (const s of idle) s.close();
-    await sleep(1500);
+    // Let presence settle (grace period, then the sweep takes them offline) before measuring throughput.
+    await sleep(8000);
 
     // (c) bare relay, then (b) persisted chat; senders on node 1, receivers on node 2.
     const relayLanes: Lane[] = await Promise.all(

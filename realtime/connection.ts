@@ -79,82 +79,88 @@ export function authMiddleware(ctx: ConnectionContext) {
   };
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
+type Handler = (ctx: ConnectionContext, socket: RealtimeSocket, payload: unknown) => Promise<object | void>;
 
-export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
-  // No per-socket child logger or request object kept: idle sockets should cost little memory.
-  const log = (level: 'warn' | 'error', o: object, msg: string) => ctx.logger[level]({ ...o, socket_id: socket.id, user_id: socket.data.userId }, msg);
-  (socket.conn as unknown as { request: unknown }).request = null;
-  const device = () => ({ userId: socket.data.userId, deviceKey: `${ctx.nodeId}:${socket.id}` });
-
-  joinOwnRooms(socket);
-
-  let expiry: NodeJS.Timeout | undefined;
-  const armExpiry = () => {
-    clearTimeout(expiry);
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, socket.data.exp * 1000 - Date.now()));
-    expiry = setTimeout(() => {
-      // With connection state recovery, even socket.emit goes through the adapter
-      // (asynchronously, to get an offset): give the notice a moment to leave first.
-      socket.emit('auth:expired', { reason: 'token_expired' });
-      setTimeout(() => socket.disconnect(true), 500).unref();
-    }, ms);
-    expiry.unref();
-  };
-  armExpiry();
-
-  ctx.inflight.track(ctx.presence.connected(device()).catch((err) => log('warn', { err }, 'presence connect failed')));
-
-  /** Runs a client event and answers its ack; never throws into socket.io. */
-  const on = (event: keyof ClientToServerEvents, handler: (payload: unknown) => Promise<object | void>) => {
-    (socket as unknown as { on(e: string, l: (...a: unknown[]) => void): void }).on(event, (payload: unknown, ack?: unknown) => {
-      const respond = typeof ack === 'function' ? (ack as (r: unknown) => void) : typeof payload === 'function' ? (payload as (r: unknown) => void) : undefined;
-      const input = typeof payload === 'function' ? undefined : payload;
-      const expired = socket.data.exp * 1000 <= Date.now() && event !== 'auth:refresh';
-      const run = expired ? Promise.reject(AppError.unauthorized('Access token expired', 'token_expired')) : handler(input);
-      const work = run.then(
-        (result) => respond?.({ ok: true, ...(result ?? {}) }),
-        (err) => {
-          if (!(err instanceof AppError)) log('error', { err, event }, 'socket event failed');
-          respond?.(errorAck(err));
-        },
-      );
-      ctx.inflight.track(work);
-    });
-  };
-
-  on('message:send', async (payload) => {
+// One table for every socket (no per-socket closures: idle sockets stay small).
+const HANDLERS: Record<keyof ClientToServerEvents, Handler> = {
+  'message:send': async (ctx, socket, payload) => {
     const r = await ctx.chat.send(socket.data.userId, payload, { socketId: socket.id });
     ctx.typing.messageSent(socket.id, r.message.conversation_id);
     return r;
-  });
-
-  on('message:read', (payload) => ctx.chat.read(socket.data.userId, payload, { socketId: socket.id }));
-
-  on('typing:start', (payload) => ctx.typing.start(socket.id, socket.data.userId, payload));
-
-  on('typing:stop', (payload) => ctx.typing.stop(socket.id, payload));
-
-  on('presence:query', async (payload) => {
+  },
+  'message:read': (ctx, socket, payload) => ctx.chat.read(socket.data.userId, payload, { socketId: socket.id }),
+  'typing:start': (ctx, socket, payload) => ctx.typing.start(socket.id, socket.data.userId, payload),
+  'typing:stop': (ctx, socket, payload) => ctx.typing.stop(socket.id, payload),
+  'presence:query': async (ctx, socket, payload) => {
     const { user_ids } = parse(PresenceQuerySchema, payload);
     return { presence: await ctx.presence.query(socket.data.userId, user_ids) };
-  });
-
-  on('auth:refresh', async (payload) => {
+  },
+  'auth:refresh': async (ctx, socket, payload) => {
     const { token } = parse(RefreshSchema, payload);
     const claims = await authenticate(ctx.deps, token);
     if (claims.userId !== socket.data.userId) throw AppError.forbidden('The token belongs to another user');
     socket.data = { userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp };
     joinOwnRooms(socket);
-    armExpiry();
     return { exp: claims.exp };
-  });
+  },
+};
 
+const deviceOf = (ctx: ConnectionContext, socket: RealtimeSocket) => ({ userId: socket.data.userId, deviceKey: `${ctx.nodeId}:${socket.id}` });
+
+export function onConnection(ctx: ConnectionContext, socket: RealtimeSocket) {
+  // Nothing kept per socket that is not needed: not the HTTP request, not its headers, not the token.
+  (socket.conn as unknown as { request: unknown }).request = null;
+  socket.handshake.headers = {};
+  socket.handshake.auth = {};
+  joinOwnRooms(socket);
+  const device = deviceOf(ctx, socket);
+  ctx.inflight.track(ctx.presence.connected(device).catch((err) => ctx.logger.warn({ err, socket_id: socket.id }, 'presence connect failed')));
+  socket.onAny((event: string, ...args: unknown[]) => dispatch(ctx, socket, event, args));
   socket.on('disconnect', () => {
-    clearTimeout(expiry);
     ctx.typing.socketGone(socket.id);
-    ctx.inflight.track(ctx.presence.disconnected(device()).catch((err) => log('warn', { err }, 'presence disconnect failed')));
+    ctx.inflight.track(ctx.presence.disconnected(device).catch((err) => ctx.logger.warn({ err, socket_id: socket.id }, 'presence disconnect failed')));
   });
+}
+
+/** Runs a client event and answers its ack (`{ok: true, …}` or the error); never throws into socket.io. */
+function dispatch(ctx: ConnectionContext, socket: RealtimeSocket, event: string, args: unknown[]) {
+  const last = args[args.length - 1];
+  const respond = typeof last === 'function' ? (last as (r: unknown) => void) : undefined;
+  const payload = respond && args.length === 1 ? undefined : args[0];
+  const handler = Object.hasOwn(HANDLERS, event) ? HANDLERS[event as keyof ClientToServerEvents] : undefined;
+  let run: Promise<object | void>;
+  if (!handler) run = Promise.reject(new AppError(400, 'unknown_event', `No such event: ${event.slice(0, 64)}`));
+  else if (socket.data.exp * 1000 <= Date.now() && event !== 'auth:refresh') run = Promise.reject(AppError.unauthorized('Access token expired', 'token_expired'));
+  else run = handler(ctx, socket, payload);
+  const work = run.then(
+    (result) => respond?.({ ok: true, ...(result ?? {}) }),
+    (err) => {
+      if (!(err instanceof AppError)) ctx.logger.error({ err, event, socket_id: socket.id, user_id: socket.data.userId }, 'socket event failed');
+      respond?.(errorAck(err));
+    },
+  );
+  ctx.inflight.track(work);
+}
+
+/**
+ * Once a second: sockets whose access token ran out without an `auth:refresh`
+ * are told (`auth:expired`) and disconnected. One sweep instead of a timer per socket.
+ */
+export function expireTokens(io: RealtimeServer, everyMs = 1000): { stop(): void } {
+  const told = new WeakSet<object>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const socket of io.of('/').sockets.values()) {
+      if (!socket.data?.exp || socket.data.exp * 1000 > now || told.has(socket)) continue;
+      told.add(socket);
+      // With connection state recovery even socket.emit goes through the adapter
+      // (asynchronously, to get an offset): give the notice a moment to leave first.
+      socket.emit('auth:expired', { reason: 'token_expired' });
+      setTimeout(() => socket.disconnect(true), 500).unref();
+    }
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** `user:<id>` and `session:<sid>` of the socket's current token, and no other user or session room. */

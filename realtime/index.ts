@@ -22,7 +22,7 @@ import { RedisPresenceStore } from './presence/redis-store.js';
 import { Typing } from './typing.js';
 import { startNotifications } from './notifications.js';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './backpressure.js';
-import { authMiddleware, Inflight, onConnection, type ConnectionContext } from './connection.js';
+import { authMiddleware, expireTokens, Inflight, onConnection, type ConnectionContext } from './connection.js';
 
 export interface RealtimeOptions {
   presence?: Partial<PresenceTimings>;
@@ -90,6 +90,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
 
   let consumer: Consumer | undefined;
   let guard: { stop(): void } | undefined;
+  let expiry: { stop(): void } | undefined;
   let attached = false;
 
   return {
@@ -102,6 +103,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       (io.engine as unknown as { generateId: () => string }).generateId = engineIdGenerator(tag);
       presence.start();
       guard = guardSlowConsumers(io, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumers }, logger);
+      expiry = expireTokens(io);
       consumer = startNotifications(deps, delivery);
       await consumer.ready;
       attached = true;
@@ -125,6 +127,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       typing.clear();
       presence.stop();
       guard?.stop();
+      expiry?.stop();
       await consumer?.stop();
       if (attached) io.engine.close();
       await io.of('/').adapter.close();

@@ -1,5 +1,6 @@
 // zod schemas of the chat contract (socket payloads and REST bodies/queries).
 import { z } from 'zod';
+import { isBlank } from '../../shared/validation.js';
 import { MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_CHARS, MAX_PRESENCE_QUERY } from '../events.js';
 
 export const conversationId = z
@@ -12,7 +13,7 @@ export const conversationId = z
 // failing a whole group-commit batch later.
 const body = z
   .string()
-  .refine((s) => s.trim().length > 0, 'must not be empty')
+  .refine((s) => !isBlank(s), 'must not be empty (or only zero-width and direction marks)')
   .refine((s) => [...s].length <= MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`)
   .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
@@ -22,25 +23,28 @@ const clientMsgId = z
   .max(MAX_CLIENT_MSG_ID_CHARS)
   .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
 
-export const SendSchema = z.object({ conversation_id: conversationId, body, client_msg_id: clientMsgId });
+// Strict objects: an unknown field (a sender_id, a seq) is refused, never silently dropped.
+export const SendSchema = z.strictObject({ conversation_id: conversationId, body, client_msg_id: clientMsgId });
 export type SendInput = z.infer<typeof SendSchema>;
 
-const seq = z.coerce.number().int().min(0).max(2_147_483_647);
+// A number in bodies and payloads ("2", true or null are not a seq); query strings are text.
+const seq = z.number().int().min(0).max(2_147_483_647);
+const querySeq = z.coerce.number().int().min(0).max(2_147_483_647);
 
-export const ReadSchema = z.object({ conversation_id: conversationId, seq });
-export const ReadBodySchema = z.object({ seq });
+export const ReadSchema = z.strictObject({ conversation_id: conversationId, seq });
+export const ReadBodySchema = z.strictObject({ seq });
 
-export const TypingSchema = z.object({ conversation_id: conversationId });
+export const TypingSchema = z.strictObject({ conversation_id: conversationId });
 
-export const PresenceQuerySchema = z.object({
+export const PresenceQuerySchema = z.strictObject({
   user_ids: z.array(z.string().uuid().transform((s) => s.toLowerCase())).max(MAX_PRESENCE_QUERY),
 });
 
-export const RefreshSchema = z.object({ token: z.string().min(1).max(4096) });
+export const RefreshSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 
 export const MessagesQuerySchema = z.object({
-  before_seq: seq.optional(),
-  after_seq: seq.optional(),
+  before_seq: querySeq.optional(),
+  after_seq: querySeq.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type MessagesQuery = z.infer<typeof MessagesQuerySchema>;

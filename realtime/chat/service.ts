@@ -49,7 +49,7 @@ export class ChatService {
     const done = sendSeconds.startTimer();
     const r = await this.writer.submit(
       { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id },
-      this.sendLimit.consume(userId),
+      () => this.sendLimit.consume(userId),
     );
     done();
     if (r.created) this.deliver(r, origin);

@@ -60,7 +60,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = { lanes: 2, maxBatch: 256, 
 
 interface Pending {
   req: SendRequest;
-  admit: Promise<void>;
+  admit: () => Promise<void>;
   resolve(r: SendResult): void;
   reject(e: unknown): void;
 }
@@ -76,12 +76,12 @@ export class MessageWriter {
   }
 
   /**
-   * Queues a send. `admit` (e.g. the sender's rate limit) is awaited before the
-   * send is written, so it overlaps the wait for the lane instead of adding to it;
-   * if it rejects, the send is refused with its error and nothing is stored.
+   * Queues a send. `admit` (e.g. the sender's rate limit) runs when the send's
+   * batch is taken, together with the others of the batch (their Redis commands
+   * leave in one write); if it rejects, the send is refused with its error and
+   * nothing is stored.
    */
-  submit(req: SendRequest, admit: Promise<void> = Promise.resolve()): Promise<SendResult> {
-    admit.catch(() => {}); // handled in flush; never an unhandled rejection meanwhile
+  submit(req: SendRequest, admit: () => Promise<void> = async () => {}): Promise<SendResult> {
     return new Promise((resolve, reject) => this.laneOf(req.conversationId).push({ req, admit, resolve, reject }));
   }
 
@@ -135,8 +135,7 @@ class Lane {
     this.running = true;
     const taken = this.queue.splice(0, this.opts.maxBatch);
     try {
-      // Admission checks (rate limits) ran while the sends waited in the queue.
-      const admitted = await Promise.allSettled(taken.map((p) => p.admit));
+      const admitted = await Promise.allSettled(taken.map((p) => p.admit()));
       const batch = taken.filter((p, i) => {
         const a = admitted[i];
         if (a.status === 'rejected') p.reject(a.reason);

@@ -114,6 +114,7 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
     expect((await send(sa, 'hi', 'not-a-uuid')).error.code).to.equal('validation_failed');
     expect((await send(sa, 'hi', '00000000-0000-4000-8000-000000000000')).error.code).to.equal('not_found');
     expect((await emitAck(sa, 'message:send', null)).error.code).to.equal('validation_failed');
+    expect((await emitAck(sa, 'message:unsend' as 'message:send', {})).error.code).to.equal('unknown_event');
     const noId = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'x' });
     expect(noId.ok).to.equal(false);
     expect(noId.error).to.have.keys('code', 'message', 'details');
