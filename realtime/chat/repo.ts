@@ -64,8 +64,8 @@ const fromJson = (m: JsonMessage) => toMessage({ ...m, created_at: new Date(m.cr
  *   stored under the batch's (sender_id, client_msg_id) pairs;
  * - accepts the first send of each pair whose sender is a member of a live
  *   conversation and that is not stored yet;
- * - locks those conversations in id order (the FOR UPDATE sub-select sorts
- *   before it locks, so concurrent batches on any node never deadlock), takes n
+ * - locks those conversations in id order (the FOR UPDATE CTE sorts before it
+ *   locks, and is evaluated once; concurrent batches on any node never deadlock), takes n
  *   seqs per conversation with UPDATE … SET last_seq = last_seq + n RETURNING,
  *   and inserts the n messages with exactly those seqs: the statement is atomic,
  *   so seqs stay gapless.
@@ -94,10 +94,12 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
         ORDER BY i.sender_id, i.client_msg_id, i.ord
      ), counts AS (
        SELECT conversation_id AS id, count(*)::int AS n FROM accepted GROUP BY conversation_id
+     ), locked AS (
+       SELECT id FROM conversations WHERE id IN (SELECT id FROM counts) ORDER BY id FOR UPDATE
      ), bumped AS (
        UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_message_at = now()
-         FROM (SELECT id FROM conversations WHERE id IN (SELECT id FROM counts) ORDER BY id FOR UPDATE) locked, counts
-        WHERE c.id = locked.id AND counts.id = locked.id
+         FROM locked JOIN counts USING (id)
+        WHERE c.id = locked.id
        RETURNING c.id, c.last_seq, counts.n
      ), inserted AS (
        INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)

@@ -97,6 +97,42 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
     expect(aBodies).to.deep.equal(Array.from({ length: 100 }, (_, i) => `a${i}`));
   });
 
+  it('keeps every conversation gapless when both nodes write batches spanning the same conversations at once', async () => {
+    const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map(() => createUser(db(), config())));
+    const convs = await Promise.all([
+      createMatch(db(), a.id, b.id),
+      createMatch(db(), c.id, d.id),
+      createMatch(db(), a.id, d.id),
+      createMatch(db(), c.id, b.id),
+    ]);
+    const sockets = {
+      [a.id]: await openSocket(n1.url, a.token),
+      [c.id]: await openSocket(n1.url, c.token),
+      [b.id]: await openSocket(n2.url, b.token),
+      [d.id]: await openSocket(n2.url, d.token),
+    };
+    const members = [
+      [a, b],
+      [c, d],
+      [a, d],
+      [c, b],
+    ];
+    const sends = [];
+    for (let i = 0; i < 25; i++) {
+      convs.forEach((conv, k) => {
+        for (const u of members[k]) {
+          sends.push(emitAck(sockets[u.id], 'message:send', { conversation_id: conv.conversationId, body: `${k}-${i}`, client_msg_id: clientMsgId() }));
+        }
+      });
+    }
+    const acks = await Promise.all(sends);
+    expect(acks.every((r) => r.ok)).to.equal(true);
+    for (const conv of convs) {
+      const seqs = (await db()('messages').where({ conversation_id: conv.conversationId }).orderBy('seq').select('seq')).map((r) => r.seq);
+      expect(seqs).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+    }
+  });
+
   it('refuses outsiders, unmatched and blocked pairs, bad bodies and bad ids, storing nothing', async () => {
     const { a, b, conversationId, matchId } = await matchedPair(db(), config());
     const outsider = await createUser(db(), config());
