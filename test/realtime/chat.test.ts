@@ -117,7 +117,7 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
       [a, d],
       [c, b],
     ];
-    const sends = [];
+    const sends: Promise<any>[] = [];
     for (let i = 0; i < 25; i++) {
       convs.forEach((conv, k) => {
         for (const u of members[k]) {
