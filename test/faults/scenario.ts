@@ -3,6 +3,8 @@
 // uploads that must be decided), a fault injected in the middle of it, the
 // time until the platform works again measured with probes, then the checks
 // and the counts.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Cluster } from '../cluster/harness.js';
 import { ChatClient, ChatLoad, LikeLoad, UploadLoad, eventually, like, makePairs, matchPairs, sleep, type ChatTotals, type Pair } from './load.js';
@@ -60,6 +62,23 @@ export interface ScenarioReport {
   /** From the end of the fault until every like pair was matched and every upload decided. */
   allSettledMs: number;
   durationMs: number;
+}
+
+/** What the processes' logs say happened: lost events and the repair sweeps' re-publications so far. */
+async function logFacts(cluster: Cluster): Promise<Record<string, number>> {
+  const dir = path.join(cluster.env.PM2_HOME, 'logs');
+  const facts: Record<string, number> = { eventsNotPublished: 0, swipesRepublished: 0, uploadsRepublished: 0 };
+  for (const file of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (!file.endsWith('-out.log')) continue;
+    const text = await fsp.readFile(path.join(dir, file), 'utf8');
+    for (const line of text.split('\n')) {
+      if (line.includes('"event not published"')) facts.eventsNotPublished++;
+      const m = /"republished":(\d+).*"msg":"events re-published/.exec(line);
+      if (m && file.startsWith('matching')) facts.swipesRepublished += Number(m[1]);
+      if (m && file.startsWith('moderation')) facts.uploadsRepublished += Number(m[1]);
+    }
+  }
+  return facts;
 }
 
 async function ready(port: number): Promise<boolean> {
@@ -177,6 +196,7 @@ export async function runScenario(cluster: Cluster, db: Knex, o: ScenarioOptions
   await Promise.all([uploads.prepare(), probeUploads.prepare(1)]);
 
   // --- the load, and the fault in its middle
+  const factsBefore = await logFacts(cluster);
   const warmup = o.warmupMs ?? 2500;
   chat.start(o.messageEveryMs ?? 500);
   likes.start(warmup + 4000);
@@ -205,6 +225,11 @@ export async function runScenario(cluster: Cluster, db: Knex, o: ScenarioOptions
   const [likeTotals, uploadTotals] = await Promise.all([likes.verify(db, 90_000), uploads.verify(db, 90_000)]);
   const allSettledMs = Date.now() - faultEnded;
   const chatTotals = await chat.verify(db, 30_000);
+  const factsAfter = await logFacts(cluster);
+  const delta = (k: string) => factsAfter[k] - factsBefore[k];
+  notes.push(
+    `logs: ${delta('eventsNotPublished')} events not published by the API (bus down); repair sweeps re-published ${delta('swipesRepublished')} swipe and ${delta('uploadsRepublished')} upload events`,
+  );
   chat.close();
   probeChat.forEach((c) => c.close());
   return { name: o.name, notes, chat: chatTotals, likes: likeTotals, uploads: uploadTotals, recovery, allSettledMs, durationMs: Date.now() - started };

@@ -97,3 +97,53 @@ export async function matchesEndedBecauseOf(db: Knex, userId: string, reason: Go
     .select('m.id', 'c.id as conversation_id', 'm.user_a', 'm.user_b', 'm.created_at', 'm.ended_at');
   return rows.map(toRecord);
 }
+
+export interface LikeWithoutMatch {
+  id: number;
+  swiper_id: string;
+  target_id: string;
+  action: 'like' | 'superlike';
+  created_at: Date;
+}
+
+/**
+ * Mutual likes that have no match (live or ended) and no block either way:
+ * the later like of each such pair, made in [since, now - grace], oldest
+ * first. Its swipe.created was lost, or is still on its way (hence the grace).
+ * `upper` is the end of the window on the database clock: the next call can
+ * start there. Uses swipes_created_at_brin, swipes_pair_uniq, matches_pair_uniq.
+ */
+export async function likesWithoutMatch(
+  db: Knex,
+  window: { since: Date | null; lookbackS: number; graceS: number },
+  limit: number,
+): Promise<{ upper: Date; likes: LikeWithoutMatch[] }> {
+  const { rows } = await db.raw(
+    `WITH bounds AS (
+       SELECT now() - make_interval(secs => :grace) AS upper,
+              COALESCE(:since::timestamptz, now() - make_interval(secs => :lookback)) AS lower
+     )
+     SELECT b.upper, s.id, s.swiper_id, s.target_id, s.action, s.created_at
+       FROM bounds b
+       LEFT JOIN LATERAL (
+         SELECT s.* FROM swipes s
+          WHERE s.created_at >= b.lower AND s.created_at <= b.upper
+            AND s.action IN ('like', 'superlike')
+            AND EXISTS (SELECT 1 FROM swipes r
+                         WHERE r.swiper_id = s.target_id AND r.target_id = s.swiper_id
+                           AND r.action IN ('like', 'superlike')
+                           AND (r.created_at, r.id) < (s.created_at, s.id))
+            AND NOT EXISTS (SELECT 1 FROM matches m
+                             WHERE LEAST(m.user_a, m.user_b) = LEAST(s.swiper_id, s.target_id)
+                               AND GREATEST(m.user_a, m.user_b) = GREATEST(s.swiper_id, s.target_id))
+            AND NOT EXISTS (SELECT 1 FROM blocks k
+                             WHERE (k.blocker_id = s.swiper_id AND k.blocked_id = s.target_id)
+                                OR (k.blocker_id = s.target_id AND k.blocked_id = s.swiper_id))
+          ORDER BY s.created_at
+          LIMIT :limit
+       ) s ON true`,
+    { grace: window.graceS, since: window.since, lookback: window.lookbackS, limit },
+  );
+  const found = rows as (LikeWithoutMatch & { upper: Date; id: number | null })[];
+  return { upper: found[0].upper, likes: found.filter((r) => r.id !== null).map(({ upper: _u, ...like }) => like) };
+}

@@ -10,6 +10,7 @@
 import type { Logger } from '../../shared/logger.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { onEvents, type StopOptions } from '../../shared/bus/index.js';
+import { startSweeper, type Sweeper } from '../../shared/bus/sweeper.js';
 import { STREAMS, type BusEvent } from '../../shared/events.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
@@ -32,6 +33,12 @@ export interface ModerationWorkerOptions {
   preloadModel?: boolean;
   /** Test hook: runs after the variants are stored, before the outcome is committed. */
   beforeCommit?(mediaId: string): Promise<void>;
+  /**
+   * The repair sweep (the worker process runs it; tests that share a database
+   * leave it off): every visibility timeout, uploads still pending that long
+   * after they were made get their media.uploaded again.
+   */
+  repair?: boolean | { everyMs?: number; graceMs?: number };
 }
 
 export interface ModerationWorker {
@@ -67,13 +74,47 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
     }),
   });
 
+  const sweeper = opts.repair ? startRepair(deps, opts.repair === true ? {} : opts.repair) : undefined;
+
   return {
     ready: Promise.all([consumer.ready, opts.preloadModel ? getClassifier() : null]).then(() => undefined),
     async stop(stopOpts) {
-      await consumer.stop(stopOpts);
+      await Promise.all([consumer.stop(stopOpts), sweeper?.stop()]);
       logger.info('moderation worker stopped');
     },
   };
+}
+
+const REPAIR_BATCH = 100;
+
+/**
+ * Re-publishes media.uploaded for uploads still pending a visibility timeout
+ * after they were made (the event was lost). An upload waiting in a long queue
+ * gets a second event behind its first, which then finds it decided: each is
+ * re-published at most once every four rounds.
+ */
+function startRepair(deps: ServiceDeps, o: { everyMs?: number; graceMs?: number }): Sweeper {
+  const everyMs = o.everyMs ?? deps.config.bus.visibilityTimeoutMs;
+  const graceS = (o.graceMs ?? deps.config.bus.visibilityTimeoutMs) / 1000;
+  const republishedAt = new Map<string, number>();
+  return startSweeper({
+    name: 'moderation',
+    logger: deps.logger,
+    everyMs,
+    firstAfterMs: Math.min(everyMs, 2000),
+    async sweep() {
+      const now = Date.now();
+      for (const [id, at] of republishedAt) if (now - at > 4 * everyMs) republishedAt.delete(id);
+      let n = 0;
+      for (const m of await repo.stalePending(deps.db, graceS, REPAIR_BATCH)) {
+        if (republishedAt.has(m.id)) continue;
+        await deps.bus.publish('media.uploaded', { media_id: m.id, owner_id: m.owner_id, storage_key: m.original_key, mime: m.mime });
+        republishedAt.set(m.id, now);
+        n++;
+      }
+      return n;
+    },
+  });
 }
 
 class ModerationJobs {

@@ -102,3 +102,13 @@ export async function purgeOwner(db: Knex, ownerId: string, before: Date, remove
     return rows.length;
   });
 }
+
+/** Uploads still pending `graceS` after they were made, oldest first (media_status_created_at_index). */
+export async function stalePending(db: Knex, graceS: number, limit: number): Promise<{ id: string; owner_id: string; original_key: string; mime: string }[]> {
+  return db('media')
+    .where('status', 'pending')
+    .where('created_at', '<=', db.raw('now() - make_interval(secs => ?)', [graceS]))
+    .orderBy('created_at')
+    .limit(limit)
+    .select('id', 'owner_id', 'original_key', 'mime');
+}
