@@ -11,6 +11,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
+import { textProblems } from '../../shared/validation.js';
 
 /** Telegram's clock and ours may disagree a little; anything further in the future is refused. */
 export const AUTH_DATE_SKEW_S = 60;
@@ -138,7 +139,8 @@ function parseUser(raw: string | undefined): TelegramUser {
     throw invalid('Init data user is not JSON');
   }
   const r = TelegramUserSchema.safeParse(json);
-  if (!r.success) throw invalid('Init data user is malformed');
+  // NUL or broken UTF-16 in a name: not from Telegram, and not storable.
+  if (!r.success || textProblems(r.data).length) throw invalid('Init data user is malformed');
   return r.data;
 }
 

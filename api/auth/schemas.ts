@@ -4,19 +4,19 @@ import { z } from 'zod';
 /** Real initData is well under 4 KB; anything this long is not from Telegram. */
 export const MAX_INIT_DATA_LENGTH = 8192;
 
-export const InitDataBody = z.object({
+export const InitDataBody = z.strictObject({
   init_data: z.string().min(1).max(MAX_INIT_DATA_LENGTH),
 });
 
-export const RefreshBody = z.object({
+export const RefreshBody = z.strictObject({
   refresh_token: z.string().min(1).max(512),
 });
 
 export const SessionIdParam = z.string().uuid();
 
 /** POST /auth/dev/init-data: the Telegram user to sign init data for (development mode only). */
-export const DevInitDataBody = z.object({
-  user: z.object({
+export const DevInitDataBody = z.strictObject({
+  user: z.strictObject({
     id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     first_name: z.string().min(1).max(64),
     last_name: z.string().max(64).optional(),

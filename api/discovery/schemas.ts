@@ -1,17 +1,18 @@
 // Request shapes of the discovery contract (API.md § Discovery).
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
+import { isBlank } from '../../shared/validation.js';
 
 export const uuid = z.string().uuid('must be a UUID');
 
 export const SWIPE_ACTIONS = ['like', 'pass', 'superlike'] as const;
 export type SwipeAction = (typeof SWIPE_ACTIONS)[number];
 
-export const TargetBody = z.object({ target_id: uuid });
+export const TargetBody = z.strictObject({ target_id: uuid });
 
-export const ReportBody = z.object({
+export const ReportBody = z.strictObject({
   target_id: uuid,
-  reason: z.string().trim().min(1).max(32),
+  reason: z.string().trim().min(1).max(32).refine((s) => !isBlank(s), 'must have a visible character'),
   details: z.string().max(1000).nullish(),
 });
 
@@ -45,7 +46,7 @@ export interface CandidatesCursor {
 const CursorJson = z.object({
   s: z.string().regex(/^\d+(\.\d+)?$/),
   u: uuid,
-  t: z.number().int().positive(),
+  t: z.number().int().positive().max(8.64e15), // the latest time a Date holds
 });
 
 export function encodeCursor(c: CandidatesCursor): string {

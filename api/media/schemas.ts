@@ -7,11 +7,11 @@ export const MAX_PHOTOS = 6;
 
 export const Uuid = z.string().uuid();
 
-export const AttachPhotoBody = z.object({
+export const AttachPhotoBody = z.strictObject({
   media_id: z.string({ error: 'media_id is required (or send the image as multipart field `file`)' }).uuid(),
 });
 
-export const MovePhotoBody = z.object({
+export const MovePhotoBody = z.strictObject({
   position: z
     .number({ error: 'position must be an integer' })
     .int()

@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import { ageOn } from '../../shared/public-profile.js';
+import { charCount, isBlank, textProblems } from '../../shared/validation.js';
 
 export const GENDERS = ['man', 'woman', 'nonbinary'] as const;
 export const VISIBILITIES = ['visible', 'hidden', 'paused'] as const;
@@ -61,8 +62,9 @@ const singleLine = (max: number) =>
     .string({ error: expected('must be a string') })
     .trim()
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+    .refine((s) => charCount(s) <= max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+    .refine((s) => s === '' || !isBlank(s), 'must have a visible character (not only zero-width or direction marks)');
 
 /** The same set once: keeps the first spelling of case-insensitive duplicates. */
 function dedupe<T extends string>(values: T[]): T[] {
@@ -143,7 +145,7 @@ const fields = {
   gender: oneOf(GENDERS),
   bio: z
     .string({ error: 'must be a string' })
-    .max(500, 'must be at most 500 characters')
+    .refine((s) => charCount(s) <= 500, 'must be at most 500 characters')
     .refine((s) => !CONTROL_BUT_WHITESPACE.test(s), 'must not contain control characters'),
   interests: z
     .array(singleLine(MAX_INTEREST_LENGTH), { error: 'must be an array of strings' })
@@ -192,7 +194,11 @@ export const userIdParam = z.union([z.literal('me'), z.guid({ error: 'must be a 
  */
 export function parseStrict<S extends z.ZodType>(schema: S, input: unknown, where = ''): z.infer<S> {
   const r = schema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    const text = textProblems(r.data, where ? [where] : []);
+    if (text.length) throw AppError.validation(text);
+    return r.data;
+  }
   const problems: FieldProblem[] = [];
   for (const issue of r.error.issues) {
     const path = [where, ...issue.path.map(String)].filter(Boolean);

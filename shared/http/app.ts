@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Logger } from '../logger.js';
+import { AppError } from '../errors.js';
 import { errorMiddleware } from './errors.js';
 import { requestContext } from './request-context.js';
 import { healthRouter, httpMetrics, type ReadinessDeps } from './health.js';
@@ -37,18 +38,28 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   app.use(httpMetrics(opts.service));
   app.use(errorMiddleware());
   app.use(stripApiVersion());
-  app.use(
-    koaBody({
-      json: true,
-      jsonStrict: true,
-      jsonLimit: '1mb',
-      multipart: false,
-      urlencoded: false,
-      text: false,
-      // Everything else (multipart included) is left for the route that wants it.
-      parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
-    }),
-  );
+  const parseBody = koaBody({
+    json: true,
+    jsonStrict: true,
+    jsonLimit: '1mb',
+    multipart: false,
+    urlencoded: false,
+    text: false,
+    // Everything else (multipart included) is left for the route that wants it.
+    parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
+  });
+  app.use(async function body(ctx, next) {
+    try {
+      await parseBody(ctx, async () => {});
+    } catch (err) {
+      // A body that cannot be read (e.g. Content-Encoding: gzip over bytes that are
+      // not gzip: zlib throws without an HTTP status) is the client's mistake.
+      const status = (err as { status?: number }).status;
+      if (typeof status === 'number' && status < 500) throw err;
+      throw AppError.validation([{ field: '(body)', message: 'the request body cannot be read (bad encoding or compression)' }], 'Malformed request body');
+    }
+    await next();
+  });
   for (const mw of opts.before ?? []) app.use(mw);
   const health = healthRouter(opts.service, opts.readiness);
   app.use(health.routes());

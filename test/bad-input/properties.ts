@@ -1,0 +1,166 @@
+// Property-based bad input (fast-check): arbitrary JSON to every JSON route
+// and every socket event, arbitrary text (NUL, unpaired surrogates, controls,
+// any plane) in every free-text field. Never a 5xx, never an error logged;
+// a refusal always has the contract's shape and changes nothing.
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { errorCode, type ApiResponse } from '../helpers/http.js';
+import { emitAck, openSocket, type ClientSocket } from '../helpers/sockets.js';
+import { createMatch, createUser, type TestUser } from '../helpers/users.js';
+import { expectNoErrorLogged, tally, type Cast, type Harness } from './harness.js';
+
+const RUNS = 25;
+
+/** Percent-encodes the UTF-8 bytes (encodeURIComponent throws on an unpaired surrogate). */
+const enc = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+const NOBODY = randomUUID();
+
+/** Any JSON value, with the nasty strings mixed in. */
+const nastyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('\u0000', 'a\ud800', '\udfff', '\u200b', '\u202e', '\ufeff', '%00', "'; --", '__proto__', 'constructor', '🙂'.repeat(3), '\r\n', ' '),
+);
+const anyJson = fc.jsonValue({ maxDepth: 3 }).chain((v) => fc.oneof(fc.constant(v), fc.dictionary(nastyString, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 4 })));
+
+/** A 5xx never; a 4xx always in the error shape. */
+function checkAnswer(res: ApiResponse, what: unknown) {
+  const where = `${res.status} for ${JSON.stringify(what)?.slice(0, 200)}: ${JSON.stringify(res.body)?.slice(0, 200)}`;
+  expect(res.status, where).to.be.below(500);
+  if (res.status >= 400) errorCode(res);
+}
+
+type Who = 'alice' | 'newbie' | 'admin' | null;
+const JSON_ROUTES: [method: string, path: (c: Cast) => string, who: Who][] = [
+  ['POST', () => '/auth/validate', null],
+  ['POST', () => '/auth/token', null],
+  ['POST', () => '/auth/refresh', null],
+  ['POST', () => '/auth/dev/init-data', null],
+  ['POST', () => '/profiles', 'newbie'],
+  ['PUT', () => '/profiles/me', 'alice'],
+  ['POST', () => '/profiles/me/photos', 'alice'],
+  ['PUT', () => `/profiles/me/photos/${NOBODY}`, 'alice'],
+  ['POST', () => '/discovery/like', 'alice'],
+  ['POST', () => '/discovery/pass', 'alice'],
+  ['POST', () => '/discovery/superlike', 'alice'],
+  ['POST', () => '/discovery/block', 'alice'],
+  ['POST', () => '/discovery/report', 'alice'],
+  ['POST', () => '/chat/messages', 'alice'],
+  ['POST', (c) => `/chat/conversations/${c.de.conversationId}/read`, 'alice'],
+  ['POST', () => `/admin/media/${NOBODY}/approve`, 'admin'],
+  ['POST', () => `/admin/media/${NOBODY}/reject`, 'admin'],
+  ['POST', () => `/admin/reports/${NOBODY}/review`, 'admin'],
+  ['POST', () => `/admin/users/${NOBODY}/ban`, 'admin'],
+  ['POST', () => `/admin/users/${NOBODY}/unban`, 'admin'],
+];
+
+export function propertyTests(h: () => Harness) {
+  describe('property-based: arbitrary JSON to every JSON route', () => {
+    for (const [method, path, who] of JSON_ROUTES) {
+      it(`${method} ${path({ de: { conversationId: '{id}' } } as Cast)}: never a 5xx, nothing changes`, async () => {
+        const { cast } = h();
+        const before = await h().fingerprint();
+        const logFrom = h().errors.length;
+        await fc.assert(
+          fc.asyncProperty(anyJson, async (body) => {
+            const res = await h().api.request(method, path(cast), { token: who ? cast[who].token : undefined, rawBody: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+            checkAnswer(res, body);
+            tally.propertyRuns++;
+          }),
+          { numRuns: RUNS },
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), async (text) => {
+            const res = await h().api.request(method, path(cast), { token: who ? cast[who].token : undefined, rawBody: text, headers: { 'content-type': 'application/json' } });
+            checkAnswer(res, text);
+            tally.propertyRuns++;
+          }),
+          { numRuns: 10 },
+        );
+        expect(await h().fingerprint(), 'nothing changed').to.equal(before);
+        expectNoErrorLogged(h(), logFrom);
+      });
+    }
+  });
+
+  describe('property-based: arbitrary text in every free-text field', () => {
+    let u: TestUser;
+    let peer: TestUser;
+    let conversationId: string;
+    before(async () => {
+      const { db, config } = h().platform;
+      u = await createUser(db, config, { firstName: 'Prop' });
+      peer = await createUser(db, config, { firstName: 'Peer' });
+      await db('profiles').insert([
+        { user_id: u.id, display_name: 'Prop', birthdate: '1990-01-01', gender: 'man' },
+        { user_id: peer.id, display_name: 'Peer', birthdate: '1990-01-01', gender: 'woman' },
+      ]);
+      ({ conversationId } = await createMatch(db, u.id, peer.id));
+    });
+
+    const text = fc.oneof(nastyString, fc.string({ unit: 'grapheme', maxLength: 80 }));
+    const fields: [name: string, send: (s: string, s2: string) => Promise<ApiResponse>, roundTrip?: (res: ApiResponse, s: string) => void][] = [
+      ['profile display_name', (s) => h().api.put('/profiles/me', { display_name: s }, { token: u.token }), (res, s) => expect(res.body.display_name).to.equal(s.trim())],
+      ['profile bio', (s) => h().api.put('/profiles/me', { bio: s }, { token: u.token }), (res, s) => expect(res.body.bio).to.equal(s)],
+      ['profile interests', (s, s2) => h().api.put('/profiles/me', { interests: [s, s2] }, { token: u.token })],
+      ['profile time zone', (s) => h().api.put('/profiles/me', { settings: { timezone: s } }, { token: u.token })],
+      ['chat message body', (s) => h().api.post('/chat/messages', { conversation_id: conversationId, body: s, client_msg_id: randomUUID() }, { token: u.token }), (res, s) => expect(res.body.message.body).to.equal(s)],
+      ['chat client_msg_id', (s) => h().api.post('/chat/messages', { conversation_id: conversationId, body: 'x', client_msg_id: s }, { token: u.token })],
+      ['report reason and details', (s, s2) => h().api.post('/discovery/report', { target_id: peer.id, reason: s, details: s2 }, { token: u.token })],
+      ['init data', (s) => h().api.post('/auth/token', { init_data: s })],
+      ['refresh token', (s) => h().api.post('/auth/refresh', { refresh_token: s })],
+      ['dev init data first name', (s) => h().api.post('/auth/dev/init-data', { user: { id: 1, first_name: s } })],
+      ['candidates cursor', (s) => h().api.get(`/discovery/candidates?cursor=${enc(s)}`, { token: h().cast.alice.token })],
+      ['messages query', (s) => h().api.get(`/chat/messages/${conversationId}?after_seq=${enc(s)}&limit=${enc(s)}`, { token: u.token })],
+      ['admin ban reason', (s) => h().api.post(`/admin/users/${peer.id}/ban`, { reason: s }, { token: h().cast.admin.token })],
+      ['admin reject reason', (s) => h().api.post(`/admin/media/${h().cast.carolReview}/reject`, { reason: s }, { token: h().cast.admin.token })],
+      ['admin audit action filter', (s) => h().api.get(`/admin/audit?action=${enc(s)}`, { token: h().cast.admin.token })],
+      ['path segment', (s) => h().api.get(`/profiles/${enc(s)}`, { token: h().cast.alice.token })],
+    ];
+    for (const [name, send, roundTrip] of fields) {
+      it(`${name}: never a 5xx; what is accepted comes back unchanged`, async () => {
+        const logFrom = h().errors.length;
+        await fc.assert(
+          fc.asyncProperty(text, text, async (s, s2) => {
+            const res = await send(s, s2);
+            checkAnswer(res, [s, s2]);
+            if (res.status < 300 && roundTrip) roundTrip(res, s);
+            tally.propertyRuns++;
+          }),
+          { numRuns: RUNS },
+        );
+        expectNoErrorLogged(h(), logFrom);
+      });
+    }
+  });
+
+  describe('property-based: arbitrary payloads to every socket event', () => {
+    let socket: ClientSocket;
+    before(async () => {
+      socket = await openSocket(h().url, h().cast.alice.token);
+    });
+    after(() => socket?.close());
+
+    for (const event of ['message:send', 'message:read', 'typing:start', 'typing:stop', 'presence:query', 'auth:refresh'] as const) {
+      it(`${event}: an ack for anything, never an error logged, nothing changes`, async () => {
+        const before = await h().fingerprint();
+        const logFrom = h().errors.length;
+        await fc.assert(
+          fc.asyncProperty(anyJson, async (payload) => {
+            const ack = await emitAck(socket, event, payload);
+            expect(ack.ok, JSON.stringify(payload)).to.be.a('boolean');
+            if (!ack.ok) {
+              expect(ack.error.code).to.be.a('string');
+              expect(ack.error.message).to.be.a('string');
+            }
+            tally.propertyRuns++;
+          }),
+          { numRuns: RUNS },
+        );
+        expect(socket.connected).to.equal(true);
+        expect(await h().fingerprint(), 'nothing changed').to.equal(before);
+        expectNoErrorLogged(h(), logFrom);
+      });
+    }
+  });
+}

@@ -1,0 +1,81 @@
+// Small builders for the case tables: who sends what, where.
+import http from 'node:http';
+import type { ApiResponse } from '../helpers/http.js';
+import type { Cast, Harness, Status } from './harness.js';
+
+export type Who = 'alice' | 'bob' | 'carol' | 'dave' | 'newbie' | 'admin' | 'banned' | null;
+type Dyn<T> = T | ((c: Cast) => T);
+export type Send = (h: Harness) => Promise<ApiResponse>;
+
+export interface Case {
+  name: string;
+  send: Send;
+  status?: Status;
+  code?: string | string[];
+}
+
+const val = <T>(v: Dyn<T>, c: Cast): T => (typeof v === 'function' ? (v as (c: Cast) => T)(c) : v);
+const tokenOf = (h: Harness, who: Who) => (who ? h.cast[who].token : undefined);
+
+/** A JSON request (body serialised as given; `undefined` sends none). */
+export function json(method: string, path: Dyn<string>, body?: Dyn<unknown>, who: Who = 'alice', headers: Record<string, string> = {}): Send {
+  return (h) => h.api.request(method, val(path, h.cast), { token: tokenOf(h, who), body: body === undefined ? undefined : val(body, h.cast), headers });
+}
+
+/** A request with a raw body and content type as given (undefined: no content type). */
+export function raw(method: string, path: Dyn<string>, rawBody: Dyn<string | Uint8Array | FormData>, contentType?: string, who: Who = 'alice', headers: Record<string, string> = {}): Send {
+  return (h) =>
+    h.api.request(method, val(path, h.cast), {
+      token: tokenOf(h, who),
+      rawBody: val(rawBody, h.cast),
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+    });
+}
+
+/** A multipart form with one part `field` holding `data`. */
+export function form(data: Uint8Array | string, field = 'file', filename = 'photo.jpg', type = 'image/jpeg'): FormData {
+  const f = new FormData();
+  f.append(field, new Blob([typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data)], { type }), filename);
+  return f;
+}
+
+/** A case row: [name, send, status?, code?]. */
+export function c(name: string, send: Send, status?: Status, code?: string | string[]): Case {
+  return { name, send, status, code };
+}
+
+/**
+ * A request written part by part with node:http, for what fetch will not send:
+ * a Content-Length larger than the body, or a chunked body the server cuts off.
+ * Resolves with the first response; the rest of the body is never sent.
+ */
+export function rawHttp(h: Harness, method: string, path: string, headers: Record<string, string>, parts: string[]): Promise<ApiResponse> {
+  const url = new URL(path, h.url);
+  return new Promise((resolve, reject) => {
+    let responded = false;
+    const req = http.request(url, { method, headers }, (res) => {
+      responded = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', () => {});
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        if (String(res.headers['content-type'] ?? '').includes('json') && text) body = JSON.parse(text);
+        const hdrs = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') hdrs.set(k, v);
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body, headers: hdrs });
+      });
+    });
+    req.on('error', (err) => {
+      if (!responded) reject(err);
+    });
+    void (async () => {
+      for (const p of parts) {
+        if (req.destroyed) return;
+        if (!req.write(Buffer.from(p, 'latin1'))) await new Promise((r) => req.once('drain', r).once('close', r));
+      }
+    })();
+  });
+}
