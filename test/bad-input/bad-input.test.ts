@@ -116,6 +116,16 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
       }
       expectNoErrorLogged(h(), logFrom);
     });
+
+    it('refuses a token that is not a string (number, object, array)', async () => {
+      const logFrom = h().errors.length;
+      for (const token of [12345, { $ne: null }, [h().cast.alice.token]]) {
+        const err = await connectError(h().url, token as never);
+        expect(err.message, JSON.stringify(token)).to.equal('unauthorized');
+        tally.cases++;
+      }
+      expectNoErrorLogged(h(), logFrom);
+    });
   });
 
   describe('socket: bad events', () => {
@@ -155,7 +165,10 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
     });
 
 
-    it('bad events without an ack, and unknown events: ignored, nothing changes, the socket stays', async () => {
+    it('an unknown event with an ack: refused', () => refusedAck('admin:ban', { user_id: h().cast.bob.id }, 'unknown_event'));
+    it('an unknown event with a huge name: refused', () => refusedAck(`x${'y'.repeat(10_000)}`, {}, 'unknown_event'));
+
+    it('bad events without an ack: ignored, nothing changes, the socket stays', async () => {
       const before = await h().fingerprint();
       const logFrom = h().errors.length;
       const raw = socket as unknown as { emit(e: string, ...a: unknown[]): void };
@@ -164,13 +177,12 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
       raw.emit('typing:start', null);
       raw.emit('presence:query');
       raw.emit('no:such:event', 1, 2, 3);
-      raw.emit('admin:ban', { user_id: h().cast.bob.id }, () => {});
       const ack = await emitAck(socket, 'presence:query', { user_ids: [] });
       expect(ack).to.deep.equal({ ok: true, presence: {} });
       await sleep(50);
       expect(await h().fingerprint()).to.equal(before);
       expectNoErrorLogged(h(), logFrom);
-      tally.cases += 6;
+      tally.cases += 5;
     });
 
     it('presence:query about an online stranger reveals nothing (not matched)', async () => {
@@ -178,6 +190,20 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
       const ack = await emitAck(socket, 'presence:query', { user_ids: [h().cast.carol.id] });
       expect(ack).to.deep.equal({ ok: true, presence: { [h().cast.carol.id]: { online: false, last_seen: null } } });
       carol.close();
+    });
+
+    it('malformed Socket.IO packets close the connection and change nothing', async () => {
+      const before = await h().fingerprint();
+      const logFrom = h().errors.length;
+      for (const packet of ['2[broken', '2{"a":1}', '9', '2["message:send",{"conversation_id":', '']) {
+        const bad = await openSocket(h().url, h().cast.alice.token);
+        const gone = disconnected(bad);
+        (bad.io.engine as unknown as { write(m: string): void }).write(packet);
+        expect(await Promise.race([gone, sleep(1000).then(() => 'still connected')]), JSON.stringify(packet)).not.to.equal('still connected');
+        tally.cases++;
+      }
+      expect(await h().fingerprint()).to.equal(before);
+      expectNoErrorLogged(h(), logFrom);
     });
 
     it('a frame over the 64 KB limit closes the connection and stores nothing', async () => {

@@ -60,6 +60,8 @@ export interface Cast {
   report: string;
   /** An approved photo of bob's (visible to alice: they are matched). */
   bobPhoto: string;
+  /** dave has all 6 photos, and one more upload that is not a photo. */
+  davePending: string;
 }
 
 export interface Harness {
@@ -218,6 +220,10 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
   const carolReview = await photo(db, carol.id, { status: 'review' });
   const bobPhoto = await photo(db, bob.id, { position: 0 });
   const carolSession = (await newSession(db, config, carol.id)).sessionId;
+  for (let i = 0; i < 6; i++) await photo(db, dave.id, { position: i });
+  const davePending = await photo(db, dave.id, { status: 'review' });
+  // alice's superlike of the day is used up (SUPERLIKES_PER_DAY = 1).
+  await db('swipes').insert({ swiper_id: alice.id, target_id: frank.id, action: 'superlike' });
   await db('swipes').insert({ swiper_id: alice.id, target_id: erin.id, action: 'pass' });
   await profile(db, banned.id, { display_name: 'Banned' });
   await db('users').where('id', banned.id).update({ banned_at: new Date(), ban_reason: 'seed' });
@@ -245,6 +251,7 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
     carolSession,
     report: report.id as string,
     bobPhoto,
+    davePending,
   };
 }
 
@@ -261,6 +268,7 @@ export async function startHarness(): Promise<Harness> {
     RATE_LIMIT_REFRESH_PER_MIN: '1000000',
     RATE_LIMIT_MESSAGES_PER_MIN: '1000000',
     RATE_LIMIT_TYPING_PER_MIN: '1000000',
+    SUPERLIKES_PER_DAY: '1',
   });
   const errors: LogLine[] = [];
   const platform = createPlatform(config, 'bad-input', { logger: capturingLogger(errors) });
@@ -316,6 +324,7 @@ export function expectRefusal(res: ApiResponse, status?: Status, code?: string |
   expect(res.body.error.code).to.match(/^[a-z][a-z0-9_]*$/);
   expect(JSON.stringify(res.body), 'no stack trace').not.to.match(/\n\s+at |node_modules|\.ts:\d+/);
   if (code !== undefined) expect([code].flat(), what).to.include(c);
+  if (res.status === 429) expect(Number(res.headers.get('retry-after')), 'Retry-After').to.be.above(0);
 }
 
 /** No error was logged since `from` (index into h.errors). */

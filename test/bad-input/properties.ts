@@ -83,6 +83,72 @@ export function propertyTests(h: () => Harness) {
     }
   });
 
+  describe('property-based: arbitrary path segments and query strings', () => {
+    const PARAM_ROUTES: [method: string, path: (seg: string) => string, who: Who][] = [
+      ['GET', (x) => `/profiles/${x}`, 'alice'],
+      ['PUT', (x) => `/profiles/${x}`, 'alice'],
+      ['DELETE', (x) => `/profiles/${x}`, 'alice'],
+      ['GET', (x) => `/profiles/${x}/photos`, 'alice'],
+      ['PUT', (x) => `/profiles/me/photos/${x}`, 'alice'],
+      ['DELETE', (x) => `/profiles/me/photos/${x}`, 'alice'],
+      ['DELETE', (x) => `/auth/sessions/${x}`, 'alice'],
+      ['DELETE', (x) => `/discovery/matches/${x}`, 'alice'],
+      ['GET', (x) => `/media/${x}`, 'alice'],
+      ['GET', (x) => `/media/${x}/original`, 'alice'],
+      ['DELETE', (x) => `/media/${x}`, 'alice'],
+      ['GET', (x) => `/media/user/${x}`, 'alice'],
+      ['GET', (x) => `/media/files/v/${x}`, null],
+      ['GET', (x) => `/chat/messages/${x}`, 'alice'],
+      ['POST', (x) => `/chat/conversations/${x}/read`, 'alice'],
+      ['POST', (x) => `/admin/media/${x}/approve`, 'admin'],
+      ['POST', (x) => `/admin/users/${x}/ban`, 'admin'],
+      ['GET', (x) => `/assets/${x}`, null],
+    ];
+    const segment = fc.oneof(nastyString, fc.uuid().map((u) => u.toUpperCase()), fc.string({ unit: 'grapheme-ascii', maxLength: 40 })).filter((x) => x !== '' && x !== 'me');
+    it('every parametrized route: never a 5xx, nothing changes', async () => {
+      const { cast } = h();
+      const before = await h().fingerprint();
+      const logFrom = h().errors.length;
+      for (const [method, path, who] of PARAM_ROUTES) {
+        await fc.assert(
+          fc.asyncProperty(segment, fc.boolean(), async (x, raw) => {
+            const res = await h().api.request(method, path(raw ? x.replace(/[/?#%\s]/g, '') || 'x' : enc(x)), { token: who ? cast[who].token : undefined, body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+            checkAnswer(res, x);
+            tally.propertyRuns++;
+          }),
+          { numRuns: 15 },
+        );
+      }
+      expect(await h().fingerprint(), 'nothing changed').to.equal(before);
+      expectNoErrorLogged(h(), logFrom);
+    });
+
+    const QUERY_ROUTES: [path: string, who: Who][] = [
+      ['/discovery/candidates', 'alice'],
+      ['/discovery/likes', 'alice'],
+      ['/chat/messages/{ab}', 'alice'],
+      ['/admin/queue', 'admin'],
+      ['/admin/audit', 'admin'],
+    ];
+    const params = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'debug', 'before_seq', 'after_seq', 'kind', 'before_id', 'admin_id', 'target_id', 'action', 'limit[]', 'x'), nastyString), { maxLength: 4 });
+    it('every query string: never a 5xx', async () => {
+      const { cast } = h();
+      const logFrom = h().errors.length;
+      for (const [path, who] of QUERY_ROUTES) {
+        await fc.assert(
+          fc.asyncProperty(params, async (ps) => {
+            const q = ps.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+            const res = await h().api.get(`${path.replace('{ab}', cast.ab.conversationId)}?${q}`, { token: who ? cast[who].token : undefined });
+            checkAnswer(res, q);
+            tally.propertyRuns++;
+          }),
+          { numRuns: RUNS },
+        );
+      }
+      expectNoErrorLogged(h(), logFrom);
+    });
+  });
+
   describe('property-based: arbitrary text in every free-text field', () => {
     let u: TestUser;
     let peer: TestUser;

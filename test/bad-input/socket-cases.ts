@@ -57,6 +57,8 @@ export function socketCases(): Record<string, SocketCase[]> {
       s('client_msg_id as an object', 'message:send', (c) => send(c, { client_msg_id: { $gt: '' } }), 'validation_failed'),
       s('an extra sender_id', 'message:send', (c) => send(c, { sender_id: c.bob.id }), 'validation_failed'),
       s('an extra seq and id', 'message:send', (c) => send(c, { seq: 1, id: NOBODY }), 'validation_failed'),
+      s('a binary payload', 'message:send', () => Buffer.from('{"conversation_id":"x"}'), 'validation_failed'),
+      s('a binary body', 'message:send', (c) => send(c, { body: Buffer.from('hello') }), 'validation_failed'),
     ],
     'message:read': [
       ...shapes('message:read'),

@@ -34,7 +34,7 @@ export function badTokens(config: Config, victim: TestUser, revoked: TestUser): 
     'an expired token': bearer(signAccessToken(cfg, { userId: victim.id, sessionId: victim.sessionId }, -60), 'token_expired'),
     'a token forged with another secret': bearer(sign(claims, 'another-secret-of-enough-length', { algorithm: 'HS256', keyid: cfg.keyId, expiresIn: 600 })),
     'alg none (unsigned)': bearer(`${b64({ alg: 'none', typ: 'JWT', kid: cfg.keyId })}.${b64({ ...claims, iat: now, exp: now + 600 })}.`),
-    'alg None with the real signature stripped': bearer(signAccessToken(cfg, { userId: victim.id, sessionId: victim.sessionId }).split('.').slice(0, 2).join('.') + '.'),
+    'a valid token with its signature stripped': bearer(signAccessToken(cfg, { userId: victim.id, sessionId: victim.sessionId }).split('.').slice(0, 2).join('.') + '.'),
     'an unknown key id': bearer(sign(claims, cfg.secret, { algorithm: 'HS256', keyid: 'k-unknown', expiresIn: 600 })),
     'no key id': bearer(sign(claims, cfg.secret, { algorithm: 'HS256', expiresIn: 600 })),
     'HS512 with the right secret': bearer(sign(claims, cfg.secret, { algorithm: 'HS512', keyid: cfg.keyId, expiresIn: 600 })),
@@ -48,6 +48,7 @@ export function badTokens(config: Config, victim: TestUser, revoked: TestUser): 
       })(),
     ),
     'a revoked session': bearer(revoked.token),
+    'two tokens in one header': { header: `Bearer ${signAccessToken(cfg, { userId: victim.id, sessionId: victim.sessionId })}, Bearer x`, token: `${signAccessToken(cfg, { userId: victim.id, sessionId: victim.sessionId })} x`, code: 'unauthorized' },
     'a 10 KB token': bearer(`${'a'.repeat(5000)}.${'b'.repeat(5000)}.c`),
   };
   return Object.entries(tokens).map(([name, t]) => ({ name, ...t }));
