@@ -97,6 +97,19 @@ async function openMany(n: number, make: (i: number) => Promise<Socket>, concurr
   return out;
 }
 
+/** Cumulative writer figures of a realtime node, from its /metrics. */
+async function writerFigures(base: string) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    batches: v('chat_commit_batch_size_count'),
+    batchMsgs: v('chat_commit_batch_size_sum'),
+    batchS: v('chat_commit_duration_seconds_sum'),
+    sends: v('chat_send_duration_seconds_count'),
+    sendS: v('chat_send_duration_seconds_sum'),
+  };
+}
+
 function percentile(sorted: number[], p: number) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
@@ -269,7 +282,13 @@ async function main() {
     const half = chatMax / 2;
     const low = await latencyAt(chatLanes, 100, 'message:new', chatId);
     console.log(`(b) at 100 msg/s: p50 ${low.p50.toFixed(1)} ms, p99 ${low.p99.toFixed(1)} ms`);
+    const m0 = await writerFigures(url(p1));
     const chatLat = await latencyAt(chatLanes, half, 'message:new', chatId);
+    const m1 = await writerFigures(url(p1));
+    const d = (k: keyof typeof m0) => m1[k] - m0[k];
+    console.log(
+      `    node 1 during it: ${d('batches')} batches of ${(d('batchMsgs') / d('batches')).toFixed(1)}, ${((d('batchS') / d('batches')) * 1000).toFixed(1)} ms each; send to commit ${((d('sendS') / d('sends')) * 1000).toFixed(1)} ms on average`,
+    );
     console.log(`(b) at ${half.toFixed(0)} msg/s: p50 ${chatLat.p50.toFixed(1)} ms, p99 ${chatLat.p99.toFixed(1)} ms (${chatLat.delivered}/${chatLat.sent} delivered)`);
     const relayLat = await latencyAt(relayLanes, half, 'msg', relayId);
     console.log(`(c) at ${half.toFixed(0)} msg/s: p50 ${relayLat.p50.toFixed(1)} ms, p99 ${relayLat.p99.toFixed(1)} ms`);

@@ -60,7 +60,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = { lanes: 2, maxBatch: 256, 
 
 interface Pending {
   req: SendRequest;
-  admit: () => Promise<void>;
+  admission: Promise<void>;
   resolve(r: SendResult): void;
   reject(e: unknown): void;
 }
@@ -69,6 +69,7 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failur
 
 export class MessageWriter {
   private readonly lanes: Lane[];
+  private toAdmit: (() => void)[] = [];
 
   constructor(db: Knex, logger: Logger, opts: Partial<WriterOptions> = {}) {
     const o = { ...DEFAULT_WRITER_OPTIONS, ...opts };
@@ -76,13 +77,25 @@ export class MessageWriter {
   }
 
   /**
-   * Queues a send. `admit` (e.g. the sender's rate limit) runs when the send's
-   * batch is taken, together with the others of the batch (their Redis commands
-   * leave in one write); if it rejects, the send is refused with its error and
-   * nothing is stored.
+   * Queues a send. `admit` (e.g. the sender's rate limit) must pass before the
+   * send is written; if it rejects, the send is refused with its error and
+   * nothing is stored. Admissions start once per event-loop turn for all the
+   * sends that arrived in it (their Redis commands leave in one write) and run
+   * while the sends wait for their lane.
    */
   submit(req: SendRequest, admit: () => Promise<void> = async () => {}): Promise<SendResult> {
-    return new Promise((resolve, reject) => this.laneOf(req.conversationId).push({ req, admit, resolve, reject }));
+    let start!: () => void;
+    const admission = new Promise<void>((resolve, reject) => {
+      start = () => admit().then(resolve, reject);
+    });
+    admission.catch(() => {}); // settled in the lane; never an unhandled rejection meanwhile
+    if (!this.toAdmit.length) {
+      setImmediate(() => {
+        for (const go of this.toAdmit.splice(0)) go();
+      });
+    }
+    this.toAdmit.push(start);
+    return new Promise((resolve, reject) => this.laneOf(req.conversationId).push({ req, admission, resolve, reject }));
   }
 
   /** Resolves once every queued send has been committed (or refused). */
@@ -135,7 +148,7 @@ class Lane {
     this.running = true;
     const taken = this.queue.splice(0, this.opts.maxBatch);
     try {
-      const admitted = await Promise.allSettled(taken.map((p) => p.admit()));
+      const admitted = await Promise.allSettled(taken.map((p) => p.admission));
       const batch = taken.filter((p, i) => {
         const a = admitted[i];
         if (a.status === 'rejected') p.reject(a.reason);
