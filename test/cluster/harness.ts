@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import knexFactory from 'knex';
 import { testEnv } from '../helpers/env.js';
 import { freePort } from '../helpers/processes.js';
 import { loginViaApi } from '../helpers/telegram.js';
@@ -83,13 +84,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cluster-data-'));
   const [gateway, auth, profile, discovery, media, admin] = await Promise.all(Array.from({ length: 6 }, freePort));
   const realtime = await freeRange(maxRealtime);
+  // A database of the cluster's own (made and migrated by `cluster.ts start`, dropped by stop()):
+  // the workers' repair sweeps look at every row, and the other tests' rows are not theirs.
+  const ownDatabase = opts.env?.DATABASE_URL ? undefined : `${testEnv.databaseName}_cluster_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = new URL(testEnv.adminDatabaseUrl);
+  if (ownDatabase) databaseUrl.pathname = `/${ownDatabase}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? os.homedir(),
     PM2_HOME: pm2Home,
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    DATABASE_URL: testEnv.databaseUrl,
+    DATABASE_URL: databaseUrl.toString(),
     DATABASE_POOL_MAX: '4',
     REDIS_URL: testEnv.redisUrl,
     REDIS_PREFIX: `${testEnv.redisPrefix}cluster:`,
@@ -154,6 +160,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       // The daemon is gone; anything it left behind under this PM2_HOME is ours to end.
       await fsp.rm(pm2Home, { recursive: true, force: true });
       await fsp.rm(dataDir, { recursive: true, force: true });
+      if (ownDatabase && !process.env.TEST_KEEP_DATABASE) {
+        const admin = knexFactory({ client: 'pg', connection: testEnv.adminDatabaseUrl, pool: { min: 0, max: 1 } });
+        await admin.raw(`DROP DATABASE IF EXISTS "${ownDatabase}" WITH (FORCE)`).finally(() => admin.destroy());
+      }
     },
   };
   const started = await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'start'], env);

@@ -19,9 +19,10 @@ export interface MatchingWorkerOptions {
   visibilityTimeoutMs?: number;
   /**
    * The repair sweep (the worker processes run it; tests that share a database
-   * leave it off): every visibility timeout, mutual likes older than that
-   * without a match get their swipe.created again. The first round, soon after
-   * start, looks back a day.
+   * leave it off): every visibility timeout, mutual likes still without a match
+   * two visibility timeouts after the later like (by then the bus's own retry
+   * has had its turn) get their swipe.created again. The first round, soon
+   * after start, looks back a day.
    */
   repair?: boolean | { everyMs?: number; graceMs?: number };
 }
@@ -56,10 +57,10 @@ export function startMatchingWorker(deps: ServiceDeps, opts: MatchingWorkerOptio
   };
 }
 
-/** Re-publishes the later like of every mutual pair that has no match a visibility timeout after it. */
+/** Re-publishes the later like of every mutual pair that has no match two visibility timeouts after it. */
 function startRepair(deps: ServiceDeps, o: { everyMs?: number; graceMs?: number }): Sweeper {
   const everyMs = o.everyMs ?? deps.config.bus.visibilityTimeoutMs;
-  const graceS = (o.graceMs ?? deps.config.bus.visibilityTimeoutMs) / 1000;
+  const graceS = (o.graceMs ?? 2 * deps.config.bus.visibilityTimeoutMs) / 1000;
   let since: Date | null = null;
   return startSweeper({
     name: 'matching',

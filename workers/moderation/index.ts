@@ -35,8 +35,9 @@ export interface ModerationWorkerOptions {
   beforeCommit?(mediaId: string): Promise<void>;
   /**
    * The repair sweep (the worker process runs it; tests that share a database
-   * leave it off): every visibility timeout, uploads still pending that long
-   * after they were made get their media.uploaded again.
+   * leave it off): every visibility timeout, uploads still pending two
+   * visibility timeouts after they were made (by then the bus's own retry has
+   * had its turn) get their media.uploaded again.
    */
   repair?: boolean | { everyMs?: number; graceMs?: number };
 }
@@ -88,14 +89,14 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
 const REPAIR_BATCH = 100;
 
 /**
- * Re-publishes media.uploaded for uploads still pending a visibility timeout
- * after they were made (the event was lost). An upload waiting in a long queue
+ * Re-publishes media.uploaded for uploads still pending two visibility
+ * timeouts after they were made (the event was lost). An upload waiting in a long queue
  * gets a second event behind its first, which then finds it decided: each is
  * re-published at most once every four rounds.
  */
 function startRepair(deps: ServiceDeps, o: { everyMs?: number; graceMs?: number }): Sweeper {
   const everyMs = o.everyMs ?? deps.config.bus.visibilityTimeoutMs;
-  const graceS = (o.graceMs ?? deps.config.bus.visibilityTimeoutMs) / 1000;
+  const graceS = (o.graceMs ?? 2 * deps.config.bus.visibilityTimeoutMs) / 1000;
   const republishedAt = new Map<string, number>();
   return startSweeper({
     name: 'moderation',
