@@ -12,7 +12,7 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { buildWeb, type WebBuild } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
+import { isolatedDatabase, testPlatform } from '../helpers/env.js';
 import { signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
 import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
@@ -57,6 +57,9 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   let alice: Page;
   let bob: Page;
 
+  // Its own database: a browser user's deck must not depend on other tests' people.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+
   before(async function () {
     if (!chromiumPath) {
       // eslint-disable-next-line no-console
@@ -65,7 +68,8 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     }
     bundle = await buildWeb(); // test the current sources
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-'));
-    platform = testPlatform({ DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
+    database = await isolatedDatabase('e2e');
+    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
     aio = await buildAllInOne(platform);
     http = await startHttp(aio.callback);
     await aio.attach(http.server);
@@ -82,6 +86,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     await aio?.stop();
     await http?.close();
     await platform?.close();
+    await database?.drop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 

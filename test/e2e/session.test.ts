@@ -10,7 +10,7 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { buildWeb } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
+import { isolatedDatabase, testPlatform } from '../helpers/env.js';
 import { findChromium, launchChromium, phoneContext } from './browser.js';
 
 describe('web client session in a browser (4 s access tokens)', function () {
@@ -22,6 +22,9 @@ describe('web client session in a browser (4 s access tokens)', function () {
   let browser: Browser;
   let dataDir: string;
 
+  // Its own database: a browser user's deck must not depend on other tests' people.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+
   before(async function () {
     if (!chromiumPath) {
       // eslint-disable-next-line no-console
@@ -30,7 +33,8 @@ describe('web client session in a browser (4 s access tokens)', function () {
     }
     await buildWeb();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-session-'));
-    platform = testPlatform({ DATA_DIR: dataDir, NSFW_ENABLED: 'false', ACCESS_TOKEN_TTL_S: '4', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
+    database = await isolatedDatabase('e2e');
+    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false', ACCESS_TOKEN_TTL_S: '4', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
     aio = await buildAllInOne(platform);
     http = await startHttp(aio.callback);
     await aio.attach(http.server);
@@ -42,6 +46,7 @@ describe('web client session in a browser (4 s access tokens)', function () {
     await aio?.stop();
     await http?.close();
     await platform?.close();
+    await database?.drop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
