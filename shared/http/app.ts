@@ -3,6 +3,7 @@
 // then the service routers. Used by every service's composition root and by
 // the all-in-one process.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { HttpMethodEnum, koaBody } from 'koa-body';
@@ -70,9 +71,28 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   return app;
 }
 
+/**
+ * Requests Node refuses before Koa sees them (headers over 16 KB, a malformed
+ * request line): the same refusal Node gives, with the contract's error body.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex) {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'Request line and headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive']
+        : [400, 'bad_request', 'Malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Listens and resolves once bound; port 0 picks a free port. */
 export function listen(handler: http.RequestListener, port: number, host = '0.0.0.0'): Promise<http.Server> {
   const server = http.createServer(handler);
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
   return new Promise((resolve, reject) => {
     server.once('error', reject);

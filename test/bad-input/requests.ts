@@ -1,5 +1,6 @@
 // Small builders for the case tables: who sends what, where.
 import http from 'node:http';
+import net from 'node:net';
 import type { ApiResponse } from '../helpers/http.js';
 import type { Cast, Harness, Status } from './harness.js';
 
@@ -77,5 +78,31 @@ export function rawHttp(h: Harness, method: string, path: string, headers: Recor
         if (!req.write(Buffer.from(p, 'latin1'))) await new Promise((r) => req.once('drain', r).once('close', r));
       }
     })();
+  });
+}
+
+/** Bytes written straight to a TCP connection (malformed HTTP that no client library sends); the response as read until close. */
+export function rawSocket(h: Harness, text: string): Promise<ApiResponse> {
+  const { hostname, port } = new URL(h.url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(Number(port), hostname, () => socket.write(Buffer.from(text, 'latin1')));
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer to a raw request')));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const response = Buffer.concat(chunks).toString('utf8');
+      const [head, ...rest] = response.split('\r\n\r\n');
+      const [statusLine, ...headerLines] = head.split('\r\n');
+      const headers = new Headers();
+      for (const line of headerLines) {
+        const i = line.indexOf(':');
+        if (i > 0) headers.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+      }
+      const text = rest.join('\r\n\r\n');
+      let body: unknown = text;
+      if ((headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), body, headers });
+    });
   });
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { signFields, signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
 import { MEDIA_MAX_BYTES } from './harness.js';
-import { c, form, json, raw, rawHttp, type Case } from './requests.js';
+import { c, form, json, raw, rawHttp, rawSocket, type Case } from './requests.js';
 import type { Cast } from './harness.js';
 
 const NOBODY = randomUUID();
@@ -455,6 +455,14 @@ export function restCases(): Record<string, Case[]> {
       c('GET /api/v1/profiles/{hidden} (versioned prefix)', json('GET', (cst: Cast) => `/api/v1/profiles/${cst.carol.id}`), 404),
       c('POST /api/v1/discovery/like malformed', raw('POST', '/api/v1/discovery/like', '{', JSON_TYPE), 400),
       c('GET /nowhere', json('GET', '/nowhere', undefined, null), 404, 'not_found'),
+      c('a 20 KB query string', json('GET', `/discovery/candidates?cursor=${'c'.repeat(20_000)}`), 431, 'headers_too_large'),
+      c('a 20 KB header', json('GET', '/profiles/me', undefined, 'alice', { 'x-padding': 'p'.repeat(20_000) }), 431, 'headers_too_large'),
+      c('a malformed request line', (h) => rawSocket(h, 'GARBAGE\r\n\r\n'), 400),
+      c('a header name with a space', (h) => rawSocket(h, 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n'), 400),
+      c('both Content-Length and Transfer-Encoding (smuggling)', (h) =>
+        rawSocket(h, `POST /discovery/block HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.cast.alice.token}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`), 400),
+      c('an invalid chunk size', (h) =>
+        rawSocket(h, `POST /discovery/block HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.cast.alice.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`), 400),
       c('GET /assets/{dot segments}', json('GET', '/assets/..%2F..%2Fpackage.json', undefined, null), 404),
       c('GET /assets/{NUL}', json('GET', '/assets/a%00.js', undefined, null), [400, 404]),
       c('GET /assets/{broken percent-encoding}', json('GET', '/assets/%E0%A4%A.js', undefined, null), [400, 404]),
