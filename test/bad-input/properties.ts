@@ -149,6 +149,59 @@ export function propertyTests(h: () => Harness) {
     });
   });
 
+  describe('property-based: arbitrary files and multipart bodies', () => {
+    const MAGIC: Record<string, number[]> = {
+      jpeg: [0xff, 0xd8, 0xff, 0xe0],
+      png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      webp: [...Buffer.from('RIFF'), 0x10, 0, 0, 0, ...Buffer.from('WEBPVP8 ')],
+      avif: [0, 0, 0, 0x1c, ...Buffer.from('ftypavif'), 0, 0, 0, 0, ...Buffer.from('avifmif1')],
+      heic: [0, 0, 0, 0x18, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')],
+      gif: [...Buffer.from('GIF89a')],
+      none: [],
+    };
+    const file = fc.tuple(fc.constantFrom(...Object.keys(MAGIC)), fc.uint8Array({ maxLength: 3000 })).map(([kind, rest]) => Uint8Array.from([...MAGIC[kind], ...rest]));
+
+    for (const path of ['/media/upload', '/profiles/me/photos']) {
+      it(`POST ${path}: a file of an image's first bytes and noise is refused, never a 5xx, nothing changes`, async () => {
+        const before = await h().fingerprint();
+        const logFrom = h().errors.length;
+        await fc.assert(
+          fc.asyncProperty(file, async (bytes) => {
+            const form = new FormData();
+            form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'photo.jpg');
+            const res = await h().api.request('POST', path, { token: h().cast.alice.token, rawBody: form });
+            checkAnswer(res, Buffer.from(bytes.slice(0, 16)).toString('hex'));
+            expect(res.status, JSON.stringify(res.body)).to.be.within(400, 499);
+            tally.propertyRuns++;
+          }),
+          { numRuns: 20 },
+        );
+        expect(await h().fingerprint(), 'nothing changed').to.equal(before);
+        expectNoErrorLogged(h(), logFrom);
+      });
+    }
+
+    it('POST /media/upload: arbitrary multipart text is refused, never a 5xx', async () => {
+      const before = await h().fingerprint();
+      const logFrom = h().errors.length;
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom('xyz', '', '"quoted"', 'a'.repeat(80)), async (body, boundary) => {
+          const res = await h().api.request('POST', '/media/upload', {
+            token: h().cast.alice.token,
+            rawBody: `--${boundary}\r\n${body}\r\n--${boundary}--\r\n`,
+            headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          });
+          checkAnswer(res, body);
+          expect(res.status).to.be.within(400, 499);
+          tally.propertyRuns++;
+        }),
+        { numRuns: RUNS },
+      );
+      expect(await h().fingerprint(), 'nothing changed').to.equal(before);
+      expectNoErrorLogged(h(), logFrom);
+    });
+  });
+
   describe('property-based: arbitrary text in every free-text field', () => {
     let u: TestUser;
     let peer: TestUser;
