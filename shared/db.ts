@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from './logger.js';
 
 export type { Knex };
 
@@ -33,13 +34,24 @@ export function migrationConfig(): Knex.MigratorConfig {
   return { migrationSource, tableName: 'knex_migrations' };
 }
 
-export function createDb(url: string, poolMax = 10): Knex {
+/** `logger`: where knex's own warnings go (a connection the server closed, a failed connect), else the console. */
+export function createDb(url: string, poolMax = 10, logger?: Logger): Knex {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: process.env.npm_lifecycle_event ?? 'platform' },
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 10_000,
     migrations: migrationConfig(),
+    ...(logger
+      ? {
+          log: {
+            warn: (m: unknown) => logger.warn({ knex: String(m).split('\n')[0] }, 'database connection'),
+            error: (m: unknown) => logger.warn({ knex: String(m).split('\n')[0] }, 'database connection'),
+            deprecate: (m: unknown) => logger.warn({ knex: String(m) }, 'knex deprecation'),
+            debug: () => {},
+          },
+        }
+      : {}),
   });
 }
 

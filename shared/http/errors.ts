@@ -1,9 +1,10 @@
 // The one Koa middleware that turns errors into the contract's error shape.
 // AppError renders as itself; errors from body parsers and Koa (which carry an
-// HTTP status) render with the contract's code for that status; anything else
-// is logged and becomes a 500 that shows only the request id.
+// HTTP status) render with the contract's code for that status; a store that
+// cannot be reached is a 503 `service_unavailable` with Retry-After; anything
+// else is logged and becomes a 500 that shows only the request id.
 import type { Context, Next } from 'koa';
-import { AppError } from '../errors.js';
+import { AppError, isUnavailable } from '../errors.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'validation_failed',
@@ -58,6 +59,15 @@ export function errorMiddleware() {
         return;
       }
       const requestId = ctx.state.requestId as string | undefined;
+      if (isUnavailable(err)) {
+        // PostgreSQL or Redis is down for now: the client retries (Retry-After); one line, no stack.
+        (ctx.state.log ?? console).warn({ err: (err as Error).message, request_id: requestId }, 'store unavailable');
+        const unavailable = AppError.unavailable();
+        ctx.status = unavailable.status;
+        ctx.body = unavailable.toBody();
+        ctx.set(unavailable.headers!);
+        return;
+      }
       (ctx.state.log ?? console).error({ err, request_id: requestId }, 'unhandled error');
       ctx.status = 500;
       ctx.body = { error: { code: 'internal_error', message: 'Internal error', details: { request_id: requestId } } };

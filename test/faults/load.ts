@@ -29,8 +29,13 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
   }
 }
 
+/** Every failed answer the clients got (HTTP `status code`, or `ack code`), counted; reset per scenario. */
+export const failures = new Map<string, number>();
+const failed = (what: string) => failures.set(what, (failures.get(what) ?? 0) + 1);
+
 /** fetch with a deadline; a network error or timeout is status 0. */
 async function request(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<{ status: number; body: any }> {
+  let r: { status: number; body: any };
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 5000) });
     const text = await res.text();
@@ -40,10 +45,12 @@ async function request(url: string, init: RequestInit & { timeoutMs?: number } =
     } catch {
       /* not JSON: an error page of a proxy */
     }
-    return { status: res.status, body };
+    r = { status: res.status, body };
   } catch {
-    return { status: 0, body: undefined };
+    r = { status: 0, body: undefined };
   }
+  if (r.status === 0 || r.status >= 500) failed(`HTTP ${r.status || 'no answer'} ${r.body?.error?.code ?? ''}`.trim());
+  return r;
 }
 
 const json = (token: string, method: string, body?: unknown): RequestInit => ({
@@ -250,6 +257,7 @@ export class ChatClient {
       } catch {
         code = 'timeout';
       }
+      if (code) failed(`ack ${code}`);
     } else {
       this.restSends++;
       const r = await request(`${this.url}/chat/messages`, json(this.me.token, 'POST', payload));

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Cluster } from '../cluster/harness.js';
-import { ChatClient, ChatLoad, LikeLoad, UploadLoad, eventually, like, makePairs, matchPairs, sleep, type ChatTotals, type Pair } from './load.js';
+import { ChatClient, ChatLoad, LikeLoad, UploadLoad, eventually, failures, like, makePairs, matchPairs, sleep, type ChatTotals, type Pair } from './load.js';
 
 export interface ScenarioOptions {
   name: string;
@@ -61,6 +61,8 @@ export interface ScenarioReport {
   recovery: Recovery;
   /** From the end of the fault until every like pair was matched and every upload decided. */
   allSettledMs: number;
+  /** The failed answers the clients got and retried, by `HTTP <status> <code>` / `ack <code>`. */
+  failures: Record<string, number>;
   durationMs: number;
 }
 
@@ -197,6 +199,7 @@ export async function runScenario(cluster: Cluster, db: Knex, o: ScenarioOptions
 
   // --- the load, and the fault in its middle
   const factsBefore = await logFacts(cluster);
+  failures.clear();
   const warmup = o.warmupMs ?? 2500;
   chat.start(o.messageEveryMs ?? 500);
   likes.start(warmup + 4000);
@@ -230,9 +233,20 @@ export async function runScenario(cluster: Cluster, db: Knex, o: ScenarioOptions
   notes.push(
     `logs: ${delta('eventsNotPublished')} events not published by the API (bus down); repair sweeps re-published ${delta('swipesRepublished')} swipe and ${delta('uploadsRepublished')} upload events`,
   );
+  notes.push(`failed answers the clients retried: ${[...failures].map(([k, v]) => `${k} × ${v}`).join(', ') || 'none'}`);
   chat.close();
   probeChat.forEach((c) => c.close());
-  return { name: o.name, notes, chat: chatTotals, likes: likeTotals, uploads: uploadTotals, recovery, allSettledMs, durationMs: Date.now() - started };
+  return {
+    name: o.name,
+    notes,
+    chat: chatTotals,
+    likes: likeTotals,
+    uploads: uploadTotals,
+    recovery,
+    allSettledMs,
+    failures: Object.fromEntries(failures),
+    durationMs: Date.now() - started,
+  };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
