@@ -58,23 +58,7 @@ export interface SendBatchResult {
 type JsonMessage = Omit<MessageRow, 'created_at'> & { created_at: string };
 const fromJson = (m: JsonMessage) => toMessage({ ...m, created_at: new Date(m.created_at) });
 
-/**
- * A whole group-commit batch in ONE statement, so one round trip and one commit:
- * - reads each conversation's members and liveness, and the messages already
- *   stored under the batch's (sender_id, client_msg_id) pairs;
- * - accepts the first send of each pair whose sender is a member of a live
- *   conversation and that is not stored yet;
- * - locks those conversations in id order (the FOR UPDATE CTE sorts before it
- *   locks, and is evaluated once; concurrent batches on any node never deadlock), takes n
- *   seqs per conversation with UPDATE … SET last_seq = last_seq + n RETURNING,
- *   and inserts the n messages with exactly those seqs: the statement is atomic,
- *   so seqs stay gapless.
- * A resend racing its original in another batch trips the unique index and fails
- * the statement; the writer then retries send by send (see writer.ts).
- */
-export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchResult> {
-  const { rows: out } = await db.raw(
-    `WITH input AS (
+const SEND_BATCH_SQL = `WITH input AS (
        SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[])
          WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, ord)
      ), conv AS (
@@ -82,10 +66,12 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
               (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
               ARRAY(SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = c.id) AS members
          FROM conversations c JOIN matches m ON m.id = c.match_id
-        WHERE c.id IN (SELECT conversation_id FROM input)
+        WHERE c.id = ANY(?::uuid[])
      ), stored AS (
-       SELECT ${MESSAGE_COLUMNS} FROM messages
-        WHERE (sender_id, client_msg_id) IN (SELECT sender_id, client_msg_id FROM input)
+       -- One unique-index probe per send, whatever the statistics say about the table.
+       SELECT s.* FROM input i CROSS JOIN LATERAL (
+         SELECT ${MESSAGE_COLUMNS} FROM messages m
+          WHERE m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id) s
      ), accepted AS (
        SELECT DISTINCT ON (i.sender_id, i.client_msg_id) i.*
          FROM input i JOIN conv c ON c.id = i.conversation_id
@@ -95,7 +81,7 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
      ), counts AS (
        SELECT conversation_id AS id, count(*)::int AS n FROM accepted GROUP BY conversation_id
      ), locked AS (
-       SELECT id FROM conversations WHERE id IN (SELECT id FROM counts) ORDER BY id FOR UPDATE
+       SELECT id FROM conversations WHERE id = ANY(ARRAY(SELECT id FROM counts)) ORDER BY id FOR UPDATE
      ), bumped AS (
        UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_message_at = now()
          FROM locked JOIN counts USING (id)
@@ -111,9 +97,27 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
      )
      SELECT (SELECT COALESCE(json_agg(conv), '[]') FROM conv) AS conversations,
             (SELECT COALESCE(json_agg(stored), '[]') FROM stored) AS stored,
-            (SELECT COALESCE(json_agg(inserted), '[]') FROM inserted) AS inserted`,
-    [rows.map((r) => r.conversationId), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId)],
-  );
+            (SELECT COALESCE(json_agg(inserted), '[]') FROM inserted) AS inserted`;
+
+/**
+ * A whole group-commit batch in ONE statement, so one round trip and one commit:
+ * - reads each conversation's members and liveness, and the messages already
+ *   stored under the batch's (sender_id, client_msg_id) pairs;
+ * - accepts the first send of each pair whose sender is a member of a live
+ *   conversation and that is not stored yet;
+ * - locks those conversations in id order (the FOR UPDATE CTE sorts before it
+ *   locks, and is evaluated once; concurrent batches on any node never deadlock), takes n
+ *   seqs per conversation with UPDATE … SET last_seq = last_seq + n RETURNING,
+ *   and inserts the n messages with exactly those seqs: the statement is atomic,
+ *   so seqs stay gapless.
+ * A resend racing its original in another batch trips the unique index and fails
+ * the statement; the writer then retries send by send (see writer.ts).
+ */
+export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchResult> {
+  // Planned each time on purpose: a cached generic plan made while the tables
+  // were small would keep scanning them once they are not.
+  const ids = rows.map((r) => r.conversationId);
+  const { rows: out } = await db.raw(SEND_BATCH_SQL, [ids, rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId), ids]);
   const r = out[0] as { conversations: SendTarget[]; stored: JsonMessage[]; inserted: JsonMessage[] };
   return {
     conversations: new Map(r.conversations.map((c) => [c.id, c])),

@@ -1,0 +1,79 @@
+// Abuse controls on chat sends (issue: safety and operations):
+// - no links or phone numbers in the first messages of a conversation, when
+//   strangers who just matched are most often lured off the platform;
+// - users with recent (not dismissed) reports may open only a few new
+//   conversations a day (their first message in a conversation counts).
+// Both are checked before a send is written; a refused send stores nothing.
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config.js';
+import { AppError } from '../../shared/errors.js';
+import { RateLimit } from '../../shared/rate-limit.js';
+import * as repo from './repo.js';
+
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+const LINK =
+  /(?:\b(?:https?:\/\/|www\.)\S+)|(?:\b[a-z0-9-]{2,}(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|me|ru|co|app|xyz|link|ly|gg|to|tv|site|online|club|top|page)\b)|(?:\bt\.me\/\S+)/i;
+// Seven or more digits, allowing the usual separators between them.
+const PHONE = /(?:\+?\d[\s().\-/]*){7,}/;
+
+/** Normalised so that look-alike or hidden characters do not slip a link through. */
+export function containsContact(body: string): boolean {
+  const text = body.normalize('NFKC').replace(INVISIBLE, '');
+  return LINK.test(text) || PHONE.test(text);
+}
+
+const REPORTED_CACHE_MS = 60_000;
+
+export class AbuseControls {
+  private readonly newConversations: RateLimit;
+  private readonly reported = new Map<string, { reported: boolean; until: number }>();
+
+  constructor(
+    private readonly db: Knex,
+    redis: Redis | null,
+    private readonly config: Pick<Config, 'abuse' | 'redisPrefix'>,
+  ) {
+    this.newConversations = new RateLimit({
+      redis,
+      prefix: config.redisPrefix,
+      name: 'reported-new-conversations',
+      points: Math.max(1, config.abuse.reportedNewConversationsPerDay),
+      durationS: 86_400,
+    });
+  }
+
+  async check(senderId: string, conversationId: string, body: string): Promise<void> {
+    await Promise.all([this.checkContact(conversationId, body), this.checkReported(senderId, conversationId)]);
+  }
+
+  private async checkContact(conversationId: string, body: string) {
+    const n = this.config.abuse.linkFilterMessages;
+    if (n === 0 || !containsContact(body)) return;
+    const lastSeq = await repo.conversationLastSeq(this.db, conversationId);
+    if (lastSeq !== undefined && lastSeq < n) {
+      throw AppError.validation(
+        [{ field: 'body', message: `links and phone numbers are not allowed in the first ${n} messages of a conversation` }],
+        'Links and phone numbers are not allowed yet in this conversation',
+      );
+    }
+  }
+
+  private async isReported(userId: string): Promise<boolean> {
+    const hit = this.reported.get(userId);
+    if (hit && hit.until > Date.now()) return hit.reported;
+    const reported = (await repo.recentReportCount(this.db, userId, this.config.abuse.reportWindowDays)) > 0;
+    if (this.reported.size > 10_000) this.reported.clear();
+    this.reported.set(userId, { reported, until: Date.now() + REPORTED_CACHE_MS });
+    return reported;
+  }
+
+  private async checkReported(senderId: string, conversationId: string) {
+    if (!(await this.isReported(senderId))) return;
+    if (await repo.hasSentIn(this.db, conversationId, senderId)) return;
+    if (this.config.abuse.reportedNewConversationsPerDay === 0) {
+      throw AppError.forbidden('Starting new conversations is suspended while reports against you are reviewed');
+    }
+    await this.newConversations.consume(senderId);
+  }
+}
