@@ -1,4 +1,5 @@
-// The fault suite (`npm run test:faults`; see README § Guarantees): the real
+// The fault suite (`npm run test:faults`, run by `npm test` after the main
+// suite, about 75 s; see README § Guarantees): the real
 // cluster processes under PM2 (test/cluster/harness.ts) on a Redis and a
 // PostgreSQL of the suite's own (stores.ts), each scenario under a steady load
 // of chat between 20 pairs over both realtime instances, likes and uploads
@@ -14,7 +15,7 @@ import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { startCluster, type Cluster } from '../cluster/harness.js';
-import { OwnPostgres, OwnRedis } from './stores.js';
+import { missingServers, OwnPostgres, OwnRedis } from './stores.js';
 import { formatReport, runScenario, summary, type ScenarioReport } from './scenario.js';
 import { eventually, sleep } from './load.js';
 
@@ -35,6 +36,11 @@ describe('faults: the cluster under load survives', function () {
 
   before(async function () {
     this.timeout(180_000);
+    const missing = missingServers();
+    if (missing) {
+      process.stdout.write(`fault suite skipped: ${missing} (it runs a Redis and a PostgreSQL of its own; .ci/run installs both)\n`);
+      this.skip();
+    }
     [redis, pg] = await Promise.all([OwnRedis.start(), OwnPostgres.start()]);
     cluster = await startCluster({
       realtimeInstances: 2,

@@ -94,6 +94,18 @@ export class OwnRedis {
 
 // --- PostgreSQL -------------------------------------------------------------------
 
+/** Why this machine cannot run the suite's own servers (no redis-server, no PostgreSQL server binaries), or undefined. */
+export function missingServers(): string | undefined {
+  const onPath = (bin: string) => (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, bin)));
+  if (!onPath('redis-server')) return 'redis-server is not on PATH';
+  try {
+    pgBinDir();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
 function pgBinDir(): string {
   const base = '/usr/lib/postgresql';
   const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))) : [];
