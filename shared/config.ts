@@ -68,6 +68,9 @@ const EnvSchema = z.object({
   TELEGRAM_API_URL: url.default('https://api.telegram.org'),
   NOTIFY_INTERVAL_S: int(300, 1),
   NOTIFY_GATHER_S: int(15, 0),
+  CHAT_LINK_FILTER_MESSAGES: int(3, 0, 1000),
+  REPORTED_NEW_CONVERSATIONS_PER_DAY: int(3, 0, 1000),
+  REPORT_WINDOW_DAYS: int(7, 1, 365),
 
   BUS_MAX_ATTEMPTS: int(5, 1, 100),
   BUS_VISIBILITY_TIMEOUT_MS: int(30_000, 10),
@@ -164,6 +167,12 @@ function toConfig(e: Env) {
     realtime: { adapter: e.REALTIME_ADAPTER },
     /** Offline notifications: at most one bot message per user per intervalS, gathered for gatherS first. */
     notifications: { intervalS: e.NOTIFY_INTERVAL_S, gatherS: e.NOTIFY_GATHER_S },
+    /** Chat abuse controls: no links/phone numbers in a conversation's first N messages (0: off); reported users start few conversations. */
+    abuse: {
+      linkFilterMessages: e.CHAT_LINK_FILTER_MESSAGES,
+      reportedNewConversationsPerDay: e.REPORTED_NEW_CONVERSATIONS_PER_DAY,
+      reportWindowDays: e.REPORT_WINDOW_DAYS,
+    },
     host: e.HOST,
     ports: {
       gateway: e.GATEWAY_PORT,

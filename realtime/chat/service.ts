@@ -13,6 +13,7 @@ import type { MessageWriter, SendResult } from './writer.js';
 import * as repo from './repo.js';
 import client from 'prom-client';
 import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
+import { AbuseControls } from '../abuse/controls.js';
 
 /** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
 export interface Origin {
@@ -29,6 +30,7 @@ const sendSeconds = new client.Histogram({
 
 export class ChatService {
   private readonly sendLimit: RateLimit;
+  private readonly abuse: AbuseControls;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -42,6 +44,7 @@ export class ChatService {
       points: deps.config.rateLimits.messagesPerMin,
       durationS: 60,
     });
+    this.abuse = new AbuseControls(deps.db, deps.redis, deps.config);
   }
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
@@ -49,7 +52,9 @@ export class ChatService {
     const done = sendSeconds.startTimer();
     const r = await this.writer.submit(
       { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id },
-      () => this.sendLimit.consume(userId),
+      async () => {
+        await Promise.all([this.sendLimit.consume(userId), this.abuse.check(userId, req.conversation_id, req.body)]);
+      },
     );
     done();
     if (r.created) this.deliver(r, origin);
