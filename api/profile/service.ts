@@ -162,7 +162,8 @@ export class ProfileService {
         id: p.id,
         status: p.status,
         position: p.position,
-        urls: variantUrls(this.deps.config, p.variants),
+        // Only approved variants are served, so only those get URLs (no links that 404).
+        urls: variantUrls(this.deps.config, p.status === 'approved' ? p.variants : null),
         created_at: p.created_at.toISOString(),
       })),
       created_at: row.created_at.toISOString(),
