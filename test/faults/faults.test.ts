@@ -79,6 +79,7 @@ describe('faults: the cluster under load survives', function () {
     expect(r.chat.duplicates, 'duplicates').to.equal(0);
     expect(r.chat.lost, 'lost').to.equal(0);
     expect(r.chat.refused, 'refused sends').to.equal(0);
+    expect(r.chat.fetchedAtEnd, 'messages the clients had not got by themselves (live or by their own catch-up)').to.equal(0);
     expect(r.likes.matched, 'like pairs matched exactly once').to.equal(r.likes.pairs);
     expect(r.uploads.pending, 'uploads still pending').to.equal(0);
     expect(r.uploads.approved + r.uploads.rejected).to.equal(r.uploads.accepted);

@@ -42,7 +42,7 @@ export interface FaultContext {
 export interface Recovery {
   /** Every service's /ready is 200 (PostgreSQL and Redis reachable from each). */
   readyMs: number;
-  /** A probe message is acked and delivered live to a peer on the other realtime instance. */
+  /** A probe message is acked and delivered live to its peer (the pair's sockets were dealt to both instances). */
   chatMs: number;
   /** A fresh pair's likes make their match. */
   matchMs: number;
@@ -257,7 +257,7 @@ export function formatReport(r: ScenarioReport): string {
     `── ${r.name} (${s(r.durationMs)})`,
     ...r.notes.map((n) => `   ${n}`),
     `   chat (${c.pairs} pairs, ${c.crossInstancePairs} across instances): sent ${c.sent} / acked ${c.acked} / stored ${c.stored} / delivered ${c.delivered}, duplicates ${c.duplicates}, lost ${c.lost}, refused ${c.refused}`,
-    `        send retries ${c.retries} (over REST ${c.restSends}), slowest ack ${s(c.slowestAckMs)}, reconnects ${c.reconnects}, catch-ups ${c.catchUps} fetching ${c.fetchedByCatchUp} messages (${c.liveAfterCatchUp} of them also arrived live afterwards, deduped by seq)`,
+    `        send retries ${c.retries} (over REST ${c.restSends}), slowest ack ${s(c.slowestAckMs)}, reconnects ${c.reconnects}, catch-ups ${c.catchUps} fetching ${c.fetchedByCatchUp} messages (${c.liveAfterCatchUp} of them also arrived live afterwards, deduped by seq), ${c.fetchedAtEnd} missing at the end`,
     `   likes: ${r.likes.pairs} pairs → ${r.likes.matched} matched exactly once, ${r.likes.doubled} doubled (${r.likes.likeAttempts} like requests)`,
     `   uploads: ${r.uploads.accepted} accepted → ${r.uploads.approved} approved, ${r.uploads.rejected} rejected, ${r.uploads.pending} pending (${r.uploads.attempts} attempts)`,
     `   healthy again ${s(r.recovery.healthyMs)} after the fault ended (ready ${s(r.recovery.readyMs)}, chat ${s(r.recovery.chatMs)}, match ${s(r.recovery.matchMs)}, moderation ${s(r.recovery.moderationMs)}); all in-flight work settled after ${s(r.allSettledMs)}`,
