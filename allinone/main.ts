@@ -39,8 +39,9 @@ logger.info(
 );
 
 onShutdown(logger, async () => {
+  const closing = closeServer(server); // stop accepting first, as shared/service-main.ts does
   await app.stop();
-  await closeServer(server);
+  await closing;
   await platform.close();
   await embedded?.stop();
 });

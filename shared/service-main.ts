@@ -13,7 +13,7 @@ export interface ServiceParts {
   routers: Router[];
   /** Runs once the HTTP server listens (e.g. Socket.IO attaches here). */
   attach?(server: http.Server): Promise<void>;
-  /** Runs first on shutdown, before the HTTP server closes. */
+  /** Runs on shutdown once the HTTP server has stopped accepting connections, before it is closed. */
   stop?(): Promise<void>;
 }
 
@@ -30,8 +30,11 @@ export async function runService(
   await parts.attach?.(server);
   platform.logger.info({ port: portOf(server) }, `${service} listening`);
   onShutdown(platform.logger, async () => {
+    // Stop accepting first (no request arrives at a half-stopped service), then
+    // let the parts drain (sockets told to reconnect elsewhere) while in-flight requests finish.
+    const closing = closeServer(server);
     await parts.stop?.();
-    await closeServer(server);
+    await closing;
     await platform.close();
   });
 }
