@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startTs, waitForHttp, type Proc } from '../helpers/processes.js';
+import { loginViaApi } from '../helpers/telegram.js';
 
 describe('all-in-one start (npm start with no servers)', function () {
   this.timeout(90_000);
@@ -24,9 +25,13 @@ describe('all-in-one start (npm start with no servers)', function () {
 
   const env = () => ({ DATA_DIR: dataDir, GATEWAY_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test' });
 
+  let login: Awaited<ReturnType<typeof loginViaApi>>;
+
   it('answers /health and /ready within 10 s on the embedded database and in-memory bus', async () => {
     proc = startTs('allinone/main.ts', env());
     const ms = await waitForHttp(`http://127.0.0.1:${port}/ready`, 10_000);
+    // Something to find after the restart: a user and a session (dev-mode init data).
+    login = await loginViaApi(`http://127.0.0.1:${port}`, { id: 424242, first_name: 'Persisted' });
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
     expect(health.status).to.equal('healthy');
     expect(ms).to.be.below(10_000);
@@ -39,6 +44,11 @@ describe('all-in-one start (npm start with no servers)', function () {
     await waitForHttp(`http://127.0.0.1:${port}/ready`, 20_000);
     // The schema applied by the first start is still there: nothing to migrate.
     expect(proc.output()).not.to.contain('migrations applied');
+    // The user and the session made before the restart are still there.
+    const res = await fetch(`http://127.0.0.1:${port}/auth/sessions`, { headers: { authorization: `Bearer ${login.access_token}` } });
+    expect(res.status).to.equal(200);
+    const body = (await res.json()) as { sessions: { current: boolean }[] };
+    expect(body.sessions.filter((s) => s.current)).to.have.length(1);
     expect(await proc.stop('SIGTERM')).to.equal(0);
     expect(proc.output()).to.contain('stopped cleanly');
   });
