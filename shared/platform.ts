@@ -32,7 +32,7 @@ export function createPlatform(config: Config, service: string, opts: PlatformOp
   const db = createDb(databaseUrl, config.databasePoolMax, logger);
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger, service) : null;
   const bus = createBus(config, redis, logger);
-  const revocations = new SessionRevocations(redis, config.redisPrefix, config.jwt.accessTtlS);
+  const revocations = new SessionRevocations(redis, config.redisPrefix, config.jwt.accessTtlS, db);
   return {
     config,
     logger,
