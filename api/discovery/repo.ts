@@ -214,6 +214,8 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
   const v = q.viewer;
   const lat = v.lat as number;
   const lon = v.lon as number;
+  const myInterests = v.interests.map((i) => i.toLowerCase());
+  const myInterestCount = new Set(myInterests).size;
   const res = await db.raw(CANDIDATES_SQL, {
     me: v.user_id,
     my_gender: v.gender,
@@ -222,8 +224,8 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
     my_age_min: v.age_min,
     my_age_max: v.age_max,
     my_max_km: v.max_distance_km,
-    my_interests: v.interests.map((i) => i.toLowerCase()),
-    my_interest_count: new Set(v.interests.map((i) => i.toLowerCase())).size,
+    my_interests: myInterests,
+    my_interest_count: myInterestCount,
     my_goal: v.goal,
     my_goals: v.goals && v.goals.length ? v.goals : null,
     today: q.asOf.toISOString().slice(0, 10),
@@ -244,7 +246,7 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
   });
   return (res.rows as Record<string, unknown>[]).map((r) => ({
     ...(r as unknown as CandidateRow),
-    my_interest_count: new Set(v.interests.map((i) => i.toLowerCase())).size,
+    my_interest_count: myInterestCount,
     my_age: q.myAge,
     my_age_min: v.age_min,
     my_age_max: v.age_max,
