@@ -4,6 +4,9 @@
 // declare. Anything not listed here is the gateway's own (health, metrics,
 // the web client, or a 404 in the contract's shape).
 
+// Socket.IO's path comes from the socket contract itself (constants only, no runtime imports).
+import { SOCKET_PATH } from '../../realtime/events.js';
+
 export type ServiceName = 'auth' | 'profile' | 'discovery' | 'media' | 'realtime' | 'admin';
 
 export interface Route {
@@ -13,9 +16,6 @@ export interface Route {
   /** True for the Socket.IO endpoint (long-polling and WebSocket). */
   socket: boolean;
 }
-
-/** Socket.IO's path on the realtime tier (API.md § Chat). */
-export const SOCKET_PATH = '/chat/connect';
 
 const API_PREFIX = '/api/v1';
 
