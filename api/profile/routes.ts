@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import { AppError } from '../../shared/errors.js';
 import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
 import type { ProfileService } from './service.js';
-import { createProfileSchema, parseStrict, updateProfileSchema, userIdParam } from './schemas.js';
+import { parse } from '../../shared/validation.js';
+import { createProfileSchema, updateProfileSchema, UserIdParams } from './schemas.js';
 
 /** The JSON body of a write; another media type is 415, no body at all is 400. */
 function jsonBody(ctx: Context): unknown {
@@ -15,7 +16,7 @@ function jsonBody(ctx: Context): unknown {
 
 /** The user id in the path: a UUID, or `me` for the caller; anything else is 400. */
 function targetId(ctx: Context): string {
-  const id = parseStrict(userIdParam, ctx.params.user_id, 'user_id');
+  const id = parse(UserIdParams, { user_id: ctx.params.user_id }).user_id;
   return id === 'me' ? caller(ctx).userId : id;
 }
 
@@ -24,7 +25,7 @@ export function profileRoutes(service: ProfileService, auth: AuthDeps): Router {
   const authed = requireAuth(auth);
 
   router.post('/profiles', authed, async (ctx) => {
-    const input = parseStrict(createProfileSchema, jsonBody(ctx));
+    const input = parse(createProfileSchema, jsonBody(ctx));
     ctx.status = 201;
     ctx.body = await service.create(caller(ctx).userId, input);
   });
@@ -39,7 +40,7 @@ export function profileRoutes(service: ProfileService, auth: AuthDeps): Router {
 
   router.put('/profiles/:user_id', authed, async (ctx) => {
     const userId = targetId(ctx);
-    const patch = parseStrict(updateProfileSchema, jsonBody(ctx));
+    const patch = parse(updateProfileSchema, jsonBody(ctx));
     ctx.body = await service.update(caller(ctx).userId, userId, patch);
   });
 

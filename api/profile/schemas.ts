@@ -15,9 +15,8 @@
 // A PUT replaces each field it names, except settings, which merge key by key
 // into the stored ones; null clears an optional detail (goal, height_cm, …) or the location.
 import { z } from 'zod';
-import { AppError, type FieldProblem } from '../../shared/errors.js';
 import { ageOn } from '../../shared/public-profile.js';
-import { charCount, isBlank, textProblems } from '../../shared/validation.js';
+import { charCount, isBlank } from '../../shared/validation.js';
 
 export const GENDERS = ['man', 'woman', 'nonbinary'] as const;
 export const VISIBILITIES = ['visible', 'hidden', 'paused'] as const;
@@ -187,26 +186,5 @@ export type ProfileInput = z.infer<typeof createProfileSchema>;
 export const userIdParam = z.union([z.literal('me'), z.guid({ error: 'must be a user id (UUID) or "me"' })], {
   error: 'must be a user id (UUID) or "me"',
 });
-
-/**
- * Like shared `parse`, but an unknown field becomes one detail per field
- * ("settings.colour: unknown field") instead of one for the whole object.
- */
-export function parseStrict<S extends z.ZodType>(schema: S, input: unknown, where = ''): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (r.success) {
-    const text = textProblems(r.data, where ? [where] : []);
-    if (text.length) throw AppError.validation(text);
-    return r.data;
-  }
-  const problems: FieldProblem[] = [];
-  for (const issue of r.error.issues) {
-    const path = [where, ...issue.path.map(String)].filter(Boolean);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ field: [...path, key].join('.'), message: 'unknown field' });
-    } else {
-      problems.push({ field: path.length ? path.join('.') : '(body)', message: issue.message });
-    }
-  }
-  throw AppError.validation(problems);
-}
+/** The path parameters of /profiles/{user_id}. */
+export const UserIdParams = z.object({ user_id: userIdParam });
