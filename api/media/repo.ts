@@ -80,8 +80,8 @@ export async function photosOf(db: Knex, ownerId: string, opts: { approvedOnly: 
   return q;
 }
 
-export async function photoCount(trx: Knex.Transaction, ownerId: string): Promise<number> {
-  const row = await trx('media').where('owner_id', ownerId).whereNotNull('position').count<{ n: number }[]>({ n: '*' }).first();
+export async function photoCount(db: Knex, ownerId: string): Promise<number> {
+  const row = await db('media').where('owner_id', ownerId).whereNotNull('position').count<{ n: number }[]>({ n: '*' }).first();
   return Number(row?.n ?? 0);
 }
 

@@ -187,8 +187,7 @@ export class MediaService {
 
   /** Fails fast (before an upload is read) when the profile already has all its photos. */
   async assertPhotoRoom(userId: string): Promise<void> {
-    const n = (await repo.photosOf(this.db, userId, { approvedOnly: false })).length;
-    if (n >= MAX_PHOTOS) throw photoLimit();
+    if ((await repo.photoCount(this.db, userId)) >= MAX_PHOTOS) throw photoLimit();
   }
 
   /** Makes one of the caller's media their next photo; attaching it again is a no-op. */
