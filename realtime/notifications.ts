@@ -20,12 +20,13 @@ export function startNotifications(deps: ServiceDeps, delivery: Delivery): Consu
   const handle = onEvents({
     'match.created': async ({ payload }) => {
       const [a, b] = payload.user_ids;
+      // A block either way hides each from the other: no notification to either.
+      if (await blockedEitherWay(deps.db, a, b)) return;
       for (const [me, other] of [
         [a, b],
         [b, a],
       ]) {
-        // The other user as this one sees them (blocks either way hide them: no notification).
-        if (await blockedEitherWay(deps.db, me, other)) continue;
+        // The other user as this one sees them.
         const profiles = await loadPublicProfiles(deps.db, deps.config, [other], { userId: me }, { includeHidden: true });
         delivery.matchNew(me, { match_id: payload.match_id, conversation_id: payload.conversation_id, user: profiles.get(other) ?? null });
       }
