@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors.js';
 import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type PublicProfile } from '../../shared/public-profile.js';
 import type { EventPayload, EventType } from '../../shared/events.js';
 import * as repo from './repo.js';
+import * as matchesRepo from './matches-repo.js';
 import { dayWindow } from './quota.js';
 import { CANDIDATE_POOL, IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
 import { decodeCursor, encodeCursor, type SwipeAction } from './schemas.js';
@@ -139,7 +140,7 @@ export class DiscoveryService {
   }
 
   async unmatch(userId: string, matchId: string): Promise<void> {
-    const ended = await this.db.transaction((trx) => repo.endMatch(trx, { matchId }, userId, 'unmatch'));
+    const ended = await this.db.transaction((trx) => matchesRepo.endMatch(trx, { matchId }, userId, 'unmatch'));
     if (!ended) throw AppError.notFound('No such match');
     await this.publish('match.removed', { ...ended, reason: 'unmatch' });
   }
@@ -147,29 +148,29 @@ export class DiscoveryService {
   /** Blocks `targetId` for good: any match ends and each vanishes from the other's lists. Repeating it is harmless. */
   async block(userId: string, targetId: string): Promise<void> {
     if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot block yourself' }]);
-    if (!(await repo.userExists(this.db, targetId))) throw AppError.notFound('No such user');
+    if (!(await matchesRepo.userExists(this.db, targetId))) throw AppError.notFound('No such user');
     const ended = await this.db.transaction(async (trx) => {
-      await repo.insertBlock(trx, userId, targetId);
-      return repo.endMatch(trx, { peerId: targetId }, userId, 'block');
+      await matchesRepo.insertBlock(trx, userId, targetId);
+      return matchesRepo.endMatch(trx, { peerId: targetId }, userId, 'block');
     });
     if (ended) await this.publish('match.removed', { ...ended, reason: 'block' });
   }
 
   async report(userId: string, r: { target_id: string; reason: string; details?: string | null }) {
     if (r.target_id === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot report yourself' }]);
-    if (!(await repo.userExists(this.db, r.target_id))) throw AppError.notFound('No such user');
-    const row = await repo.insertReport(this.db, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
+    if (!(await matchesRepo.userExists(this.db, r.target_id))) throw AppError.notFound('No such user');
+    const row = await matchesRepo.insertReport(this.db, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
     await this.publish('report.created', { report_id: row.id, reporter_id: userId, target_id: r.target_id, reason: r.reason });
     return { id: row.id, status: row.status, created_at: new Date(row.created_at).toISOString() };
   }
 
   async matches(userId: string) {
-    const [rows, me] = await Promise.all([repo.listLiveMatches(this.db, userId), repo.findViewer(this.db, userId)]);
+    const [rows, me] = await Promise.all([matchesRepo.listLiveMatches(this.db, userId), repo.findViewer(this.db, userId)]);
     const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
     // A matched peer stays visible to their matches while hidden from discovery; blocked or banned peers do not.
     const [profiles, last] = await Promise.all([
       loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.peer_id), { userId, location }, { includeHidden: true }),
-      repo.lastMessages(this.db, rows.map((r) => r.conversation_id)),
+      matchesRepo.lastMessages(this.db, rows.map((r) => r.conversation_id)),
     ]);
     const matches = rows.flatMap((r) => {
       const user = profiles.get(r.peer_id);
@@ -189,7 +190,7 @@ export class DiscoveryService {
   }
 
   async likes(userId: string, limit: number) {
-    const [rows, me] = await Promise.all([repo.listLikes(this.db, userId, limit), repo.findViewer(this.db, userId)]);
+    const [rows, me] = await Promise.all([matchesRepo.listLikes(this.db, userId, limit), repo.findViewer(this.db, userId)]);
     const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
     const profiles = await loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.swiper_id), { userId, location }, { includeHidden: false });
     const likes = rows.flatMap((r) => {
