@@ -34,11 +34,14 @@ export function migrationConfig(): Knex.MigratorConfig {
   return { migrationSource, tableName: 'knex_migrations' };
 }
 
-/** `logger`: where knex's own warnings go (a connection the server closed, a failed connect), else the console. */
-export function createDb(url: string, poolMax = 10, logger?: Logger): Knex {
+/**
+ * `logger`: where knex's own warnings go (a connection the server closed, a failed connect), else the console.
+ * `applicationName`: how the connections show in pg_stat_activity (the platform passes its service name).
+ */
+export function createDb(url: string, poolMax = 10, logger?: Logger, applicationName = 'platform'): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: url, application_name: process.env.npm_lifecycle_event ?? 'platform' },
+    connection: { connectionString: url, application_name: applicationName },
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 10_000,
     migrations: migrationConfig(),

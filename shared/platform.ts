@@ -29,7 +29,7 @@ export function createPlatform(config: Config, service: string, opts: PlatformOp
   const logger = opts.logger ?? createLogger(config, service);
   const databaseUrl = opts.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('DATABASE_URL is required for this process');
-  const db = createDb(databaseUrl, config.databasePoolMax, logger);
+  const db = createDb(databaseUrl, config.databasePoolMax, logger, service);
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger, service) : null;
   const bus = createBus(config, redis, logger);
   const revocations = new SessionRevocations(redis, config.redisPrefix, config.jwt.accessTtlS, db);
