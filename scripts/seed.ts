@@ -38,6 +38,8 @@ const CITIES = [
   { name: 'Munich', lat: 48.1351, lon: 11.582, weight: 7, tz: 'Europe/Berlin' },
   { name: 'Lisbon', lat: 38.7223, lon: -9.1393, weight: 6, tz: 'Europe/Lisbon' },
 ];
+/** [city index, weight] for rng.weighted(), built once. */
+const CITY_WEIGHTS = CITIES.map((c, i) => [i, c.weight] as const);
 
 const INTERESTS = [
   'hiking', 'running', 'cycling', 'yoga', 'climbing', 'swimming', 'football', 'tennis', 'skiing', 'surfing',
@@ -117,7 +119,7 @@ function lookingFor(rng: Rng, gender: string): string[] {
 }
 
 function makePerson(rng: Rng, telegramId: number, now: number): Person {
-  const city = rng.weighted(CITIES.map((c, i) => [i, c.weight] as const));
+  const city = rng.weighted(CITY_WEIGHTS);
   const c = CITIES[city];
   // Most people live in town, some in the suburbs.
   const spreadKm = rng.next() < 0.8 ? 6 : 18;
@@ -262,7 +264,7 @@ export async function seedProfiles(db: Knex, opts: SeedOptions): Promise<SeedRes
     opts.onProgress?.('swipes', made, total);
   };
   for (let i = 0; i < total; i++) {
-    const city = byCity[rng.weighted(CITIES.map((c, k) => [k, c.weight] as const))];
+    const city = byCity[rng.weighted(CITY_WEIGHTS)];
     const s = rng.pick(city);
     const t = rng.pick(city);
     if (s === t) continue;
