@@ -2,7 +2,7 @@
 // unmatch, block, report, and the lists built on them.
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
-import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type PublicProfile } from '../../shared/public-profile.js';
+import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point, type PublicProfile } from '../../shared/public-profile.js';
 import type { EventPayload, EventType } from '../../shared/events.js';
 import * as repo from './repo.js';
 import * as matchesRepo from './matches-repo.js';
@@ -60,6 +60,12 @@ export class DiscoveryService {
     const v = await repo.findViewer(this.db, userId);
     if (!v) throw AppError.conflict('Create your profile first');
     return v;
+  }
+
+  /** Where the caller is, for distances in the lists they see; null without a profile or location. */
+  private async locationOf(userId: string): Promise<Point | null> {
+    const me = await repo.findViewer(this.db, userId);
+    return me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
   }
 
   /**
@@ -165,8 +171,7 @@ export class DiscoveryService {
   }
 
   async matches(userId: string) {
-    const [rows, me] = await Promise.all([matchesRepo.listLiveMatches(this.db, userId), repo.findViewer(this.db, userId)]);
-    const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
+    const [rows, location] = await Promise.all([matchesRepo.listLiveMatches(this.db, userId), this.locationOf(userId)]);
     // A matched peer stays visible to their matches while hidden from discovery; blocked or banned peers do not.
     const [profiles, last] = await Promise.all([
       loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.peer_id), { userId, location }, { includeHidden: true }),
@@ -190,8 +195,7 @@ export class DiscoveryService {
   }
 
   async likes(userId: string, limit: number) {
-    const [rows, me] = await Promise.all([matchesRepo.listLikes(this.db, userId, limit), repo.findViewer(this.db, userId)]);
-    const location = me && me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null;
+    const [rows, location] = await Promise.all([matchesRepo.listLikes(this.db, userId, limit), this.locationOf(userId)]);
     const profiles = await loadPublicProfiles(this.db, this.deps.config, rows.map((r) => r.swiper_id), { userId, location }, { includeHidden: false });
     const likes = rows.flatMap((r) => {
       const user = profiles.get(r.swiper_id);
