@@ -1,8 +1,8 @@
 // Multipart uploads: koa-body (formidable) streams the `file` part to a
 // temporary file and hashes it on the way; the size limit is enforced while
 // streaming, so an oversized upload is cut off (413) without being held in
-// memory or written to disk in full. The temporary file is the route's to
-// remove (`withUpload` does it).
+// memory or written to disk in full. The middleware removes the temporary
+// file once the route is done (or the upload was refused).
 import os from 'node:os';
 import fsp from 'node:fs/promises';
 import type { Context, Next } from 'koa';
