@@ -4,6 +4,7 @@
 // cannot be reached is a 503 `service_unavailable` with Retry-After; anything
 // else is logged and becomes a 500 that shows only the request id.
 import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
 import { AppError, isUnavailable } from '../errors.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -59,16 +60,17 @@ export function errorMiddleware() {
         return;
       }
       const requestId = ctx.state.requestId as string | undefined;
+      const log = ctx.state.log as Logger; // set by requestContext, which runs first (shared/http/app.ts)
       if (isUnavailable(err)) {
         // PostgreSQL or Redis is down for now: the client retries (Retry-After); one line, no stack.
-        (ctx.state.log ?? console).warn({ err: (err as Error).message, request_id: requestId }, 'store unavailable');
+        log.warn({ err: (err as Error).message, request_id: requestId }, 'store unavailable');
         const unavailable = AppError.unavailable();
         ctx.status = unavailable.status;
         ctx.body = unavailable.toBody();
         ctx.set(unavailable.headers!);
         return;
       }
-      (ctx.state.log ?? console).error({ err, request_id: requestId }, 'unhandled error');
+      log.error({ err, request_id: requestId }, 'unhandled error');
       ctx.status = 500;
       ctx.body = { error: { code: 'internal_error', message: 'Internal error', details: { request_id: requestId } } };
     }
