@@ -69,8 +69,13 @@ export class FsStorage implements Storage {
       if (isMissing(err)) return null;
       throw err;
     }
-    const { size } = await handle.stat();
-    return { body: handle.createReadStream(), size, contentType: undefined };
+    try {
+      const { size } = await handle.stat();
+      return { body: handle.createReadStream(), size, contentType: undefined };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async delete(keys: string[]): Promise<void> {
