@@ -22,5 +22,6 @@ export function createAuthRouter(deps: ServiceDeps): Router {
     config,
     revocations: deps.revocations,
     ipLimit: limit('auth-ip', config.rateLimits.authPerMin),
+    userLimit: limit('auth-user', config.rateLimits.authPerMin),
   });
 }

@@ -15,6 +15,8 @@ export interface AuthRoutesDeps {
   revocations: SessionRevocations;
   /** Per client IP, on every /auth/* route. */
   ipLimit: RateLimit;
+  /** Per user, on the routes that know the user (a user behind many IPs is still limited). */
+  userLimit: RateLimit;
 }
 
 function clientOf(ctx: Context): ClientInfo {
@@ -23,7 +25,12 @@ function clientOf(ctx: Context): ClientInfo {
 
 export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
   const router = new Router({ prefix: '/auth' });
-  const authenticated = requireAuth(deps);
+  const requireUser = requireAuth(deps);
+  const authenticated = async (ctx: Context, next: Next) =>
+    requireUser(ctx, async () => {
+      await deps.userLimit.consume(caller(ctx).userId);
+      await next();
+    });
 
   // The app trusts X-Forwarded-For, so behind the gateway ctx.ip is the real client.
   router.use(async function limitPerIp(ctx: Context, next: Next) {

@@ -53,7 +53,9 @@ export class ChatService {
     const r = await this.writer.submit(
       { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id },
       async () => {
-        await Promise.all([this.sendLimit.consume(userId), this.abuse.check(userId, req.conversation_id, req.body)]);
+        // The rate limit first: a refused send must not use up a reported user's new-conversation allowance.
+        await this.sendLimit.consume(userId);
+        await this.abuse.check(userId, req.conversation_id, req.body);
       },
     );
     done();

@@ -42,6 +42,15 @@ describe('Auth rate limits', () => {
       expectLimited(await one.api.get('/auth/sessions', { token: me.access_token, headers }));
     });
 
+    it('limit a user on the authenticated routes, whatever the client address', async () => {
+      const me = await loginViaApi(one.url, newTgUser());
+      for (let i = 0; i < 3; i++) expect((await (i % 2 ? one : two).api.get('/auth/verify', { token: me.access_token, headers: asClient() })).status).to.equal(200);
+      expectLimited(await one.api.get('/auth/sessions', { token: me.access_token, headers: asClient() }));
+      // Another user is not affected.
+      const other = await loginViaApi(two.url, newTgUser());
+      expect((await two.api.get('/auth/verify', { token: other.access_token, headers: asClient() })).status).to.equal(200);
+    });
+
     it('limit refreshes per user, whatever the client address', async () => {
       const me = await loginViaApi(one.url, newTgUser());
       let refresh = me.refresh_token;
