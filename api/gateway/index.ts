@@ -62,12 +62,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     const route = resolveRoute(req.url ?? '/');
-    if (route) return proxy.ws(req, socket, head, route);
-    socket.on('error', () => socket.destroy());
-    const body = JSON.stringify({ error: { code: 'not_found', message: 'No WebSocket endpoint here' } });
-    socket.end(
-      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    if (route) proxy.ws(req, socket, head, route);
+    else proxy.refuseUpgrade(req, socket);
   }
 
   return {

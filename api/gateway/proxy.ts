@@ -87,6 +87,8 @@ interface RoutedRequest extends http.IncomingMessage {
 export interface GatewayProxy {
   web(req: http.IncomingMessage, res: http.ServerResponse, route: Route): void;
   ws(req: http.IncomingMessage, socket: net.Socket, head: Buffer, route: Route): void;
+  /** Answers an upgrade to a path with no WebSocket endpoint: 404 in the contract's shape. */
+  refuseUpgrade(req: http.IncomingMessage, socket: net.Socket): void;
   close(): void;
 }
 
@@ -192,12 +194,15 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     send(target, upstream, 1);
   }
 
+  function refuseUpgrade(req: http.IncomingMessage, socket: net.Socket): void {
+    socket.on('error', () => socket.destroy());
+    failSocket(socket, 404, 'not_found', 'No WebSocket endpoint here', setForwardingHeaders(req, opts.trustedProxies));
+  }
+
   function ws(req: http.IncomingMessage, socket: net.Socket, head: Buffer, route: Route): void {
+    if (route.service !== 'realtime' || !route.socket) return refuseUpgrade(req, socket);
     socket.on('error', () => socket.destroy());
     const requestId = setForwardingHeaders(req, opts.trustedProxies);
-    if (route.service !== 'realtime' || !route.socket) {
-      return failSocket(socket, 404, 'not_found', 'No WebSocket endpoint here', requestId);
-    }
     req.url = route.url;
     const choice = chooseRealtime(realtime, route.url, true);
     if (choice.kind === 'none' || choice.kind === 'gone') {
@@ -218,6 +223,7 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
   return {
     web,
     ws,
+    refuseUpgrade,
     close() {
       agent.destroy();
     },
