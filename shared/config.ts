@@ -100,6 +100,15 @@ const EnvSchema = z.object({
     .optional(),
   GATEWAY_TIMEOUT_MS: int(30_000, 100),
   GATEWAY_TRUSTED_PROXIES: int(0, 0, 10),
+
+  // --- production mode and launchers (issue 13 §1) ---
+  // --- location privacy (issue 13 §2) ---
+  // --- client addresses, CSP, auth limits (issue 13 §3) ---
+  // --- socket limits (issue 13 §4) ---
+  // --- uploads (issue 13 §4, §5) ---
+  // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
+  // --- metrics, readiness, notifications (issue 13 §5) ---
+  // --- outbox (issue 14) ---
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -200,6 +209,14 @@ function toConfig(e: Env) {
       /** How many proxies in front of the gateway append to X-Forwarded-For (0: the peer is the client). */
       trustedProxies: e.GATEWAY_TRUSTED_PROXIES,
     },
+    // --- production mode and launchers (issue 13 §1) ---
+    // --- location privacy (issue 13 §2) ---
+    // --- client addresses, CSP, auth limits (issue 13 §3) ---
+    // --- socket limits (issue 13 §4) ---
+    // --- uploads (issue 13 §4, §5) ---
+    // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
+    // --- metrics, readiness, notifications (issue 13 §5) ---
+    // --- outbox (issue 14) ---
   };
 }
 

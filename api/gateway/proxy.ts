@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import client from 'prom-client';
 import type { Logger } from '../../shared/logger.js';
+import { clientAddress } from '../../shared/http/client-address.js';
 import type { Route, ServiceName } from './routes.js';
 import { chooseRealtime } from './sticky.js';
 import type { RealtimePool, Upstream } from './upstreams.js';
@@ -38,23 +39,6 @@ const proxied = new client.Counter({
 
 function errorBody(code: string, message: string, requestId: string) {
   return JSON.stringify({ error: { code, message, details: { request_id: requestId } } });
-}
-
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
-/** The client's address: the peer, or the entry the last trusted proxy added. */
-export function clientAddress(req: http.IncomingMessage, trustedProxies: number): string {
-  const peer = normalizeIp(req.socket.remoteAddress ?? '');
-  if (trustedProxies <= 0) return peer;
-  const header = req.headers['x-forwarded-for'];
-  const chain = (Array.isArray(header) ? header.join(',') : header ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const all = [...chain, peer];
-  return normalizeIp(all[Math.max(0, all.length - 1 - trustedProxies)]);
 }
 
 function first(h: string | string[] | undefined): string | undefined {
