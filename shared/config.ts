@@ -104,6 +104,8 @@ const EnvSchema = z.object({
   // --- production mode and launchers (issue 13 §1) ---
   // --- location privacy (issue 13 §2) ---
   // --- client addresses, CSP, auth limits (issue 13 §3) ---
+  /** Proxy hops in front of this process whose X-Forwarded-For entry is believed (0: the TCP peer is the client). */
+  TRUSTED_PROXY_HOPS: int(0, 0, 10),
   // --- socket limits (issue 13 §4) ---
   // --- uploads (issue 13 §4, §5) ---
   // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
@@ -212,6 +214,8 @@ function toConfig(e: Env) {
     // --- production mode and launchers (issue 13 §1) ---
     // --- location privacy (issue 13 §2) ---
     // --- client addresses, CSP, auth limits (issue 13 §3) ---
+    /** See shared/http/client-address.ts: how many proxy hops' X-Forwarded-For entries to believe. */
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     // --- socket limits (issue 13 §4) ---
     // --- uploads (issue 13 §4, §5) ---
     // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
