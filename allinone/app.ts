@@ -32,7 +32,9 @@ export interface Runnable {
 
 export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   const routers: Router[] = [];
-  const runnables: Runnable[] = [];
+  // The outbox relay first, so it stops last: the parts' final commits still reach the bus.
+  platform.relay.start();
+  const runnables: Runnable[] = [{ stop: () => platform.relay.stop() }];
   // --- services mount here (each service's index.ts builds its router from the platform) ---
   routers.push(createProfileRouter(platform));
   routers.push(createDiscoveryRouter(platform));

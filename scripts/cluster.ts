@@ -6,6 +6,11 @@
 // `tg_dating`, created when missing) and Redis, and says so. PM2_HOME chooses
 // the PM2 daemon as usual (default ~/.pm2); CLUSTER_ONLY=a,b starts only those
 // apps; the instance counts are read by ecosystem.config.js.
+//
+// The cluster runs with NODE_ENV=production unless told otherwise, so it needs
+// BOT_TOKEN and JWT_SECRET (every process refuses to start without them, exit 78).
+// `npm run cluster -- --dev` runs it in development mode instead (NODE_ENV=development,
+// the public development bot token, no admins, no real bot messages): for a laptop only.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +26,19 @@ const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
+const devFlag = process.argv.slice(3).includes('--dev');
+
 /** The environment the cluster runs with: the caller's, plus local defaults for the two stores. */
 function clusterEnv(): NodeJS.ProcessEnv {
   // PM2 starts two apps at a time by default; most of a start is waiting for `ready`.
   const env: NodeJS.ProcessEnv = { PM2_CONCURRENT_ACTIONS: '4', ...process.env };
+  // What ecosystem.config.js would pick, decided here so the check below sees it too.
+  if (!env.NODE_ENV) env.NODE_ENV = devFlag ? 'development' : 'production';
+  if (devFlag && env.NODE_ENV === 'production') {
+    process.stderr.write('--dev cannot be combined with NODE_ENV=production\n');
+    process.exit(78);
+  }
+  if (devFlag && !env.BOT_TOKEN) out('*** DEVELOPMENT MODE (--dev): anyone can log in as anyone. Never expose this cluster. ***');
   if (!env.DATABASE_URL) {
     env.DATABASE_URL = LOCAL_DATABASE_URL;
     out(`DATABASE_URL is unset: using the local PostgreSQL, ${LOCAL_DATABASE_URL}`);
@@ -42,6 +56,9 @@ function configOf(env: NodeJS.ProcessEnv): Config {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
+      if (env.NODE_ENV === 'production' && !devFlag) {
+        process.stderr.write('Set them for a real cluster, or run `npm run cluster -- --dev` for a development one on this machine.\n');
+      }
       process.exit(78);
     }
     throw err;

@@ -1,11 +1,44 @@
 // Configuration is parsed once, at the start of a process, from the environment.
 // Nothing else in the codebase reads process.env: composition roots call
 // loadConfig() and hand the frozen result to whatever they build.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
-/** Fixed token used when BOT_TOKEN is unset (development mode only). */
+/**
+ * Fixed token used when BOT_TOKEN is unset (development mode only). It is
+ * public, so development mode lets anyone sign init data for anyone: that is
+ * why production refuses to start without a real BOT_TOKEN, and why admin ids
+ * are ignored in development mode.
+ */
 export const DEV_BOT_TOKEN = '000000000:development-mode-bot-token-not-for-production';
-const DEV_JWT_SECRET = 'development-mode-jwt-secret-not-for-production';
+/** The file under DATA_DIR that keeps development mode's random JWT secret across restarts. */
+export const DEV_JWT_SECRET_FILE = 'dev-jwt-secret';
+/** Shortest JWT_SECRET accepted in production (HS256 wants a key of at least its output size). */
+export const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+/**
+ * Development mode's JWT secret: random, made once per data directory and kept
+ * there (mode 0600), so every process of one development platform shares it and
+ * restarts keep sessions, yet no two installs share a secret and none is in the code.
+ */
+function devJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, DEV_JWT_SECRET_FILE);
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    // Another process of the same platform made it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -17,6 +50,16 @@ const csv = z
   .string()
   .default('')
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+/** CSP source lists: origins (scheme://host[:port], `*.` allowed), 'self' or 'none'; nothing that could end a directive. */
+const cspSources = (def: string[]) =>
+  z
+    .string()
+    .default(def.join(','))
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine(
+      (list) => list.every((s) => s === "'self'" || s === "'none'" || /^(https?|wss?):\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s)),
+      "must be comma-separated origins like https://example.org (or 'self', 'none')",
+    );
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -84,7 +127,9 @@ const EnvSchema = z.object({
   MEDIA_PORT: port(8084),
   REALTIME_PORT: port(8085),
   ADMIN_PORT: port(8090),
-  HOST: z.string().default('0.0.0.0'),
+  // Listen address. Unset: the public entries (gateway, all-in-one) bind 0.0.0.0, the
+  // services behind the gateway 127.0.0.1 (shared/service-main.ts).
+  HOST: z.string().min(1).optional(),
 
   // Gateway upstreams (defaults: the services' ports on this host). REALTIME_URLS is a
   // comma list of http://host:port or http://host:first-last (a port range, for
@@ -103,14 +148,50 @@ const EnvSchema = z.object({
 
   // --- production mode and launchers (issue 13 §1) ---
   // --- location privacy (issue 13 §2) ---
+  /** Location changes (moves, not clears) a user may make per hour (default 5); more is 429 rate_limited. */
+  LOCATION_CHANGES_PER_HOUR: int(5, 1),
+  /** Location changes a user may make per day (default 20); more is 429 rate_limited. */
+  LOCATION_CHANGES_PER_DAY: int(20, 1),
   // --- client addresses, CSP, auth limits (issue 13 §3) ---
   /** Proxy hops in front of this process whose X-Forwarded-For entry is believed (0: the TCP peer is the client). */
   TRUSTED_PROXY_HOPS: int(0, 0, 10),
+  /** Origins the web client may connect to besides its own (connect-src; default none: 'self' covers same-origin ws/wss). */
+  CSP_CONNECT_SRC: cspSources([]),
+  /** Origins that may frame the web client (frame-ancestors; default Telegram's web clients; 'none' forbids framing). */
+  CSP_FRAME_ANCESTORS: cspSources(['https://web.telegram.org', 'https://webk.telegram.org', 'https://webz.telegram.org']),
+  /** POST /auth/token logins per Telegram id per hour, counted once the init data validates (default 30). */
+  RATE_LIMIT_TOKEN_PER_USER_PER_HOUR: int(30, 1),
   // --- socket limits (issue 13 §4) ---
+  /** Client events a socket may send per second on average (token bucket refill; default 20). */
+  SOCKET_EVENTS_PER_S: int(20, 1),
+  /** Client events a socket may send at once before the per-second rate applies (bucket size; default 60). */
+  SOCKET_EVENTS_BURST: int(60, 1),
+  /** Client events of one socket being handled at once; more are answered rate_limited (default 16). */
+  SOCKET_MAX_INFLIGHT: int(16, 1),
+  /** Sockets one user may hold open across all realtime nodes (default 10). */
+  SOCKETS_PER_USER: int(10, 1),
+  /** Sockets one client address (IPv6: one /64) may hold open across all realtime nodes (default 1000). */
+  SOCKETS_PER_ADDRESS: int(1000, 1),
   // --- uploads (issue 13 §4, §5) ---
   // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
+  /** GET /discovery/candidates requests per user per minute (default 60). */
+  RATE_LIMIT_CANDIDATES_PER_MIN: int(60, 1),
+  /** POST /discovery/report requests per reporter per 24 hours (default 10). */
+  RATE_LIMIT_REPORTS_PER_DAY: int(10, 1),
+  /** Distinct reporters (within REPORT_WINDOW_DAYS) before a user's new conversations are throttled (default 2). */
+  REPORT_THROTTLE_MIN_REPORTERS: int(2, 1, 1000),
   // --- metrics, readiness, notifications (issue 13 §5) ---
+  /** Bearer token that opens /metrics on the public port (gateway, all-in-one); unset (default): /metrics is a 404 there. */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  /** A port on 127.0.0.1 serving /metrics without a token (gateway, all-in-one); unset (default): none. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   // --- outbox (issue 14) ---
+  /** Longest pause of an outbox relay between two rounds when no commit of its process wakes it (default 1000 ms). */
+  OUTBOX_POLL_MS: int(1000, 10, 60_000),
+  /** Events an outbox relay moves to the bus per round (default 500). */
+  OUTBOX_BATCH_SIZE: int(500, 1, 10_000),
+  /** A relay round whose publishing takes longer is rolled back and retried (default 5000 ms). */
+  OUTBOX_PUBLISH_TIMEOUT_MS: int(5000, 100, 60_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -134,10 +215,11 @@ function toConfig(e: Env) {
       botId: e.TELEGRAM_BOT_ID,
       publicKey: e.TELEGRAM_PUBLIC_KEY,
       apiUrl: e.TELEGRAM_API_URL,
-      adminIds: e.ADMIN_TELEGRAM_IDS,
+      // Development mode lets anyone sign init data for any Telegram id, admins' included.
+      adminIds: devMode ? [] : e.ADMIN_TELEGRAM_IDS,
     },
     jwt: {
-      secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      secret: e.JWT_SECRET ?? devJwtSecret(e.DATA_DIR),
       keyId: e.JWT_KEY_ID,
       previousKeys: Object.fromEntries(
         e.JWT_PREVIOUS_KEYS.split(',')
@@ -184,6 +266,7 @@ function toConfig(e: Env) {
       reportedNewConversationsPerDay: e.REPORTED_NEW_CONVERSATIONS_PER_DAY,
       reportWindowDays: e.REPORT_WINDOW_DAYS,
     },
+    /** Unset: each composition root picks (public entries 0.0.0.0, services 127.0.0.1). */
     host: e.HOST,
     ports: {
       gateway: e.GATEWAY_PORT,
@@ -213,14 +296,36 @@ function toConfig(e: Env) {
     },
     // --- production mode and launchers (issue 13 §1) ---
     // --- location privacy (issue 13 §2) ---
+    /** Per-user limits on changes of location (api/profile): each one a move that a trilateration attack needs. */
+    locationChanges: { perHour: e.LOCATION_CHANGES_PER_HOUR, perDay: e.LOCATION_CHANGES_PER_DAY },
     // --- client addresses, CSP, auth limits (issue 13 §3) ---
     /** See shared/http/client-address.ts: how many proxy hops' X-Forwarded-For entries to believe. */
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    /** The web client's Content-Security-Policy sources (api/gateway/web.ts), never taken from request headers. */
+    csp: { connectSrc: e.CSP_CONNECT_SRC, frameAncestors: e.CSP_FRAME_ANCESTORS },
+    /** Logins (POST /auth/token) per Telegram id per hour: a leaked init data cannot mint unlimited sessions. */
+    tokenPerUserPerHour: e.RATE_LIMIT_TOKEN_PER_USER_PER_HOUR,
     // --- socket limits (issue 13 §4) ---
+    /** What one socket may cost a realtime node, and how many sockets a user or an address may hold (realtime/limits.ts). */
+    socketLimits: {
+      eventsPerS: e.SOCKET_EVENTS_PER_S,
+      eventsBurst: e.SOCKET_EVENTS_BURST,
+      maxInflight: e.SOCKET_MAX_INFLIGHT,
+      perUser: e.SOCKETS_PER_USER,
+      perAddress: e.SOCKETS_PER_ADDRESS,
+    },
     // --- uploads (issue 13 §4, §5) ---
     // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
+    /** Per-user discovery limits: candidate requests a minute, reports filed a day. */
+    discoveryLimits: { candidatesPerMin: e.RATE_LIMIT_CANDIDATES_PER_MIN, reportsPerDay: e.RATE_LIMIT_REPORTS_PER_DAY },
+    /** Distinct reporters within abuse.reportWindowDays before the reported-user chat throttle holds. */
+    reportThrottleMinReporters: e.REPORT_THROTTLE_MIN_REPORTERS,
     // --- metrics, readiness, notifications (issue 13 §5) ---
+    /** /metrics on the public port only with this bearer token; on a loopback port of its own when `port` is set. */
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
     // --- outbox (issue 14) ---
+    /** The outbox relay (shared/outbox/relay.ts): poll fallback, rows per round, publish deadline. */
+    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE, publishTimeoutMs: e.OUTBOX_PUBLISH_TIMEOUT_MS },
   };
 }
 
@@ -252,6 +357,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   if (e.BOT_TOKEN && !e.JWT_SECRET) problems.push('JWT_SECRET: required when BOT_TOKEN is set');
+  if (e.NODE_ENV === 'production') {
+    // Development mode never runs in production: name every missing variable at once.
+    const why = 'required when NODE_ENV=production (development mode never runs in production)';
+    if (!e.BOT_TOKEN) problems.push(`BOT_TOKEN: ${why}`);
+    else if (e.BOT_TOKEN === DEV_BOT_TOKEN) problems.push('BOT_TOKEN: the public development token cannot be used when NODE_ENV=production');
+    if (!e.JWT_SECRET) problems.push(`JWT_SECRET: ${why}`);
+    else if (Buffer.byteLength(e.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES) {
+      problems.push(`JWT_SECRET: must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes when NODE_ENV=production`);
+    }
+  }
   if (e.NSFW_APPROVE_BELOW > e.NSFW_REJECT_ABOVE) problems.push('NSFW_APPROVE_BELOW: must not exceed NSFW_REJECT_ABOVE');
   if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
   if (problems.length) throw new ConfigError(problems);

@@ -1,6 +1,7 @@
 // The common shape of a service's composition root (api/<service>/main.ts):
 // parse config, build the platform, mount the router on the service's port,
-// and shut down cleanly on SIGTERM.
+// start the outbox relay (every service and worker writes), and shut down
+// cleanly on SIGTERM (platform.close() stops the relay once the requests drained).
 import type http from 'node:http';
 import type Router from '@koa/router';
 import { loadConfigOrExit, type Config } from './config.js';
@@ -25,6 +26,7 @@ export async function runService(
   const config = loadConfigOrExit();
   const platform = createPlatform(config, service);
   const parts = await build(platform);
+  platform.relay.start();
   const app = createHttpApp({ service, logger: platform.logger, readiness: platform, routers: parts.routers });
   const server = await listen(app.callback(), port(config), config.host);
   await parts.attach?.(server);
@@ -44,9 +46,10 @@ export async function runWorker(service: string, build: (platform: Platform) => 
   const config = loadConfigOrExit();
   const platform = createPlatform(config, service);
   const worker = await build(platform);
+  platform.relay.start();
   platform.logger.info(`${service} worker started`);
   onShutdown(platform.logger, async () => {
     await worker.stop();
-    await platform.close();
+    await platform.close(); // stops the relay after the worker's last commits
   });
 }

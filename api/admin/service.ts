@@ -1,17 +1,17 @@
 // The admin rules: who is an operator (a Telegram id in ADMIN_TELEGRAM_IDS),
 // what the moderation queue shows and in which order, and what each decision
-// changes. Every decision and its audit entry commit together; the events that
-// carry it to the other tiers are published last inside the same transaction
-// (as the profile service does), so a decision is never committed without
-// them and a failed publish leaves nothing half done.
+// changes. Every decision, its audit entry and the events that carry it to the
+// other tiers (enqueued in the outbox) commit together: a decision is never
+// committed without them, and a rolled-back one announces nothing.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
 
-type Deps = Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger' | 'revocations'>;
+type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'>;
 
 /** Open reports shown with each reported user in the queue. */
 const REPORTS_PER_USER = 10;
@@ -129,7 +129,7 @@ export class AdminService {
         ...(reason ? { reason } : {}),
       });
       if (media.status !== status) {
-        await this.deps.bus.publish('media.moderated', { media_id: mediaId, owner_id: media.owner_id, status, nsfw_score: media.nsfw_score });
+        await enqueue(trx, { type: 'media.moderated', payload: { media_id: mediaId, owner_id: media.owner_id, status, nsfw_score: media.nsfw_score } });
       }
       return updated;
     });
@@ -139,8 +139,7 @@ export class AdminService {
 
   /** Settles one open report: dismiss it, warn its target, or ban its target (which settles all their open reports). */
   async reviewReport(adminId: string, reportId: string, body: ReviewBody) {
-    const { db, bus } = this.deps;
-    const out = await db.transaction(async (trx) => {
+    const out = await this.deps.db.transaction(async (trx) => {
       const report = await repo.lockReport(trx, reportId);
       if (!report) throw AppError.notFound('No such report');
       if (report.status !== 'open') throw AppError.conflict(`The report was already reviewed (${report.status})`, { status: report.status });
@@ -154,8 +153,8 @@ export class AdminService {
         reason: report.reason,
         ...(body.note ? { note: body.note } : {}),
       });
-      if (body.action === 'warn') await bus.publish('user.warned', { user_id: report.target_id, report_id: reportId, ...(body.note ? { note: body.note } : {}) });
-      if (ban) await this.announceBan(ban);
+      if (body.action === 'warn') await enqueue(trx, { type: 'user.warned', payload: { user_id: report.target_id, report_id: reportId, ...(body.note ? { note: body.note } : {}) } });
+      if (ban) await this.announceBan(trx, ban);
       return { report: closed, ban };
     });
     this.deps.logger.info({ admin_id: adminId, report_id: reportId, action: body.action }, 'report reviewed');
@@ -187,7 +186,7 @@ export class AdminService {
   async ban(adminId: string, userId: string, reason: string) {
     const ban = await this.deps.db.transaction(async (trx) => {
       const result = await this.banIn(trx, adminId, userId, reason);
-      await this.announceBan(result);
+      await this.announceBan(trx, result);
       return result;
     });
     this.deps.logger.info({ admin_id: adminId, user_id: userId, sessions: ban.sessionIds.length }, 'user banned');
@@ -244,9 +243,10 @@ export class AdminService {
     return { user, sessionIds, reportIds };
   }
 
-  private async announceBan(ban: { user: repo.UserRow; sessionIds: string[] }) {
+  /** Revoked before the commit: a ban whose tokens would still work is refused instead. */
+  private async announceBan(trx: Knex.Transaction, ban: { user: repo.UserRow; sessionIds: string[] }) {
     await this.deps.revocations.revoke(ban.sessionIds);
-    await this.deps.bus.publish('user.banned', { user_id: ban.user.id, reason: ban.user.ban_reason ?? undefined });
+    await enqueue(trx, { type: 'user.banned', payload: { user_id: ban.user.id, reason: ban.user.ban_reason ?? undefined } });
   }
 
   private banView(ban: { user: repo.UserRow; sessionIds: string[]; reportIds: string[] }) {

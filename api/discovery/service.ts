@@ -3,7 +3,7 @@
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
 import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point, type PublicProfile } from '../../shared/public-profile.js';
-import type { EventPayload, EventType } from '../../shared/events.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import * as matchesRepo from './matches-repo.js';
 import { dayWindow } from './quota.js';
@@ -120,7 +120,7 @@ export class DiscoveryService {
     if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot swipe on yourself' }]);
     const viewer = await this.viewer(userId);
     if (!(await repo.findSwipeTarget(this.db, userId, targetId))) throw AppError.notFound('No such profile');
-    const swipe = await repo.inSwiperLock(this.db, userId, async (trx) => {
+    await repo.inSwiperLock(this.db, userId, async (trx) => {
       if (await repo.swipeExists(trx, userId, targetId)) throw AppError.conflict('You already swiped on this profile');
       if (action !== 'pass') {
         const now = new Date();
@@ -133,40 +133,41 @@ export class DiscoveryService {
       }
       const row = await repo.insertSwipe(trx, userId, targetId, action);
       if (!row) throw AppError.conflict('You already swiped on this profile');
-      return row;
-    });
-    await this.publish('swipe.created', {
-      swipe_id: swipe.id,
-      swiper_id: swipe.swiper_id,
-      target_id: swipe.target_id,
-      action: swipe.action,
-      created_at: new Date(swipe.created_at).toISOString(),
+      await enqueue(trx, {
+        type: 'swipe.created',
+        payload: { swipe_id: row.id, swiper_id: row.swiper_id, target_id: row.target_id, action: row.action, created_at: new Date(row.created_at).toISOString() },
+      });
     });
     return { action, target_id: targetId };
   }
 
   async unmatch(userId: string, matchId: string): Promise<void> {
-    const ended = await this.db.transaction((trx) => matchesRepo.endMatch(trx, { matchId }, userId, 'unmatch'));
-    if (!ended) throw AppError.notFound('No such match');
-    await this.publish('match.removed', { ...ended, reason: 'unmatch' });
+    await this.db.transaction(async (trx) => {
+      const ended = await matchesRepo.endMatch(trx, { matchId }, userId, 'unmatch');
+      if (!ended) throw AppError.notFound('No such match');
+      await enqueue(trx, { type: 'match.removed', payload: { ...ended, reason: 'unmatch' } });
+    });
   }
 
   /** Blocks `targetId` for good: any match ends and each vanishes from the other's lists. Repeating it is harmless. */
   async block(userId: string, targetId: string): Promise<void> {
     if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot block yourself' }]);
     if (!(await matchesRepo.userExists(this.db, targetId))) throw AppError.notFound('No such user');
-    const ended = await this.db.transaction(async (trx) => {
+    await this.db.transaction(async (trx) => {
       await matchesRepo.insertBlock(trx, userId, targetId);
-      return matchesRepo.endMatch(trx, { peerId: targetId }, userId, 'block');
+      const ended = await matchesRepo.endMatch(trx, { peerId: targetId }, userId, 'block');
+      if (ended) await enqueue(trx, { type: 'match.removed', payload: { ...ended, reason: 'block' } });
     });
-    if (ended) await this.publish('match.removed', { ...ended, reason: 'block' });
   }
 
   async report(userId: string, r: { target_id: string; reason: string; details?: string | null }) {
     if (r.target_id === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot report yourself' }]);
     if (!(await matchesRepo.userExists(this.db, r.target_id))) throw AppError.notFound('No such user');
-    const row = await matchesRepo.insertReport(this.db, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
-    await this.publish('report.created', { report_id: row.id, reporter_id: userId, target_id: r.target_id, reason: r.reason });
+    const row = await this.db.transaction(async (trx) => {
+      const report = await matchesRepo.insertReport(trx, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
+      await enqueue(trx, { type: 'report.created', payload: { report_id: report.id, reporter_id: userId, target_id: r.target_id, reason: r.reason } });
+      return report;
+    });
     return { id: row.id, status: row.status, created_at: new Date(row.created_at).toISOString() };
   }
 
@@ -202,19 +203,5 @@ export class DiscoveryService {
       return user ? [{ user_id: r.swiper_id, user, action: r.action, created_at: new Date(r.created_at).toISOString() }] : [];
     });
     return { likes };
-  }
-
-  /**
-   * Events go out after the commit. The change itself has happened, so a bus
-   * failure is logged and the request still succeeds. There is no outbox: a
-   * swipe.created lost this way makes no match unless the other side's like
-   * comes later (its event then finds both likes).
-   */
-  private async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<void> {
-    try {
-      await this.deps.bus.publish(type, payload);
-    } catch (err) {
-      this.deps.logger.error({ err, type, payload }, 'event not published');
-    }
   }
 }

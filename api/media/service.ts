@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import { mediaFiles, originalKey, parseVariantKey, type Storage, type StoredFile } from '../../shared/storage/index.js';
 import * as repo from './repo.js';
 import { MAX_PHOTOS } from './schemas.js';
@@ -75,9 +76,11 @@ export class MediaService {
 
   /**
    * Checks the file by content, records it as pending (as the owner's next
-   * photo when `asPhoto`), stores the original and announces `media.uploaded`.
-   * The row is committed before the file is written: a concurrent delete of
-   * another row with the same content then sees this row and keeps the file.
+   * photo when `asPhoto`), stores the original and enqueues `media.uploaded`,
+   * all in one transaction: the worker never hears of an upload whose file is
+   * not stored, and a failed store leaves no row behind. The file is written
+   * under the content lock, so a concurrent delete of another row with the same
+   * content waits for this commit, sees this row and keeps the file.
    */
   async upload(ownerId: string, file: UploadedFile, opts: { asPhoto?: boolean } = {}): Promise<repo.MediaRow> {
     const image = await inspectImage(file.path, { maxPixels: this.deps.config.media.maxPixels });
@@ -89,7 +92,7 @@ export class MediaService {
         position = await this.nextPosition(trx, ownerId);
       }
       await repo.lockContent(trx, file.sha256);
-      return repo.insertMedia(trx, {
+      const inserted = await repo.insertMedia(trx, {
         owner_id: ownerId,
         mime: image.mime,
         size: file.size,
@@ -99,14 +102,10 @@ export class MediaService {
         original_key: key,
         position,
       });
-    });
-    try {
       if (!(await this.deps.storage.exists(key))) await this.deps.storage.putFile(key, file.path, image.mime);
-      await this.deps.bus.publish('media.uploaded', { media_id: row.id, owner_id: ownerId, storage_key: key, mime: image.mime });
-    } catch (err) {
-      await this.destroy(row.id).catch((e) => this.deps.logger.error({ err: e, media_id: row.id }, 'could not undo a failed upload'));
-      throw err;
-    }
+      await enqueue(trx, { type: 'media.uploaded', payload: { media_id: inserted.id, owner_id: ownerId, storage_key: key, mime: image.mime } });
+      return inserted;
+    });
     this.deps.logger.info({ media_id: row.id, owner_id: ownerId, size: file.size, mime: image.mime, photo: opts.asPhoto ?? false }, 'media uploaded');
     return row;
   }

@@ -7,6 +7,7 @@ import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { ageOn, loadPublicProfiles, type PublicProfile } from '../../shared/public-profile.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import { DEFAULT_SETTINGS, type ProfileInput, type ProfilePatch } from './schemas.js';
 
@@ -120,16 +121,16 @@ export class ProfileService {
   }
 
   /**
-   * Deletes the profile row and publishes `profile.deleted`; the media and
-   * matching workers remove photos, files and matches. The event is published
-   * before the commit: if the bus is down the delete rolls back and the client
-   * can retry, so no profile is ever gone without its clean-up announced.
+   * Deletes the profile row and enqueues `profile.deleted` in the same
+   * transaction (the outbox); the media and matching workers remove photos,
+   * files and matches. No profile is ever gone without its clean-up announced,
+   * and the delete does not wait for the bus.
    */
   async remove(callerId: string, userId: string): Promise<void> {
     if (callerId !== userId) throw AppError.forbidden('You can only delete your own profile');
     await this.deps.db.transaction(async (trx: Knex.Transaction) => {
       if (!(await repo.deleteProfile(trx, userId))) throw AppError.notFound('You have no profile');
-      await this.deps.bus.publish('profile.deleted', { user_id: userId });
+      await enqueue(trx, { type: 'profile.deleted', payload: { user_id: userId } });
     });
     this.deps.logger.info({ user_id: userId }, 'profile deleted');
   }

@@ -8,6 +8,7 @@ import { createAdminRouter } from '../../api/admin/index.js';
 import { createAuthRouter } from '../../api/auth/index.js';
 import { createDiscoveryRouter } from '../../api/discovery/index.js';
 import { testPlatform, uniqueTelegramId } from '../helpers/env.js';
+import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 
@@ -26,7 +27,7 @@ export interface AdminApp {
 export async function startAdmin(env: Record<string, string | undefined> = {}): Promise<AdminApp> {
   const ids = [uniqueTelegramId(), uniqueTelegramId()];
   const platform = testPlatform(
-    { ADMIN_TELEGRAM_IDS: ids.join(','), RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_REFRESH_PER_MIN: '1000000', ...env },
+    { ...ADMIN_CAPABLE_ENV, ADMIN_TELEGRAM_IDS: ids.join(','), RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_REFRESH_PER_MIN: '1000000', ...env },
     'admin',
   );
   const routers = [createAdminRouter(platform), createAuthRouter(platform), createDiscoveryRouter(platform)];

@@ -60,6 +60,28 @@ describe('Auth bad input', () => {
     expect400(await app.api.post('/auth/refresh', { refresh_token: '' }), 'refresh_token');
   });
 
+  // (Moved here from the bad-input suite, which runs production-like without this route.)
+  const badDevUsers: Record<string, unknown> = {
+    'no user': {},
+    'user null': { user: null },
+    'id as a string': { user: { id: '1', first_name: 'A' } },
+    'a negative id': { user: { id: -1, first_name: 'A' } },
+    'an id of 2^64': { user: { id: 18446744073709551616, first_name: 'A' } },
+    'a fractional id': { user: { id: 1.5, first_name: 'A' } },
+    'an empty first name': { user: { id: 1, first_name: '' } },
+    'a 65-character first name': { user: { id: 1, first_name: 'f'.repeat(65) } },
+    'a NUL in the first name': { user: { id: 1, first_name: 'a\u0000b' } },
+    'an unpaired surrogate in the first name': { user: { id: 1, first_name: 'x\ud800y' } },
+    'a bad username': { user: { id: 1, first_name: 'A', username: 'a b; DROP TABLE users' } },
+    'a photo_url that is not a URL': { user: { id: 1, first_name: 'A', photo_url: 'javascript' } },
+    'an extra field in user': { user: { id: 1, first_name: 'A', is_admin: true } },
+  };
+  for (const [what, body] of Object.entries(badDevUsers)) {
+    it(`answers dev init data with ${what} with 400`, async () => {
+      expect400(await app.api.post('/auth/dev/init-data', body));
+    });
+  }
+
   it('answers a bad user for dev init data with 400 naming the fields', async () => {
     expect400(await app.api.post('/auth/dev/init-data', { user: { id: -1, first_name: '' } }), 'user.id');
     expect400(await app.api.post('/auth/dev/init-data', { user: { id: 1.5, first_name: 'A', username: 'bad name!' } }), 'user.username');

@@ -18,6 +18,8 @@ import { testConfig, uniqueTelegramId } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { createMatch, createUser, newSession, type TestUser } from '../helpers/users.js';
 import { closeSockets } from '../helpers/sockets.js';
+import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
+import { FakeBotApi } from '../notifications/fake-bot-api.js';
 
 /** A small upload limit, so a 413 costs little. */
 export const MEDIA_MAX_BYTES = 256 * 1024;
@@ -258,10 +260,15 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
 export async function startHarness(): Promise<Harness> {
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'bad-input-'));
   const adminTelegramId = uniqueTelegramId();
+  const botApi = await new FakeBotApi().start();
   const config = testConfig({
     DATA_DIR: dataDir,
     NSFW_ENABLED: 'false',
     MEDIA_MAX_BYTES: String(MEDIA_MAX_BYTES),
+    // Production-like: a bot token (admins exist only outside development mode), and a fake
+    // Bot API so the notification worker this mode starts never reaches the real one.
+    ...ADMIN_CAPABLE_ENV,
+    TELEGRAM_API_URL: botApi.url,
     ADMIN_TELEGRAM_IDS: String(adminTelegramId),
     // The suite sends a few thousand requests from one address; limits have their own tests.
     RATE_LIMIT_AUTH_PER_MIN: '1000000',
@@ -302,6 +309,7 @@ export async function startHarness(): Promise<Harness> {
         await aio?.stop();
         await running?.close();
         await platform.close();
+        await botApi.close();
         await fsp.rm(dataDir, { recursive: true, force: true });
       },
     };
@@ -309,6 +317,7 @@ export async function startHarness(): Promise<Harness> {
     await aio?.stop().catch(() => {});
     await running?.close().catch(() => {});
     await platform.close().catch(() => {});
+    await botApi.close().catch(() => {});
     throw err;
   }
 }

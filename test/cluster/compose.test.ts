@@ -16,12 +16,19 @@ function composeClient(): string[] | undefined {
   return undefined;
 }
 
-function compose(cmd: string[], args: string[]) {
-  // A clean environment: the file's defaults, not the caller's BOT_TOKEN and the like.
+/** The secrets an operator must give (the file has no default for any of them). */
+const REQUIRED = {
+  BOT_TOKEN: '123456:operator-bot-token',
+  JWT_SECRET: 'an-operator-secret-of-at-least-32-bytes',
+  POSTGRES_PASSWORD: 'an-operator-database-password',
+};
+
+function compose(cmd: string[], args: string[], env: Record<string, string> = REQUIRED) {
+  // A clean environment: the file's defaults, not the caller's variables.
   return spawnSync(cmd[0], [...cmd.slice(1), '-f', composeFile, ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
   });
 }
 
@@ -40,6 +47,16 @@ describe('docker-compose.yml', function () {
     const r = compose(cmd!, ['config', '-q']);
     expect(r.status, r.stderr).to.equal(0);
   });
+
+  for (const name of Object.keys(REQUIRED)) {
+    it(`refuses to start without ${name} (no default)`, () => {
+      const env: Record<string, string> = { ...REQUIRED };
+      delete env[name];
+      const r = compose(cmd!, ['config', '-q'], env);
+      expect(r.status).to.not.equal(0);
+      expect(r.stderr).to.contain(name);
+    });
+  }
 
   it('has the databases, the migrations job and every process of the PM2 file', () => {
     const r = compose(cmd!, ['config', '--services']);

@@ -35,9 +35,14 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
 
 const open = new Set<Platform>();
 
-/** A Platform on the run's database and Redis; closed by the root afterAll hook if the test forgets. */
+/**
+ * A Platform on the run's database and Redis, its outbox relay running (as in
+ * every process that writes); closed by the root afterAll hook if the test forgets.
+ * One database, one bus: a test on another bus (no Redis, another prefix) takes a database of its own.
+ */
 export function testPlatform(overrides: Record<string, string | undefined> = {}, service = 'test'): Platform {
   const p = createPlatform(testConfig(overrides), service);
+  p.relay.start();
   const close = p.close.bind(p);
   p.close = async () => {
     open.delete(p);

@@ -4,6 +4,17 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { DEV_BOT_TOKEN } from '../../shared/config.js';
 
+/**
+ * Admin ids are ignored in development mode (anyone can sign init data there),
+ * so a test that needs an admin runs with a bot token. It is the development
+ * token on purpose: signInitData() keeps signing with it, and NODE_ENV=test is
+ * not production (where this token is refused).
+ */
+export const ADMIN_CAPABLE_ENV = {
+  BOT_TOKEN: DEV_BOT_TOKEN,
+  JWT_SECRET: 'the-admin-capable-test-secret-0123456789',
+} as const;
+
 export interface TgUser {
   id: number;
   first_name: string;
