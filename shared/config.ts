@@ -173,6 +173,14 @@ const EnvSchema = z.object({
   /** Sockets one client address (IPv6: one /64) may hold open across all realtime nodes (default 1000). */
   SOCKETS_PER_ADDRESS: int(1000, 1),
   // --- uploads (issue 13 §4, §5) ---
+  /** Uploads (POST /media/upload, multipart photo uploads) per user per 10 minutes (default 20). */
+  RATE_LIMIT_UPLOADS_PER_10MIN: int(20, 1),
+  /** Stored uploads per user attached to no profile photo (nor message) at once (default 30). */
+  MEDIA_UNATTACHED_MAX: int(30, 1),
+  /** Seconds an unattached upload is kept before the moderation worker removes it (default 86400). */
+  MEDIA_UNATTACHED_TTL_S: int(86400, 60),
+  /** Bytes of a refused upload still read and discarded so the client can read the refusal (default 16 MiB; 0: close at once). */
+  MEDIA_DRAIN_MAX_BYTES: int(16 * 1024 * 1024, 0),
   // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
   /** GET /discovery/candidates requests per user per minute (default 60). */
   RATE_LIMIT_CANDIDATES_PER_MIN: int(60, 1),
@@ -315,6 +323,13 @@ function toConfig(e: Env) {
       perAddress: e.SOCKETS_PER_ADDRESS,
     },
     // --- uploads (issue 13 §4, §5) ---
+    /** Upload limits: rate per user, unattached uploads (count, lifetime), how much of a refused body is drained. */
+    uploads: {
+      per10Min: e.RATE_LIMIT_UPLOADS_PER_10MIN,
+      unattachedMax: e.MEDIA_UNATTACHED_MAX,
+      unattachedTtlS: e.MEDIA_UNATTACHED_TTL_S,
+      drainMaxBytes: e.MEDIA_DRAIN_MAX_BYTES,
+    },
     // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
     /** Per-user discovery limits: candidate requests a minute, reports filed a day. */
     discoveryLimits: { candidatesPerMin: e.RATE_LIMIT_CANDIDATES_PER_MIN, reportsPerDay: e.RATE_LIMIT_REPORTS_PER_DAY },
