@@ -70,6 +70,11 @@ function app(name, main, options = {}) {
   };
 }
 
+// The services behind the gateway believe its one hop in X-Forwarded-For, so they listen on
+// loopback where nobody reaches them around it. SERVICES_HOST changes that (the gateway on
+// another VM: point its AUTH_URL, …, REALTIME_URLS at this one); HOST is the gateway's alone.
+const behindGateway = { HOST: env.SERVICES_HOST ?? '127.0.0.1', TRUSTED_PROXY_HOPS: '1' };
+
 const all = [
   ['gateway', 'api/gateway/main', {
     exec_mode: 'cluster',
@@ -78,17 +83,17 @@ const all = [
       REALTIME_URLS: env.REALTIME_URLS ?? `http://127.0.0.1:${realtimePort}-${realtimePort + realtimeRange - 1}`,
     },
   }],
-  ['auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
-  ['profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
-  ['discovery', 'api/discovery/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
-  ['media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1) }],
-  ['admin', 'api/admin/main', { exec_mode: 'cluster', instances: count('ADMIN_INSTANCES', 1) }],
+  ['auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
+  ['profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
+  ['discovery', 'api/discovery/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
+  ['media', 'api/media/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
+  ['admin', 'api/admin/main', { exec_mode: 'cluster', instances: count('ADMIN_INSTANCES', 1), env: behindGateway }],
   ['realtime', 'realtime/main', {
     exec_mode: 'cluster',
     instances: count('REALTIME_INSTANCES', 2),
     increment_var: 'REALTIME_PORT',
     // The tag in each Engine.IO session id is then the instance's port (unique per instance).
-    env: { REALTIME_PORT: realtimePort, SERVICE_INSTANCE: '' },
+    env: { REALTIME_PORT: realtimePort, SERVICE_INSTANCE: '', ...behindGateway },
   }],
   ['matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }],
   ['moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }],

@@ -50,7 +50,8 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createMediaRouter(platform));
   runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload
   // --- end of services ---
-  const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers });
+  // The public entry, as the gateway is: only GATEWAY_TRUSTED_PROXIES hops' forwarding headers are believed.
+  const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers, trustedHops: platform.config.gateway.trustedProxies });
   const callback = app.callback();
   return {
     callback,

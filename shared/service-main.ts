@@ -27,8 +27,11 @@ export async function runService(
   const platform = createPlatform(config, service);
   const parts = await build(platform);
   platform.relay.start();
-  const app = createHttpApp({ service, logger: platform.logger, readiness: platform, routers: parts.routers });
-  const server = await listen(app.callback(), port(config), config.host);
+  // A service sits behind the gateway: it believes as many hops as TRUSTED_PROXY_HOPS says (the
+  // launchers set 1, the gateway's) and, unless HOST says otherwise, listens on loopback, so
+  // nobody reaches it around the gateway with a forwarding header of their own.
+  const app = createHttpApp({ service, logger: platform.logger, readiness: platform, routers: parts.routers, trustedHops: config.trustedProxyHops });
+  const server = await listen(app.callback(), port(config), config.host ?? '127.0.0.1');
   await parts.attach?.(server);
   platform.logger.info({ port: portOf(server) }, `${service} listening`);
   onShutdown(platform.logger, async () => {

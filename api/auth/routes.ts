@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import { caller, requireAuth } from '../../shared/http/auth.js';
+import { addressKey } from '../../shared/http/client-address.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { parse } from '../../shared/validation.js';
@@ -13,7 +14,7 @@ import type { AuthService, ClientInfo } from './service.js';
 export interface AuthRoutesDeps {
   config: Config;
   revocations: SessionRevocations;
-  /** Per client IP, on every /auth/* route. */
+  /** Per client address (IPv6 by /64), on every /auth/* route. */
   ipLimit: RateLimit;
   /** Per user, on the routes that know the user (a user behind many IPs is still limited). */
   userLimit: RateLimit;
@@ -32,9 +33,9 @@ export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
       await next();
     });
 
-  // The app trusts X-Forwarded-For, so behind the gateway ctx.ip is the real client.
+  // ctx.ip is the client as shared/http/app.ts decides it (a forwarding header only from a trusted hop).
   router.use(async function limitPerIp(ctx: Context, next: Next) {
-    await deps.ipLimit.consume(ctx.ip || 'unknown');
+    await deps.ipLimit.consume(addressKey(ctx.ip));
     await next();
   });
 

@@ -48,7 +48,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     timeoutMs: config.gateway.timeoutMs,
     trustedProxies: config.gateway.trustedProxies,
   });
-  const app = createHttpApp({ service: 'gateway', logger, readiness: {}, routers: deps.routers ?? [] });
+  // The gateway's own routes (web client, health) see clients as its proxy does.
+  const app = createHttpApp({ service: 'gateway', logger, readiness: {}, routers: deps.routers ?? [], trustedHops: config.gateway.trustedProxies });
   const own = app.callback();
   const upgraded = new Set<net.Socket>();
 

@@ -41,15 +41,21 @@ function projectRoot(): string {
   return process.cwd();
 }
 
-function contentSecurityPolicy(config: Config, host: string): string {
-  const media = /^https?:\/\//.test(config.media.publicUrl) ? ` ${new URL(config.media.publicUrl).origin}` : '';
+/**
+ * Built once from configuration: nothing a request carries (Host, X-Forwarded-Host) reaches
+ * the header. CSP3's 'self' covers same-origin ws: and wss:, so the socket needs no host here.
+ */
+function contentSecurityPolicy(config: Config): string {
+  const media = /^https?:\/\//.test(config.media.publicUrl) ? [new URL(config.media.publicUrl).origin] : [];
   return [
     "default-src 'self'",
     // telegram-web-app.js is loaded only inside Telegram.
     "script-src 'self' https://telegram.org",
     "style-src 'self' 'unsafe-inline'",
-    `img-src 'self' data: blob:${media}`,
-    `connect-src 'self' ws://${host} wss://${host}`,
+    ["img-src 'self' data: blob:", ...media].join(' '),
+    ["connect-src 'self'", ...config.csp.connectSrc].join(' '),
+    // Telegram's web clients show a Mini App in an iframe; nobody else may frame it.
+    `frame-ancestors ${config.csp.frameAncestors.join(' ') || "'none'"}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -79,6 +85,7 @@ export function webRouter(config: Config, opts: WebRouterOptions = {}): Router {
   // Start a missing build now, so it is ready by the first visit.
   if (!fs.existsSync(indexFile) && opts.buildIfMissing !== false) ensureBuilt().catch(() => {});
 
+  const csp = contentSecurityPolicy(config);
   const serveIndex = async (ctx: Context) => {
     try {
       await ensureBuilt();
@@ -87,7 +94,8 @@ export function webRouter(config: Config, opts: WebRouterOptions = {}): Router {
     }
     ctx.set({
       'Cache-Control': 'no-cache',
-      'Content-Security-Policy': contentSecurityPolicy(config, ctx.host),
+      // No X-Frame-Options: it has no way to allow Telegram's origins; frame-ancestors replaces it.
+      'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
     });

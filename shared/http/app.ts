@@ -9,6 +9,7 @@ import type Router from '@koa/router';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Logger } from '../logger.js';
 import { AppError } from '../errors.js';
+import { clientAddress } from './client-address.js';
 import { errorMiddleware } from './errors.js';
 import { requestContext } from './request-context.js';
 import { healthRouter, httpMetrics, type ReadinessDeps } from './health.js';
@@ -18,8 +19,12 @@ export interface HttpAppOptions {
   logger: Logger;
   readiness: ReadinessDeps;
   routers: Router[];
-  /** Trust X-Forwarded-For (behind the gateway or a load balancer). */
-  proxy?: boolean;
+  /**
+   * Proxy hops in front of this app whose forwarding headers are believed
+   * (client-address.ts). 0, the default, takes the TCP peer as the client and
+   * ignores X-Forwarded-For/Proto/Host: a client can claim nothing.
+   */
+  trustedHops?: number;
   /** Extra middleware mounted before the routers (after body parsing). */
   before?: Koa.Middleware[];
 }
@@ -32,9 +37,20 @@ export function stripApiVersion(): Koa.Middleware {
   };
 }
 
+/** ctx.ip is the client as client-address.ts decides (Koa's own reading would take the left-most, client-written entry). */
+function clientIp(trustedHops: number): Koa.Middleware {
+  return async function setClientIp(ctx, next) {
+    ctx.request.ip = clientAddress(ctx.req, trustedHops);
+    await next();
+  };
+}
+
 export function createHttpApp(opts: HttpAppOptions): Koa {
-  const app = new Koa({ proxy: opts.proxy ?? true });
+  const trustedHops = opts.trustedHops ?? 0;
+  // `proxy` only makes Koa read X-Forwarded-Proto/Host (ctx.protocol, ctx.host); the address is set below.
+  const app = new Koa({ proxy: trustedHops > 0 });
   app.silent = true; // errors are logged by the error middleware, once
+  app.use(clientIp(trustedHops));
   app.use(requestContext(opts.logger));
   app.use(httpMetrics(opts.service));
   app.use(errorMiddleware());

@@ -5,13 +5,21 @@
 import type http from 'node:http';
 import net from 'node:net';
 
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+/** Strips what proxies and dual-stack sockets wrap around an address: `::ffff:`, `[v6]:port`, `v4:port`, a zone. */
+function normalizeIp(raw: string): string {
+  let ip = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(ip);
+  if (bracketed) ip = bracketed[1];
+  else if (/^[\d.]+:\d+$/.test(ip)) ip = ip.slice(0, ip.indexOf(':'));
+  ip = ip.split('%')[0];
+  if (ip.toLowerCase().startsWith('::ffff:') && net.isIPv4(ip.slice(7))) ip = ip.slice(7);
+  return ip.toLowerCase();
 }
 
 /**
  * The client's address: the peer when `trustedHops` is 0, else the entry that
- * the `trustedHops`-th proxy (counting from this process) appended.
+ * the `trustedHops`-th proxy (counting from this process) appended. An entry
+ * that is not an address (`unknown`, garbage) leaves the peer as the answer.
  */
 export function clientAddress(req: Pick<http.IncomingMessage, 'headers' | 'socket'>, trustedHops: number): string {
   const peer = normalizeIp(req.socket.remoteAddress ?? '');
@@ -31,19 +39,26 @@ export function clientAddress(req: Pick<http.IncomingMessage, 'headers' | 'socke
  * address by its /64 (one customer's prefix; a host picks any address in it).
  */
 export function addressKey(ip: string): string {
-  if (net.isIPv6(ip)) {
-    const full = expandIpv6(ip);
-    return full ? `${full.slice(0, 4).join(':')}::/64` : ip;
+  const plain = normalizeIp(ip);
+  if (net.isIPv6(plain)) {
+    const groups = expandIpv6(plain);
+    if (groups) return `${groups.slice(0, 4).join(':')}::/64`;
   }
-  return ip || 'unknown';
+  return plain || 'unknown';
 }
 
+/** The eight groups of an IPv6 address (a trailing dotted quad becomes two), without leading zeros. */
 function expandIpv6(ip: string): string[] | null {
-  const [head, tail] = ip.split('%')[0].split('::');
+  let text = ip;
+  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad[1].split('.').map(Number);
+    text = text.slice(0, quad.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
   const a = head ? head.split(':') : [];
-  const b = tail !== undefined ? (tail ? tail.split(':') : []) : [];
-  if (b.length && b[b.length - 1].includes('.')) return null; // embedded IPv4: rare, keep whole
-  const groups = tail !== undefined ? [...a, ...Array(8 - a.length - b.length).fill('0'), ...b] : a;
+  const b = tail ? tail.split(':') : [];
+  const groups = tail !== undefined ? [...a, ...Array<string>(8 - a.length - b.length).fill('0'), ...b] : a;
   if (groups.length !== 8) return null;
   return groups.map((g) => parseInt(g || '0', 16).toString(16));
 }

@@ -13,10 +13,22 @@ export interface AuthApp {
   close(): Promise<void>;
 }
 
-/** Limits are lifted unless a test sets them: most tests are not about them. */
+/**
+ * Limits are lifted unless a test sets them: most tests are not about them. The test stands
+ * where the gateway does (one trusted hop), so asClient() picks the client's address.
+ */
 export async function startAuth(overrides: Record<string, string | undefined> = {}): Promise<AuthApp> {
-  const platform = testPlatform({ RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_REFRESH_PER_MIN: '1000000', ...overrides }, 'auth');
-  const app = createHttpApp({ service: 'auth', logger: platform.logger, readiness: platform, routers: [createAuthRouter(platform)] });
+  const platform = testPlatform(
+    { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_REFRESH_PER_MIN: '1000000', RATE_LIMIT_TOKEN_PER_USER_PER_HOUR: '1000000', ...overrides },
+    'auth',
+  );
+  const app = createHttpApp({
+    service: 'auth',
+    logger: platform.logger,
+    readiness: platform,
+    routers: [createAuthRouter(platform)],
+    trustedHops: platform.config.trustedProxyHops,
+  });
   const running = await startHttp(app.callback());
   return {
     platform,
