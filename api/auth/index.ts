@@ -9,7 +9,7 @@ import { AuthService } from './service.js';
 export function createAuthRouter(deps: ServiceDeps): Router {
   const { config, redis } = deps;
   const logger = deps.logger.child({ component: 'auth' });
-  const limit = (name: string, points: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS: 60 });
+  const limit = (name: string, points: number, durationS = 60) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
   const service = new AuthService({
     config,
     logger,
@@ -17,6 +17,7 @@ export function createAuthRouter(deps: ServiceDeps): Router {
     bus: deps.bus,
     revocations: deps.revocations,
     refreshLimit: limit('auth-refresh-user', config.rateLimits.refreshPerMin),
+    tokenLimit: limit('auth-token-telegram-id', config.tokenPerUserPerHour, 3600),
   });
   return authRoutes(service, {
     config,

@@ -19,6 +19,8 @@ export interface AuthServiceDeps {
   revocations: SessionRevocations;
   /** Per user, on POST /auth/refresh. */
   refreshLimit: RateLimit;
+  /** Per Telegram id, on POST /auth/token: a leaked init data mints only so many sessions. */
+  tokenLimit: RateLimit;
 }
 
 export interface ClientInfo {
@@ -75,6 +77,8 @@ export class AuthService {
   /** Checks init data, creates or updates the user, opens a session. */
   async login(initData: string, client: ClientInfo): Promise<TokenResponse> {
     const { user } = this.check(initData);
+    // Counted only for init data that validates: forged data cannot spend someone else's logins.
+    await this.deps.tokenLimit.consume(String(user.id));
     const refreshToken = newRefreshToken();
     const row = await this.deps.repo.login(user, {
       ...client,
