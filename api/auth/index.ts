@@ -14,7 +14,6 @@ export function createAuthRouter(deps: ServiceDeps): Router {
     config,
     logger,
     repo: new AuthRepo(deps.db),
-    bus: deps.bus,
     revocations: deps.revocations,
     refreshLimit: limit('auth-refresh-user', config.rateLimits.refreshPerMin),
     tokenLimit: limit('auth-token-telegram-id', config.tokenPerUserPerHour, 3600),

@@ -146,11 +146,20 @@ export class AuthRepo {
   }
 
   /** Revokes a live session; with `userId`, only one of that user's. Returns the owner, or nothing if there was no such live session. */
-  async revokeSession(sessionId: string, reason: string, userId?: string): Promise<string | undefined> {
-    const q = this.db('sessions').where({ id: sessionId }).whereNull('revoked_at');
-    if (userId) q.where({ user_id: userId });
-    const [row] = await q.update({ revoked_at: this.db.fn.now(), revoke_reason: reason }).returning(['user_id']);
-    return row?.user_id as string | undefined;
+  /** Revokes a live session (of `userId`, when given); `announce` runs in the same transaction. Resolves with its user. */
+  async revokeSession(
+    sessionId: string,
+    reason: string,
+    userId: string | undefined,
+    announce: (trx: Knex.Transaction, userId: string) => Promise<void>,
+  ): Promise<string | undefined> {
+    return this.db.transaction(async (trx) => {
+      const q = trx('sessions').where({ id: sessionId }).whereNull('revoked_at');
+      if (userId) q.where({ user_id: userId });
+      const [row] = await q.update({ revoked_at: trx.fn.now(), revoke_reason: reason }).returning(['user_id']);
+      if (row) await announce(trx, row.user_id);
+      return row?.user_id as string | undefined;
+    });
   }
 
   async liveSessions(userId: string): Promise<SessionRow[]> {

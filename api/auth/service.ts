@@ -2,10 +2,10 @@
 import crypto from 'node:crypto';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
-import type { EventBus } from '../../shared/bus/index.js';
 import type { AccessClaims } from '../../shared/jwt.js';
 import { signAccessToken } from '../../shared/jwt.js';
 import type { Logger } from '../../shared/logger.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { devInitData, validateInitData, type TelegramUser, type ValidatedInitData } from './init-data.js';
@@ -15,7 +15,6 @@ export interface AuthServiceDeps {
   config: Config;
   logger: Logger;
   repo: AuthRepo;
-  bus: EventBus;
   revocations: SessionRevocations;
   /** Per user, on POST /auth/refresh. */
   refreshLimit: RateLimit;
@@ -123,18 +122,23 @@ export class AuthService {
   }
 
   private async reuse(sessionId: string): Promise<never> {
-    const userId = await this.deps.repo.revokeSession(sessionId, 'refresh_token_reuse');
+    const userId = await this.revoke(sessionId, 'refresh_token_reuse');
     if (userId) {
       this.deps.logger.warn({ session_id: sessionId, user_id: userId }, 'refresh token reused; session revoked');
-      await this.announce(sessionId, userId, 'refresh_token_reuse');
+      await this.deps.revocations.revoke([sessionId]);
     }
     throw AppError.unauthorized('Refresh token already used; the session has been revoked');
   }
 
-  /** Refuses the session's access tokens everywhere at once, and tells the socket tier. */
-  private async announce(sessionId: string, userId: string, reason: RevokeReason) {
-    await this.deps.revocations.revoke([sessionId]);
-    await this.deps.bus.publish('session.revoked', { session_id: sessionId, user_id: userId, reason });
+  /**
+   * Revokes the session and enqueues `session.revoked` with it (the socket tier
+   * disconnects it); the caller then refuses its access tokens everywhere at once
+   * (the revocation list).
+   */
+  private revoke(sessionId: string, reason: RevokeReason, ownerId?: string): Promise<string | undefined> {
+    return this.deps.repo.revokeSession(sessionId, reason, ownerId, (trx, userId) =>
+      enqueue(trx, { type: 'session.revoked', payload: { session_id: sessionId, user_id: userId, reason } }),
+    );
   }
 
   async sessions(caller: AccessClaims) {
@@ -152,10 +156,10 @@ export class AuthService {
 
   /** Ends one of the caller's sessions; anyone else's is 404 (as if it did not exist). */
   async deleteSession(caller: AccessClaims, sessionId: string, reason: RevokeReason = 'deleted'): Promise<void> {
-    const userId = await this.deps.repo.revokeSession(sessionId, reason, caller.userId);
+    const userId = await this.revoke(sessionId, reason, caller.userId);
     if (!userId) throw AppError.notFound('No such session');
     this.deps.logger.info({ session_id: sessionId, user_id: userId, reason }, 'session revoked');
-    await this.announce(sessionId, userId, reason);
+    await this.deps.revocations.revoke([sessionId]);
   }
 
   async logout(caller: AccessClaims): Promise<void> {

@@ -27,6 +27,7 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
     embedded = await startEmbeddedPostgres(dir, createLogger(config, 'discovery-pglite'));
     platform = createPlatform(config, 'discovery-pglite', { databaseUrl: embedded.url });
     await migrateLatest(platform.db);
+    platform.relay.start(); // as the all-in-one process does: events reach the memory bus through the outbox
     app = await startDiscovery(platform);
     worker = startMatchingWorker(platform);
     await worker.ready;
