@@ -1,6 +1,7 @@
 // The discovery service's queries for the caller's profile, candidates and
-// swipes (matches, blocks, reports and likes are in matches-repo.ts).
-// Discovery owns swipes, blocks, reports and the candidate impression counter,
+// swipes, and whom a reporter has met (beside the candidate views it reads;
+// matches, blocks, storing reports and likes are in matches-repo.ts).
+// Discovery owns swipes, blocks, reports, candidate views and impression counters,
 // and (with the matching worker) matches and conversations; profiles, users
 // and messages are read only.
 import type { Knex } from 'knex';
@@ -257,22 +258,41 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
   }));
 }
 
-/** One more showing for each of these profiles today (a new day starts the count again). */
-export async function recordImpressions(db: Knex, userIds: string[], day: string): Promise<void> {
+/*
+ * Raw SQL for the data-modifying CTE: one statement finds which of the page's
+ * people this viewer had not yet been shown today (their pair's day moves
+ * forward) and counts a showing for exactly those. A repeated request finds
+ * every pair already at today and counts nothing, so no viewer can push
+ * chosen people over the popularity cap by asking for the same page again.
+ * Rows are taken in user id order, so concurrent requests lock them in the
+ * same order (no deadlocks); a request racing another of the same viewer waits
+ * for its pair rows and then sees them at today.
+ */
+const RECORD_IMPRESSIONS_SQL = `
+WITH fresh AS (
+  INSERT INTO candidate_views AS v (viewer_id, candidate_id, day)
+  SELECT :viewer::uuid, c.id, :day::date FROM unnest(:ids::uuid[]) AS c(id) ORDER BY c.id
+  ON CONFLICT (viewer_id, candidate_id) DO UPDATE SET day = excluded.day WHERE v.day < excluded.day
+  RETURNING v.candidate_id
+)
+INSERT INTO candidate_impressions AS ci (user_id, day, shown)
+SELECT candidate_id, :day::date, 1 FROM fresh ORDER BY candidate_id
+ON CONFLICT (user_id) DO UPDATE
+  SET shown = CASE WHEN ci.day = excluded.day THEN ci.shown + 1 ELSE 1 END, day = excluded.day`;
+
+/**
+ * Records that the viewer was shown these profiles today, and counts one more
+ * showing today for each the viewer had not yet seen today (a new day starts
+ * both again).
+ */
+export async function recordImpressions(db: Knex, viewerId: string, userIds: string[], day: string): Promise<void> {
   if (!userIds.length) return;
-  // Sorted, so concurrent requests lock the rows in the same order (no deadlocks).
-  const rows = [...new Set(userIds)].sort().map((user_id) => ({ user_id, day, shown: 1 }));
+  const ids = [...new Set(userIds)].sort();
   await db.transaction(async (trx) => {
-    // A counter for ranking, not a record anyone relies on: no need to wait for
-    // the WAL flush (a crash may lose the last moments of counts, nothing else).
+    // A crash may lose the last moments of these rows: a few showings uncounted,
+    // a few people not yet reportable until shown again. Not worth a WAL flush.
     await trx.raw('SET LOCAL synchronous_commit = off');
-    await trx('candidate_impressions')
-      .insert(rows)
-      .onConflict('user_id')
-      .merge({
-        shown: trx.raw('CASE WHEN candidate_impressions.day = excluded.day THEN candidate_impressions.shown + 1 ELSE 1 END'),
-        day: trx.raw('excluded.day'),
-      });
+    await trx.raw(RECORD_IMPRESSIONS_SQL, { viewer: viewerId, ids, day });
   });
 }
 
@@ -312,9 +332,15 @@ export async function swipeExists(db: Knex, swiperId: string, targetId: string):
   return !!(await db('swipes').where({ swiper_id: swiperId, target_id: targetId }).first('id'));
 }
 
-export async function countSwipesSince(db: Knex, swiperId: string, action: SwipeAction, since: Date): Promise<number> {
-  const row = await db('swipes').where({ swiper_id: swiperId, action }).andWhere('created_at', '>=', since).count<{ n: number }[]>({ n: '*' }).first();
-  return Number(row?.n ?? 0);
+/** When the caller's `n` most recent swipes of this kind after `since` were made, newest first (swipes (swiper_id, created_at)). */
+export async function recentSwipeTimes(db: Knex, swiperId: string, action: SwipeAction, since: Date, n: number): Promise<Date[]> {
+  const rows = await db('swipes')
+    .where({ swiper_id: swiperId, action })
+    .andWhere('created_at', '>', since)
+    .orderBy('created_at', 'desc')
+    .limit(n)
+    .select('created_at');
+  return rows.map((r: { created_at: Date }) => r.created_at);
 }
 
 export interface StoredSwipe {
@@ -336,4 +362,29 @@ export async function insertSwipe(db: Knex, swiperId: string, targetId: string, 
     if (isUniqueViolation(err, 'swipes_pair_uniq')) return undefined;
     throw err;
   }
+}
+
+// ------------------------------------------------------------------- reports
+
+/**
+ * Whether the reporter has met the target here: been shown them as a
+ * candidate, been liked by them, or matched with them, now or before (every
+ * conversation belongs to a match, so a shared conversation is one too). Each
+ * branch is one index probe: candidate_views' key, swipes_pair_uniq,
+ * matches_pair_uniq.
+ */
+export async function hasMet(db: Knex, reporterId: string, targetId: string): Promise<boolean> {
+  const row = await db
+    .select(db.raw('1'))
+    .from('candidate_views')
+    .where({ viewer_id: reporterId, candidate_id: targetId })
+    .unionAll((q) => q.select(db.raw('1')).from('swipes').where({ swiper_id: targetId, target_id: reporterId }).whereIn('action', ['like', 'superlike']))
+    .unionAll((q) =>
+      q
+        .select(db.raw('1'))
+        .from('matches')
+        .whereRaw('LEAST(user_a, user_b) = LEAST(?::uuid, ?::uuid) AND GREATEST(user_a, user_b) = GREATEST(?::uuid, ?::uuid)', [reporterId, targetId, reporterId, targetId]),
+    )
+    .limit(1);
+  return row.length > 0;
 }

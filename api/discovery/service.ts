@@ -1,12 +1,14 @@
-// The rules of discovery: who may see whom, swipes and their daily quotas,
+// The rules of discovery: who may see whom, swipes and their quotas,
 // unmatch, block, report, and the lists built on them.
+import type { Knex } from 'knex';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
+import { RateLimit } from '../../shared/rate-limit.js';
 import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point, type PublicProfile } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import * as matchesRepo from './matches-repo.js';
-import { dayWindow } from './quota.js';
+import { quotaWindowStart, secondsUntilFree } from './quota.js';
 import { CANDIDATE_POOL, IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
 import { decodeCursor, encodeCursor, type SwipeAction } from './schemas.js';
 
@@ -43,6 +45,8 @@ export function boundingBox(lat: number, lon: number, km: number) {
 export class DiscoveryService {
   private readonly impressionCap: number;
   private readonly pool: number;
+  private readonly candidatesLimit: RateLimit;
+  private readonly reportsLimit: RateLimit;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -50,6 +54,10 @@ export class DiscoveryService {
   ) {
     this.impressionCap = opts.impressionCap ?? IMPRESSION_CAP_PER_DAY;
     this.pool = opts.candidatePool ?? CANDIDATE_POOL;
+    const { redis, config } = deps;
+    const limit = (name: string, points: number, durationS: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
+    this.candidatesLimit = limit('discovery-candidates', config.discoveryLimits.candidatesPerMin, 60);
+    this.reportsLimit = limit('discovery-reports', config.discoveryLimits.reportsPerDay, 86_400);
   }
 
   private get db() {
@@ -74,9 +82,11 @@ export class DiscoveryService {
    * last (score, user_id) shown, so nobody appears twice. The nearest
    * `candidatePool` people who pass the hard filters are scored; popular
    * profiles that reached today's impression cap are skipped unless they
-   * already liked the caller.
+   * already liked the caller. Showings count once per viewer and day, and
+   * requests are rate limited, so nobody can hide people by asking again.
    */
   async candidates(userId: string, q: { limit: number; cursor?: string; debug: boolean }) {
+    await this.candidatesLimit.consume(userId);
     const viewer = await this.viewer(userId);
     if (viewer.lat === null || viewer.lon === null) throw AppError.conflict('Set a location on your profile to get candidates');
     const from = q.cursor ? decodeCursor(q.cursor) : null;
@@ -102,7 +112,7 @@ export class DiscoveryService {
     const last = page[page.length - 1];
 
     const ids = page.map((r) => r.user_id);
-    const [photos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), repo.recordImpressions(this.db, ids, today)]);
+    const [photos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), repo.recordImpressions(this.db, userId, ids, today)]);
     const location = { lat: viewer.lat, lon: viewer.lon };
     const debug = q.debug && this.deps.config.devMode;
     const candidates: Candidate[] = page.map((row) => {
@@ -118,19 +128,11 @@ export class DiscoveryService {
 
   async swipe(userId: string, targetId: string, action: SwipeAction) {
     if (targetId === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot swipe on yourself' }]);
-    const viewer = await this.viewer(userId);
+    await this.viewer(userId);
     if (!(await repo.findSwipeTarget(this.db, userId, targetId))) throw AppError.notFound('No such profile');
     await repo.inSwiperLock(this.db, userId, async (trx) => {
       if (await repo.swipeExists(trx, userId, targetId)) throw AppError.conflict('You already swiped on this profile');
-      if (action !== 'pass') {
-        const now = new Date();
-        const day = dayWindow(now, viewer.settings?.timezone);
-        const quota = action === 'like' ? this.deps.config.quotas.likesPerDay : this.deps.config.quotas.superlikesPerDay;
-        const used = await repo.countSwipesSince(trx, userId, action, day.start);
-        if (used >= quota) {
-          throw AppError.rateLimited((day.end.getTime() - now.getTime()) / 1000, 'quota_exceeded', `Daily ${action} quota (${quota}) used up`);
-        }
-      }
+      if (action !== 'pass') await this.checkQuota(trx, userId, action);
       const row = await repo.insertSwipe(trx, userId, targetId, action);
       if (!row) throw AppError.conflict('You already swiped on this profile');
       await enqueue(trx, {
@@ -139,6 +141,16 @@ export class DiscoveryService {
       });
     });
     return { action, target_id: targetId };
+  }
+
+  /** Likes and superlikes each have a quota per rolling 24 hours (quota.ts). */
+  private async checkQuota(trx: Knex.Transaction, userId: string, action: Exclude<SwipeAction, 'pass'>) {
+    const now = new Date();
+    const quota = action === 'like' ? this.deps.config.quotas.likesPerDay : this.deps.config.quotas.superlikesPerDay;
+    const recent = await repo.recentSwipeTimes(trx, userId, action, quotaWindowStart(now), quota);
+    if (recent.length >= quota) {
+      throw AppError.rateLimited(secondsUntilFree(recent, now), 'quota_exceeded', `${action} quota (${quota} in 24 hours) used up`);
+    }
   }
 
   async unmatch(userId: string, matchId: string): Promise<void> {
@@ -160,9 +172,16 @@ export class DiscoveryService {
     });
   }
 
+  /**
+   * Only about someone the reporter has met (repo.hasMet); anyone else is
+   * answered exactly like an unknown id, so reports cannot be aimed at
+   * strangers nor tell whether an id exists. Every attempt past the shape
+   * checks counts against the reporter's daily limit.
+   */
   async report(userId: string, r: { target_id: string; reason: string; details?: string | null }) {
     if (r.target_id === userId) throw AppError.validation([{ field: 'target_id', message: 'you cannot report yourself' }]);
-    if (!(await matchesRepo.userExists(this.db, r.target_id))) throw AppError.notFound('No such user');
+    await this.reportsLimit.consume(userId);
+    if (!(await repo.hasMet(this.db, userId, r.target_id))) throw AppError.notFound('No such user');
     const row = await this.db.transaction(async (trx) => {
       const report = await matchesRepo.insertReport(trx, { reporterId: userId, targetId: r.target_id, reason: r.reason, details: r.details ?? null });
       await enqueue(trx, { type: 'report.created', payload: { report_id: report.id, reporter_id: userId, target_id: r.target_id, reason: r.reason } });

@@ -1,8 +1,10 @@
 // Abuse controls on chat sends (issue: safety and operations):
 // - no links or phone numbers in the first messages of a conversation, when
 //   strangers who just matched are most often lured off the platform;
-// - users with recent (not dismissed) reports may open only a few new
-//   conversations a day (their first message in a conversation counts).
+// - users with recent (not dismissed) reports from at least
+//   reportThrottleMinReporters different people may open only a few new
+//   conversations a day (their first message in a conversation counts); one
+//   reporter alone cannot throttle anyone, so a grudge is not a weapon.
 // Both are checked before a send is written; a refused send stores nothing.
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
@@ -32,7 +34,7 @@ export class AbuseControls {
   constructor(
     private readonly db: Knex,
     redis: Redis | null,
-    private readonly config: Pick<Config, 'abuse' | 'redisPrefix'>,
+    private readonly config: Pick<Config, 'abuse' | 'redisPrefix' | 'reportThrottleMinReporters'>,
   ) {
     this.newConversations = new RateLimit({
       redis,
@@ -62,7 +64,8 @@ export class AbuseControls {
   private async isReported(userId: string): Promise<boolean> {
     const hit = this.reported.get(userId);
     if (hit && hit.until > Date.now()) return hit.reported;
-    const reported = (await repo.recentReportCount(this.db, userId, this.config.abuse.reportWindowDays)) > 0;
+    const reporters = await repo.recentReporterCount(this.db, userId, this.config.abuse.reportWindowDays);
+    const reported = reporters >= this.config.reportThrottleMinReporters;
     if (this.reported.size > 10_000) this.reported.clear();
     this.reported.set(userId, { reported, until: Date.now() + REPORTED_CACHE_MS });
     return reported;

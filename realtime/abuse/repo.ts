@@ -7,10 +7,10 @@ export async function conversationLastSeq(db: Knex, conversationId: string): Pro
   return row?.last_seq as number | undefined;
 }
 
-/** Reports against the user in the window that were not dismissed. */
-export async function recentReportCount(db: Knex, userId: string, days: number): Promise<number> {
+/** How many different people reported the user in the window (reports not dismissed). */
+export async function recentReporterCount(db: Knex, userId: string, days: number): Promise<number> {
   const row = await db('reports')
-    .count<{ n: number }>({ n: '*' })
+    .countDistinct<{ n: number }>({ n: 'reporter_id' })
     .where('target_id', userId)
     .whereNot('status', 'dismissed')
     .andWhere('created_at', '>', db.raw(`now() - make_interval(days => ?)`, [days]))

@@ -149,6 +149,8 @@ describe('discovery matches, likes, block and report', () => {
   describe('POST /discovery/report', () => {
     it('stores the report for moderation (202) and announces it', async () => {
       const [me, him] = [await woman(), await man()];
+      // Reports are only about someone the reporter has met: here, he liked her.
+      await platform.db('swipes').insert({ swiper_id: him.id, target_id: me.id, action: 'like' });
       const res = await app.api.post('/discovery/report', { target_id: him.id, reason: 'spam', details: 'sends links' }, { token: me.token });
       expect(res.status).to.equal(202);
       expect(res.body).to.include({ status: 'open' });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { errorCode } from '../helpers/http.js';
 import { closeSockets, emitAck, openSocket } from '../helpers/sockets.js';
 import { containsContact } from '../../realtime/abuse/controls.js';
+import { createMatch } from '../helpers/users.js';
 import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
 
 describe('chat abuse controls', () => {
@@ -48,13 +49,14 @@ describe('chat abuse controls', () => {
     expect(await stored(conversationId)).to.equal(0);
   });
 
-  it('lets a recently reported user open only a few new conversations a day; replies in open ones are not limited', async () => {
+  it('lets a user recently reported by two people open only a few new conversations a day; replies in open ones are not limited', async () => {
     const reported = await matchedPair(db(), config());
-    const reporter = reported.b;
-    await db()('reports').insert({ reporter_id: reporter.id, target_id: reported.a.id, reason: 'spam' });
     const others = [reported, await matchedPair(db(), config()), await matchedPair(db(), config())];
+    await db()('reports').insert([
+      { reporter_id: reported.b.id, target_id: reported.a.id, reason: 'spam' },
+      { reporter_id: others[1].b.id, target_id: reported.a.id, reason: 'harassment' },
+    ]);
     // Give user A two more conversations.
-    const { createMatch } = await import('../helpers/users.js');
     const c2 = await createMatch(db(), reported.a.id, others[1].b.id);
     const c3 = await createMatch(db(), reported.a.id, others[2].b.id);
     expect((await send(reported.a.token, reported.conversationId, 'hey 1')).status).to.equal(201);
@@ -72,10 +74,13 @@ describe('chat abuse controls', () => {
 
   it('does not limit a user whose reports were dismissed', async () => {
     const { a, b, conversationId } = await matchedPair(db(), config());
-    await db()('reports').insert({ reporter_id: b.id, target_id: a.id, reason: 'spam', status: 'dismissed' });
+    const second = (await matchedPair(db(), config())).a;
+    await db()('reports').insert([
+      { reporter_id: b.id, target_id: a.id, reason: 'spam', status: 'dismissed' },
+      { reporter_id: second.id, target_id: a.id, reason: 'spam', status: 'dismissed' },
+    ]);
     for (let i = 0; i < 3; i++) {
       const other = await matchedPair(db(), config());
-      const { createMatch } = await import('../helpers/users.js');
       const c = await createMatch(db(), a.id, other.b.id);
       expect((await send(a.token, c.conversationId, `hi ${i}`)).status).to.equal(201);
     }
