@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startMatchingWorker, type MatchingWorker } from '../../workers/matching/index.js';
 import { createMatch } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
-import { loginViaApi, signInitData, randomClientIp } from '../helpers/telegram.js';
+import { ADMIN_CAPABLE_ENV, loginViaApi, signInitData, randomClientIp } from '../helpers/telegram.js';
 import { closeSockets, connectError, disconnected, openSocket } from '../helpers/sockets.js';
 import { makePerson, newSpot, waitFor } from '../discovery/fixtures.js';
 import { startNode, type Node } from '../realtime/cluster.js';
@@ -17,8 +17,9 @@ describe('admin ban: effects across the platform (auth, discovery, chat, two rea
 
   before(async () => {
     app = await startAdmin();
-    n1 = await startNode();
-    n2 = await startNode();
+    // The admin's platform runs with a bot token (admins exist only outside development mode): the nodes share its secrets.
+    n1 = await startNode(ADMIN_CAPABLE_ENV);
+    n2 = await startNode(ADMIN_CAPABLE_ENV);
     matching = startMatchingWorker(app.platform, { group: `matching-${randomUUID().slice(0, 8)}`, startFrom: '$' });
     await matching.ready;
   });
