@@ -22,7 +22,7 @@ if (config.devMode) {
 
 let embedded: EmbeddedPostgres | undefined;
 if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, logger);
-const platform = createPlatform(config, 'allinone', { databaseUrl: embedded?.url, logger });
+const platform = createPlatform(config, 'allinone', { databaseUrl: embedded?.url, databasePoolMax: embedded ? 1 : undefined, logger });
 const applied = await migrateLatest(platform.db);
 if (applied.length) logger.info({ applied }, 'migrations applied');
 

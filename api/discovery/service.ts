@@ -86,10 +86,10 @@ export class DiscoveryService {
    * requests are rate limited, so nobody can hide people by asking again.
    */
   async candidates(userId: string, q: { limit: number; cursor?: string; debug: boolean }) {
+    const from = q.cursor ? decodeCursor(q.cursor) : null;
     await this.candidatesLimit.consume(userId);
     const viewer = await this.viewer(userId);
     if (viewer.lat === null || viewer.lon === null) throw AppError.conflict('Set a location on your profile to get candidates');
-    const from = q.cursor ? decodeCursor(q.cursor) : null;
     const asOf = from?.asOf ?? new Date();
     const today = new Date().toISOString().slice(0, 10);
     const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km);

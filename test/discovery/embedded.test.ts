@@ -25,7 +25,7 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'discovery-pglite-'));
     const config = testConfig({ REDIS_URL: undefined, LIKES_PER_DAY: '2' });
     embedded = await startEmbeddedPostgres(dir, createLogger(config, 'discovery-pglite'));
-    platform = createPlatform(config, 'discovery-pglite', { databaseUrl: embedded.url });
+    platform = createPlatform(config, 'discovery-pglite', { databaseUrl: embedded.url, databasePoolMax: 1 }); // as allinone/main.ts
     await migrateLatest(platform.db);
     platform.relay.start(); // as the all-in-one process does: events reach the memory bus through the outbox
     app = await startDiscovery(platform);
