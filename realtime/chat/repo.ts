@@ -1,5 +1,5 @@
 // Every SQL statement of the chat. The send path is raw SQL over unnest()
-// arrays on purpose: one statement (one round trip, one commit) for a whole
+// arrays on purpose: one statement (one round trip) for a whole
 // group-commit batch, whatever its size (see writer.ts).
 import type { Knex } from 'knex';
 import type { ChatMessage } from '../events.js';
@@ -100,7 +100,8 @@ const SEND_BATCH_SQL = `WITH input AS (
             (SELECT COALESCE(json_agg(inserted), '[]') FROM inserted) AS inserted`;
 
 /**
- * A whole group-commit batch in ONE statement, so one round trip and one commit:
+ * A whole group-commit batch in ONE statement, so one round trip (the writer
+ * commits it with the batch's outbox events):
  * - reads each conversation's members and liveness, and the messages already
  *   stored under the batch's (sender_id, client_msg_id) pairs;
  * - accepts the first send of each pair whose sender is a member of a live

@@ -1,7 +1,7 @@
 // The chat rules, shared by the socket events and the REST fallback: only
 // members of a live match chat, sends are rate limited per user (Redis, shared
-// by every node), stored through the group-commit writer, acked after commit
-// and then delivered live to user rooms and announced on the bus.
+// by every node), stored through the group-commit writer (which enqueues their
+// message.created with them), acked after commit and delivered live to user rooms.
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
 import { parse } from '../../shared/validation.js';
@@ -65,17 +65,6 @@ export class ChatService {
 
   private deliver(r: SendResult, origin: Origin) {
     this.delivery.message(r.message, r.recipients, origin.socketId);
-    const m = r.message;
-    this.deps.bus
-      .publish('message.created', {
-        message_id: m.id,
-        conversation_id: m.conversation_id,
-        seq: m.seq,
-        sender_id: m.sender_id,
-        recipient_ids: r.recipients,
-        created_at: m.created_at,
-      })
-      .catch((err) => this.deps.logger.warn({ err, message_id: m.id }, 'could not publish message.created'));
   }
 
   /** Marks everything up to `seq` read; the read position only moves forward. */

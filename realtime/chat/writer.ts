@@ -4,12 +4,16 @@
 // machines; a commit per message would cap the chat there. Sends are queued in
 // lanes (a conversation always maps to the same lane, so one sender's messages
 // keep their order) and each lane stores everything that queued up while its
-// previous batch was running with ONE statement (repo.sendBatch): one round
-// trip, one commit, whatever the batch size. In it: idempotent resends find
-// their stored message, non-members and dead conversations are refused, and the
-// accepted messages get gapless seqs under the conversations' row locks.
+// previous batch was running in ONE transaction: one statement for the
+// messages (repo.sendBatch) and one insert of their message.created events
+// into the outbox, so one commit whatever the batch size. In the statement:
+// idempotent resends find their stored message, non-members and dead
+// conversations are refused, and the accepted messages get gapless seqs under
+// the conversations' row locks.
 //
-// Every send's promise settles only after that commit, so acks follow the commit.
+// Every send's promise settles only after that commit, so acks follow the
+// commit, and a stored message always has its event (the notifications worker
+// hears of it even if the bus was down at that moment).
 // A resend racing its original (another node) trips the unique index: the batch
 // is retried send by send, and the retry finds the stored message.
 // At low load a batch is one message and nothing waits; under load batches grow.
@@ -17,6 +21,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger.js';
 import { AppError } from '../../shared/errors.js';
 import { isUniqueViolation } from '../../shared/db.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
 import client from 'prom-client';
@@ -28,7 +33,7 @@ const batchSize = new client.Histogram({
 });
 const commitSeconds = new client.Histogram({
   name: 'chat_commit_duration_seconds',
-  help: 'Duration of one group-commit batch (one statement, one commit)',
+  help: 'Duration of one group-commit batch (one transaction: the messages and their events)',
   buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
 });
 
@@ -193,10 +198,27 @@ class Lane {
 /** The outcome of each request, in order: a result, or the AppError refusing it. */
 async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
   const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMsgId}`;
-  const { conversations, stored, inserted } = await repo.sendBatch(
-    db,
-    reqs.map((r) => ({ conversationId: r.conversationId, senderId: r.senderId, body: r.body, clientMsgId: r.clientMsgId })),
-  );
+  const { conversations, stored, inserted } = await db.transaction(async (trx) => {
+    const batch = await repo.sendBatch(
+      trx,
+      reqs.map((r) => ({ conversationId: r.conversationId, senderId: r.senderId, body: r.body, clientMsgId: r.clientMsgId })),
+    );
+    await enqueue(
+      trx,
+      ...batch.inserted.map((m) => ({
+        type: 'message.created' as const,
+        payload: {
+          message_id: m.id,
+          conversation_id: m.conversation_id,
+          seq: m.seq,
+          sender_id: m.sender_id,
+          recipient_ids: batch.conversations.get(m.conversation_id)?.members.filter((id) => id !== m.sender_id) ?? [],
+          created_at: m.created_at,
+        },
+      })),
+    );
+    return batch;
+  });
   const storedByKey = new Map(stored.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const insertedByKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const recipientsOf = (r: SendRequest) => conversations.get(r.conversationId)?.members.filter((id) => id !== r.senderId) ?? [];

@@ -46,8 +46,13 @@ export interface DeadLetter {
   failed_at: string;
 }
 
+export interface PublishOptions {
+  /** When the event happened (default: now). The outbox relay passes the time of the commit. */
+  publishedAt?: Date;
+}
+
 export interface EventBus {
-  publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<string>;
+  publish<T extends EventType>(type: T, payload: EventPayload<T>, opts?: PublishOptions): Promise<string>;
   consume(opts: ConsumeOptions): Consumer;
   /** Most recent dead letters first. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;

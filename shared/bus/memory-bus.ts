@@ -13,6 +13,7 @@ import {
   type Consumer,
   type DeadLetter,
   type EventBus,
+  type PublishOptions,
   type StopOptions,
 } from './bus.js';
 
@@ -62,10 +63,10 @@ export class MemoryBus implements EventBus {
     return `${this.lastMs}-${this.seq}`;
   }
 
-  async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<string> {
+  async publish<T extends EventType>(type: T, payload: EventPayload<T>, opts: PublishOptions = {}): Promise<string> {
     const data = validatePayload(type, payload);
     const stream = EVENTS[type].stream;
-    const entry: Entry = { id: this.nextId(), stream, type, payload: structuredClone(data), published_at: new Date().toISOString() };
+    const entry: Entry = { id: this.nextId(), stream, type, payload: structuredClone(data), published_at: (opts.publishedAt ?? new Date()).toISOString() };
     const list = this.streams.get(stream) ?? [];
     list.push(entry);
     if (list.length > this.opts.defaults.streamMaxLen) list.splice(0, list.length - this.opts.defaults.streamMaxLen);

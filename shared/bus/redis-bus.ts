@@ -19,6 +19,7 @@ import {
   type Consumer,
   type DeadLetter,
   type EventBus,
+  type PublishOptions,
   type StopOptions,
 } from './bus.js';
 
@@ -43,7 +44,7 @@ export class RedisStreamsBus implements EventBus {
     return `${this.opts.prefix}${stream}`;
   }
 
-  async publish<T extends EventType>(type: T, payload: EventPayload<T>): Promise<string> {
+  async publish<T extends EventType>(type: T, payload: EventPayload<T>, opts: PublishOptions = {}): Promise<string> {
     const data = validatePayload(type, payload);
     const id = await this.redis.xadd(
       this.key(EVENTS[type].stream),
@@ -56,7 +57,7 @@ export class RedisStreamsBus implements EventBus {
       'payload',
       JSON.stringify(data),
       'published_at',
-      new Date().toISOString(),
+      (opts.publishedAt ?? new Date()).toISOString(),
     );
     return id as string;
   }

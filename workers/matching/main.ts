@@ -3,7 +3,7 @@ import { runWorker } from '../../shared/service-main.js';
 import { startMatchingWorker } from './index.js';
 
 await runWorker('matching', async (platform) => {
-  const worker = startMatchingWorker(platform, { repair: true });
+  const worker = startMatchingWorker(platform);
   await worker.ready;
   return worker;
 });

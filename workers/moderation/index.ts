@@ -3,15 +3,17 @@
 // and the users stream (`profile.deleted` → the user's media and files go).
 //
 // At-least-once delivery, so every step is idempotent: media that is no longer
-// pending is left alone (a redelivery re-announces its outcome, in case the
-// first run died between commit and publish); variants go to content-derived
-// keys, so a redone job overwrites the same files; the outcome is written
-// only while the row is still pending, so two runs of one job commit once.
+// pending is left alone (its media.moderated was enqueued with its outcome, in
+// the outbox, so there is nothing to re-announce); variants go to
+// content-derived keys, so a redone job overwrites the same files; the outcome
+// is written only while the row is still pending, so two runs of one job
+// commit once. The media.uploaded of an upload is enqueued with its row, so no
+// upload waits forever for an event that was lost.
 import type { Logger } from '../../shared/logger.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { onEvents, type StopOptions } from '../../shared/bus/index.js';
-import { startSweeper, type Sweeper } from '../../shared/bus/sweeper.js';
 import { STREAMS, type BusEvent } from '../../shared/events.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
 import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores } from './nsfw.js';
@@ -33,13 +35,6 @@ export interface ModerationWorkerOptions {
   preloadModel?: boolean;
   /** Test hook: runs after the variants are stored, before the outcome is committed. */
   beforeCommit?(mediaId: string): Promise<void>;
-  /**
-   * The repair sweep (the worker process runs it; tests that share a database
-   * leave it off): every visibility timeout, uploads still pending two
-   * visibility timeouts after they were made (by then the bus's own retry has
-   * had its turn) get their media.uploaded again.
-   */
-  repair?: boolean | { everyMs?: number; graceMs?: number };
 }
 
 export interface ModerationWorker {
@@ -75,47 +70,13 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
     }),
   });
 
-  const sweeper = opts.repair ? startRepair(deps, opts.repair === true ? {} : opts.repair) : undefined;
-
   return {
     ready: Promise.all([consumer.ready, opts.preloadModel ? getClassifier() : null]).then(() => undefined),
     async stop(stopOpts) {
-      await Promise.all([consumer.stop(stopOpts), sweeper?.stop()]);
+      await consumer.stop(stopOpts);
       logger.info('moderation worker stopped');
     },
   };
-}
-
-const REPAIR_BATCH = 100;
-
-/**
- * Re-publishes media.uploaded for uploads still pending two visibility
- * timeouts after they were made (the event was lost). An upload waiting in a long queue
- * gets a second event behind its first, which then finds it decided: each is
- * re-published at most once every four rounds.
- */
-function startRepair(deps: ServiceDeps, o: { everyMs?: number; graceMs?: number }): Sweeper {
-  const everyMs = o.everyMs ?? deps.config.bus.visibilityTimeoutMs;
-  const graceS = (o.graceMs ?? 2 * deps.config.bus.visibilityTimeoutMs) / 1000;
-  const republishedAt = new Map<string, number>();
-  return startSweeper({
-    name: 'moderation',
-    logger: deps.logger,
-    everyMs,
-    firstAfterMs: Math.min(everyMs, 2000),
-    async sweep() {
-      const now = Date.now();
-      for (const [id, at] of republishedAt) if (now - at > 4 * everyMs) republishedAt.delete(id);
-      let n = 0;
-      for (const m of await repo.stalePending(deps.db, graceS, REPAIR_BATCH)) {
-        if (republishedAt.has(m.id)) continue;
-        await deps.bus.publish('media.uploaded', { media_id: m.id, owner_id: m.owner_id, storage_key: m.original_key, mime: m.mime });
-        republishedAt.set(m.id, now);
-        n++;
-      }
-      return n;
-    },
-  });
 }
 
 class ModerationJobs {
@@ -132,10 +93,7 @@ class ModerationJobs {
     const log = this.logger.child({ media_id: event.payload.media_id, event_id: event.id, attempt: event.attempt });
     const row = await repo.findMedia(db, event.payload.media_id);
     if (!row) return log.debug('media gone before moderation; nothing to do');
-    if (row.status !== 'pending') {
-      if (event.attempt > 1) await this.announce(row);
-      return log.debug({ status: row.status }, 'already moderated; nothing to do');
-    }
+    if (row.status !== 'pending') return log.debug({ status: row.status }, 'already moderated; nothing to do');
     const started = Date.now();
 
     const original = await this.storage.read(row.original_key);
@@ -187,20 +145,16 @@ class ModerationJobs {
   }
 
   private async finish(row: repo.MediaJobRow, log: Logger, outcome: repo.Outcome, started: number) {
-    const done = await repo.finishModeration(this.deps.db, row.id, outcome);
+    const done = await repo.finishModeration(this.deps.db, row.id, outcome, (trx, r) =>
+      enqueue(trx, { type: 'media.moderated', payload: { media_id: r.id, owner_id: r.owner_id, status: r.status as ModerationStatus, nsfw_score: r.nsfw_score } }),
+    );
     if (!done) {
       // Someone else finished first (same files, nothing to do), or the media
       // was deleted meanwhile: then the variants just written are orphans.
       if (!(await repo.findMedia(this.deps.db, row.id)) && outcome.variants) await this.removeUnused(row.sha256, mediaFiles({ original_key: row.original_key, variants: outcome.variants }));
       return log.info('outcome already recorded elsewhere; dropped');
     }
-    await this.announce(done);
     log.info({ status: done.status, nsfw_score: done.nsfw_score, reason: outcome.reject_reason, ms: Date.now() - started }, 'media moderated');
-  }
-
-  private async announce(row: repo.MediaJobRow) {
-    if (row.status === 'pending') return;
-    await this.deps.bus.publish('media.moderated', { media_id: row.id, owner_id: row.owner_id, status: row.status, nsfw_score: row.nsfw_score });
   }
 
   private async removeUnused(sha256: string, keys: string[]) {

@@ -4,7 +4,7 @@ import { runWorker } from '../../shared/service-main.js';
 import { startModerationWorker } from './index.js';
 
 await runWorker('moderation', async (platform) => {
-  const worker = startModerationWorker(platform, { preloadModel: true, repair: true });
+  const worker = startModerationWorker(platform, { preloadModel: true });
   await worker.ready;
   return worker;
 });

@@ -32,21 +32,32 @@ export interface Outcome {
   reject_reason: string | null;
 }
 
-/** Records the outcome if the media is still pending; undefined when another job (or a delete) came first. */
-export async function finishModeration(db: Knex, id: string, o: Outcome): Promise<MediaJobRow | undefined> {
-  const [row] = await db('media')
-    .where({ id, status: 'pending' })
-    .update({
-      status: o.status,
-      ...(o.width !== null ? { width: o.width, height: o.height } : {}),
-      variants: o.variants === null ? null : JSON.stringify(o.variants),
-      nsfw_scores: o.nsfw_scores === null ? null : JSON.stringify(o.nsfw_scores),
-      nsfw_score: o.nsfw_score,
-      reject_reason: o.reject_reason,
-      moderated_at: db.fn.now(),
-    })
-    .returning(COLUMNS);
-  return row as MediaJobRow | undefined;
+/**
+ * Records the outcome if the media is still pending, and runs `announce` in
+ * the same transaction; undefined when another job (or a delete) came first.
+ */
+export async function finishModeration(
+  db: Knex,
+  id: string,
+  o: Outcome,
+  announce: (trx: Knex.Transaction, row: MediaJobRow) => Promise<void>,
+): Promise<MediaJobRow | undefined> {
+  return db.transaction(async (trx) => {
+    const [row] = (await trx('media')
+      .where({ id, status: 'pending' })
+      .update({
+        status: o.status,
+        ...(o.width !== null ? { width: o.width, height: o.height } : {}),
+        variants: o.variants === null ? null : JSON.stringify(o.variants),
+        nsfw_scores: o.nsfw_scores === null ? null : JSON.stringify(o.nsfw_scores),
+        nsfw_score: o.nsfw_score,
+        reject_reason: o.reject_reason,
+        moderated_at: trx.fn.now(),
+      })
+      .returning(COLUMNS)) as MediaJobRow[];
+    if (row) await announce(trx, row);
+    return row;
+  });
 }
 
 async function lock(trx: Knex.Transaction, name: string) {
@@ -101,14 +112,4 @@ export async function purgeOwner(db: Knex, ownerId: string, before: Date, remove
     await removeFiles(unused);
     return rows.length;
   });
-}
-
-/** Uploads still pending `graceS` after they were made, oldest first (media_status_created_at_index). */
-export async function stalePending(db: Knex, graceS: number, limit: number): Promise<{ id: string; owner_id: string; original_key: string; mime: string }[]> {
-  return db('media')
-    .where('status', 'pending')
-    .where('created_at', '<=', db.raw('now() - make_interval(secs => ?)', [graceS]))
-    .orderBy('created_at')
-    .limit(limit)
-    .select('id', 'owner_id', 'original_key', 'mime');
 }

@@ -1,0 +1,163 @@
+// The outbox relay: moves committed events (enqueue.ts) from the outbox table
+// to the bus, oldest first, and deletes what it has published. Every process
+// that writes runs one (the platform builds it); several share the work.
+//
+// One round is one transaction: claim the oldest rows with FOR UPDATE SKIP
+// LOCKED (a second relay skips them and takes the next ones), publish them in
+// order, delete them, commit. If the bus fails the transaction rolls back and
+// the rows wait for the next round; if the process dies after publishing and
+// before the commit, the rows are published again by whoever comes next. So
+// delivery is at least once, never "at most": consumers stay idempotent.
+// Order holds within a relay; two relays working at once each keep their own
+// claim in order, not the interleaving of both.
+//
+// Rounds start when a transaction of this process that enqueued commits (the
+// in-process signal: live delivery does not wait for a poll) and otherwise
+// every `pollMs` (rows of a process that died, or committed by a process
+// without a relay). A failing round (bus or database down) is retried with a
+// growing pause, up to `pollMs`.
+//
+// One database, one bus: every relay on a database publishes to the same bus
+// (one Redis, or the all-in-one process's memory bus), so any relay may take
+// any row.
+import type { Knex } from 'knex';
+import client from 'prom-client';
+import type { EventBus } from '../bus/bus.js';
+import type { EventType } from '../events.js';
+import type { Logger } from '../logger.js';
+import { committed } from './enqueue.js';
+
+const commitToPublish = new client.Histogram({
+  name: 'outbox_commit_to_publish_seconds',
+  help: 'From the enqueueing transaction to the event being on the bus',
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5, 30],
+});
+
+export interface RelayOptions {
+  /** Most rows claimed by one round. */
+  batchSize: number;
+  /** Longest pause between two rounds when nothing signals a commit. */
+  pollMs: number;
+  /** A round whose publishing takes longer gives up (rolled back; its rows wait for the next). */
+  publishTimeoutMs: number;
+}
+
+interface OutboxRow {
+  id: number;
+  type: EventType;
+  payload: never;
+  created_at: Date;
+}
+
+type Outcome = 'more' | 'done' | 'failed';
+
+export class OutboxRelay {
+  private loop?: Promise<void>;
+  private stopping = false;
+  private woken = false;
+  private wakeUp?: () => void;
+  private failures = 0;
+  private readonly onCommit = () => this.wake();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly opts: RelayOptions,
+  ) {}
+
+  /** Starts relaying (again a no-op once running). */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    committed.on('commit', this.onCommit);
+    this.loop = this.run().finally(() => {
+      committed.off('commit', this.onCommit);
+      this.loop = undefined;
+    });
+  }
+
+  /** Look now: something was committed. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Runs one more round for what committed up to now (the requests that were
+   * draining), then stops. Rows it cannot publish stay for the next process.
+   */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+  }
+
+  private async run() {
+    let lastRoundStartedStopping = false;
+    for (;;) {
+      this.woken = false;
+      lastRoundStartedStopping = this.stopping;
+      const outcome = await this.round();
+      if (this.stopping && (outcome === 'failed' || (lastRoundStartedStopping && outcome === 'done'))) return;
+      if (outcome === 'more' || this.woken) continue;
+      await this.pause(outcome === 'failed' ? Math.min(this.opts.pollMs, 50 * 2 ** Math.min(this.failures, 10)) : this.opts.pollMs);
+    }
+  }
+
+  private pause(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+      if (this.woken) done();
+    });
+  }
+
+  private async round(): Promise<Outcome> {
+    try {
+      const n = await this.relayBatch();
+      if (this.failures) this.logger.info({ after_failures: this.failures }, 'outbox relay publishes again');
+      this.failures = 0;
+      return n === this.opts.batchSize ? 'more' : 'done';
+    } catch (err) {
+      if (!this.failures) this.logger.warn({ err: (err as Error).message }, 'outbox relay could not publish; the events wait in the outbox');
+      this.failures++;
+      return 'failed';
+    }
+  }
+
+  /** One claim → publish → delete transaction; resolves with the number of events published. */
+  private relayBatch(): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      // Raw: the hot query of the relay, and SKIP LOCKED is the point of it.
+      const { rows } = (await trx.raw('SELECT id, type, payload, created_at FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED', [this.opts.batchSize])) as {
+        rows: OutboxRow[];
+      };
+      if (!rows.length) return 0;
+      // Issued together: one Redis connection keeps them in order, and they share its round trips.
+      await withTimeout(
+        Promise.all(rows.map((r) => this.bus.publish(r.type, r.payload, { publishedAt: r.created_at }))),
+        this.opts.publishTimeoutMs,
+      );
+      await trx.raw('DELETE FROM outbox WHERE id = ANY(?::bigint[])', [rows.map((r) => r.id)]);
+      const now = Date.now();
+      for (const r of rows) commitToPublish.observe((now - r.created_at.getTime()) / 1000);
+      return rows.length;
+    });
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bus did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
