@@ -68,7 +68,8 @@ export interface MatchUser {
   bio: string;
   interests: string[];
   photos: { id: string; position: number; urls: Record<string, string | null> }[];
-  distance_km?: number;
+  /** Whole km between coarse points; null when not shown (match:new carries none). */
+  distance_km: number | null;
 }
 
 /** Events the server emits. Room broadcasts may carry a trailing recovery offset argument. */

@@ -1,9 +1,14 @@
 // The public view of a profile, exactly as the contract shows it to other
 // users: user_id, display_name, age, gender, bio, interests, approved photos
-// and a rounded distance when the owner allows it. Never birthdate, exact
-// location, settings or the Telegram id. Profile, discovery and chat all show
-// people this way, so the read model lives here; the profile service owns the
-// tables and is the only writer.
+// and a distance when the owner allows it (null otherwise). Never birthdate,
+// exact location, settings or the Telegram id. Profile, discovery and chat all
+// show people this way, so the read model lives here; the profile service owns
+// the tables and is the only writer.
+//
+// Distances are between coarse points (profiles.coarse_lat/coarse_lon, the
+// centre of each user's cell of about 1 km: migrations/20261129100000_coarse_location.ts)
+// and shown in whole km, at least 1, so no sequence of moves and reads locates
+// anyone more finely than their cell. This read model never loads exact coordinates.
 import type { Knex } from 'knex';
 import type { Config } from './config.js';
 import { variantUrls, type StoredVariants, type VariantName } from './media-urls.js';
@@ -22,7 +27,8 @@ export interface PublicProfile {
   bio: string;
   interests: string[];
   photos: PublicPhoto[];
-  distance_km?: number;
+  /** Whole km between the two users' coarse points, at least 1; null when not shown. */
+  distance_km: number | null;
 }
 
 export interface Point {
@@ -47,6 +53,14 @@ export function distanceKm(a: Point, b: Point): number {
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/**
+ * The distance shown between two coarse points: whole km, at least 1. The
+ * candidates query (api/discovery/repo.ts) filters and scores by its SQL twin.
+ */
+export function shownDistanceKm(a: Point, b: Point): number {
+  return Math.max(1, Math.round(distanceKm(a, b)));
+}
+
 interface ProfileRow {
   user_id: string;
   display_name: string;
@@ -54,14 +68,15 @@ interface ProfileRow {
   gender: string;
   bio: string;
   interests: string[];
-  lat: number | null;
-  lon: number | null;
+  coarse_lat: number | null;
+  coarse_lon: number | null;
   settings: { show_distance?: boolean; show_age?: boolean } | null;
 }
 
-export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerLocation?: Point | null): PublicProfile {
+/** `viewerCoarse` is the viewer's coarse point (never an exact one); without it no distance is shown. */
+export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerCoarse?: Point | null): PublicProfile {
   const settings = row.settings ?? {};
-  const view: PublicProfile = {
+  return {
     user_id: row.user_id,
     display_name: row.display_name,
     age: settings.show_age === false ? null : ageOn(row.birthdate),
@@ -69,12 +84,11 @@ export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerLo
     bio: row.bio,
     interests: row.interests ?? [],
     photos,
+    distance_km:
+      settings.show_distance !== false && viewerCoarse && row.coarse_lat !== null && row.coarse_lon !== null
+        ? shownDistanceKm(viewerCoarse, { lat: row.coarse_lat, lon: row.coarse_lon })
+        : null,
   };
-  if (settings.show_distance !== false && viewerLocation && row.lat !== null && row.lon !== null) {
-    // Rounded to whole km (at least 1) so that exact positions cannot be triangulated.
-    view.distance_km = Math.max(1, Math.round(distanceKm(viewerLocation, { lat: row.lat, lon: row.lon })));
-  }
-  return view;
 }
 
 /** Approved photos of these users, in profile order. */
@@ -96,7 +110,8 @@ export async function loadApprovedPhotos(db: Knex, config: Pick<Config, 'media'>
 }
 
 /**
- * Public views of these users as `viewer` sees them. Users without a profile,
+ * Public views of these users as `viewer` sees them (`viewer.location`: the
+ * viewer's coarse point, for distances). Users without a profile,
  * with a hidden profile, banned, or blocked either way with the viewer are left out.
  */
 export async function loadPublicProfiles(
@@ -111,7 +126,7 @@ export async function loadPublicProfiles(
   if (!ids.length) return out;
   const q = db('profiles as p')
     .join('users as u', 'u.id', 'p.user_id')
-    .select('p.user_id', 'p.display_name', 'p.birthdate', 'p.gender', 'p.bio', 'p.interests', 'p.lat', 'p.lon', 'p.settings')
+    .select('p.user_id', 'p.display_name', 'p.birthdate', 'p.gender', 'p.bio', 'p.interests', 'p.coarse_lat', 'p.coarse_lon', 'p.settings')
     .whereIn('p.user_id', ids)
     .whereNull('u.banned_at')
     .whereNotExists(function () {

@@ -29,6 +29,10 @@ export interface Viewer {
   age_min: number;
   age_max: number;
   max_distance_km: number;
+  /**
+   * The caller's coarse point (profiles.coarse_lat/coarse_lon), never the
+   * exact one: discovery filters, ranks and shows distances between coarse points only.
+   */
   lat: number | null;
   lon: number | null;
   interests: string[];
@@ -50,8 +54,8 @@ export async function findViewer(db: Knex, userId: string): Promise<Viewer | und
       'p.age_min',
       'p.age_max',
       'p.max_distance_km',
-      'p.lat',
-      'p.lon',
+      'p.coarse_lat as lat',
+      'p.coarse_lon as lon',
       'p.interests',
       'p.goal',
       'p.goals',
@@ -83,8 +87,8 @@ export interface CandidateRow extends ScoreInputs {
   gender: string;
   bio: string;
   interests: string[];
-  lat: number;
-  lon: number;
+  coarse_lat: number;
+  coarse_lon: number;
   settings: Record<string, unknown> | null;
   /** Rounded to SCORE_DECIMALS; a string so the cursor compares exactly what PostgreSQL compared. */
   score: string;
@@ -105,6 +109,10 @@ const fitSql = (interestCount: string, age: string, min: string, max: string, ma
  *   pool   - everyone who passes the hard filters, read from
  *            profiles_discovery_idx alone (an index-only scan: grid cells and
  *            bounding box, both age ranges, genders, goals, both distances),
+ *            all of it over coarse points, with `km` the distance as shown
+ *            (the SQL twin of shownDistanceKm in shared/public-profile.ts:
+ *            whole km, at least 1), so that neither the filter nor the score
+ *            tells more about where someone is than the distance_km beside it;
  *            minus people already swiped and blocks either way; the nearest
  *            CANDIDATE_POOL of them. In a dense city with a wide radius
  *            thousands pass, and scoring them all costs more than a request
@@ -134,7 +142,7 @@ SELECT * FROM (
            ${ACTIVITY.floor}::float8 + ${1 - ACTIVITY.floor}::float8 * exp(-days_inactive / ${ACTIVITY.tauDays}) AS activity,
            CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike}::float8 WHEN 'like' THEN ${LIKED_ME_BOOST.like}::float8 ELSE 1::float8 END AS boost
     FROM (
-      SELECT p.user_id, p.display_name, p.birthdate, p.gender, p.bio, p.interests, p.lat, p.lon, p.settings,
+      SELECT p.user_id, p.display_name, p.birthdate, p.gender, p.bio, p.interests, p.coarse_lat, p.coarse_lon, p.settings,
              pool.km,
              -- (interests are stored deduplicated case-insensitively by the profile service)
              CASE WHEN cardinality(p.interests) = 0 THEN 0
@@ -149,16 +157,16 @@ SELECT * FROM (
         SELECT p.user_id, d.km
         FROM profiles p
         CROSS JOIN LATERAL (
-          SELECT 2 * 6371 * asin(least(1, sqrt(
-            power(sin(radians(p.lat - :lat) / 2), 2)
-            + cos(radians(:lat)) * cos(radians(p.lat)) * power(sin(radians(p.lon - :lon) / 2), 2)))) AS km
+          SELECT greatest(1::float8, round(2 * 6371 * asin(least(1, sqrt(
+            power(sin(radians(p.coarse_lat - :lat) / 2), 2)
+            + cos(radians(:lat)) * cos(radians(p.coarse_lat)) * power(sin(radians(p.coarse_lon - :lon) / 2), 2)))))) AS km
         ) d
         WHERE p.visibility = 'visible'
           AND p.gender = ANY(:genders::text[])
           -- The grid cell exactly as profiles_discovery_idx spells it.
-          AND (:cells::int[] IS NULL OR (floor(p.lat)::int * 1000 + floor(p.lon)::int) = ANY(:cells::int[]))
-          AND p.lat BETWEEN :lat_min AND :lat_max
-          AND p.lon BETWEEN :lon_min AND :lon_max
+          AND (:cells::int[] IS NULL OR (floor(p.coarse_lat)::int * 1000 + floor(p.coarse_lon)::int) = ANY(:cells::int[]))
+          AND p.coarse_lat BETWEEN :lat_min AND :lat_max
+          AND p.coarse_lon BETWEEN :lon_min AND :lon_max
           AND p.birthdate <= (:today::date - make_interval(years => :my_age_min))::date
           AND p.birthdate > (:today::date - make_interval(years => :my_age_max + 1))::date
           AND p.age_min <= :my_age AND p.age_max >= :my_age

@@ -3,7 +3,8 @@
 //   fit(A→B)  = how well B matches what A asks for:
 //               0.4·interests (share of A's interests that B has)
 //             + 0.3·age       (B's age against the centre of A's age range)
-//             + 0.3·distance  (exp decay over A's maximum distance)
+//             + 0.3·distance  (exp decay over A's maximum distance, of the
+//                              distance as shown: whole km between coarse points)
 //   match     = harmonic mean of fit(me→them) and fit(them→me): a pair that
 //               fits only one way scores low even when that way is perfect
 //   score     = match · activity (recency of their last visit)
@@ -12,7 +13,9 @@
 // The candidates query computes the same formula in SQL so it can rank and
 // paginate in the database (repo.ts reads these constants); this file holds
 // the constants and the JavaScript twin used for the debug breakdown (and the
-// test that keeps the two in step).
+// test that keeps the two in step). The score and every part of the breakdown
+// are shown to SCORE_DECIMALS only: with more, a score would tell a distance
+// finer than the whole km shown beside it.
 
 export const WEIGHTS = { interests: 0.4, age: 0.3, distance: 0.3 } as const;
 /** Interest fit of someone who listed no interests: neither a plus nor a minus. */
@@ -34,8 +37,8 @@ export const IMPRESSION_CAP_PER_DAY = 300;
  * filter (see the candidates query in repo.ts for why there is a bound).
  */
 export const CANDIDATE_POOL = 300;
-/** Decimal places of the score (the keyset cursor compares the rounded value). */
-export const SCORE_DECIMALS = 6;
+/** Decimal places of the score and its breakdown (the keyset cursor compares the rounded value). */
+export const SCORE_DECIMALS = 2;
 
 /** What the query returns about a pair, from which every part of the score follows. */
 export interface ScoreInputs {
@@ -48,6 +51,7 @@ export interface ScoreInputs {
   my_age_max: number;
   their_age_min: number;
   their_age_max: number;
+  /** The distance as shown: whole km between the two coarse points, at least 1. */
   km: number;
   my_max_km: number;
   their_max_km: number;
@@ -110,7 +114,14 @@ export function roundScore(x: number): number {
   return Math.round(x * f) / f;
 }
 
-/** The score of a candidate with every part shown (the debug view). */
+const roundFit = (f: FitParts): FitParts => ({
+  interests: roundScore(f.interests),
+  age: roundScore(f.age),
+  distance: roundScore(f.distance),
+  total: roundScore(f.total),
+});
+
+/** The score of a candidate with every part shown (the debug view), each part rounded like the score. */
 export function explainScore(i: ScoreInputs): ScoreBreakdown {
   const meToThem = fit(interestFit(i.shared_interests, i.my_interest_count), ageFit(i.their_age, i.my_age_min, i.my_age_max), distanceFit(i.km, i.my_max_km));
   const themToMe = fit(
@@ -121,5 +132,12 @@ export function explainScore(i: ScoreInputs): ScoreBreakdown {
   const reciprocal = harmonicMean(meToThem.total, themToMe.total);
   const activity = activityFactor(i.days_inactive);
   const boost = boostFor(i.liked_me);
-  return { fit_me_to_them: meToThem, fit_them_to_me: themToMe, reciprocal, activity, boost, score: roundScore(reciprocal * activity * boost) };
+  return {
+    fit_me_to_them: roundFit(meToThem),
+    fit_them_to_me: roundFit(themToMe),
+    reciprocal: roundScore(reciprocal),
+    activity: roundScore(activity),
+    boost,
+    score: roundScore(reciprocal * activity * boost),
+  };
 }

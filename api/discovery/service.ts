@@ -92,7 +92,8 @@ export class DiscoveryService {
     if (viewer.lat === null || viewer.lon === null) throw AppError.conflict('Set a location on your profile to get candidates');
     const asOf = from?.asOf ?? new Date();
     const today = new Date().toISOString().slice(0, 10);
-    const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km);
+    // The filter compares the distance as shown (whole km), so up to half a km more passes.
+    const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km + 0.5);
     const myAge = ageOn(viewer.birthdate, asOf);
 
     const after = from ? { score: from.score, userId: from.userId } : null;

@@ -85,6 +85,16 @@ export async function photoCount(db: Knex, ownerId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/**
+ * The owner's media attached to nothing (not a profile photo; messages carry
+ * no attachments yet): how many, and when the oldest was uploaded. These are
+ * the ones the moderation worker expires (workers/moderation/repo.ts).
+ */
+export async function unattachedOf(db: Knex, ownerId: string): Promise<{ count: number; oldest: Date | null }> {
+  const row = await db('media').where('owner_id', ownerId).whereNull('position').first(db.raw('count(*)::int AS count'), db.raw('min(created_at) AS oldest'));
+  return { count: Number(row?.count ?? 0), oldest: row?.oldest ?? null };
+}
+
 export async function setPosition(trx: Knex.Transaction, id: string, position: number): Promise<MediaRow> {
   const [row] = await trx('media').where('id', id).update({ position }).returning(COLUMNS);
   return row as MediaRow;

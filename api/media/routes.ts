@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { parse } from '../../shared/validation.js';
 import type { MediaService } from './service.js';
 import { AttachPhotoBody, MovePhotoBody, Uuid } from './schemas.js';
-import { isMultipart, multipartUpload, uploadedFile } from './upload.js';
+import { isMultipart, multipartUpload, readableRefusals, uploadedFile } from './upload.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -55,6 +55,7 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
   const router = new Router();
   const auth = requireAuth(deps);
   const upload = multipartUpload({ maxBytes: deps.config.media.maxBytes, uploadDir: opts.uploadDir });
+  const refusals = readableRefusals({ drainMaxBytes: deps.config.uploads.drainMaxBytes });
 
   // Files first: its path may sit under /media/, beside /media/{id}.
   router.get(`${filesPath(deps.config.media.publicUrl)}{*key}`, async (ctx) => {
@@ -75,7 +76,12 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
     ctx.body = file.body;
   });
 
-  router.post('/media/upload', auth, upload, async (ctx) => {
+  // The rate and the quota are checked before a byte of the upload is read.
+  const admitUpload = async (ctx: Context, next: Next) => {
+    await service.admitUpload(caller(ctx).userId, { asPhoto: false });
+    await next();
+  };
+  router.post('/media/upload', refusals, auth, admitUpload, upload, async (ctx) => {
     const row = await service.upload(caller(ctx).userId, uploadedFile(ctx));
     ctx.status = 202;
     ctx.body = { id: row.id, status: row.status, mime: row.mime, size: row.size, width: row.width, height: row.height };
@@ -118,13 +124,13 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
     ctx.body = { photos: rows.map((r) => service.photoView(r)) };
   });
 
-  // Ownership and the photo limit are checked before a byte of an upload is read.
+  // Ownership, the upload rate and the photo limit are checked before a byte of an upload is read.
   const photoUploadGuard = async (ctx: Context, next: Next) => {
     const userId = ownerOnly(ctx);
-    if (isMultipart(ctx)) await service.assertPhotoRoom(userId);
+    if (isMultipart(ctx)) await service.admitUpload(userId, { asPhoto: true });
     await next();
   };
-  router.post('/profiles/:user_id/photos', auth, photoUploadGuard, upload, async (ctx) => {
+  router.post('/profiles/:user_id/photos', refusals, auth, photoUploadGuard, upload, async (ctx) => {
     const userId = ownerOnly(ctx);
     const row = isMultipart(ctx)
       ? await service.upload(userId, uploadedFile(ctx), { asPhoto: true })

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
+import { RateLimit } from '../../shared/rate-limit.js';
 import { mediaFiles, originalKey, parseVariantKey, type Storage, type StoredFile } from '../../shared/storage/index.js';
 import * as repo from './repo.js';
 import { MAX_PHOTOS } from './schemas.js';
@@ -41,7 +42,12 @@ export interface ServedFile {
 const NO_URLS: Record<VariantName, null> = { thumb: null, medium: null, large: null };
 
 export class MediaService {
-  constructor(private readonly deps: ServiceDeps & { storage: Storage }) {}
+  private readonly uploadRate: RateLimit;
+
+  constructor(private readonly deps: ServiceDeps & { storage: Storage }) {
+    const { config, redis } = deps;
+    this.uploadRate = new RateLimit({ redis, prefix: config.redisPrefix, name: 'uploads', points: config.uploads.per10Min, durationS: 600 });
+  }
 
   private get db() {
     return this.deps.db;
@@ -87,10 +93,10 @@ export class MediaService {
     const key = originalKey(file.sha256, image.ext);
     const row = await this.db.transaction(async (trx: Knex.Transaction) => {
       let position: number | null = null;
-      if (opts.asPhoto) {
-        await repo.lockOwnerPhotos(trx, ownerId);
-        position = await this.nextPosition(trx, ownerId);
-      }
+      // The owner lock makes the photo limit and the unattached quota exact under concurrent uploads.
+      await repo.lockOwnerPhotos(trx, ownerId);
+      if (opts.asPhoto) position = await this.nextPosition(trx, ownerId);
+      else await this.assertUnattachedRoom(trx, ownerId);
       await repo.lockContent(trx, file.sha256);
       const inserted = await repo.insertMedia(trx, {
         owner_id: ownerId,
@@ -187,6 +193,33 @@ export class MediaService {
   /** Fails fast (before an upload is read) when the profile already has all its photos. */
   async assertPhotoRoom(userId: string): Promise<void> {
     if ((await repo.photoCount(this.db, userId)) >= MAX_PHOTOS) throw photoLimit();
+  }
+
+  /**
+   * Before a byte of an upload is read: the per-user upload rate, then the
+   * room it needs (a photo slot, or a place under the unattached quota).
+   */
+  async admitUpload(userId: string, opts: { asPhoto: boolean }): Promise<void> {
+    await this.uploadRate.consume(userId);
+    if (opts.asPhoto) await this.assertPhotoRoom(userId);
+    else await this.assertUnattachedRoom(this.db, userId);
+  }
+
+  /**
+   * Uploads attached to nothing are capped per user (they cost storage and
+   * moderation and nobody sees them); they expire on their own, so the answer
+   * says when the oldest goes.
+   */
+  private async assertUnattachedRoom(db: Knex, userId: string): Promise<void> {
+    const { unattachedMax, unattachedTtlS } = this.deps.config.uploads;
+    const { count, oldest } = await repo.unattachedOf(db, userId);
+    if (count < unattachedMax) return;
+    const retryAfterS = oldest ? (oldest.getTime() + unattachedTtlS * 1000 - Date.now()) / 1000 : unattachedTtlS;
+    throw AppError.rateLimited(
+      retryAfterS,
+      'quota_exceeded',
+      `At most ${unattachedMax} uploads may wait unattached; make one a profile photo or delete one, or wait for the oldest to expire`,
+    );
   }
 
   /** Makes one of the caller's media their next photo; attaching it again is a no-op. */

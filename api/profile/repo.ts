@@ -84,8 +84,12 @@ export async function ownPhotos(db: Knex, userId: string): Promise<OwnPhotoRow[]
     .orderBy('position');
 }
 
-/** Where the viewer's own profile says they are (for distances), if anywhere. */
-export async function locationOf(db: Knex, userId: string): Promise<Point | null> {
-  const row = await db('profiles').where('user_id', userId).first('lat', 'lon');
-  return row && row.lat !== null && row.lon !== null ? { lat: row.lat, lon: row.lon } : null;
+/**
+ * The coarse point of the viewer's own profile (the centre of their cell of
+ * about 1 km, which PostgreSQL derives from lat/lon), if any: distances shown
+ * to others are measured from it, never from the exact location.
+ */
+export async function coarseLocationOf(db: Knex, userId: string): Promise<Point | null> {
+  const row = await db('profiles').where('user_id', userId).first('coarse_lat', 'coarse_lon');
+  return row && row.coarse_lat !== null && row.coarse_lon !== null ? { lat: row.coarse_lat, lon: row.coarse_lon } : null;
 }

@@ -1,11 +1,13 @@
 // The profile rules: one profile per user, only the owner writes it, the
 // owner sees everything and everyone else the shared public view, partial
-// updates are checked against the merged result, and a delete tells the
-// other services (photos, files, matches) through `profile.deleted`.
+// updates are checked against the merged result, a user may move their
+// location only a few times an hour and a day, and a delete tells the other
+// services (photos, files, matches) through `profile.deleted`.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
+import { RateLimit } from '../../shared/rate-limit.js';
 import { ageOn, loadPublicProfiles, type PublicProfile } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
@@ -71,21 +73,51 @@ function checkMerged(row: { age_min?: number; age_max?: number }) {
   }
 }
 
+/** Whether a write moves the stored location to another point (clearing it or setting the same point does not). */
+function movesLocation(patch: ProfilePatch, current?: { lat: number | null; lon: number | null }): boolean {
+  const to = patch.location;
+  return !!to && (!current || current.lat !== to.lat || current.lon !== to.lon);
+}
+
 export class ProfileService {
-  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger'>) {}
+  /** Hourly first: a refusal by it then spends none of the day's changes. */
+  private readonly locationLimits: RateLimit[];
+
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger' | 'redis'>) {
+    const { redis, config } = deps;
+    const limit = (name: string, points: number, durationS: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
+    this.locationLimits = [
+      limit('location-changes-hour', config.locationChanges.perHour, 3600),
+      limit('location-changes-day', config.locationChanges.perDay, 86_400),
+    ];
+  }
+
+  /**
+   * Counts one change of location; 429 once the hour's or the day's are used
+   * up. Every move is a distance reading an attacker can take (issue 13 §2),
+   * so this is what makes locating someone by moving cost many accounts.
+   */
+  private async countLocationChange(userId: string): Promise<void> {
+    for (const limit of this.locationLimits) await limit.consume(userId);
+  }
 
   async create(userId: string, input: ProfileInput): Promise<OwnerProfile> {
     const cols = toColumns(input);
     checkMerged(cols);
-    let row: repo.ProfileRow | undefined;
-    try {
-      row = await repo.insertProfile(this.deps.db, userId, cols);
-    } catch (err) {
-      // The account behind a still-valid token is gone.
-      if ((err as { code?: string }).code === '23503') throw AppError.unauthorized('User no longer exists');
-      throw err;
-    }
-    if (!row) throw AppError.conflict('You already have a profile; change it with PUT /profiles/{user_id}');
+    const row = await this.deps.db.transaction(async (trx) => {
+      let created: repo.ProfileRow | undefined;
+      try {
+        created = await repo.insertProfile(trx, userId, cols);
+      } catch (err) {
+        // The account behind a still-valid token is gone.
+        if ((err as { code?: string }).code === '23503') throw AppError.unauthorized('User no longer exists');
+        throw err;
+      }
+      if (!created) throw AppError.conflict('You already have a profile; change it with PUT /profiles/{user_id}');
+      // A first location counts too, so deleting and re-creating the profile is no way around the limit.
+      if (movesLocation(input)) await this.countLocationChange(userId);
+      return created;
+    });
     this.deps.logger.info({ user_id: userId }, 'profile created');
     return this.ownerView(row);
   }
@@ -100,7 +132,7 @@ export class ProfileService {
   async view(viewerId: string, userId: string): Promise<OwnerProfile | PublicProfile> {
     if (viewerId === userId) return this.own(userId);
     const { db, config } = this.deps;
-    const location = await repo.locationOf(db, viewerId);
+    const location = await repo.coarseLocationOf(db, viewerId);
     const view = (await loadPublicProfiles(db, config, [userId], { userId: viewerId, location })).get(userId);
     if (!view) throw AppError.notFound('Profile not found');
     return view;
@@ -115,6 +147,8 @@ export class ProfileService {
       const cols = toColumns(patch, current.settings ?? {});
       checkMerged({ ...current, ...cols });
       if (!Object.keys(cols).length) return current;
+      // Inside the row lock: concurrent moves are counted one by one, and a refused one writes nothing.
+      if (movesLocation(patch, current)) await this.countLocationChange(userId);
       return repo.updateProfile(trx, userId, cols);
     });
     return this.ownerView(row);

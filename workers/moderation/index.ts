@@ -1,6 +1,7 @@
 // The moderation worker: one consumer in the 'moderation' group on the media
 // stream (`media.uploaded` → variants, NSFW score, decision, `media.moderated`)
-// and the users stream (`profile.deleted` → the user's media and files go).
+// and the users stream (`profile.deleted` → the user's media and files go),
+// plus the expiry sweep of uploads attached to nothing (expiry.ts).
 //
 // At-least-once delivery, so every step is idempotent: media that is no longer
 // pending is left alone (its media.moderated was enqueued with its outcome, in
@@ -17,6 +18,7 @@ import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
 import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores } from './nsfw.js';
+import { startExpiry, type ExpiryOptions } from './expiry.js';
 import { decide, processImage, type ModerationStatus } from './pipeline.js';
 import * as repo from './repo.js';
 
@@ -35,6 +37,8 @@ export interface ModerationWorkerOptions {
   preloadModel?: boolean;
   /** Test hook: runs after the variants are stored, before the outcome is committed. */
   beforeCommit?(mediaId: string): Promise<void>;
+  /** The expiry sweep of unattached uploads (expiry.ts): on unless `false`. */
+  expiry?: false | ExpiryOptions;
 }
 
 export interface ModerationWorker {
@@ -70,10 +74,12 @@ export function startModerationWorker(deps: ServiceDeps, opts: ModerationWorkerO
     }),
   });
 
+  const expiry = opts.expiry === false ? undefined : startExpiry(deps, storage, logger, opts.expiry);
+
   return {
     ready: Promise.all([consumer.ready, opts.preloadModel ? getClassifier() : null]).then(() => undefined),
     async stop(stopOpts) {
-      await consumer.stop(stopOpts);
+      await Promise.all([consumer.stop(stopOpts), expiry?.stop()]);
       logger.info('moderation worker stopped');
     },
   };

@@ -113,3 +113,52 @@ export async function purgeOwner(db: Knex, ownerId: string, before: Date, remove
     return rows.length;
   });
 }
+
+async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
+  const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS ok', [name]);
+  return rows[0].ok === true;
+}
+
+/**
+ * One batch of the expiry sweep: deletes up to `limit` media attached to
+ * nothing (not a profile photo: position IS NULL; messages carry no
+ * attachments yet) uploaded more than `ttlS` ago, oldest first
+ * (media_unattached_created_at_idx), and hands the files no other row uses to
+ * `removeFiles` while their content locks are held. Resolves with the number
+ * of rows deleted.
+ *
+ * Several workers sweep at once: rows another sweep or a request holds are
+ * skipped (SKIP LOCKED). Content locks are only tried: this transaction
+ * already holds row locks, and the media service's delete takes the content
+ * lock before the row lock, so waiting here could deadlock. Media whose
+ * content is busy waits for the next pass.
+ */
+export async function expireUnattached(db: Knex, ttlS: number, limit: number, removeFiles: (keys: string[]) => Promise<void>): Promise<number> {
+  return db.transaction(async (trx: Knex.Transaction) => {
+    const rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await trx('media')
+      .select('id', 'sha256', 'original_key', 'variants')
+      .whereNull('position')
+      .where('created_at', '<', trx.raw('now() - make_interval(secs => ?)', [ttlS]))
+      .orderBy('created_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked();
+    const hashes: string[] = [];
+    for (const sha of [...new Set(rows.map((r) => r.sha256))].sort()) if (await tryLock(trx, mediaLocks.content(sha))) hashes.push(sha);
+    const expired = rows.filter((r) => hashes.includes(r.sha256));
+    if (!expired.length) return 0;
+    await trx('media')
+      .whereIn(
+        'id',
+        expired.map((r) => r.id),
+      )
+      .delete();
+    const unused: string[] = [];
+    for (const sha of hashes) {
+      const keys = [...new Set(expired.filter((r) => r.sha256 === sha).flatMap((r) => mediaFiles(r)))];
+      unused.push(...(await unusedFiles(trx, sha, keys)));
+    }
+    await removeFiles(unused);
+    return expired.length;
+  });
+}

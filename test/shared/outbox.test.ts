@@ -1,0 +1,168 @@
+// The transactional outbox (shared/outbox/): an event exists exactly when the
+// change it announces commits, reaches the bus at once, and is published even
+// when the bus or the process fails between the commit and the publish.
+// On a database of its own with a Redis prefix of its own: one database, one bus.
+import { expect } from 'chai';
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createPlatform, type Platform } from '../../shared/platform.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
+import { STREAMS, type BusEvent } from '../../shared/events.js';
+import { testConfig, testEnv } from '../helpers/env.js';
+import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
+import { waitFor } from '../discovery/fixtures.js';
+
+/** Each event is a profile.deleted of a fresh id: the id says which commit it came from. */
+function commit(db: Knex, ...ids: string[]) {
+  return db.transaction((trx) => enqueue(trx, ...ids.map((user_id) => ({ type: 'profile.deleted' as const, payload: { user_id } }))));
+}
+
+/** Records what reaches the bus from now on. */
+async function listen(p: Platform) {
+  const got: BusEvent[] = [];
+  const consumer = p.bus.consume({ group: `probe-${randomUUID().slice(0, 8)}`, streams: [STREAMS.users], startFrom: '$', handler: async (e) => void got.push(e) });
+  await consumer.ready;
+  const ids = () => got.map((e) => (e.payload as { user_id: string }).user_id);
+  return { got, ids, count: (id: string) => ids().filter((x) => x === id).length };
+}
+
+/** A TCP hop in front of Redis that can be cut and restored: Redis "down" and "back" for one platform only. */
+class RedisHop {
+  private server?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  async up() {
+    const target = new URL(testEnv.redisUrl);
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  async down() {
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+describe('outbox: events leave with their commit', function () {
+  this.timeout(30_000);
+  let database: OwnDatabase;
+  let prefix: string;
+  const opened: Platform[] = [];
+
+  before(async () => {
+    database = await ownDatabase(`outbox_${randomUUID().slice(0, 6)}`);
+    prefix = `${testEnv.redisPrefix}outbox-${randomUUID().slice(0, 6)}:`;
+  });
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.close();
+  });
+  after(() => database.drop());
+
+  /** A platform on the suite's database; its relay runs unless `relay: false` (a process about to die, or one that only listens). */
+  function platform(env: Record<string, string | undefined> = {}, relay = true): Platform {
+    const p = createPlatform(testConfig({ DATABASE_URL: database.url, REDIS_PREFIX: prefix, OUTBOX_POLL_MS: '100', ...env }), 'outbox-test');
+    opened.push(p);
+    if (relay) p.relay.start();
+    return p;
+  }
+  const leftInOutbox = async (db: Knex) => Number((await db('outbox').count({ n: '*' }))[0].n);
+  /** The relay deletes its rows in the transaction that claimed them, just after publishing them. */
+  const outboxEmptied = (db: Knex) => waitFor(async () => (await leftInOutbox(db)) === 0, 5000, 'the outbox to be emptied');
+
+  for (const mode of [
+    { name: 'Redis Streams bus', env: {} },
+    { name: 'in-memory bus (all-in-one mode)', env: { REDIS_URL: undefined } },
+  ]) {
+    describe(mode.name, () => {
+      it('publishes at the commit, without waiting for the poll', async () => {
+        const p = platform({ ...mode.env, OUTBOX_POLL_MS: '60000' });
+        const bus = await listen(p);
+        await outboxEmptied(p.db); // the relay's first round is over: what follows is woken by the commit
+        const id = randomUUID();
+        const t0 = Date.now();
+        await commit(p.db, id);
+        await waitFor(() => bus.count(id) === 1, 5000, 'the event');
+        expect(Date.now() - t0, 'ms from the commit to the consumer').to.be.below(1000);
+      });
+
+      it('emits nothing for a transaction that rolls back', async () => {
+        const p = platform(mode.env);
+        const bus = await listen(p);
+        const [rolledBack, committed] = [randomUUID(), randomUUID()];
+        const refused = await p.db
+          .transaction(async (trx) => {
+            await enqueue(trx, { type: 'profile.deleted', payload: { user_id: rolledBack } });
+            throw new Error('the change fails after its event was enqueued');
+          })
+          .catch((err: Error) => err.message);
+        expect(refused).to.match(/the change fails/);
+        await commit(p.db, committed);
+        // Rows go out in id order: once the later commit's event is here, the earlier one would have been too.
+        await waitFor(() => bus.count(committed) === 1, 5000, 'the committed event');
+        expect(bus.ids()).to.deep.equal([committed]);
+        await outboxEmptied(p.db);
+      });
+
+      it('publishes on restart what a process committed and died before publishing (kill between commit and publish)', async () => {
+        const dead = platform(mode.env, false);
+        const ids = [randomUUID(), randomUUID(), randomUUID()];
+        await commit(dead.db, ids[0], ids[1]);
+        await commit(dead.db, ids[2]);
+        expect(await leftInOutbox(dead.db)).to.equal(3);
+        await dead.close();
+
+        const restarted = platform(mode.env, false);
+        const bus = await listen(restarted);
+        restarted.relay.start();
+        await waitFor(() => bus.got.length === 3, 5000, 'the three events');
+        expect(bus.ids(), 'in commit order').to.deep.equal(ids);
+        await outboxEmptied(restarted.db);
+      });
+    });
+  }
+
+  it('keeps a committed event while Redis is down and publishes it once Redis is back', async () => {
+    const hop = new RedisHop();
+    await hop.up();
+    try {
+      const writer = platform({ REDIS_URL: `redis://127.0.0.1:${hop.port}`, OUTBOX_PUBLISH_TIMEOUT_MS: '300' });
+      const bus = await listen(platform({}, false));
+      await hop.down();
+      const id = randomUUID();
+      await commit(writer.db, id); // the change itself does not need the bus
+      await new Promise((r) => setTimeout(r, 1000)); // several relay rounds fail meanwhile
+      expect(await leftInOutbox(writer.db), 'still in the outbox').to.equal(1);
+      await hop.up();
+      await waitFor(() => bus.count(id) === 1, 15_000, 'the event once Redis is back');
+      await outboxEmptied(writer.db);
+    } finally {
+      await hop.down();
+    }
+  });
+
+  it('shares the work between two relays (SKIP LOCKED) and publishes each event once', async () => {
+    const [a, b] = [platform(), platform()];
+    const bus = await listen(platform({}, false));
+    const ids = Array.from({ length: 400 }, () => randomUUID());
+    // 40 transactions of 10 from both processes at once: each wakes its own relay.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => commit((i % 2 ? a : b).db, ...ids.slice(i * 10, i * 10 + 10))));
+    await waitFor(() => ids.every((id) => bus.count(id) >= 1), 15_000, 'all 400 events');
+    const sentinel = randomUUID();
+    await commit(a.db, sentinel);
+    await waitFor(() => bus.count(sentinel) === 1, 5000, 'a later event');
+    expect(ids.filter((id) => bus.count(id) !== 1), 'events published more than once').to.deep.equal([]);
+    await outboxEmptied(a.db);
+  });
+});
