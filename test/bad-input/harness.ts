@@ -277,6 +277,7 @@ export async function startHarness(): Promise<Harness> {
     RATE_LIMIT_TYPING_PER_MIN: '1000000',
     RATE_LIMIT_CANDIDATES_PER_MIN: '1000000',
     RATE_LIMIT_REPORTS_PER_DAY: '1000000',
+    RATE_LIMIT_UPLOADS_PER_10MIN: '1000000',
     SUPERLIKES_PER_DAY: '1',
   });
   const errors: LogLine[] = [];
