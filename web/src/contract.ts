@@ -28,7 +28,8 @@ export interface PublicProfile {
   bio: string;
   interests: string[];
   photos: PublicPhoto[];
-  distance_km?: number;
+  /** Whole km from coarsened locations; null where it is not shown. */
+  distance_km?: number | null;
 }
 
 export interface Candidate extends PublicProfile {

@@ -58,7 +58,7 @@ export function discoverScreen(app: App): Screen {
     }
     const photo = c.photos[photoIndex % Math.max(1, c.photos.length)];
     const src = photo?.urls.medium ?? photo?.urls.large ?? photo?.urls.thumb;
-    const facts = [c.age !== null ? String(c.age) : null, c.distance_km !== undefined ? `${c.distance_km} km away` : null].filter(Boolean).join(' · ');
+    const facts = [c.age !== null ? String(c.age) : null, c.distance_km != null ? `${c.distance_km} km away` : null].filter(Boolean).join(' · ');
     replaceChildren(
       stage,
       h(
