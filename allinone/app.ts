@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import type Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
+import { publicPort } from '../shared/http/health.js';
 import type { Platform } from '../shared/platform.js';
 import { webRouter } from '../api/gateway/web.js';
 import { createRealtime } from '../realtime/index.js';
@@ -51,7 +52,14 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload
   // --- end of services ---
   // The public entry, as the gateway is: only GATEWAY_TRUSTED_PROXIES hops' forwarding headers are believed.
-  const app = createHttpApp({ service: 'gateway', logger: platform.logger, readiness: platform, routers, trustedHops: platform.config.gateway.trustedProxies });
+  const app = createHttpApp({
+    service: 'gateway',
+    logger: platform.logger,
+    readiness: platform,
+    routers,
+    trustedHops: platform.config.gateway.trustedProxies,
+    before: [publicPort({ metricsToken: platform.config.metrics.token })],
+  });
   const callback = app.callback();
   return {
     callback,

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../shared/embedded
 import { createPlatform } from '../shared/platform.js';
 import { onShutdown } from '../shared/lifecycle.js';
 import { closeServer, listen, portOf } from '../shared/http/app.js';
+import { startMetricsServer } from '../shared/http/health.js';
 import { buildAllInOne } from './app.js';
 
 const config = loadConfigOrExit();
@@ -29,6 +30,7 @@ if (applied.length) logger.info({ applied }, 'migrations applied');
 const app = await buildAllInOne(platform);
 const server = await listen(app.callback, config.ports.gateway, config.host);
 await app.attach(server);
+const metrics = config.metrics.port ? await startMetricsServer(config.metrics.port, logger) : undefined;
 logger.info(
   {
     port: portOf(server),
@@ -40,6 +42,7 @@ logger.info(
 
 onShutdown(logger, async () => {
   const closing = closeServer(server); // stop accepting first, as shared/service-main.ts does
+  await metrics?.close();
   await app.stop();
   await closing;
   await platform.close();

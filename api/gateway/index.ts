@@ -9,6 +9,7 @@ import type Router from '@koa/router';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { createHttpApp } from '../../shared/http/app.js';
+import { publicPort, startMetricsServer, type MetricsServer } from '../../shared/http/health.js';
 import { createGatewayProxy } from './proxy.js';
 import { resolveRoute } from './routes.js';
 import { parseRealtimeUrls, RealtimePool } from './upstreams.js';
@@ -27,7 +28,7 @@ export interface Gateway {
   handleRequest: http.RequestListener;
   /** Hooks WebSocket upgrades into the server. */
   attach(server: http.Server): void;
-  /** Finds the realtime instances once, then keeps probing them. */
+  /** Finds the realtime instances once, then keeps probing them; opens METRICS_PORT when set. */
   start(): Promise<void>;
   /** Ends proxied WebSockets (their clients reconnect elsewhere) and releases upstream connections. */
   stop(): Promise<void>;
@@ -49,9 +50,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     trustedProxies: config.gateway.trustedProxies,
   });
   // The gateway's own routes (web client, health) see clients as its proxy does.
-  const app = createHttpApp({ service: 'gateway', logger, readiness: {}, routers: deps.routers ?? [], trustedHops: config.gateway.trustedProxies });
+  const app = createHttpApp({
+    service: 'gateway',
+    logger,
+    readiness: {},
+    routers: deps.routers ?? [],
+    trustedHops: config.gateway.trustedProxies,
+    before: [publicPort({ metricsToken: config.metrics.token })],
+  });
   const own = app.callback();
   const upgraded = new Set<net.Socket>();
+  let metrics: MetricsServer | undefined;
 
   function handleRequest(req: http.IncomingMessage, res: http.ServerResponse) {
     const route = resolveRoute(req.url ?? '/');
@@ -73,8 +82,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     attach(server) {
       server.on('upgrade', handleUpgrade);
     },
-    start: () => realtime.start(),
+    async start() {
+      if (config.metrics.port) metrics = await startMetricsServer(config.metrics.port, logger);
+      await realtime.start();
+    },
     async stop() {
+      await metrics?.close();
       realtime.stop();
       for (const socket of upgraded) socket.destroy();
       proxy.close();

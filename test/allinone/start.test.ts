@@ -9,11 +9,13 @@ describe('all-in-one start (npm start with no servers)', function () {
   this.timeout(90_000);
   let dataDir: string;
   let port: number;
+  let metricsPort: number;
   let proc: Proc | undefined;
 
   before(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'aio-'));
     port = await freePort();
+    metricsPort = await freePort();
   });
   afterEach(async () => {
     await proc?.stop('SIGKILL');
@@ -23,7 +25,7 @@ describe('all-in-one start (npm start with no servers)', function () {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  const env = () => ({ DATA_DIR: dataDir, GATEWAY_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test' });
+  const env = () => ({ DATA_DIR: dataDir, GATEWAY_PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test' });
 
   let login: Awaited<ReturnType<typeof loginViaApi>>;
 
@@ -37,6 +39,9 @@ describe('all-in-one start (npm start with no servers)', function () {
     expect(ms).to.be.below(10_000);
     expect(proc.output()).to.contain('embedded (PGlite)');
     expect(proc.output()).to.contain('DEVELOPMENT MODE');
+    // Metrics on the loopback METRICS_PORT, not on the public port.
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).to.equal(200);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).to.equal(404);
   });
 
   it('keeps its data across a restart and exits cleanly on SIGTERM', async () => {
