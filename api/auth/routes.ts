@@ -26,6 +26,11 @@ function clientOf(ctx: Context): ClientInfo {
 
 export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
   const router = new Router({ prefix: '/auth' });
+  // Tokens, init data and session lists are for this client alone: no browser or proxy cache keeps them (RFC 6749 §5.1).
+  router.use(async function noStore(ctx: Context, next: Next) {
+    ctx.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    await next();
+  });
   const requireUser = requireAuth(deps);
   const authenticated = async (ctx: Context, next: Next) =>
     requireUser(ctx, async () => {
