@@ -1,6 +1,8 @@
 // The text of one bot message that sums up everything pending for a user.
 // No message bodies (a lock screen shows the notification to whoever holds
 // the phone) and no names of people who liked the user (the app shows those).
+// A name that Telegram would make clickable is left out too: the message comes
+// from the app's own bot, so a link in it would carry the app's authority.
 import type { Config } from '../../shared/config.js';
 import type { PendingItem } from './repo.js';
 
@@ -10,22 +12,51 @@ export interface InlineKeyboard {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-function namesList(names: string[]): string {
-  if (names.length <= 2) return names.join(' and ');
-  return `${names.slice(0, 2).join(', ')} and ${plural(names.length - 2, 'other', 'others')}`;
+// Telegram's entity parser links far more than it looks: any word.word with a
+// letter TLD (x.com, t.me/…), @mentions and e-mails, #hashtags, $cashtags,
+// /commands, IP addresses and phone numbers. Matching more than Telegram does
+// only costs a name ("someone" is shown instead); matching less would let a
+// display name put a link or a number in the app's own bot message.
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+const CLICKABLE = [
+  /[a-z][a-z0-9+.-]*:\/\//i, // a scheme: https://, tg://
+  /(?:^|[^\p{L}\p{N}_])(?:mailto|tel|tg):/iu,
+  /[\p{L}\p{N}_-][.\u3002]\p{L}{2,}/u, // a domain: x.com, t.me, пример.рф (also with an ideographic full stop)
+  /\d{1,3}(?:\.\d{1,3}){3}/, // an IPv4 address
+  /[@#$][\p{L}\p{N}_]/u, // @mention (and e-mail), #hashtag, $cashtag
+  /(?:^|[^\p{L}\p{N}_/])\/[\p{L}\p{N}_]/u, // a /command
+  /(?:\+?\d[\s().\-/]*){7,}/, // seven or more digits with the usual separators: a phone number
+];
+
+/** Whether Telegram could turn some of `name` into a link, a mention or a phone number. */
+export function isClickable(name: string): boolean {
+  const text = name.normalize('NFKC').replace(INVISIBLE, '');
+  return CLICKABLE.some((re) => re.test(text));
 }
 
-/** Distinct actor names in order of first appearance ("someone" for a user without a profile). */
-function actors(items: PendingItem[], names: Map<string, string>): string[] {
+/** The names shown (up to two), then how many others; `hidden` people are counted but never named. */
+function namesList(names: string[], hidden: number): string {
+  if (!names.length) return hidden === 1 ? 'someone' : `${hidden} people`;
+  const shown = names.slice(0, 2);
+  const others = names.length - shown.length + hidden;
+  if (!others) return shown.join(' and ');
+  return `${shown.join(', ')} and ${plural(others, 'other', 'others')}`;
+}
+
+/** "Alice and Bob", for the distinct actors of `items` in order of first appearance. */
+function actors(items: PendingItem[], names: Map<string, string>): string {
   const seen = new Set<string>();
-  const out: string[] = [];
+  const shown: string[] = [];
+  let hidden = 0; // a user without a profile, or whose name Telegram would make clickable
   for (const i of items) {
     const key = i.actor_id ?? '';
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push((i.actor_id && names.get(i.actor_id)) || 'someone');
+    const name = i.actor_id ? names.get(i.actor_id) : undefined;
+    if (name && !isClickable(name)) shown.push(name);
+    else hidden++;
   }
-  return out;
+  return namesList(shown, hidden);
 }
 
 export function composeText(items: PendingItem[], names: Map<string, string>): string {
@@ -35,9 +66,9 @@ export function composeText(items: PendingItem[], names: Map<string, string>): s
     lines.push(`⚠️ A moderator has warned you about your behaviour on the app.${w.note ? ` Note: ${w.note}` : ''} Please respect the community rules.`);
   }
   const matches = of('match');
-  if (matches.length) lines.push(`🎉 It's a match with ${namesList(actors(matches, names))}!`);
+  if (matches.length) lines.push(`🎉 It's a match with ${actors(matches, names)}!`);
   const messages = of('message');
-  if (messages.length) lines.push(`💬 ${plural(messages.length, 'new message', 'new messages')} from ${namesList(actors(messages, names))}`);
+  if (messages.length) lines.push(`💬 ${plural(messages.length, 'new message', 'new messages')} from ${actors(messages, names)}`);
   const superlikes = of('superlike');
   if (superlikes.length) lines.push(superlikes.length === 1 ? '⭐ Someone super-liked you' : `⭐ ${superlikes.length} people super-liked you`);
   const likes = of('like');

@@ -3,6 +3,7 @@
 // should hear about (handler.ts); a flush loop sends it, at most one Telegram
 // bot message per user per NOTIFY_INTERVAL_S (flusher.ts). Its state lives in
 // PostgreSQL, so any number of instances share the work and a restart loses nothing.
+import { DEV_BOT_TOKEN } from '../../shared/config.js';
 import { STREAMS } from '../../shared/events.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { BotApi, DEFAULT_BOT_OPTIONS, type BotOptions } from './bot.js';
@@ -35,9 +36,22 @@ export interface NotificationsWorker {
   stop(): Promise<void>;
 }
 
+/** Telegram's real Bot API (not a test double such as the tests' fake on localhost). */
+function isTelegramBotApi(apiUrl: string): boolean {
+  return new URL(apiUrl).hostname.toLowerCase().replace(/\.$/, '') === 'api.telegram.org';
+}
+
 export function startNotificationsWorker(deps: ServiceDeps, opts: NotificationsOptions = {}): NotificationsWorker {
   const { config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
+  // The development token is public (it is in this code), and development-mode
+  // users are whoever anyone claims to be: nothing of that goes to real chats.
+  if ((config.devMode || config.telegram.botToken === DEV_BOT_TOKEN) && isTelegramBotApi(config.telegram.apiUrl)) {
+    logger.warn(
+      'notifications off: development bot token and the real Bot API (api.telegram.org); set BOT_TOKEN, or TELEGRAM_API_URL to a test Bot API',
+    );
+    return { ready: Promise.resolve(), stop: async () => {} };
+  }
   let presence = opts.presence ?? (deps.redis ? redisPresence(deps.redis, config.redisPrefix) : undefined);
   if (!presence) {
     logger.warn('no presence source: every recipient counts as offline');
