@@ -12,6 +12,7 @@ export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  redis.on('ready', () => void checkEvictionPolicy(redis, logger, name));
   let lastLogged = 0;
   redis.on('error', (err) => {
     // Reconnects are automatic; log at most once a second to keep logs readable.
@@ -21,6 +22,27 @@ export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
     }
   });
   return redis;
+}
+
+/**
+ * Redis must not evict: the platform keeps state there that must not vanish
+ * key by key (revocations, stream entries not yet handled, rate-limit counters).
+ * Checked on each (re)connection; managed Redis may refuse CONFIG, and then
+ * only the operator can tell.
+ */
+async function checkEvictionPolicy(redis: Redis, logger: Logger, connection: string): Promise<void> {
+  let policy: string | undefined;
+  try {
+    policy = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1];
+  } catch (err) {
+    if (redis.status === 'end') return; // closed meanwhile: nothing to tell
+    logger.warn({ connection, err: (err as Error).message }, 'could not check Redis maxmemory-policy (CONFIG GET refused): it must be noeviction');
+    return;
+  }
+  if (policy === undefined) logger.warn({ connection }, 'could not check Redis maxmemory-policy (not reported): it must be noeviction');
+  else if (policy !== 'noeviction') {
+    logger.warn({ connection, policy }, `Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis may drop keys the platform relies on`);
+  }
 }
 
 /** Deletes every key under a prefix (tests' cleanup). */

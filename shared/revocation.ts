@@ -3,15 +3,34 @@
 // access token can (after that the token is refused as expired anyway).
 //
 // The sessions table (auth's) is the truth; Redis holds the recent revocations
-// for speed. A marker key says the Redis copy is complete: when Redis comes
-// back empty (restarted without persistence, flushed) the marker is gone, and
-// the first check rebuilds the copy from the table before answering, so a
-// logged-out token never works again.
+// for speed, and a marker says the Redis copy is complete. When the marker is
+// missing the first check rebuilds the copy from the table before answering,
+// so a logged-out token never works again.
+//
+// The marker must never outlive an entry it vouches for, and Redis may drop
+// keys on its own: a restart without persistence, a flush, or eviction under
+// maxmemory (noeviction is the policy to run with; shared/redis.ts warns about
+// any other). With one key per entry and a marker key beside it, an eviction
+// policy can drop entries and keep the marker (volatile-* policies drop only
+// keys with a TTL, which is every entry and never the marker), and a revoked
+// token is let in. So entries and marker are members of ONE sorted set: Redis
+// evicts whole keys, never members, so the entries and the marker go together,
+// and the key has no TTL, so volatile-* policies never pick it. An entry's
+// score is the time (ms) until which it matters; the marker's is +inf. Expired
+// entries are pruned on each revocation.
+//
+// Under noeviction a full Redis refuses writes instead: a revocation that
+// could not be written takes the marker away (removing needs no memory), so
+// checks go back to the table, or fail, rather than answer from a copy that
+// lacks it.
 //
 // Without Redis (all-in-one mode) the list is this process's memory, which is
 // the whole platform in that mode.
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+
+// Not a session id (those are UUIDs): cannot collide with an entry.
+const COMPLETE = 'complete';
 
 export class SessionRevocations {
   private readonly local = new Map<string, number>();
@@ -24,33 +43,39 @@ export class SessionRevocations {
     private readonly db?: Knex,
   ) {}
 
-  private key(sessionId: string) {
-    return `${this.prefix}revoked:session:${sessionId}`;
-  }
-
-  private get markerKey() {
-    return `${this.prefix}revoked:complete`;
+  private get key() {
+    return `${this.prefix}revoked:sessions`;
   }
 
   async revoke(sessionIds: string[]): Promise<void> {
     if (!sessionIds.length) return;
+    const now = Date.now();
+    const until = now + this.ttlS * 1000;
     if (this.redis) {
-      const m = this.redis.multi();
-      for (const id of sessionIds) m.set(this.key(id), '1', 'EX', this.ttlS);
-      await m.exec();
+      try {
+        await this.exec(
+          this.redis
+            .multi()
+            .zadd(this.key, 'GT', ...sessionIds.flatMap((id) => [until, id]))
+            .zremrangebyscore(this.key, '-inf', `(${now}`),
+        );
+      } catch (err) {
+        await this.redis.zrem(this.key, COMPLETE).catch(() => {});
+        throw err;
+      }
       return;
     }
-    const until = Date.now() + this.ttlS * 1000;
     for (const id of sessionIds) this.local.set(id, until);
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
     if (this.redis) {
-      const [complete, hit] = await this.redis.mget(this.markerKey, this.key(sessionId));
-      if (hit) return true;
-      if (complete) return false;
+      const [complete, until] = await this.redis.zmscore(this.key, COMPLETE, sessionId);
+      if (until !== null && Number(until) > Date.now()) return true;
+      if (complete !== null) return false;
       await this.rebuild();
-      return (await this.redis.exists(this.key(sessionId))) === 1;
+      const score = await this.redis.zscore(this.key, sessionId);
+      return score !== null && Number(score) > Date.now();
     }
     const until = this.local.get(sessionId);
     if (until === undefined) return false;
@@ -61,23 +86,28 @@ export class SessionRevocations {
     return true;
   }
 
+  /** A MULTI's replies carry errors instead of throwing them; a refused write must not pass for done. */
+  private async exec(m: ReturnType<Redis['multi']>): Promise<void> {
+    const replies = await m.exec();
+    const failed = replies?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
   /** Copies the revocations that can still matter from the sessions table into Redis (once at a time per process). */
   private rebuild(): Promise<void> {
     this.rebuilding ??= (async () => {
-      const redis = this.redis!;
+      const m = this.redis!.multi();
       if (this.db) {
         const rows = (await this.db('sessions')
           .select('id', this.db.raw(`extract(epoch from revoked_at) as revoked_epoch`))
           .whereNotNull('revoked_at')
           .andWhere('revoked_at', '>', new Date(Date.now() - this.ttlS * 1000))) as { id: string; revoked_epoch: string | number }[];
-        const m = redis.multi();
-        for (const r of rows) {
-          const left = Math.ceil(Number(r.revoked_epoch) + this.ttlS - Date.now() / 1000);
-          if (left > 0) m.set(this.key(r.id), '1', 'EX', left);
-        }
-        await m.exec();
+        const entries = rows.flatMap((r) => [Math.ceil((Number(r.revoked_epoch) + this.ttlS) * 1000), r.id]);
+        if (entries.length) m.zadd(this.key, 'GT', ...entries);
       }
-      await redis.set(this.markerKey, new Date().toISOString());
+      // In the same transaction as the entries: the marker never stands without them.
+      m.zadd(this.key, '+inf', COMPLETE);
+      await this.exec(m);
     })().finally(() => {
       this.rebuilding = undefined;
     });
