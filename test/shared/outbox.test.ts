@@ -145,7 +145,8 @@ describe('outbox: events leave with their commit', function () {
       await new Promise((r) => setTimeout(r, 1000)); // several relay rounds fail meanwhile
       expect(await leftInOutbox(writer.db), 'still in the outbox').to.equal(1);
       await hop.up();
-      await waitFor(() => bus.count(id) === 1, 15_000, 'the event once Redis is back');
+      // At least once: a publish the relay gave up on may still be sent from the client's offline queue.
+      await waitFor(() => bus.count(id) >= 1, 15_000, 'the event once Redis is back');
       await outboxEmptied(writer.db);
     } finally {
       await hop.down();
