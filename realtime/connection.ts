@@ -1,17 +1,19 @@
 // One socket's life: handshake authentication (access JWT, revocation checked),
-// its rooms, its token's expiry, and the client events of the contract, each
-// answered through its ack as `{ok: true, …}` or `{ok: false, error}`.
+// its connection slot, its rooms, its token's expiry, and the client events of
+// the contract, each admitted by the socket's limits and answered through its
+// ack as `{ok: true, …}` or `{ok: false, error}`.
 import type { Socket } from 'socket.io';
 import { AppError, errorAck } from '../shared/errors.js';
 import { authenticate } from '../shared/http/auth.js';
 import type { Logger } from '../shared/logger.js';
 import type { ServiceDeps } from '../shared/platform.js';
 import { parse } from '../shared/validation.js';
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './events.js';
+import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents, SocketData } from './events.js';
 import { sessionRoom, userRoom, type RealtimeServer } from './delivery.js';
 import type { ChatService } from './chat/service.js';
 import type { Presence } from './presence/presence.js';
 import type { Typing } from './typing.js';
+import type { SocketLimits } from './limits.js';
 import { PresenceQuerySchema, RefreshSchema } from './chat/schemas.js';
 
 export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -46,6 +48,7 @@ export interface ConnectionContext {
   presence: Presence;
   typing: Typing;
   inflight: Inflight;
+  limits: SocketLimits;
   /** Unique per node: device keys of presence are `<nodeId>:<socket id>`. */
   nodeId: string;
 }
@@ -67,16 +70,47 @@ export function authMiddleware(ctx: ConnectionContext) {
       socket.data = { userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp };
       next();
     } catch (err) {
-      if (err instanceof AppError) {
-        const e = new Error('unauthorized') as Error & { data?: unknown };
-        e.data = { code: err.code };
-        next(e);
-      } else {
+      if (err instanceof AppError) next(refusal('unauthorized', { code: err.code as ConnectErrorData['code'] }));
+      else {
         ctx.logger.error({ err }, 'socket authentication failed');
         next(new Error('unavailable'));
       }
     }
   };
+}
+
+/**
+ * `io.use`, after authMiddleware: takes a connection slot for the user and the
+ * client address, or refuses with connect_error `rate_limited`
+ * (`data.code` `too_many_sockets` / `too_many_connections`).
+ */
+export function limitsMiddleware(ctx: ConnectionContext) {
+  return async (socket: RealtimeSocket, next: (err?: Error) => void) => {
+    let refused;
+    try {
+      refused = await ctx.limits.connect(socket);
+    } catch (err) {
+      ctx.logger.error({ err }, 'socket slot check failed');
+      return next(new Error('unavailable'));
+    }
+    if (refused) return next(refusal('rate_limited', { code: refused }));
+    const release = () => {
+      socket.conn.off('close', release);
+      ctx.inflight.track(ctx.limits.disconnect(socket).catch((err) => ctx.logger.warn({ err, socket_id: socket.id }, 'socket slot release failed')));
+    };
+    // A socket whose transport closes before it is connected never gets a 'disconnect'.
+    if (socket.conn.readyState !== 'open') release();
+    else {
+      socket.conn.once('close', release);
+      socket.once('disconnect', release);
+    }
+    next();
+  };
+}
+
+/** A connect_error the client can read: `err.message` says what kind, `err.data.code` why. */
+function refusal(message: string, data: ConnectErrorData): Error {
+  return Object.assign(new Error(message), { data });
 }
 
 type Handler = (ctx: ConnectionContext, socket: RealtimeSocket, payload: unknown) => Promise<object | void>;
@@ -127,6 +161,11 @@ function dispatch(ctx: ConnectionContext, socket: RealtimeSocket, event: string,
   const last = args[args.length - 1];
   const respond = typeof last === 'function' ? (last as (r: unknown) => void) : undefined;
   const payload = respond && args.length === 1 ? undefined : args[0];
+  const refused = ctx.limits.admit(socket);
+  if (refused) {
+    respond?.(errorAck(refused));
+    return;
+  }
   const handler = Object.hasOwn(HANDLERS, event) ? HANDLERS[event as keyof ClientToServerEvents] : undefined;
   let run: Promise<object | void>;
   if (!handler) run = Promise.reject(new AppError(400, 'unknown_event', `No such event: ${event.slice(0, 64)}`));
@@ -139,7 +178,7 @@ function dispatch(ctx: ConnectionContext, socket: RealtimeSocket, event: string,
       respond?.(errorAck(err));
     },
   );
-  ctx.inflight.track(work);
+  ctx.inflight.track(work.finally(() => ctx.limits.settled(socket)));
 }
 
 /**

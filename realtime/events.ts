@@ -24,9 +24,28 @@ export interface ChatMessage {
   created_at: string;
 }
 
+/**
+ * A refused event. `rate_limited` (too many events on the connection, or
+ * too many still in progress, or the per-user message/typing limits) carries
+ * `details: {retry_after_s}`: wait that long before sending again.
+ */
 export interface AckError {
   ok: false;
   error: { code: string; message: string; details?: unknown };
+}
+
+/** `err.data.code` of a refused connection (`connect_error`). */
+export type ConnectRefusalCode =
+  /** A missing, bad or revoked access token (err.message `unauthorized`). */
+  | 'unauthorized'
+  /** The access token ran out (err.message `unauthorized`): refresh it and connect again. */
+  | 'token_expired'
+  /** The user already holds SOCKETS_PER_USER sockets (err.message `rate_limited`). */
+  | 'too_many_sockets'
+  /** The client's address (IPv6: its /64) already holds SOCKETS_PER_ADDRESS sockets (err.message `rate_limited`). */
+  | 'too_many_connections';
+export interface ConnectErrorData {
+  code: ConnectRefusalCode;
 }
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 export type AckFn<T extends object = object> = (response: Ack<T>) => void;

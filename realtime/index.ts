@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
+import { WebSocketServer } from 'ws';
 import type Router from '@koa/router';
 import { createBus, type Consumer } from '../shared/bus/index.js';
 import type { ServiceDeps } from '../shared/platform.js';
@@ -22,7 +23,9 @@ import { RedisPresenceStore } from './presence/redis-store.js';
 import { Typing } from './typing.js';
 import { startNotifications } from './notifications.js';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './backpressure.js';
-import { authMiddleware, expireTokens, Inflight, onConnection, type ConnectionContext } from './connection.js';
+import { authMiddleware, expireTokens, Inflight, limitsMiddleware, onConnection, type ConnectionContext } from './connection.js';
+import { SocketLimits } from './limits.js';
+import { MemorySlotStore, RedisSlotStore } from './socket-slots.js';
 
 export interface RealtimeOptions {
   presence?: Partial<PresenceTimings>;
@@ -43,6 +46,17 @@ export interface Realtime {
   router: Router;
   attach(server: http.Server): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * ws, told to emit at most one message per socket per loop turn: a socket
+ * whose client writes faster than it is read waits for its next turn (and is
+ * then paused at the TCP level) instead of holding the loop for everyone else.
+ */
+class FairWebSocketServer extends WebSocketServer {
+  constructor(opts: ConstructorParameters<typeof WebSocketServer>[0]) {
+    super({ ...opts, allowSynchronousEvents: false });
+  }
 }
 
 export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): Realtime {
@@ -66,6 +80,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
     // A 4000-character body is at most 16 KB of UTF-8; anything much bigger is refused at the transport.
     maxHttpBufferSize: opts.maxPayloadBytes ?? 64 * 1024,
     perMessageDeflate: false,
+    wsEngine: FairWebSocketServer,
     // Bearer tokens, no cookies: any origin may connect (the Telegram WebApp is served from ours).
     cors: { origin: true, credentials: false },
     connectionStateRecovery: { maxDisconnectionDuration: opts.recoveryMs ?? 2 * 60_000, skipMiddlewares: false },
@@ -83,9 +98,13 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
   const presence = new Presence(store, chat, delivery, logger, timings, localDevices);
   const typing = new Typing(hotDeps, chat, delivery, opts.typingTtlMs ?? TYPING_TTL_MS);
   const inflight = new Inflight();
-  const ctx: ConnectionContext = { deps, logger, chat, presence, typing, inflight, nodeId };
+  // Connection slots live and die like presence devices: same TTL, same heartbeat.
+  const slots = hot ? new RedisSlotStore(hot, deps.config.redisPrefix, timings.ttlMs) : new MemorySlotStore();
+  const limits = new SocketLimits(deps.config, slots, nodeId, logger);
+  const ctx: ConnectionContext = { deps, logger, chat, presence, typing, inflight, limits, nodeId };
 
   io.use(authMiddleware(ctx));
+  io.use(limitsMiddleware(ctx));
   io.on('connection', (socket) => onConnection(ctx, socket));
 
   let consumer: Consumer | undefined;
@@ -102,6 +121,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       const tag = instanceTag(deps.config, server);
       (io.engine as unknown as { generateId: () => string }).generateId = engineIdGenerator(tag);
       presence.start();
+      limits.start(() => io.of('/').sockets.values(), timings);
       guard = guardSlowConsumers(io, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumers }, logger);
       expiry = expireTokens(io);
       consumer = startNotifications(deps, delivery);
@@ -126,6 +146,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       await inflight.drain(drainMs);
       typing.clear();
       presence.stop();
+      limits.stop();
       guard?.stop();
       expiry?.stop();
       await consumer?.stop();

@@ -7,9 +7,12 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
   let n1: Node;
   let n2: Node;
 
+  // These tests send up to 100 events at once on one socket; the per-socket limits have their own tests.
+  const roomy = { SOCKET_EVENTS_BURST: '1000', SOCKET_MAX_INFLIGHT: '1000' };
+
   before(async () => {
-    n1 = await startNode();
-    n2 = await startNode();
+    n1 = await startNode(roomy);
+    n2 = await startNode(roomy);
   });
   afterEach(() => closeSockets());
   after(async () => {
