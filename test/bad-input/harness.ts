@@ -20,6 +20,7 @@ import { createMatch, createUser, newSession, type TestUser } from '../helpers/u
 import { closeSockets } from '../helpers/sockets.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
+import { STREAMS } from '../../shared/events.js';
 
 /** A small upload limit, so a 413 costs little. */
 export const MEDIA_MAX_BYTES = 256 * 1024;
@@ -257,6 +258,38 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
   };
 }
 
+/** The workers whose effects the fingerprint sees (their consumer groups in the all-in-one process). */
+const WATCHED_GROUPS = new Set(['notifications', 'matching']);
+
+/**
+ * Waits until every event an earlier request caused has had its effect: the
+ * outbox is empty and the workers' groups have read and acknowledged every
+ * entry of every stream. A fingerprint taken before that could see a worker's
+ * late write (a notification gathered for an offline user) as a change.
+ */
+async function settled(platform: Platform, timeoutMs = 15_000): Promise<void> {
+  const redis = platform.redis!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const outbox = Number((await platform.db('outbox').count('* as n').first())?.n ?? 0);
+    let behind = outbox > 0;
+    for (const stream of Object.values(STREAMS)) {
+      if (behind) break;
+      const key = `${platform.config.redisPrefix}${stream}`;
+      if (!(await redis.exists(key))) continue;
+      const info = (await redis.xinfo('STREAM', key)) as unknown[];
+      const last = info[info.indexOf('last-generated-id') + 1];
+      for (const group of (await redis.xinfo('GROUPS', key)) as unknown[][]) {
+        const g = Object.fromEntries(Array.from({ length: group.length / 2 }, (_, i) => [group[2 * i], group[2 * i + 1]]));
+        if (WATCHED_GROUPS.has(String(g.name)) && (g['last-delivered-id'] !== last || Number(g.pending) > 0)) behind = true;
+      }
+    }
+    if (!behind) return;
+    if (Date.now() > deadline) throw new Error('the workers did not catch up with the bus within 15 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function startHarness(): Promise<Harness> {
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'bad-input-'));
   const adminTelegramId = uniqueTelegramId();
@@ -269,6 +302,8 @@ export async function startHarness(): Promise<Harness> {
     // Bot API so the notification worker this mode starts never reaches the real one.
     ...ADMIN_CAPABLE_ENV,
     TELEGRAM_API_URL: botApi.url,
+    // Bot messages gather for a day, so none is sent (and the fingerprint moves) mid-suite.
+    NOTIFY_GATHER_S: '86400',
     ADMIN_TELEGRAM_IDS: String(adminTelegramId),
     // The suite sends a few thousand requests from one address; limits have their own tests.
     RATE_LIMIT_AUTH_PER_MIN: '1000000',
@@ -306,7 +341,10 @@ export async function startHarness(): Promise<Harness> {
       cast,
       dataDir,
       errors,
-      fingerprint: () => fingerprintOf(platform.db, ids, mediaDir),
+      fingerprint: async () => {
+        await settled(platform);
+        return fingerprintOf(platform.db, ids, mediaDir);
+      },
       async close() {
         closeSockets();
         await aio?.stop();

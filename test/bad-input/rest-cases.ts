@@ -127,7 +127,6 @@ export function restCases(): Record<string, Case[]> {
       c("DELETE /auth/sessions/{another user's session} with malformed JSON", raw('DELETE', (cst: Cast) => `/auth/sessions/${cst.carolSession}`, '{', JSON_TYPE), 400),
       c('GET /auth/token (wrong method)', json('GET', '/auth/token', undefined, null), 405, 'method_not_allowed'),
       c('PUT /auth/verify (wrong method)', json('PUT', '/auth/verify', {}, 'alice'), 405),
-      ...bodyShape('POST', '/auth/dev/init-data'),
     ],
 
     'profiles': [
