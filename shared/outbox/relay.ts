@@ -129,7 +129,7 @@ export class OutboxRelay {
   private async round(): Promise<Outcome> {
     try {
       const n = await this.relayBatch();
-      if (this.failures) this.logger.info({ after_failures: this.failures }, 'outbox relay publishes again');
+      if (this.failures) this.logger.warn({ after_failures: this.failures }, 'outbox relay publishes again');
       this.failures = 0;
       return n === this.opts.batchSize ? 'more' : 'done';
     } catch (err) {
