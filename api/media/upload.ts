@@ -154,7 +154,7 @@ function discardRest(req: IncomingMessage, res: ServerResponse, maxBytes: number
   let left = maxBytes;
   const stopReading = () => {
     clearTimeout(timer);
-    req.off('data', onData).off('end', stopReading);
+    req.off('data', onData).off('end', stopReading).off('close', stopReading);
   };
   const giveUp = () => {
     stopReading();
@@ -167,7 +167,7 @@ function discardRest(req: IncomingMessage, res: ServerResponse, maxBytes: number
     if (left < 0) giveUp();
   };
   const timer = setTimeout(giveUp, DRAIN_MAX_MS);
-  req.on('data', onData).once('end', stopReading);
+  req.on('data', onData).once('end', stopReading).once('close', stopReading);
   req.resume();
   if (maxBytes === 0) giveUp();
 }

@@ -1,10 +1,10 @@
-import http from 'node:http';
+import net from 'node:net';
 import fsp from 'node:fs/promises';
 import { expect } from 'chai';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { photoJpeg, photoPng, pixelBombPng, solid, truncatedJpeg } from '../fixtures/images.js';
-import { filesUnder, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
+import { filesUnder, startMediaApp, uploadTo, waitFor, type MediaApp } from './helpers.js';
 import { STREAMS } from '../../shared/events.js';
 
 describe('media upload (POST /media/upload)', () => {
@@ -89,42 +89,36 @@ describe('media upload (POST /media/upload)', () => {
     expect(errorCode(res)).to.equal('payload_too_large');
   });
 
-  it('cuts off a streamed (chunked) upload over the limit with 413: not read in full, nothing left on disk', async () => {
-    const total = 64 * 1024 * 1024; // 32× the limit
-    const chunk = Buffer.alloc(64 * 1024, 7);
+  it('cuts off a streamed (chunked) upload over the limit with 413: read no further than the limit and MEDIA_DRAIN_MAX_BYTES, nothing left on disk', async () => {
+    const total = 64 * 1024 * 1024; // 32× the limit, more than 3× the limit and the default drain (16 MiB) together
     const boundary = 'xxBOUNDARYxx';
-    const url = new URL(app.running.url);
-    let sent = 0;
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: 'POST',
-          path: '/media/upload',
-          headers: { authorization: `Bearer ${alice.token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        },
+    // A raw client that sends on whatever it is told, until the server closes on it.
+    const { answer, sent } = await new Promise<{ answer: string; sent: number }>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(app.running.url).port), '127.0.0.1');
+      let answer = '';
+      let sent = 0;
+      const chunk = Buffer.concat([Buffer.from(`10000\r\n`), Buffer.alloc(0x10000, 7), Buffer.from('\r\n')]);
+      socket.on('data', (d) => (answer += d.toString('latin1')));
+      socket.on('error', () => {}); // the server closes the connection on us: expected
+      socket.on('close', () => resolve({ answer, sent }));
+      socket.write(
+        `POST /media/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n`,
       );
-      req.on('error', () => {}); // the server closes the connection on us: expected
-      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+      socket.write(`${Buffer.byteLength(head).toString(16)}\r\n${head}\r\n`);
       const pump = () => {
-        while (sent < total && !req.destroyed) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
+        while (sent < total && !socket.destroyed) {
+          sent += 0x10000;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
         }
-        if (!req.destroyed) req.end(`\r\n--${boundary}--\r\n`);
       };
       pump();
-      setTimeout(() => reject(new Error('no response')), 15_000).unref();
+      setTimeout(() => reject(new Error('the connection was never closed')), 15_000).unref();
     });
-    expect(status).to.equal(413);
-    expect(sent).to.be.below(total / 4);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await fsp.readdir(app.uploadDir)).to.deep.equal([]);
+    expect(answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(answer).to.include('"code":"payload_too_large"');
+    expect(sent).to.be.below(total / 2);
+    await waitFor('the temporary file to go', async () => (await fsp.readdir(app.uploadDir)).length === 0);
   });
 
   it('requires a `file` field, a token, and multipart', async () => {
