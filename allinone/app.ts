@@ -41,7 +41,8 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createDiscoveryRouter(platform));
   runnables.push(startMatchingWorker(platform));
   routers.push(createAuthRouter(platform));
-  const realtime = createRealtime(platform);
+  // The public entry: sockets and HTTP believe the same proxy hops.
+  const realtime = createRealtime(platform, { trustedHops: platform.config.gateway.trustedProxies });
   routers.push(realtime.router);
   runnables.push({ attach: (server) => realtime.attach(server), stop: () => realtime.stop() });
   routers.push(webRouter(platform.config, { logger: platform.logger }));

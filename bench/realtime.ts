@@ -44,6 +44,11 @@ const env = {
   REDIS_URL,
   REDIS_PREFIX: prefix,
   RATE_LIMIT_MESSAGES_PER_MIN: '100000000',
+  // Every socket comes from 127.0.0.1 and the pairs send as fast as acks come back.
+  SOCKETS_PER_ADDRESS: '1000000',
+  SOCKET_EVENTS_PER_S: '1000000',
+  SOCKET_EVENTS_BURST: '1000000',
+  SOCKET_MAX_INFLIGHT: '1000',
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];

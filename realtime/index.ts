@@ -38,6 +38,12 @@ export interface RealtimeOptions {
   maxPayloadBytes?: number;
   /** How long stop() waits for in-flight acks. */
   drainMs?: number;
+  /**
+   * Proxy hops whose X-Forwarded-For entry names the client (default: TRUSTED_PROXY_HOPS,
+   * a service behind the gateway). The all-in-one process is the public entry and passes its
+   * GATEWAY_TRUSTED_PROXIES, as its HTTP app does.
+   */
+  trustedHops?: number;
 }
 
 export interface Realtime {
@@ -100,7 +106,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
   const inflight = new Inflight();
   // Connection slots live and die like presence devices: same TTL, same heartbeat.
   const slots = hot ? new RedisSlotStore(hot, deps.config.redisPrefix, timings.ttlMs) : new MemorySlotStore();
-  const limits = new SocketLimits(deps.config, slots, nodeId, logger);
+  const limits = new SocketLimits(deps.config.socketLimits, opts.trustedHops ?? deps.config.trustedProxyHops, slots, nodeId, logger);
   const ctx: ConnectionContext = { deps, logger, chat, presence, typing, inflight, limits, nodeId };
 
   io.use(authMiddleware(ctx));

@@ -39,18 +39,17 @@ export interface SlotTimings {
 
 export class SocketLimits {
   private readonly budgets = new WeakMap<RealtimeSocket, Budget>();
-  private readonly limits: Config['socketLimits'];
   private heartbeat?: NodeJS.Timeout;
   private seq = 0;
 
   constructor(
-    private readonly config: Pick<Config, 'socketLimits' | 'trustedProxyHops'>,
+    private readonly limits: Config['socketLimits'],
+    /** Proxy hops whose X-Forwarded-For entry names the client (shared/http/client-address.ts). */
+    private readonly trustedHops: number,
     private readonly slots: SlotStore,
     private readonly nodeId: string,
     private readonly logger: Logger,
-  ) {
-    this.limits = config.socketLimits;
-  }
+  ) {}
 
   /**
    * Takes a connection slot for an authenticated socket at its handshake.
@@ -59,7 +58,7 @@ export class SocketLimits {
   async connect(socket: RealtimeSocket): Promise<ConnectRefusalCode | null> {
     const slot: Slot = {
       userId: socket.data.userId,
-      address: addressKey(clientAddress(socket.request, this.config.trustedProxyHops)),
+      address: addressKey(clientAddress(socket.request, this.trustedHops)),
       member: `${this.nodeId}:${(++this.seq).toString(36)}`,
     };
     const refused = await this.slots.acquire(slot, this.limits);

@@ -313,6 +313,8 @@ export async function startHarness(): Promise<Harness> {
     RATE_LIMIT_CANDIDATES_PER_MIN: '1000000',
     RATE_LIMIT_REPORTS_PER_DAY: '1000000',
     RATE_LIMIT_UPLOADS_PER_10MIN: '1000000',
+    SOCKET_EVENTS_PER_S: '1000000',
+    SOCKET_EVENTS_BURST: '1000000',
     SUPERLIKES_PER_DAY: '1',
   });
   const errors: LogLine[] = [];

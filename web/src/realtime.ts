@@ -45,11 +45,13 @@ export class Realtime {
     });
     this.socket.on('connect_error', (err) => {
       if (!this.socket.active) {
-        // Refused by the server's auth middleware: Socket.IO does not retry on its own.
+        // Refused by the server's middleware: Socket.IO does not retry on its own.
         this.setState('offline');
-        this.reauthenticate();
+        const code = (err as Error & { data?: { code?: string } }).data?.code;
+        // Too many open tabs or devices, or a crowded address: the session is fine, try later.
+        if (code === 'too_many_sockets' || code === 'too_many_connections') this.retryLater();
+        else this.reauthenticate();
       } else this.setState('connecting');
-      void err;
     });
 
     // A refreshed token goes to the live socket too, so the server does not drop it at expiry.
@@ -131,6 +133,12 @@ export class Realtime {
   send<E extends keyof ClientToServerEvents>(event: E, payload: Payload<E>) {
     if (!this.socket.connected) return;
     (this.socket as unknown as { emit(e: string, p: unknown, cb: () => void): void }).emit(event, payload, () => {});
+  }
+
+  private retryLater() {
+    clearTimeout(this.authTimer);
+    const delay = Math.min(60_000, 5000 * 2 ** this.authRetries++) * (0.75 + Math.random() / 2);
+    this.authTimer = setTimeout(() => this.connect(), delay);
   }
 
   private reauthenticate() {
