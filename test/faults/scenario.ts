@@ -66,18 +66,16 @@ export interface ScenarioReport {
   durationMs: number;
 }
 
-/** What the processes' logs say happened: lost events and the repair sweeps' re-publications so far. */
+/** What the processes' logs say happened so far: outbox relays that found the bus away, and that published again. */
 async function logFacts(cluster: Cluster): Promise<Record<string, number>> {
   const dir = path.join(cluster.env.PM2_HOME, 'logs');
-  const facts: Record<string, number> = { eventsNotPublished: 0, swipesRepublished: 0, uploadsRepublished: 0 };
+  const facts: Record<string, number> = { relayStalls: 0, relayResumes: 0 };
   for (const file of await fsp.readdir(dir).catch(() => [] as string[])) {
     if (!file.endsWith('-out.log')) continue;
     const text = await fsp.readFile(path.join(dir, file), 'utf8');
     for (const line of text.split('\n')) {
-      if (line.includes('"event not published"')) facts.eventsNotPublished++;
-      const m = /"republished":(\d+).*"msg":"events re-published/.exec(line);
-      if (m && file.startsWith('matching')) facts.swipesRepublished += Number(m[1]);
-      if (m && file.startsWith('moderation')) facts.uploadsRepublished += Number(m[1]);
+      if (line.includes('"outbox relay could not publish')) facts.relayStalls++;
+      if (line.includes('"outbox relay publishes again"')) facts.relayResumes++;
     }
   }
   return facts;
@@ -231,7 +229,7 @@ export async function runScenario(cluster: Cluster, db: Knex, o: ScenarioOptions
   const factsAfter = await logFacts(cluster);
   const delta = (k: string) => factsAfter[k] - factsBefore[k];
   notes.push(
-    `logs: ${delta('eventsNotPublished')} events not published by the API (bus down); repair sweeps re-published ${delta('swipesRepublished')} swipe and ${delta('uploadsRepublished')} upload events`,
+    `logs: outbox relays stalled ${delta('relayStalls')} times (bus away: the events waited in the outbox) and published again ${delta('relayResumes')} times`,
   );
   notes.push(`failed answers the clients retried: ${[...failures].map(([k, v]) => `${k} × ${v}`).join(', ') || 'none'}`);
   chat.close();
