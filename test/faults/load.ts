@@ -1,15 +1,20 @@
 // The load of the fault suite, as users of the platform make it through the
-// gateway only: chat between many pairs (clients that behave like the bundled
-// web client in web/src: an outbox that retries an unacknowledged send with
-// the same client_msg_id, over the socket or over REST when the socket is down;
-// a view of the conversation that is caught up with `after_seq` on every
-// (re)connect and on every gap in `seq`), likes of pairs that should match,
-// and photo uploads that the moderation worker must decide.
+// gateway only: chat between many pairs (each side runs the bundled web
+// client's own delivery code, web/src/outbox.ts and web/src/chat-delivery.ts:
+// an outbox that retries an unacknowledged send with the same client_msg_id,
+// over the socket or over REST when the socket is down; a view of the
+// conversation caught up with `after_seq` on every (re)connect and on every
+// gap in `seq`; read receipts), likes of pairs that should match, and photo
+// uploads that the moderation worker must decide.
 import type { Knex } from 'knex';
 import { photoJpeg } from '../fixtures/images.js';
 import { emitAck, type ClientSocket } from '../helpers/sockets.js';
 import type { ChatMessage } from '../../realtime/events.js';
-import { api, chatSocket, clientMsgId, instanceOf, joinPlatform, type Member } from '../cluster/harness.js';
+import { ChatDelivery } from '../../web/src/chat-delivery.js';
+import type { ChatSocket, ChatTransport } from '../../web/src/chat-transport.js';
+import { API_BASE, ApiError } from '../../web/src/http.js';
+import { Outbox } from '../../web/src/outbox.js';
+import { api, chatSocket, instanceOf, joinPlatform, type Member } from '../cluster/harness.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -115,32 +120,63 @@ export async function matchPairs(url: string, pairs: Pair[]): Promise<string[]> 
 
 // --- chat ---------------------------------------------------------------------------
 
-/** Codes that another attempt cannot fix (web/src/outbox.ts). */
-const PERMANENT = new Set(['validation_failed', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unauthorized']);
-
-interface Outgoing {
-  clientMsgId: string;
-  body: string;
-  queuedAt: number;
+/**
+ * The web client's chat transport over a bare socket.io-client socket and
+ * fetch, with the same timeouts as web/src/realtime.ts and web/src/http.ts.
+ * Every failed answer is counted in `failures`.
+ */
+function chatTransport(url: string, member: Member, socket: ClientSocket): ChatTransport {
+  const s = socket as unknown as { on(e: string, f: unknown): void; off(e: string, f: unknown): void };
+  const rest = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await request(`${url}${API_BASE}${path}`, { ...json(member.token, method, body), timeoutMs: 20_000 });
+    if (r.status >= 200 && r.status < 300) return r.body as T;
+    const code = r.body?.error?.code ?? (r.status === 0 ? 'network_error' : 'unavailable');
+    throw new ApiError(r.status, code, r.body?.error?.message ?? `Request failed (${r.status})`);
+  };
+  return {
+    socket: {
+      get connected() {
+        return socket.connected;
+      },
+      async request(event, payload) {
+        type Answer = Awaited<ReturnType<ChatSocket['request']>>;
+        if (!socket.connected) return { ok: false, error: { code: 'offline', message: 'Not connected' } } as Answer;
+        const ack: Answer = await emitAck(socket, event, payload, 8000).catch(() => ({ ok: false, error: { code: 'timeout', message: 'No answer from the server' } }));
+        if (!ack.ok) failed(`ack ${ack.error.code}`);
+        return ack as never;
+      },
+      on(event, fn) {
+        s.on(event, fn);
+        return () => s.off(event, fn);
+      },
+      onConnect(fn) {
+        socket.on('connect', fn);
+        return () => void socket.off('connect', fn);
+      },
+    },
+    rest: { get: (path) => rest('GET', path), post: (path, body) => rest('POST', path, body ?? {}) },
+  };
 }
 
 /**
- * One user in one conversation, as the web client behaves:
- * - outbox: one send in flight at a time, in order, retried with backoff and
- *   the SAME client_msg_id until acked; over the socket when it is connected,
- *   else POST /chat/messages;
- * - view: messages held by seq; `contiguous` = every seq up to it is held. A
- *   live message beyond contiguous + 1 (a gap), and every (re)connect, fetches
- *   `after_seq=contiguous` until `has_more` is false;
- * - a connection the server refused (auth middleware down) or closed is opened
- *   again after a short pause (the web client refreshes its token first).
+ * One user with one conversation open, running the web client's own delivery
+ * code (web/src/outbox.ts and web/src/chat-delivery.ts): sends queued in the
+ * outbox and retried with the SAME client_msg_id until acked, over the socket
+ * when it is connected and else over REST; the view caught up with
+ * `after_seq` on every (re)connect and every gap in `seq`; read receipts sent
+ * as the peer's messages arrive. What is web/src/realtime.ts's stays here: a
+ * connection the server refused (auth middleware down) or closed is opened
+ * again after a short pause (the web client refreshes its token first).
+ * This class only counts what the delivery code does.
  */
 export class ChatClient {
   socket!: ClientSocket;
-  readonly held = new Map<number, ChatMessage>();
-  contiguous = 0;
+  outbox!: Outbox;
+  delivery!: ChatDelivery;
   readonly acked = new Map<string, ChatMessage>();
   readonly refused: string[] = [];
+  /** Two different messages the view was given for one seq (the server broke its promise). */
+  readonly conflicts: string[] = [];
   sent = 0;
   /** The longest time a message waited in the outbox until its ack. */
   slowestAckMs = 0;
@@ -153,15 +189,12 @@ export class ChatClient {
   liveReceived = 0;
   /** A `message:new` for a message this client already got live (the server pushed it twice). */
   liveDuplicates = 0;
-  /** A live message for a seq already held (fetched by a catch-up first): deduped by seq, not a second delivery. */
+  /** A live message for a seq a catch-up fetched first: deduped by seq, not a second delivery. */
   liveAfterCatchUp = 0;
   private readonly liveIds = new Set<string>();
-  private readonly outbox: Outgoing[] = [];
+  private readonly fetchedSeqs = new Set<number>();
   private generating = false;
   private closed = false;
-  private pumping?: Promise<void>;
-  private catchingUp: Promise<void> | null = null;
-  private catchUpAgain = false;
   private counter = 0;
 
   constructor(
@@ -172,10 +205,7 @@ export class ChatClient {
 
   async connect(): Promise<void> {
     this.socket = await chatSocket(this.url, this.me);
-    this.socket.on('connect', () => {
-      this.reconnects++;
-      void this.catchUp();
-    });
+    this.socket.on('connect', () => this.reconnects++);
     this.socket.on('connect_error', () => {
       // Refused by the server (not a transport failure): Socket.IO does not retry by itself.
       if (!this.socket.active && !this.closed) setTimeout(() => !this.closed && !this.socket.active && this.socket.connect(), 300);
@@ -183,11 +213,49 @@ export class ChatClient {
     this.socket.on('disconnect', (reason) => {
       if (reason === 'io server disconnect' && !this.closed) setTimeout(() => !this.closed && this.socket.connect(), 300);
     });
-    (this.socket as unknown as { on(e: string, l: (p: { message: ChatMessage }) => void): void }).on('message:new', ({ message }) => this.onLive(message));
+    const transport = chatTransport(this.url, this.me, this.socket);
+    this.outbox = new Outbox(transport);
+    this.delivery = new ChatDelivery(transport, this.outbox, { conversationId: this.conversationId, userId: this.me.id });
+    this.outbox.on((e) => {
+      if (e.type === 'attempt' && e.via === 'rest') this.restSends++;
+      else if (e.type === 'retry') this.retries++;
+      else if (e.type === 'changed' && e.pending.state === 'failed') this.refused.push(`${e.pending.client_msg_id}: ${e.pending.error}`);
+      else if (e.type === 'acked') {
+        this.slowestAckMs = Math.max(this.slowestAckMs, Date.now() - Date.parse(e.pending.created_at));
+        this.acked.set(e.pending.client_msg_id, e.message);
+      }
+    });
+    this.delivery.on((e) => {
+      if (e.type === 'catch-up') this.catchUps++;
+      if (e.type !== 'message') return;
+      const { message: m, source, previous } = e;
+      if (previous && previous.id !== m.id) this.conflicts.push(`${this.me.name}: seq ${m.seq} held ${previous.id}, then got ${m.id} (${source})`);
+      if (source === 'catch-up' && !previous) {
+        this.fetchedByCatchUp++;
+        this.fetchedSeqs.add(m.seq);
+      }
+      if (source === 'live') {
+        this.liveReceived++;
+        if (this.liveIds.has(m.id)) this.liveDuplicates++;
+        this.liveIds.add(m.id);
+        if (this.fetchedSeqs.has(m.seq)) this.liveAfterCatchUp++;
+      }
+    });
+    // The chat opens on its newest page, as the screen does.
+    await this.delivery.loadLatest();
   }
 
   get instance(): string {
     return instanceOf(this.socket);
+  }
+
+  /** Every message held, by seq. */
+  get held(): ReadonlyMap<number, ChatMessage> {
+    return this.delivery.messages;
+  }
+
+  get contiguous(): number {
+    return this.delivery.contiguous;
   }
 
   /** Queues a new message every `everyMs` (± 50 %) until stopGenerating(). */
@@ -195,136 +263,37 @@ export class ChatClient {
     this.generating = true;
     const tick = () => {
       if (!this.generating) return;
-      this.queue();
+      this.delivery.send(`${this.me.name} #${++this.counter}`);
+      this.sent++;
       setTimeout(tick, everyMs * (0.5 + Math.random()));
     };
     setTimeout(tick, Math.random() * everyMs);
-    this.pumping ??= this.pump();
   }
 
   stopGenerating() {
     this.generating = false;
   }
 
+  /** Messages still being sent (not acked, not refused for good). */
   get unacked() {
-    return this.outbox.length;
+    return this.delivery.pending().filter((p) => p.state === 'sending').length;
   }
 
   /** Resolves once the outbox is empty (every queued message acked or refused). */
   async drained(timeoutMs: number) {
-    await eventually(`${this.me.name}'s outbox empties (${this.outbox.length} left)`, () => this.outbox.length === 0, timeoutMs, 50);
+    await eventually(`${this.me.name}'s outbox empties (${this.unacked} left)`, () => this.unacked === 0, timeoutMs, 50);
+  }
+
+  catchUp(): Promise<void> {
+    return this.delivery.catchUp();
   }
 
   close() {
     this.closed = true;
     this.generating = false;
+    this.delivery?.close();
+    this.outbox?.close();
     this.socket?.close();
-  }
-
-  private queue() {
-    this.outbox.push({ clientMsgId: clientMsgId(), body: `${this.me.name} #${++this.counter}`, queuedAt: Date.now() });
-    this.sent++;
-  }
-
-  private async pump() {
-    let attempts = 0;
-    while (!this.closed) {
-      const next = this.outbox[0];
-      if (!next) {
-        await sleep(10);
-        continue;
-      }
-      const outcome = await this.deliver(next);
-      if (outcome === 'retry') {
-        this.retries++;
-        await sleep(Math.min(2000, 100 * 2 ** attempts++));
-        continue;
-      }
-      attempts = 0;
-      this.outbox.shift();
-    }
-  }
-
-  private async deliver(m: Outgoing): Promise<'done' | 'retry'> {
-    const payload = { conversation_id: this.conversationId, body: m.body, client_msg_id: m.clientMsgId };
-    let message: ChatMessage | undefined;
-    let code: string | undefined;
-    if (this.socket.connected) {
-      try {
-        const ack = await emitAck(this.socket, 'message:send', payload, 5000);
-        if (ack.ok) message = ack.message;
-        else code = ack.error?.code;
-      } catch {
-        code = 'timeout';
-      }
-      if (code) failed(`ack ${code}`);
-    } else {
-      this.restSends++;
-      const r = await request(`${this.url}/chat/messages`, json(this.me.token, 'POST', payload));
-      if (r.status === 200 || r.status === 201) message = r.body.message;
-      else code = r.body?.error?.code ?? `http_${r.status}`;
-    }
-    if (message) {
-      this.slowestAckMs = Math.max(this.slowestAckMs, Date.now() - m.queuedAt);
-      this.acked.set(m.clientMsgId, message);
-      this.hold(message);
-      return 'done';
-    }
-    if (code && PERMANENT.has(code)) {
-      this.refused.push(`${m.clientMsgId}: ${code}`);
-      return 'done';
-    }
-    return 'retry';
-  }
-
-  private onLive(message: ChatMessage) {
-    if (message.conversation_id !== this.conversationId) return;
-    this.liveReceived++;
-    if (this.liveIds.has(message.id)) this.liveDuplicates++;
-    this.liveIds.add(message.id);
-    if (this.held.has(message.seq)) this.liveAfterCatchUp++;
-    if (message.seq > this.contiguous + 1) void this.catchUp();
-    this.hold(message);
-  }
-
-  private hold(message: ChatMessage) {
-    const known = this.held.get(message.seq);
-    if (known && known.id !== message.id) throw new Error(`two messages with seq ${message.seq}: ${known.id} and ${message.id}`);
-    this.held.set(message.seq, message);
-    while (this.held.has(this.contiguous + 1)) this.contiguous++;
-  }
-
-  /** Everything after `contiguous`, page by page; a failed fetch is tried again shortly. */
-  catchUp(): Promise<void> {
-    if (this.catchingUp) {
-      this.catchUpAgain = true;
-      return this.catchingUp;
-    }
-    this.catchingUp = (async () => {
-      try {
-        do {
-          this.catchUpAgain = false;
-          this.catchUps++;
-          for (let page = 0; page < 100 && !this.closed; page++) {
-            const r = await request(`${this.url}/chat/messages/${this.conversationId}?after_seq=${this.contiguous}&limit=200`, json(this.me.token, 'GET'));
-            if (r.status !== 200) {
-              await sleep(300);
-              this.catchUpAgain = true;
-              break;
-            }
-            const messages = r.body.messages as ChatMessage[];
-            for (const m of messages) {
-              if (!this.held.has(m.seq)) this.fetchedByCatchUp++;
-              this.hold(m);
-            }
-            if (!r.body.has_more || !messages.length) break;
-          }
-        } while (this.catchUpAgain && !this.closed);
-      } finally {
-        this.catchingUp = null;
-      }
-    })();
-    return this.catchingUp;
   }
 }
 
@@ -442,7 +411,7 @@ export class ChatLoad {
       fetchedAtEnd,
       liveAfterCatchUp: 0,
     };
-    const problems: string[] = [];
+    const problems: string[] = this.clients.flat().flatMap((c) => c.conflicts);
     for (const [a, b] of this.clients) {
       const stored = byConversation.get(a.conversationId)!;
       // Stored: seqs 1..n without gaps, each (sender, client_msg_id) once.

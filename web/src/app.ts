@@ -4,7 +4,8 @@
 import type { ConversationItem, OwnProfile } from './contract.js';
 import { announce, h, replaceChildren } from './dom.js';
 import { Api, ApiError } from './http.js';
-import { Outbox } from './outbox.js';
+import type { ChatTransport } from './chat-transport.js';
+import { Outbox, sessionStore } from './outbox.js';
 import { Realtime } from './realtime.js';
 import { Session } from './session.js';
 import type { TelegramBridge } from './telegram.js';
@@ -43,7 +44,9 @@ export class App {
   readonly session = new Session();
   readonly api = new Api(this.session);
   readonly rt = new Realtime(this.session);
-  readonly outbox = new Outbox(this.api, this.rt);
+  /** What the chat's delivery logic sends and fetches through. */
+  readonly transport: ChatTransport = { socket: this.rt, rest: this.api };
+  readonly outbox = new Outbox(this.transport, sessionStore());
   me: OwnProfile | null = null;
   conversations = new Map<string, ConversationInfo>();
   private current: Screen | null = null;
@@ -82,7 +85,6 @@ export class App {
       for (const [cid, c] of this.conversations) if (c.match_id === match_id) this.conversations.delete(cid);
     });
     this.rt.on('message:new', ({ message }) => {
-      this.outbox.settle(message);
       const info = this.conversations.get(message.conversation_id);
       if (info && message.sender_id !== this.userId && this.currentRoute !== `chat/${message.conversation_id}`) {
         info.unread_count++;

@@ -56,13 +56,6 @@ export function toast(text: string, kind: 'info' | 'error' = 'info') {
   toastTimer = setTimeout(() => (el.className = 'toast'), 4000);
 }
 
-/** Opaque unique id for client_msg_id; works outside secure contexts too. */
-export function uid(): string {
-  if (typeof crypto.randomUUID === 'function' && window.isSecureContext) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 export function initials(name: string): string {
   return (name.trim()[0] ?? '?').toUpperCase();
 }

@@ -3,16 +3,15 @@
 // token first. After a reconnect that the server could not recover (missed
 // events) it tells the screens to catch up over REST ("resync").
 import { io, type Socket } from 'socket.io-client';
+import type { AckOf, ChatSocket, Payload } from './chat-transport.js';
 import { SOCKET_PATH, type Ack, type ClientToServerEvents, type ServerToClientEvents } from './contract.js';
 import type { Session } from './session.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type Payload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
-type AckOf<E extends keyof ClientToServerEvents> = Parameters<NonNullable<Parameters<ClientToServerEvents[E]>[1]>>[0];
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
-export class Realtime {
+export class Realtime implements ChatSocket {
   readonly socket: ClientSocket;
   private connectedOnce = false;
   private authRetries = 0;
@@ -98,6 +97,11 @@ export class Realtime {
   onResync(fn: () => void) {
     this.resyncListeners.add(fn);
     return () => this.resyncListeners.delete(fn);
+  }
+
+  onConnect(fn: () => void) {
+    this.socket.on('connect', fn);
+    return () => void this.socket.off('connect', fn);
   }
 
   onState(fn: (s: ConnectionState) => void) {

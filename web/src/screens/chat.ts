@@ -1,10 +1,12 @@
-// One conversation: history (older pages on demand), live messages, typing,
-// read ticks, the peer's presence, and optimistic sends through the outbox.
-// Each message row is keyed by client_msg_id, so the pending row becomes the
-// stored one in place. After any (re)connect the screen catches up with
-// `after_seq` so nothing missed while away stays missing.
+// One conversation on screen: the DOM side only. What the conversation holds
+// and how it stays complete (history, live messages, catch-up, sends through
+// the outbox, read positions) is ChatDelivery's (chat-delivery.ts); typing and
+// presence are ChatActivity's (chat-activity.ts). Each message row is keyed by
+// client_msg_id, so the pending row becomes the stored one in place.
 import { errorText, type App, type ConversationInfo, type Screen } from '../app.js';
-import { MAX_BODY_CHARS, TYPING_TTL_MS, type MatchItem, type Message } from '../contract.js';
+import { ChatActivity } from '../chat-activity.js';
+import { ChatDelivery, type MessageSource } from '../chat-delivery.js';
+import { MAX_BODY_CHARS, type MatchItem, type Message } from '../contract.js';
 import { announce, clockTime, h, relativeTime } from '../dom.js';
 import { ApiError } from '../http.js';
 import type { Pending } from '../outbox.js';
@@ -17,18 +19,13 @@ interface Row {
   status?: HTMLElement;
 }
 
-const PAGE = 50;
-
 export function chatScreen(app: App, conversationId: string): Screen {
+  const me = app.userId ?? '';
+  const delivery = new ChatDelivery(app.transport, app.outbox, { conversationId, userId: me, visible: () => document.visibilityState === 'visible' });
+  const activity = new ChatActivity(app.rt, conversationId, me);
   const rows = new Map<string, Row>();
-  let lastSeq = 0; // we hold every stored message from the first loaded one up to this seq
-  const held = new Set<number>();
-  let firstSeq = Infinity;
-  let peerReadSeq = 0;
-  let myReadSeq = 0;
   let info: ConversationInfo | undefined = app.conversations.get(conversationId);
   let disposed = false;
-  let catchingUp: Promise<void> | null = null;
 
   const subtitle = h('span', { class: 'presence', id: 'presence' });
   const list = h('ol', { class: 'messages' });
@@ -45,17 +42,18 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const peerName = () => info?.peer.display_name ?? 'your match';
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const toBottom = () => (scroller.scrollTop = scroller.scrollHeight);
+  const closeComposer = (text: string) => composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, text));
 
-  // --- rendering -----------------------------------------------------------
+  // --- message rows ------------------------------------------------------------
   const tick = (row: Row) => {
     if (!row.status) return;
-    const mine = row.message ? row.message.sender_id === app.userId : true;
+    const mine = row.message ? row.message.sender_id === me : true;
     if (!mine) return;
     let state: string;
     let symbol: string;
     let label: string;
     if (row.message) {
-      const read = row.message.seq <= peerReadSeq;
+      const read = row.message.seq <= delivery.peerReadSeq;
       state = read ? 'read' : 'sent';
       symbol = read ? '✓✓' : '✓';
       label = read ? 'Read' : 'Sent';
@@ -86,7 +84,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     const row: Row = { key, li, status };
     if (mine) {
       li.addEventListener('click', () => {
-        if (row.pending?.state === 'failed') app.outbox.retry(row.pending.client_msg_id);
+        if (row.pending?.state === 'failed') delivery.retry(row.pending.client_msg_id);
       });
     }
     return row;
@@ -111,8 +109,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     list.insertBefore(row.li, before);
   };
 
-  const upsertMessage = (m: Message) => {
-    if (m.conversation_id !== conversationId) return;
+  const showMessage = (m: Message) => {
     let row = rows.get(m.client_msg_id);
     const existedAsPending = row && !row.message;
     if (row?.message && row.message.sender_id !== m.sender_id) row = undefined; // two senders, same client id
@@ -120,154 +117,47 @@ export function chatScreen(app: App, conversationId: string): Screen {
       row.message = m;
       row.pending = undefined;
       if (existedAsPending) place(row);
-      tick(row);
     } else {
-      row = makeRow(m.client_msg_id, m.body, m.created_at, m.sender_id === app.userId);
+      row = makeRow(m.client_msg_id, m.body, m.created_at, m.sender_id === me);
       row.message = m;
       rows.set(m.client_msg_id, row);
       place(row);
-      tick(row);
     }
-    held.add(m.seq);
-    while (held.has(lastSeq + 1)) lastSeq++;
-    firstSeq = Math.min(firstSeq, m.seq);
-  };
-
-  const addPending = (p: Pending) => {
-    if (rows.has(p.client_msg_id)) return;
-    const row = makeRow(p.client_msg_id, p.body, p.created_at, true);
-    row.pending = p;
-    rows.set(p.client_msg_id, row);
-    place(row);
     tick(row);
   };
 
-  const refreshTicks = () => {
-    for (const row of rows.values()) tick(row);
-  };
-
-  // --- loading and catching up ---------------------------------------------
-  const fetchPage = (query: string) => app.api.get<{ messages: Message[]; has_more: boolean }>(`/chat/messages/${conversationId}?${query}`);
-
-  const loadLatest = async () => {
-    const res = await fetchPage(`limit=${PAGE}`);
-    if (disposed) return;
-    const sorted = [...res.messages].sort((a, b) => a.seq - b.seq);
-    if (sorted.length) lastSeq = sorted[0].seq - 1;
-    for (const m of sorted) upsertMessage(m);
-    older.hidden = !res.has_more;
-    for (const p of app.outbox.forConversation(conversationId)) addPending(p);
-    toBottom();
-  };
-
-  /** Everything after the last seq we hold (after a reconnect, or on a gap). */
-  const catchUp = () => {
-    catchingUp ??= (async () => {
-      try {
-        for (let guard = 0; guard < 20 && !disposed; guard++) {
-          const stick = nearBottom();
-          const res = await fetchPage(`after_seq=${lastSeq}&limit=${PAGE}`);
-          const sorted = [...res.messages].sort((a, b) => a.seq - b.seq);
-          for (const m of sorted) upsertMessage(m);
-          if (stick) toBottom();
-          if (!res.has_more || !sorted.length) break;
-        }
-        markRead();
-      } catch {
-        // The next reconnect or message tries again.
-      } finally {
-        catchingUp = null;
-      }
-    })();
-    return catchingUp;
-  };
-
-  older.addEventListener('click', async () => {
-    older.disabled = true;
-    const before = scroller.scrollHeight - scroller.scrollTop;
-    try {
-      const res = await fetchPage(`before_seq=${firstSeq}&limit=${PAGE}`);
-      for (const m of res.messages) upsertMessage(m);
-      older.hidden = !res.has_more;
-      // Keep the message the user was looking at where it was.
-      scroller.scrollTop = scroller.scrollHeight - before;
-    } catch (err) {
-      announce(errorText(err));
-    } finally {
-      older.disabled = false;
+  const showPending = (p: Pending) => {
+    const row = rows.get(p.client_msg_id);
+    if (row?.message) return;
+    if (row) {
+      row.pending = p;
+      tick(row);
+      return;
     }
-  });
-
-  // --- reading ---------------------------------------------------------------
-  let readTimer: ReturnType<typeof setTimeout> | undefined;
-  const markRead = () => {
-    clearTimeout(readTimer);
-    readTimer = setTimeout(async () => {
-      if (disposed || document.visibilityState !== 'visible') return;
-      let maxPeer = 0;
-      for (const r of rows.values()) if (r.message && r.message.sender_id !== app.userId) maxPeer = Math.max(maxPeer, r.message.seq);
-      if (maxPeer <= myReadSeq) return;
-      const seq = maxPeer;
-      const ack = await app.rt.request('message:read', { conversation_id: conversationId, seq });
-      if (!ack.ok) {
-        const ok = await app.api.post(`/chat/conversations/${conversationId}/read`, { seq }).then(
-          () => true,
-          () => false,
-        );
-        if (!ok) return;
-      }
-      myReadSeq = Math.max(myReadSeq, seq);
-      if (info) {
-        info.unread_count = 0;
-        app.updateBadge();
-      }
-    }, 250);
+    const fresh = makeRow(p.client_msg_id, p.body, p.created_at, true);
+    fresh.pending = p;
+    rows.set(p.client_msg_id, fresh);
+    place(fresh);
+    tick(fresh);
   };
 
-  // --- typing ------------------------------------------------------------------
-  let typingSentAt = 0;
-  let typingIdle: ReturnType<typeof setTimeout> | undefined;
-  const stopTyping = () => {
-    clearTimeout(typingIdle);
-    if (typingSentAt) app.rt.send('typing:stop', { conversation_id: conversationId });
-    typingSentAt = 0;
-  };
-  input.addEventListener('input', () => {
-    autosize();
-    if (!input.value.trim()) return stopTyping();
-    // Renew before the server's 6 s expiry while the user keeps typing.
-    if (Date.now() - typingSentAt > TYPING_TTL_MS / 2) {
-      app.rt.send('typing:start', { conversation_id: conversationId });
-      typingSentAt = Date.now();
-    }
-    clearTimeout(typingIdle);
-    typingIdle = setTimeout(stopTyping, 4000);
-  });
-  input.addEventListener('blur', stopTyping);
-
-  let peerTypingTimer: ReturnType<typeof setTimeout> | undefined;
-  const showPeerTyping = (on: boolean, ttl = TYPING_TTL_MS) => {
-    clearTimeout(peerTypingTimer);
-    typingLine.textContent = on ? `${peerName()} is typing…` : '';
-    if (on) peerTypingTimer = setTimeout(() => showPeerTyping(false), ttl);
+  /** A message arrived: show it, and follow it down if the user was at the bottom (or sent it). */
+  const arrived = (m: Message, source: MessageSource) => {
+    const mine = m.sender_id === me;
+    const stick = (source === 'live' && (mine || nearBottom())) || (source === 'catch-up' && nearBottom());
+    showMessage(m);
+    if (source === 'live' && !mine) announce(`${peerName()}: ${m.body}`);
+    if (stick) toBottom();
   };
 
-  // --- presence ---------------------------------------------------------------
-  let presence: { online: boolean; last_seen: string | null } | null = null;
+  // --- typing and presence ---------------------------------------------------------
   const showPresence = () => {
-    subtitle.textContent = !presence ? '' : presence.online ? 'online' : presence.last_seen ? `last seen ${relativeTime(presence.last_seen)}` : '';
-  };
-  const queryPresence = async () => {
-    if (!info) return;
-    const ack = await app.rt.request('presence:query', { user_ids: [info.peer.user_id] });
-    if (ack.ok && ack.presence[info.peer.user_id]) {
-      presence = ack.presence[info.peer.user_id];
-      showPresence();
-    }
+    const p = activity.presence;
+    subtitle.textContent = !p ? '' : p.online ? 'online' : p.last_seen ? `last seen ${relativeTime(p.last_seen)}` : '';
   };
   const presenceTimer = setInterval(showPresence, 60_000); // keep "last seen" fresh
 
-  // --- sending -------------------------------------------------------------------
+  // --- composer ------------------------------------------------------------------------
   const autosize = () => {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
@@ -277,11 +167,16 @@ export function chatScreen(app: App, conversationId: string): Screen {
     if (!body) return;
     input.value = '';
     autosize();
-    stopTyping();
-    addPending(app.outbox.send(conversationId, body));
+    activity.stopTyping();
+    delivery.send(body); // its row appears through the 'pending' event
     toBottom();
     input.focus();
   };
+  input.addEventListener('input', () => {
+    autosize();
+    activity.typed(Boolean(input.value.trim()));
+  });
+  input.addEventListener('blur', () => activity.stopTyping());
   composer.addEventListener('submit', (e) => {
     e.preventDefault();
     send();
@@ -293,74 +188,40 @@ export function chatScreen(app: App, conversationId: string): Screen {
     }
   });
 
-  // --- live events -----------------------------------------------------------------
-  const offs = [
-    app.rt.on('message:new', ({ message }) => {
-      if (message.conversation_id !== conversationId) return;
-      const stick = nearBottom() || message.sender_id === app.userId;
-      if (message.seq > lastSeq + 1) void catchUp(); // a gap: fetch what is missing
-      upsertMessage(message);
-      if (message.sender_id !== app.userId) {
-        showPeerTyping(false);
-        announce(`${peerName()}: ${message.body}`);
-        markRead();
-      }
-      if (stick) toBottom();
-    }),
-    app.rt.on('message:read', ({ conversation_id, user_id, seq }) => {
-      if (conversation_id !== conversationId) return;
-      if (user_id === app.userId) myReadSeq = Math.max(myReadSeq, seq);
-      else if (seq > peerReadSeq) {
-        peerReadSeq = seq;
-        refreshTicks();
-      }
-    }),
-    app.rt.on('typing', ({ conversation_id, user_id, typing, expires_in_ms }) => {
-      if (conversation_id === conversationId && user_id !== app.userId) showPeerTyping(typing, expires_in_ms);
-    }),
-    app.rt.on('presence', (p) => {
-      if (info && p.user_id === info.peer.user_id) {
-        presence = p;
-        showPresence();
-      }
-    }),
-    app.rt.on('match:removed', ({ match_id }) => {
-      if (info && match_id === info.match_id) {
-        presence = null;
-        showPresence();
-        showPeerTyping(false);
-        composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, 'This match has ended. The chat is closed.'));
-      }
-    }),
-    app.outbox.on((e) => {
-      if (e.pending.conversation_id !== conversationId) return;
-      if (e.type === 'acked') upsertMessage(e.message);
-      else {
-        const row = rows.get(e.pending.client_msg_id);
-        if (row && !row.message) {
-          row.pending = e.pending;
-          tick(row);
-        }
-      }
-    }),
-  ];
-  // While we are disconnected the peer's presence is unknown: show none rather than a stale one.
-  offs.push(
-    app.rt.onState((s) => {
-      if (s === 'online') return;
-      presence = null;
-      showPresence();
-    }),
-  );
-  const onConnect = () => {
-    void catchUp();
-    void queryPresence();
-  };
-  app.rt.socket.on('connect', onConnect);
-  const onVisible = () => document.visibilityState === 'visible' && markRead();
+  older.addEventListener('click', async () => {
+    older.disabled = true;
+    const before = scroller.scrollHeight - scroller.scrollTop;
+    try {
+      await delivery.loadOlder();
+      older.hidden = !delivery.hasOlder;
+      // Keep the message the user was looking at where it was.
+      scroller.scrollTop = scroller.scrollHeight - before;
+    } catch (err) {
+      announce(errorText(err));
+    } finally {
+      older.disabled = false;
+    }
+  });
+
+  // --- events ------------------------------------------------------------------------------
+  delivery.on((e) => {
+    if (e.type === 'message') arrived(e.message, e.source);
+    else if (e.type === 'pending') showPending(e.pending);
+    else if (e.type === 'peer-read') for (const row of rows.values()) tick(row);
+    else if (e.type === 'read' && info) {
+      info.unread_count = 0;
+      app.updateBadge();
+    }
+  });
+  activity.on((e) => {
+    if (e.type === 'typing') typingLine.textContent = e.typing ? `${peerName()} is typing…` : '';
+    else if (e.type === 'presence') showPresence();
+    else closeComposer('This match has ended. The chat is closed.');
+  });
+  const onVisible = () => document.visibilityState === 'visible' && delivery.markRead();
   document.addEventListener('visibilitychange', onVisible);
 
-  // --- start ---------------------------------------------------------------------------
+  // --- start ---------------------------------------------------------------------------------
   const start = async () => {
     if (!info) {
       // Opened directly (a link, a reload): find the conversation among the matches.
@@ -376,17 +237,19 @@ export function chatScreen(app: App, conversationId: string): Screen {
     if (info) {
       document.getElementById('title')!.textContent = info.peer.display_name;
       document.title = `${info.peer.display_name} · Dating`;
-      peerReadSeq = Math.max(peerReadSeq, info.peer_last_read_seq ?? 0);
+      delivery.notePeerRead(info.peer_last_read_seq ?? 0);
+      activity.setPeer({ userId: info.peer.user_id, matchId: info.match_id });
     }
     try {
-      await loadLatest();
-      markRead();
+      await delivery.loadLatest();
+      if (disposed) return;
+      older.hidden = !delivery.hasOlder;
+      for (const p of delivery.pending()) showPending(p);
+      toBottom();
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
-        composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, 'This chat is not available.'));
-      } else announce(errorText(err));
+      if (err instanceof ApiError && (err.status === 404 || err.status === 403)) closeComposer('This chat is not available.');
+      else announce(errorText(err));
     }
-    if (app.rt.connected) void queryPresence();
   };
   void start();
 
@@ -398,12 +261,9 @@ export function chatScreen(app: App, conversationId: string): Screen {
     el: h('div', { class: 'chat' }, scroller, typingLine, composer),
     dispose() {
       disposed = true;
-      stopTyping();
-      clearTimeout(readTimer);
-      clearTimeout(peerTypingTimer);
+      delivery.close();
+      activity.close();
       clearInterval(presenceTimer);
-      for (const off of offs) off();
-      app.rt.socket.off('connect', onConnect);
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
