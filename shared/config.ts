@@ -61,7 +61,7 @@ const cspSources = (def: string[]) =>
       "must be comma-separated origins like https://example.org (or 'self', 'none')",
     );
 
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SERVICE_INSTANCE: z.string().optional(),
