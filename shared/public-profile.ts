@@ -10,6 +10,7 @@
 // and shown in whole km, at least 1, so no sequence of moves and reads locates
 // anyone more finely than their cell. This read model never loads exact coordinates.
 import type { Knex } from 'knex';
+import { blockBetween } from './blocks.js';
 import type { Config } from './config.js';
 import { variantUrls, type StoredVariants, type VariantName } from './media-urls.js';
 
@@ -111,8 +112,9 @@ export async function loadApprovedPhotos(db: Knex, config: Pick<Config, 'media'>
 
 /**
  * Public views of these users as `viewer` sees them (`viewer.location`: the
- * viewer's coarse point, for distances). Users without a profile,
- * with a hidden profile, banned, or blocked either way with the viewer are left out.
+ * viewer's coarse point, for distances). Users without a profile, with a
+ * hidden profile, with a paused one (unless a live match of the viewer's),
+ * banned, or blocked either way with the viewer are left out.
  */
 export async function loadPublicProfiles(
   db: Knex,
@@ -129,17 +131,21 @@ export async function loadPublicProfiles(
     .select('p.user_id', 'p.display_name', 'p.birthdate', 'p.gender', 'p.bio', 'p.interests', 'p.coarse_lat', 'p.coarse_lon', 'p.settings')
     .whereIn('p.user_id', ids)
     .whereNull('u.banned_at')
-    .whereNotExists(function () {
-      this.select(db.raw('1'))
-        .from('blocks as b')
-        .where(function () {
-          this.where('b.blocker_id', viewer.userId).andWhereRaw('b.blocked_id = p.user_id');
-        })
-        .orWhere(function () {
-          this.whereRaw('b.blocker_id = p.user_id').andWhere('b.blocked_id', viewer.userId);
-        });
-    });
-  if (!opts.includeHidden) q.whereNot('p.visibility', 'hidden');
+    .whereNotExists(blockBetween(db, viewer.userId, db.ref('p.user_id')));
+  // Hidden: nobody else sees it (lists of one's own matches and conversations pass
+  // includeHidden). Paused: out of discovery, but still seen by live matches.
+  if (!opts.includeHidden) {
+    q.where((v) =>
+      v.where('p.visibility', 'visible').orWhere((paused) =>
+        paused.where('p.visibility', 'paused').whereExists(
+          db('matches as m')
+            .whereNull('m.ended_at')
+            .whereRaw('LEAST(m.user_a, m.user_b) = LEAST(?::uuid, p.user_id) AND GREATEST(m.user_a, m.user_b) = GREATEST(?::uuid, p.user_id)', [viewer.userId, viewer.userId])
+            .select(db.raw('1')),
+        ),
+      ),
+    );
+  }
   const rows = (await q) as ProfileRow[];
   const photos = await loadApprovedPhotos(db, config, rows.map((r) => r.user_id));
   for (const r of rows) out.set(r.user_id, toPublicProfile(r, photos.get(r.user_id) ?? [], viewer.location));

@@ -6,6 +6,7 @@
 // and messages are read only.
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../shared/db.js';
+import { blockBetween, blockedWithSql } from '../../shared/blocks.js';
 import {
   ACTIVITY,
   CANDIDATE_POOL,
@@ -178,8 +179,7 @@ SELECT * FROM (
           -- NOT IN over small per-caller sets: PostgreSQL hashes each set once
           -- and probes it inside the index scan (no join node per row).
           AND p.user_id NOT IN (SELECT s.target_id FROM swipes s WHERE s.swiper_id = :me)
-          AND p.user_id NOT IN (SELECT b.blocked_id FROM blocks b WHERE b.blocker_id = :me
-                                UNION ALL SELECT b.blocker_id FROM blocks b WHERE b.blocked_id = :me)
+          AND p.user_id NOT IN (${blockedWithSql(':me')})
         ORDER BY d.km, p.user_id
         LIMIT :pool
       ) pool
@@ -306,23 +306,15 @@ export async function recordImpressions(db: Knex, viewerId: string, userIds: str
 
 // -------------------------------------------------------------------- swipes
 
-/** A profile the viewer may swipe on: exists, not hidden, not banned, not blocked either way. */
+/** A profile the viewer may swipe on: exists, visible (not hidden nor paused), not banned, not blocked either way. */
 export async function findSwipeTarget(db: Knex, viewerId: string, targetId: string): Promise<{ user_id: string } | undefined> {
   return db('profiles as p')
     .join('users as u', 'u.id', 'p.user_id')
     .where('p.user_id', targetId)
-    .whereNot('p.visibility', 'hidden')
+    .where('p.visibility', 'visible')
     .whereNull('u.banned_at')
-    .whereNotExists(blockedEitherWay(db, viewerId, 'p.user_id'))
+    .whereNotExists(blockBetween(db, viewerId, db.ref('p.user_id')))
     .first('p.user_id');
-}
-
-/** A subquery that finds a block either way between the viewer and the user in `otherColumn`. */
-export function blockedEitherWay(db: Knex, viewerId: string, otherColumn: string) {
-  return db('blocks as b')
-    .select(db.raw('1'))
-    .where((w) => w.where('b.blocker_id', viewerId).andWhere('b.blocked_id', db.ref(otherColumn)))
-    .orWhere((w) => w.where('b.blocker_id', db.ref(otherColumn)).andWhere('b.blocked_id', viewerId));
 }
 
 /**

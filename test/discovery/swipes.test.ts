@@ -62,6 +62,7 @@ describe('discovery swipes', () => {
     const me = await person();
     const noProfile = await createUser(platform.db, platform.config);
     const hidden = await person({ visibility: 'hidden' });
+    const paused = await person({ visibility: 'paused' });
     const blocker = await person();
     await platform.db('blocks').insert({ blocker_id: blocker.id, blocked_id: me.id });
     const cases: [string, unknown, number, string][] = [
@@ -72,6 +73,7 @@ describe('discovery swipes', () => {
       ['unknown target', { target_id: randomUUID() }, 404, 'not_found'],
       ['target without a profile', { target_id: noProfile.id }, 404, 'not_found'],
       ['hidden target', { target_id: hidden.id }, 404, 'not_found'],
+      ['paused target (out of discovery, like hidden)', { target_id: paused.id }, 404, 'not_found'],
       ['target who blocked me', { target_id: blocker.id }, 404, 'not_found'],
     ];
     for (const [what, body, status, code] of cases) {

@@ -5,7 +5,7 @@ import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { createProfileRouter } from '../../api/profile/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type Running } from '../helpers/http.js';
-import { createUser, type TestUser } from '../helpers/users.js';
+import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { birthdateYearsAgo, insertPhoto, validProfile } from './fixtures.js';
 
 describe('Profile service: create, read, update, delete', () => {
@@ -202,17 +202,21 @@ describe('Profile service: create, read, update, delete', () => {
       expect(res2.body.distance_km).to.equal(null);
     });
 
-    it('hides a hidden profile from others (404, no IDOR) but not from its owner; a paused one stays readable', async () => {
+    it('hides a hidden profile from others (404, no IDOR) but not from its owner; a paused one only from non-matches', async () => {
       const owner = await userWithProfile({ visibility: 'hidden' });
       const other = await userWithProfile();
+      const match = await userWithProfile();
+      await createMatch(platform.db, owner.id, match.id);
       const res = await api.get(`/profiles/${owner.id}`, { token: other.token });
       expect(res.status).to.equal(404);
       expect(errorCode(res)).to.equal('not_found');
       expect(JSON.stringify(res.body)).not.to.contain(owner.id);
       expect((await api.get(`/profiles/${owner.id}`, { token: owner.token })).status).to.equal(200);
+      expect((await api.get(`/profiles/${owner.id}`, { token: match.token })).status, 'hidden: not even a match').to.equal(404);
 
       await api.put(`/profiles/${owner.id}`, { visibility: 'paused' }, { token: owner.token });
-      expect((await api.get(`/profiles/${owner.id}`, { token: other.token })).status).to.equal(200);
+      expect((await api.get(`/profiles/${owner.id}`, { token: other.token })).status, 'paused: out of discovery').to.equal(404);
+      expect((await api.get(`/profiles/${owner.id}`, { token: match.token })).status, 'paused: still seen by a match').to.equal(200);
     });
 
     it('answers 404 for a banned user, a block either way, and a user without a profile', async () => {
