@@ -5,6 +5,7 @@ import { errorCode } from '../helpers/http.js';
 import { closeSockets, openSocket, waitFor as nextEvent } from '../helpers/sockets.js';
 import { EventProbe, waitFor } from '../discovery/fixtures.js';
 import { startNode, type Node } from '../realtime/cluster.js';
+import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { auditOf, createPhoto, createReport, startAdmin, type AdminApp } from './fixtures.js';
 
 describe('admin API: access, moderation queue, photo decisions, report reviews, audit log', () => {
@@ -15,7 +16,7 @@ describe('admin API: access, moderation queue, photo decisions, report reviews, 
   before(async () => {
     app = await startAdmin();
     probe = await new EventProbe(app.platform, [STREAMS.media, STREAMS.users]).start();
-    rt = await startNode();
+    rt = await startNode(ADMIN_CAPABLE_ENV); // the admin platform's secrets (admins need a bot token)
   });
   afterEach(() => closeSockets());
   after(async () => {
