@@ -8,8 +8,8 @@ import { onEvents, type Consumer } from '../shared/bus/index.js';
 import { STREAMS } from '../shared/events.js';
 import type { ServiceDeps } from '../shared/platform.js';
 import { loadPublicProfiles } from '../shared/public-profile.js';
+import { isBlockedEitherWay } from '../shared/blocks.js';
 import type { Delivery } from './delivery.js';
-import { blockedEitherWay } from './chat/repo.js';
 
 export const CONSUMER_GROUP = 'realtime';
 
@@ -21,7 +21,7 @@ export function startNotifications(deps: ServiceDeps, delivery: Delivery): Consu
     'match.created': async ({ payload }) => {
       const [a, b] = payload.user_ids;
       // A block either way hides each from the other: no notification to either.
-      if (await blockedEitherWay(deps.db, a, b)) return;
+      if (await isBlockedEitherWay(deps.db, a, b)) return;
       for (const [me, other] of [
         [a, b],
         [b, a],

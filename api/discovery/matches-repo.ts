@@ -1,7 +1,8 @@
 // The discovery service's queries for matches and safety: unmatch, block,
 // report, the caller's matches with their last messages, and who liked them.
 import type { Knex } from 'knex';
-import { blockedEitherWay } from './repo.js';
+import { blockBetween } from '../../shared/blocks.js';
+import { enqueue } from '../../shared/outbox/enqueue.js';
 
 export interface EndedMatch {
   match_id: string;
@@ -9,31 +10,50 @@ export interface EndedMatch {
   user_ids: [string, string];
 }
 
+export type EndReason = 'unmatch' | 'block' | 'deleted' | 'banned';
+
 /**
- * Ends a live match and closes its conversation in the caller's transaction.
- * `which` is a match id that `member` must belong to, or the pair's other user.
+ * Which of `member`'s live matches end: one by its id, the one with a peer, or
+ * all of them (a user who is gone).
  */
-export async function endMatch(
-  trx: Knex.Transaction,
-  which: { matchId: string } | { peerId: string },
-  member: string,
-  reason: 'unmatch' | 'block',
-): Promise<EndedMatch | undefined> {
+export type EndScope = { matchId: string } | { peerId: string } | 'all';
+
+/*
+ * The one writer that ends matches. The schema gives matches two owners
+ * (discovery and the matching worker): the worker makes them
+ * (workers/matching/repo.ts makeMatchIfMutual), and ending them lives here,
+ * beside unmatch and block, the acts that end most of them; the worker calls
+ * this same function for users who are deleted or banned. So every ending
+ * stamps the match the same way, closes its conversation, and enqueues its
+ * match.removed in the same transaction (the outbox): no match ends without
+ * its event, and no event leaves for an ending that rolled back.
+ */
+export async function endMatches(trx: Knex.Transaction, member: string, scope: EndScope, reason: EndReason): Promise<EndedMatch[]> {
   const q = trx('matches').whereNull('ended_at');
-  if ('matchId' in which) q.where('id', which.matchId).andWhere((w) => w.where('user_a', member).orWhere('user_b', member));
-  else {
+  if (scope !== 'all' && 'peerId' in scope) {
     // The shape of matches_pair_uniq, so the lookup uses it.
     q.whereRaw('LEAST(user_a, user_b) = LEAST(?::uuid, ?::uuid) AND GREATEST(user_a, user_b) = GREATEST(?::uuid, ?::uuid)', [
       member,
-      which.peerId,
+      scope.peerId,
       member,
-      which.peerId,
+      scope.peerId,
     ]);
+  } else {
+    q.andWhere((w) => w.where('user_a', member).orWhere('user_b', member));
+    if (scope !== 'all') q.andWhere('id', scope.matchId);
   }
-  const [m] = await q.update({ ended_at: trx.fn.now(), ended_reason: reason, ended_by: member }).returning(['id', 'user_a', 'user_b']);
-  if (!m) return undefined;
-  const [c] = await trx('conversations').where('match_id', m.id).update({ closed_at: trx.fn.now() }).returning(['id']);
-  return { match_id: m.id, conversation_id: c?.id ?? null, user_ids: [m.user_a, m.user_b] };
+  const ended: { id: string; user_a: string; user_b: string }[] = await q
+    .update({ ended_at: trx.fn.now(), ended_reason: reason, ended_by: member })
+    .returning(['id', 'user_a', 'user_b']);
+  if (!ended.length) return [];
+  const closed: { id: string; match_id: string }[] = await trx('conversations')
+    .whereIn('match_id', ended.map((m) => m.id))
+    .update({ closed_at: trx.fn.now() })
+    .returning(['id', 'match_id']);
+  const conversationOf = new Map(closed.map((c) => [c.match_id, c.id]));
+  const out: EndedMatch[] = ended.map((m) => ({ match_id: m.id, conversation_id: conversationOf.get(m.id) ?? null, user_ids: [m.user_a, m.user_b] }));
+  await enqueue(trx, ...out.map((m) => ({ type: 'match.removed' as const, payload: { ...m, reason } })));
+  return out;
 }
 
 export async function userExists(db: Knex, userId: string): Promise<boolean> {
@@ -115,7 +135,7 @@ export async function listLikes(db: Knex, userId: string, limit: number): Promis
     .whereNot('p.visibility', 'hidden')
     .whereNull('u.banned_at')
     .whereNotExists(db('swipes as mine').select(db.raw('1')).where('mine.swiper_id', userId).andWhere('mine.target_id', db.ref('s.swiper_id')))
-    .whereNotExists(blockedEitherWay(db, userId, 's.swiper_id'))
+    .whereNotExists(blockBetween(db, userId, db.ref('s.swiper_id')))
     .select('s.swiper_id', 's.action', 's.created_at')
     .orderByRaw(`(s.action = 'superlike') DESC, s.created_at DESC, s.swiper_id`)
     .limit(limit);

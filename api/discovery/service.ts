@@ -156,9 +156,8 @@ export class DiscoveryService {
 
   async unmatch(userId: string, matchId: string): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const ended = await matchesRepo.endMatch(trx, { matchId }, userId, 'unmatch');
-      if (!ended) throw AppError.notFound('No such match');
-      await enqueue(trx, { type: 'match.removed', payload: { ...ended, reason: 'unmatch' } });
+      const ended = await matchesRepo.endMatches(trx, userId, { matchId }, 'unmatch');
+      if (!ended.length) throw AppError.notFound('No such match');
     });
   }
 
@@ -168,8 +167,7 @@ export class DiscoveryService {
     if (!(await matchesRepo.userExists(this.db, targetId))) throw AppError.notFound('No such user');
     await this.db.transaction(async (trx) => {
       await matchesRepo.insertBlock(trx, userId, targetId);
-      const ended = await matchesRepo.endMatch(trx, { peerId: targetId }, userId, 'block');
-      if (ended) await enqueue(trx, { type: 'match.removed', payload: { ...ended, reason: 'block' } });
+      await matchesRepo.endMatches(trx, userId, { peerId: targetId }, 'block');
     });
   }
 

@@ -3,6 +3,7 @@
 // reference takes a per-hash advisory lock; photo writes (the 6-photo limit,
 // positions) take a per-owner lock, always before the hash lock.
 import type { Knex } from 'knex';
+import { blockBetween } from '../../shared/blocks.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { mediaFiles, mediaLocks } from '../../shared/storage/keys.js';
 
@@ -138,16 +139,7 @@ export async function ownerVisibleTo(db: Knex, viewerId: string, ownerId: string
     .where('p.user_id', ownerId)
     .whereNot('p.visibility', 'hidden')
     .whereNull('u.banned_at')
-    .whereNotExists(function () {
-      this.select(db.raw('1'))
-        .from('blocks as b')
-        .where(function () {
-          this.where({ 'b.blocker_id': viewerId, 'b.blocked_id': ownerId });
-        })
-        .orWhere(function () {
-          this.where({ 'b.blocker_id': ownerId, 'b.blocked_id': viewerId });
-        });
-    })
+    .whereNotExists(blockBetween(db, viewerId, ownerId))
     .first(db.raw('1 as ok'));
   return Boolean(row);
 }

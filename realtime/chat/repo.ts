@@ -2,6 +2,7 @@
 // arrays on purpose: one statement (one round trip) for a whole
 // group-commit batch, whatever its size (see writer.ts).
 import type { Knex } from 'knex';
+import { blockedEitherWaySql } from '../../shared/blocks.js';
 import type { ChatMessage } from '../events.js';
 
 interface MessageRow {
@@ -30,8 +31,7 @@ export function toMessage(r: MessageRow): ChatMessage {
 
 // "Live" everywhere below: the conversation is open, its match has not ended,
 // and neither member blocks the other.
-const BLOCKED_BETWEEN_MATCH_USERS = `EXISTS (SELECT 1 FROM blocks b
-  WHERE (b.blocker_id = m.user_a AND b.blocked_id = m.user_b) OR (b.blocker_id = m.user_b AND b.blocked_id = m.user_a))`;
+const BLOCKED_BETWEEN_MATCH_USERS = blockedEitherWaySql('m.user_a', 'm.user_b');
 
 export interface SendTarget {
   id: string;
@@ -249,12 +249,4 @@ export async function filterMatched(db: Knex, userId: string, candidates: string
     [userId, userId, candidates, userId, candidates],
   );
   return new Set((rows as { id: string }[]).map((r) => r.id));
-}
-
-export async function blockedEitherWay(db: Knex, a: string, b: string): Promise<boolean> {
-  const row = await db('blocks')
-    .where({ blocker_id: a, blocked_id: b })
-    .orWhere({ blocker_id: b, blocked_id: a })
-    .first('blocker_id');
-  return row !== undefined;
 }

@@ -38,14 +38,6 @@ export async function onSwipe(deps: Deps, logger: Logger, e: BusEvent<'swipe.cre
 }
 
 export async function onUserGone(deps: Deps, logger: Logger, e: BusEvent, userId: string, reason: repo.GoneReason): Promise<void> {
-  const ended = await repo.endMatchesOf(deps.db, userId, reason, (trx, matches) =>
-    enqueue(
-      trx,
-      ...matches.map((m) => ({
-        type: 'match.removed' as const,
-        payload: { match_id: m.match_id, conversation_id: m.conversation_id, user_ids: m.user_ids, reason },
-      })),
-    ),
-  );
+  const ended = await repo.endMatchesOf(deps.db, userId, reason);
   if (ended.length) logger.info({ event_id: e.id, user_id: userId, reason, ended: ended.length }, 'matches ended');
 }

@@ -1,8 +1,10 @@
-// The matching worker's queries. It writes matches, conversations and
-// conversation_members (shared with discovery's unmatch/block); it reads
-// swipes, blocks, profiles and users.
+// The matching worker's queries. It makes matches, conversations and
+// conversation_members, and ends matches through discovery's writer
+// (endMatches); it reads swipes, blocks, profiles and users.
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../shared/db.js';
+import { blockedEitherWaySql } from '../../shared/blocks.js';
+import { endMatches, type EndedMatch, type EndReason } from '../../api/discovery/matches-repo.js';
 
 export interface MatchRecord {
   match_id: string;
@@ -40,8 +42,7 @@ export async function makeMatchIfMutual(
                    AND action IN ('like', 'superlike')) = 2
            AND (SELECT count(*) FROM profiles p JOIN users u ON u.id = p.user_id
                  WHERE p.user_id IN (:a, :b) AND u.banned_at IS NULL) = 2
-           AND NOT EXISTS (SELECT 1 FROM blocks
-                 WHERE (blocker_id = :a AND blocked_id = :b) OR (blocker_id = :b AND blocked_id = :a))`,
+           AND NOT ${blockedEitherWaySql(':a', ':b')}`,
         { a: swiperId, b: targetId },
       );
       if (!mutual.rows.length) return null;
@@ -79,32 +80,13 @@ function toRecord(r: { id: string; conversation_id: string | null; user_a: strin
   return { match_id: r.id, conversation_id: r.conversation_id, user_ids: [r.user_a, r.user_b], created_at: r.created_at, ended_at: r.ended_at };
 }
 
-export type GoneReason = 'deleted' | 'banned';
+export type GoneReason = Extract<EndReason, 'deleted' | 'banned'>;
 
 /**
- * Ends every live match of a user who is gone and closes their conversations,
- * in one transaction; `announce` runs in it when any match ended.
+ * Ends every live match of a user who is gone, closes their conversations and
+ * enqueues a match.removed for each, in one transaction: through discovery's
+ * endMatches, the one writer of endings (see there why it lives there).
  */
-export async function endMatchesOf(
-  db: Knex,
-  userId: string,
-  reason: GoneReason,
-  announce: (trx: Knex.Transaction, ended: MatchRecord[]) => Promise<void>,
-): Promise<MatchRecord[]> {
-  return db.transaction(async (trx) => {
-    const ended = await trx('matches')
-      .where((w) => w.where('user_a', userId).orWhere('user_b', userId))
-      .whereNull('ended_at')
-      .update({ ended_at: trx.fn.now(), ended_reason: reason, ended_by: userId })
-      .returning(['id', 'user_a', 'user_b', 'created_at', 'ended_at']);
-    if (!ended.length) return [];
-    const closed: { id: string; match_id: string }[] = await trx('conversations')
-      .whereIn('match_id', ended.map((m) => m.id))
-      .update({ closed_at: trx.fn.now() })
-      .returning(['id', 'match_id']);
-    const conv = new Map(closed.map((c) => [c.match_id, c.id]));
-    const records = ended.map((m) => toRecord({ ...m, conversation_id: conv.get(m.id) ?? null }));
-    await announce(trx, records);
-    return records;
-  });
+export async function endMatchesOf(db: Knex, userId: string, reason: GoneReason): Promise<EndedMatch[]> {
+  return db.transaction((trx) => endMatches(trx, userId, 'all', reason));
 }

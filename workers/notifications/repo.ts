@@ -3,6 +3,7 @@
 // conversation_members and blocks. Times are handed in (the worker's clock),
 // never taken from now() in SQL, so the schedule follows one clock.
 import type { Knex } from 'knex';
+import { blockedEitherWaySql } from '../../shared/blocks.js';
 
 export type ItemKind = 'message' | 'match' | 'like' | 'superlike' | 'warning';
 
@@ -95,9 +96,7 @@ export async function staleItems(db: Knex, userId: string, items: PendingItem[])
       WHERE i.user_id = :user
         AND (
           a.banned_at IS NOT NULL
-          OR EXISTS (SELECT 1 FROM blocks b
-                      WHERE (b.blocker_id = :user AND b.blocked_id = i.actor_id)
-                         OR (b.blocker_id = i.actor_id AND b.blocked_id = :user))
+          OR ${blockedEitherWaySql(':user', 'i.actor_id')}
           OR (i.kind = 'message' AND (
                 EXISTS (SELECT 1 FROM conversation_members cm
                          WHERE cm.conversation_id = i.conversation_id AND cm.user_id = :user AND cm.last_read_seq >= i.seq)
