@@ -121,4 +121,5 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   OUTBOX_POLL_MS: 'Longest pause of an outbox relay between two rounds when no commit of its own process wakes it.',
   OUTBOX_BATCH_SIZE: 'Events an outbox relay moves to the bus per round.',
   OUTBOX_PUBLISH_TIMEOUT_MS: 'A relay round whose publishing takes longer is rolled back and retried (its events stay in the outbox).',
+  OUTBOX_RETENTION_S: 'How long published events stay in the outbox: a Redis that comes back empty gets the events of that window published again (consumers are idempotent). 0 deletes them at once.',
 };

@@ -200,6 +200,8 @@ export const EnvSchema = z.object({
   OUTBOX_BATCH_SIZE: int(500, 1, 10_000),
   /** A relay round whose publishing takes longer is rolled back and retried (default 5000 ms). */
   OUTBOX_PUBLISH_TIMEOUT_MS: int(5000, 100, 60_000),
+  /** How long published outbox rows are kept, to publish again if Redis comes back empty (default 600 s). */
+  OUTBOX_RETENTION_S: int(600, 0, 86_400),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -340,7 +342,7 @@ function toConfig(e: Env) {
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
     // --- outbox (issue 14) ---
     /** The outbox relay (shared/outbox/relay.ts): poll fallback, rows per round, publish deadline. */
-    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE, publishTimeoutMs: e.OUTBOX_PUBLISH_TIMEOUT_MS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE, publishTimeoutMs: e.OUTBOX_PUBLISH_TIMEOUT_MS, retentionS: e.OUTBOX_RETENTION_S },
   };
 }
 

@@ -56,6 +56,13 @@ export interface EventBus {
   consume(opts: ConsumeOptions): Consumer;
   /** Most recent dead letters first. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Which life of the bus's storage this is: the same id for as long as what
+   * was published is still there. A Redis that restarts empty starts a new
+   * generation, and the one caller that starts it gets `started: true` (the
+   * outbox relay then publishes the lost generation's events again).
+   */
+  generation(): Promise<{ id: string; started: boolean }>;
   close(): Promise<void>;
 }
 

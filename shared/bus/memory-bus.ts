@@ -54,6 +54,11 @@ export class MemoryBus implements EventBus {
 
   constructor(private readonly opts: { logger: Logger; defaults: BusDefaults }) {}
 
+  /** Lives and dies with its process, and so do its consumers: nothing is left to replay. */
+  async generation(): Promise<{ id: string; started: boolean }> {
+    return { id: 'memory', started: false };
+  }
+
   private nextId(): string {
     const now = Date.now();
     if (now > this.lastMs) {

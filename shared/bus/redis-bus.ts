@@ -6,6 +6,7 @@
 //   is not taken away; an entry left unacked (failed handler, dead consumer) is
 //   reclaimed with XAUTOCLAIM once idle longer than the visibility timeout.
 // - Redis counts deliveries; at maxAttempts a failing entry goes to the dead-letter stream.
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
@@ -42,6 +43,17 @@ export class RedisStreamsBus implements EventBus {
 
   key(stream: string): string {
     return `${this.opts.prefix}${stream}`;
+  }
+
+  async generation(): Promise<{ id: string; started: boolean }> {
+    // A key with no TTL that only a restart with no data (or a flush) removes; SET NX
+    // makes exactly one caller the one that noticed.
+    const key = this.key('bus:generation');
+    const fresh = randomBytes(8).toString('hex');
+    const set = await this.redis.set(key, fresh, 'NX');
+    if (set === 'OK') return { id: fresh, started: true };
+    const id = await this.redis.get(key);
+    return { id: id ?? fresh, started: false };
   }
 
   async publish<T extends EventType>(type: T, payload: EventPayload<T>, opts: PublishOptions = {}): Promise<string> {

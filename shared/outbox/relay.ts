@@ -1,17 +1,24 @@
 // The outbox relay: moves committed events (enqueue.ts) from the outbox table
-// to the bus, oldest first, and deletes what it has published. Every process
+// to the bus, oldest first, and marks what it has published. Every process
 // that writes runs one (the platform builds it); several share the work.
 //
-// One round is one transaction: claim the oldest rows with FOR UPDATE SKIP
-// LOCKED (a second relay skips them and takes the next ones), publish them in
-// order, delete them, commit. If the bus fails the transaction rolls back and
-// the rows wait for the next round; if the process dies after publishing and
-// before the commit, the rows are published again by whoever comes next (and a
-// publish given up on while Redis was away may still leave the client's offline
-// queue when it returns). So delivery is at least once, never "at most":
-// consumers stay idempotent.
+// One round is one transaction: claim the oldest waiting rows with FOR UPDATE
+// SKIP LOCKED (a second relay skips them and takes the next ones), publish them
+// in order, mark them published (when, and into which generation of the bus),
+// commit. If the bus fails the transaction rolls back and the rows wait for the
+// next round; if the process dies after publishing and before the commit, the
+// rows are published again by whoever comes next (and a publish given up on
+// while Redis was away may still leave the client's offline queue when it
+// returns). So delivery is at least once, never "at most": consumers stay
+// idempotent.
 // Order holds within a relay; two relays working at once each keep their own
 // claim in order, not the interleaving of both.
+//
+// Published rows stay for `retentionS`. A Redis that restarts empty loses the
+// entries its consumers had not handled yet (and its consumer groups): the
+// first relay to see the bus's generation gone (EventBus.generation) puts the
+// rows of the lost generation back in line, so they are published again. Older
+// rows are pruned.
 //
 // Rounds start when a transaction of this process that enqueued commits (the
 // in-process signal: live delivery does not wait for a poll) and otherwise
@@ -46,7 +53,12 @@ export interface RelayOptions {
   pollMs: number;
   /** A round whose publishing takes longer gives up (rolled back; its rows wait for the next). */
   publishTimeoutMs: number;
+  /** How long published rows are kept for a replay after the bus lost its contents (0: deleted at once). */
+  retentionS: number;
 }
+
+/** Most published rows one pruning statement deletes (short statements, no long lock). */
+const PRUNE_BATCH = 5000;
 
 interface OutboxRow {
   id: number;
@@ -64,6 +76,10 @@ export class OutboxRelay {
   private wakeUp?: () => void;
   private failures = 0;
   private readonly onCommit = () => this.wake();
+  /** The bus generation this relay publishes into (checked at most once per pollMs). */
+  private generation?: string;
+  private generationCheckedAt = 0;
+  private prunedAt = 0;
 
   constructor(
     private readonly db: Knex,
@@ -128,7 +144,9 @@ export class OutboxRelay {
 
   private async round(): Promise<Outcome> {
     try {
+      await this.followGeneration();
       const n = await this.relayBatch();
+      await this.prune();
       if (this.failures) this.logger.warn({ after_failures: this.failures }, 'outbox relay publishes again');
       this.failures = 0;
       return n === this.opts.batchSize ? 'more' : 'done';
@@ -139,24 +157,61 @@ export class OutboxRelay {
     }
   }
 
-  /** One claim → publish → delete transaction; resolves with the number of events published. */
+  /**
+   * Notices a bus that lost what it held (a new generation) and, when this relay
+   * is the one that started the new generation, puts the lost one's rows back in line.
+   */
+  private async followGeneration(): Promise<void> {
+    const now = Date.now();
+    if (this.generation && now - this.generationCheckedAt < this.opts.pollMs) return;
+    this.generationCheckedAt = now;
+    const { id, started } = await this.bus.generation();
+    if (started) {
+      const { rowCount } = (await this.db.raw(
+        'UPDATE outbox SET published_at = NULL, published_generation = NULL WHERE published_generation IS NOT NULL AND published_generation <> ?',
+        [id],
+      )) as { rowCount: number };
+      if (rowCount) this.logger.warn({ events: rowCount, generation: id }, 'the bus came back empty: publishing its recent events again');
+    }
+    this.generation = id;
+  }
+
+  /** One claim → publish → mark transaction; resolves with the number of events published. */
   private relayBatch(): Promise<number> {
     return this.db.transaction(async (trx) => {
       // Raw: the hot query of the relay, and SKIP LOCKED is the point of it.
-      const { rows } = (await trx.raw('SELECT id, type, payload, created_at FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED', [this.opts.batchSize])) as {
-        rows: OutboxRow[];
-      };
+      const { rows } = (await trx.raw(
+        'SELECT id, type, payload, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+        [this.opts.batchSize],
+      )) as { rows: OutboxRow[] };
       if (!rows.length) return 0;
       // Issued together: one Redis connection keeps them in order, and they share its round trips.
       await withTimeout(
         Promise.all(rows.map((r) => this.bus.publish(r.type, r.payload, { publishedAt: r.created_at }))),
         this.opts.publishTimeoutMs,
       );
-      await trx.raw('DELETE FROM outbox WHERE id = ANY(?::bigint[])', [rows.map((r) => r.id)]);
+      const ids = rows.map((r) => r.id);
+      if (this.opts.retentionS > 0) {
+        await trx.raw('UPDATE outbox SET published_at = now(), published_generation = ? WHERE id = ANY(?::bigint[])', [this.generation ?? null, ids]);
+      } else {
+        await trx.raw('DELETE FROM outbox WHERE id = ANY(?::bigint[])', [ids]);
+      }
       const now = Date.now();
       for (const r of rows) commitToPublish.observe((now - r.created_at.getTime()) / 1000);
       return rows.length;
     });
+  }
+
+  /** Deletes rows published longer ago than the retention, a batch at a time, at most once per pollMs. */
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (this.opts.retentionS <= 0 || now - this.prunedAt < this.opts.pollMs) return;
+    this.prunedAt = now;
+    await this.db.raw(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => ?) LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
+      [this.opts.retentionS],
+    );
   }
 }
 

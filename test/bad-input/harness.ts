@@ -271,7 +271,7 @@ async function settled(platform: Platform, timeoutMs = 15_000): Promise<void> {
   const redis = platform.redis!;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const outbox = Number((await platform.db('outbox').count('* as n').first())?.n ?? 0);
+    const outbox = Number((await platform.db('outbox').whereNull('published_at').count('* as n').first())?.n ?? 0);
     let behind = outbox > 0;
     for (const stream of Object.values(STREAMS)) {
       if (behind) break;

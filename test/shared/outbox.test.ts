@@ -12,6 +12,7 @@ import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { testConfig, testEnv } from '../helpers/env.js';
 import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
 import { waitFor } from '../discovery/fixtures.js';
+import { deleteByPrefix } from '../../shared/redis.js';
 
 /** Each event is a profile.deleted of a fresh id: the id says which commit it came from. */
 function commit(db: Knex, ...ids: string[]) {
@@ -19,9 +20,9 @@ function commit(db: Knex, ...ids: string[]) {
 }
 
 /** Records what reaches the bus from now on. */
-async function listen(p: Platform) {
+async function listen(p: Platform, startFrom: '$' | '0' = '$') {
   const got: BusEvent[] = [];
-  const consumer = p.bus.consume({ group: `probe-${randomUUID().slice(0, 8)}`, streams: [STREAMS.users], startFrom: '$', handler: async (e) => void got.push(e) });
+  const consumer = p.bus.consume({ group: `probe-${randomUUID().slice(0, 8)}`, streams: [STREAMS.users], startFrom, handler: async (e) => void got.push(e) });
   await consumer.ready;
   const ids = () => got.map((e) => (e.payload as { user_id: string }).user_id);
   return { got, ids, count: (id: string) => ids().filter((x) => x === id).length };
@@ -77,8 +78,9 @@ describe('outbox: events leave with their commit', function () {
     if (relay) p.relay.start();
     return p;
   }
-  const leftInOutbox = async (db: Knex) => Number((await db('outbox').count({ n: '*' }))[0].n);
-  /** The relay deletes its rows in the transaction that claimed them, just after publishing them. */
+  /** Rows not published yet (published ones stay for OUTBOX_RETENTION_S, marked). */
+  const leftInOutbox = async (db: Knex) => Number((await db('outbox').whereNull('published_at').count({ n: '*' }))[0].n);
+  /** The relay marks its rows published in the transaction that claimed them, just after publishing them. */
   const outboxEmptied = (db: Knex) => waitFor(async () => (await leftInOutbox(db)) === 0, 5000, 'the outbox to be emptied');
 
   for (const mode of [
@@ -151,6 +153,36 @@ describe('outbox: events leave with their commit', function () {
     } finally {
       await hop.down();
     }
+  });
+
+  it('publishes again what Redis lost when it came back empty, once, from the relay that noticed', async () => {
+    const [a, b] = [platform(), platform()];
+    const before = await listen(a);
+    const id = randomUUID();
+    await commit(a.db, id);
+    await waitFor(() => before.count(id) === 1, 5000, 'the event');
+    await outboxEmptied(a.db);
+    // Redis restarts with no data: the stream (with an entry a consumer might not have handled) and the groups are gone.
+    await deleteByPrefix(a.redis!, prefix);
+    const after = await listen(b, '0');
+    await waitFor(() => after.count(id) >= 1, 10_000, 'the event published again into the new generation');
+    const sentinel = randomUUID();
+    await commit(b.db, sentinel);
+    await waitFor(() => after.count(sentinel) === 1, 5000, 'a later event');
+    expect(after.count(id), 'published again by one relay only').to.equal(1);
+  });
+
+  it('prunes published rows older than OUTBOX_RETENTION_S, and keeps none with 0', async () => {
+    const p = platform({ OUTBOX_RETENTION_S: '1' });
+    const id = randomUUID();
+    await commit(p.db, id);
+    await waitFor(async () => Number((await p.db('outbox').count({ n: '*' }))[0].n) === 0, 10_000, 'the published row pruned');
+    const q = platform({ OUTBOX_RETENTION_S: '0' });
+    const bus = await listen(q);
+    const other = randomUUID();
+    await commit(q.db, other);
+    await waitFor(() => bus.count(other) === 1, 5000, 'the event');
+    await waitFor(async () => Number((await q.db('outbox').count({ n: '*' }))[0].n) === 0, 5000, 'no row kept');
   });
 
   it('shares the work between two relays (SKIP LOCKED) and publishes each event once', async () => {
