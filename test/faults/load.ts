@@ -203,6 +203,12 @@ export class ChatClient {
     readonly conversationId: string,
   ) {}
 
+  /**
+   * Opens the socket and sets up the delivery code, without a REST call: the
+   * gateway deals requests without a session id round robin, so a load that
+   * connects one socket at a time spreads them over the instances only if
+   * nothing else goes to the realtime tier meanwhile. open() loads the chat.
+   */
   async connect(): Promise<void> {
     this.socket = await chatSocket(this.url, this.me);
     this.socket.on('connect', () => this.reconnects++);
@@ -241,8 +247,11 @@ export class ChatClient {
         if (this.fetchedSeqs.has(m.seq)) this.liveAfterCatchUp++;
       }
     });
-    // The chat opens on its newest page, as the screen does.
-    await this.delivery.loadLatest();
+  }
+
+  /** The chat opens on its newest page, as the screen does (without it, the first connect or gap loads it). */
+  open(): Promise<void> {
+    return this.delivery.loadLatest();
   }
 
   get instance(): string {
@@ -342,6 +351,7 @@ export class ChatLoad {
       this.clients.push([ca, cb]);
       if (ca.instance !== cb.instance) this.crossInstancePairs++;
     }
+    await Promise.all(this.clients.flat().map((c) => c.open()));
   }
 
   instances(): Map<string, number> {
