@@ -2,13 +2,16 @@
 //   npm run cluster          migrate, then `pm2 start ecosystem.config.js`, then print the ports
 //   npm run cluster:stop     `pm2 delete ecosystem.config.js`
 //   pm2 scale realtime 3     one more Socket.IO instance on the next port; nothing else moves
+//   npm run cluster -- --only realtime     this machine runs the socket tier only (roles: gateway, api, realtime, workers)
 //   pm2 reload all           one process at a time, each only after its successor is ready
 //
 // gateway, auth, profile, discovery, media, admin: PM2 cluster mode (instances share their port).
 // realtime: one port per instance (REALTIME_PORT, REALTIME_PORT+1, … through increment_var),
-// because a long-polling session must come back to the instance that made it: the gateway
-// watches that port range and routes by the tag in the Engine.IO session id, which is the
-// instance's port (api/gateway/sticky.ts). It runs in PM2's cluster mode all the same, one
+// because a long-polling session must come back to the instance that made it: each instance
+// announces {tag, url, load} in the Redis registry (realtime/registry.ts), the gateways of every
+// machine route by it (api/gateway/sticky.ts), and the tag in each Engine.IO session id is
+// unique across machines. So `pm2 scale realtime N` works on each machine on its own, with no
+// cap and nothing to tell the gateways. It runs in PM2's cluster mode all the same, one
 // worker per port: `pm2 reload` then starts the new worker on the same port and stops the
 // old one only once the new one is ready, so an instance's port is never without a listener
 // (in fork mode a reload is a stop, then a start).
@@ -21,8 +24,10 @@
 // Environment: DATABASE_URL and REDIS_URL are required (scripts/cluster.ts sets local
 // defaults); every variable of API.md § Configuration passes through. Instance counts:
 // GATEWAY_INSTANCES (2), API_INSTANCES (1, each of auth/profile/discovery/media),
-// ADMIN_INSTANCES (1), REALTIME_INSTANCES (2, at most REALTIME_MAX_INSTANCES, 5), MATCHING_INSTANCES (1),
+// ADMIN_INSTANCES (1), REALTIME_INSTANCES (2), MATCHING_INSTANCES (1),
 // MODERATION_INSTANCES (1), NOTIFICATIONS_INSTANCES (1).
+// The static mode instead of the registry: REALTIME_URLS for the gateway, or REALTIME_MAX_INSTANCES=N
+// (the gateway then watches N ports from REALTIME_PORT on this host, and `pm2 scale realtime` stops at N).
 // CLUSTER_RUNTIME=dist runs the compiled build (npm run build) instead of TypeScript via tsx.
 // Logs: PM2's log files (`pm2 logs`, PM2_HOME/logs), one JSON line per event (pino).
 import fs from 'node:fs';
@@ -41,9 +46,9 @@ function count(name, fallback) {
 }
 
 const realtimePort = Number(env.REALTIME_PORT ?? 8085);
-// Ports the gateway watches for realtime instances: REALTIME_PORT and the next ones
-// (default 5: 8085–8089, below ADMIN_PORT 8090). `pm2 scale realtime N` needs N ≤ this.
-const realtimeRange = count('REALTIME_MAX_INSTANCES', 5);
+// The static mode only: the gateway watches REALTIME_PORT and the next ports (a list it was given wins).
+const staticRealtimeUrls =
+  env.REALTIME_URLS ?? (env.REALTIME_MAX_INSTANCES ? `http://127.0.0.1:${realtimePort}-${realtimePort + count('REALTIME_MAX_INSTANCES', 5) - 1}` : undefined);
 
 function app(name, main, options = {}) {
   return {
@@ -72,16 +77,15 @@ function app(name, main, options = {}) {
 
 // The services behind the gateway believe its one hop in X-Forwarded-For, so they listen on
 // loopback where nobody reaches them around it. SERVICES_HOST changes that (the gateway on
-// another VM: point its AUTH_URL, …, REALTIME_URLS at this one); HOST is the gateway's alone.
+// another VM: point its AUTH_URL, … at this one; realtime instances announce their address);
+// HOST is the gateway's alone.
 const behindGateway = { HOST: env.SERVICES_HOST ?? '127.0.0.1', TRUSTED_PROXY_HOPS: '1' };
 
 const all = [
   ['gateway', 'api/gateway/main', {
     exec_mode: 'cluster',
     instances: count('GATEWAY_INSTANCES', 2),
-    env: {
-      REALTIME_URLS: env.REALTIME_URLS ?? `http://127.0.0.1:${realtimePort}-${realtimePort + realtimeRange - 1}`,
-    },
+    env: staticRealtimeUrls ? { REALTIME_URLS: staticRealtimeUrls } : {},
   }],
   ['auth', 'api/auth/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
   ['profile', 'api/profile/main', { exec_mode: 'cluster', instances: count('API_INSTANCES', 1), env: behindGateway }],
@@ -92,8 +96,7 @@ const all = [
     exec_mode: 'cluster',
     instances: count('REALTIME_INSTANCES', 2),
     increment_var: 'REALTIME_PORT',
-    // The tag in each Engine.IO session id is then the instance's port (unique per instance).
-    env: { REALTIME_PORT: realtimePort, SERVICE_INSTANCE: '', ...behindGateway },
+    env: { REALTIME_PORT: realtimePort, ...behindGateway },
   }],
   ['matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }],
   ['moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }],

@@ -14,17 +14,15 @@
 // Stream, channel and session keys live under REDIS_PREFIX.
 //
 // Engine.IO ids (the `sid` of every HTTP long-polling request) are
-// `<tag>.<random base64url>`, tag = SERVICE_INSTANCE when set, else the port
-// this node listens on; the tag never contains a dot. The gateway routes a
-// polling request whose sid starts with `<tag>.` to that node (sticky sessions
-// without cookies); a WebSocket needs no stickiness once upgraded.
-import type http from 'node:http';
+// `<tag>.<random base64url>`, tag = this node's unique tag (realtime/registry.ts);
+// the tag never contains a dot. The gateway routes a polling request whose sid
+// starts with `<tag>.` to that node (sticky sessions without cookies); a
+// WebSocket needs no stickiness once upgraded.
 import { randomBytes } from 'node:crypto';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
-import { portOf } from '../shared/http/app.js';
 
 export type AdapterKind = 'streams' | 'pubsub' | 'memory';
 
@@ -65,12 +63,6 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
     }),
     close: async () => {},
   };
-}
-
-/** The routing tag of this node: SERVICE_INSTANCE, else the listening port. */
-export function instanceTag(config: Pick<Config, 'instance'>, server: http.Server): string {
-  const raw = config.instance ?? String(portOf(server));
-  return raw.replace(/[^A-Za-z0-9_-]/g, '-') || 'node';
 }
 
 export function engineIdGenerator(tag: string): () => string {

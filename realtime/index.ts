@@ -11,7 +11,8 @@ import type Router from '@koa/router';
 import { createBus, type Consumer } from '../shared/bus/index.js';
 import type { ServiceDeps } from '../shared/platform.js';
 import { SOCKET_PATH, TYPING_TTL_MS } from './events.js';
-import { createClusterAdapter, engineIdGenerator, instanceTag } from './adapter.js';
+import { createClusterAdapter, engineIdGenerator } from './adapter.js';
+import { announce, newInstanceTag, type Announcement } from './registry.js';
 import { Delivery, type RealtimeServer } from './delivery.js';
 import { MessageWriter, type WriterOptions } from './chat/writer.js';
 import { ChatService } from './chat/service.js';
@@ -44,10 +45,17 @@ export interface RealtimeOptions {
    * GATEWAY_TRUSTED_PROXIES, as its HTTP app does.
    */
   trustedHops?: number;
+  /**
+   * Make this node known to the gateways (realtime/registry.ts): an entry in the Redis registry
+   * and its tag on /health. realtime/main.ts does; the all-in-one process is its own entry.
+   */
+  announce?: boolean;
 }
 
 export interface Realtime {
   io: RealtimeServer;
+  /** This node's routing tag: its Engine.IO ids begin with `<tag>.`. */
+  tag: string;
   /** The chat REST fallback (/chat/...). */
   router: Router;
   attach(server: http.Server): Promise<void>;
@@ -117,14 +125,17 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
   let guard: { stop(): void } | undefined;
   let expiry: { stop(): void } | undefined;
   let attached = false;
+  let leaving = false;
+  let announcement: Announcement | undefined;
+  const tag = newInstanceTag(deps.config);
 
   return {
     io,
+    tag,
     router: chatRouter(deps, chat),
 
     async attach(server) {
       io.attach(server);
-      const tag = instanceTag(deps.config, server);
       (io.engine as unknown as { generateId: () => string }).generateId = engineIdGenerator(tag);
       presence.start();
       limits.start(() => io.of('/').sockets.values(), timings);
@@ -133,11 +144,17 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       consumer = startNotifications(deps, delivery);
       await consumer.ready;
       attached = true;
+      if (opts.announce) {
+        announcement = await announce({ server, tag, load: () => io.engine.clientsCount, redis: deps.redis, config: deps.config, logger });
+      }
       logger.info({ tag, node: nodeId, adapter: adapter.kind, path: SOCKET_PATH }, 'realtime attached');
     },
 
     async stop() {
-      if (closing) return;
+      if (leaving) return;
+      leaving = true;
+      // 0. Out of the registry, still serving: the clients told to reconnect below go elsewhere.
+      await announcement?.withdraw();
       closing = true;
       const drainMs = opts.drainMs ?? 5_000;
       // 1. Acks of what clients already sent go out first.

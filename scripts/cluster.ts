@@ -4,8 +4,15 @@
 //   tsx scripts/cluster.ts status | migrate
 // Without DATABASE_URL / REDIS_URL it uses the local PostgreSQL (database
 // `tg_dating`, created when missing) and Redis, and says so. PM2_HOME chooses
-// the PM2 daemon as usual (default ~/.pm2); CLUSTER_ONLY=a,b starts only those
-// apps; the instance counts are read by ecosystem.config.js.
+// the PM2 daemon as usual (default ~/.pm2); the instance counts are read by
+// ecosystem.config.js.
+//
+// Roles per machine: `npm run cluster -- --only realtime` (or CLUSTER_ONLY=realtime)
+// starts only the socket tier; the roles are gateway, api (auth, profile,
+// discovery, media, admin), realtime and workers (matching, moderation,
+// notifications), and app names work too (`--only gateway,auth`). Realtime
+// instances announce themselves in Redis, so the gateways of other machines use
+// them with no change to their configuration.
 //
 // The cluster runs with NODE_ENV=production unless told otherwise, so it needs
 // BOT_TOKEN and JWT_SECRET (every process refuses to start without them, exit 78).
@@ -15,8 +22,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
+import { Redis } from 'ioredis';
 import { loadConfig, ConfigError, type Config } from '../shared/config.js';
 import { createDb, migrateLatest } from '../shared/db.js';
+import { readRegistry } from '../realtime/registry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pm2Bin = path.join(root, 'node_modules', '.bin', 'pm2');
@@ -27,6 +36,32 @@ const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const devFlag = process.argv.slice(3).includes('--dev');
+
+const ROLES: Record<string, string[]> = {
+  gateway: ['gateway'],
+  api: ['auth', 'profile', 'discovery', 'media', 'admin'],
+  realtime: ['realtime'],
+  workers: ['matching', 'moderation', 'notifications'],
+};
+const APPS = Object.values(ROLES).flat();
+
+/** `--only a,b` / `--only=a,b` (else CLUSTER_ONLY): the apps of those roles or names; undefined: all. */
+function onlyApps(env: NodeJS.ProcessEnv): string[] | undefined {
+  const args = process.argv.slice(3);
+  const i = args.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  const raw = i === -1 ? env.CLUSTER_ONLY : args[i].startsWith('--only=') ? args[i].slice('--only='.length) : args[i + 1];
+  if (raw === undefined || raw === '') return undefined;
+  const apps = new Set<string>();
+  for (const name of raw.split(',').map((n) => n.trim()).filter(Boolean)) {
+    const of = ROLES[name] ?? (APPS.includes(name) ? [name] : undefined);
+    if (!of) {
+      process.stderr.write(`--only: unknown role or app "${name}" (roles: ${Object.keys(ROLES).join(', ')}; apps: ${APPS.join(', ')})\n`);
+      process.exit(64);
+    }
+    for (const app of of) apps.add(app);
+  }
+  return [...apps];
+}
 
 /** The environment the cluster runs with: the caller's, plus local defaults for the two stores. */
 function clusterEnv(): NodeJS.ProcessEnv {
@@ -155,8 +190,26 @@ async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void
     row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
   }
   for (const name of names.filter((n) => !(n in ports) && n !== 'realtime')) row(name, '(worker, no port)', '', instances(name));
+  await printRegistry(config);
   out();
   out('Logs: npx pm2 logs    Scale the socket tier: npx pm2 scale realtime 3    Stop: npm run cluster:stop');
+}
+
+/** The realtime instances of every machine, as the gateways see them (the registry in Redis). */
+async function printRegistry(config: Config): Promise<void> {
+  if (!config.redisUrl || config.realtimeRegistry.staticList) return;
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    const entries = await readRegistry(redis, config.redisPrefix);
+    out();
+    out(`Realtime registry (every machine): ${entries.length} instance(s)`);
+    for (const e of entries.sort((a, b) => a.url.localeCompare(b.url))) out(`  ${e.tag.padEnd(22)} ${e.url.padEnd(28)} ${e.load} client(s)`);
+  } catch (err) {
+    out(`Realtime registry: cannot read it (${(err as Error).message})`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function waitHealthy(ports: number[], timeoutMs: number): Promise<boolean> {
@@ -174,9 +227,12 @@ async function start(): Promise<void> {
   const config = configOf(env);
   const applied = await migrate(config.databaseUrl!);
   out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
-  // CLUSTER_ONLY=gateway,auth,… starts a subset of the apps (PM2's --only).
-  await pm2(['start', ecosystem, ...(env.CLUSTER_ONLY ? ['--only', env.CLUSTER_ONLY] : [])], env);
-  const ports = [config.ports.gateway, config.ports.auth, config.ports.profile, config.ports.discovery, config.ports.media, config.ports.realtime];
+  // A subset of the apps (PM2's --only): the roles this machine runs.
+  const only = onlyApps(env);
+  await pm2(['start', ecosystem, ...(only ? ['--only', only.join(',')] : [])], env);
+  const { gateway, auth, profile, discovery, media, realtime } = config.ports;
+  const portOf: Record<string, number> = { gateway, auth, profile, discovery, media, realtime };
+  const ports = Object.entries(portOf).filter(([app]) => !only || only.includes(app)).map(([, port]) => port);
   if (!(await waitHealthy(ports, 60_000))) out('Some processes are not healthy yet; see `npx pm2 logs`.');
   await printStatus(env, config);
 }
@@ -199,7 +255,7 @@ try {
     const applied = await migrate(configOf(env).databaseUrl!);
     out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
   } else {
-    process.stderr.write('usage: tsx scripts/cluster.ts start|stop|status|migrate\n');
+    process.stderr.write('usage: tsx scripts/cluster.ts start [--only gateway,api,realtime,workers] [--dev] | stop | status | migrate\n');
     process.exit(64);
   }
 } catch (err) {

@@ -14,7 +14,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
     '`production` refuses to start without a real `BOT_TOKEN` and a `JWT_SECRET` of at least 32 bytes (development mode never runs in production); the launchers (`npm run cluster`, compose) set it.',
   LOG_LEVEL: 'pino log level; logs are JSON lines on stdout.',
   SERVICE_INSTANCE:
-    'Name of this instance in its logs; for realtime nodes also the tag of their Engine.IO session ids that the gateway routes long-polling by (unset: the port the node listens on).',
+    'Name of this instance in its logs; a realtime node also begins its routing tag with it (the tag is always made unique with a random part, never the port).',
 
   DATABASE_URL: 'PostgreSQL URL. Unset: the all-in-one process runs an embedded PostgreSQL (PGlite) under `DATA_DIR`; the cluster processes need it.',
   DATABASE_POOL_MAX: 'Most PostgreSQL connections one process opens.',
@@ -87,7 +87,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   MEDIA_URL: 'Where the gateway finds the media service (unset: `http://127.0.0.1:MEDIA_PORT`).',
   ADMIN_URL: 'Where the gateway finds the admin service (unset: `http://127.0.0.1:ADMIN_PORT`).',
   REALTIME_URLS:
-    'Realtime instances for the gateway: comma-separated `http://host:port` or `http://host:first-last` (a port range); a host name stands for every address it resolves to (unset: five ports from `REALTIME_PORT` on 127.0.0.1).',
+    'A static list of realtime instances for the gateway: comma-separated `http://host:port` or `http://host:first-last` (a port range); a host name stands for every address it resolves to. Unset: the gateway follows the realtime registry in Redis (without Redis: five ports from `REALTIME_PORT` on 127.0.0.1).',
   GATEWAY_TIMEOUT_MS: 'The gateway answers 504 `gateway_timeout` when a service has not answered in this many milliseconds.',
   GATEWAY_TRUSTED_PROXIES: 'Proxies (load balancers) in front of the gateway whose `X-Forwarded-For` entry it believes (0: the TCP peer is the client).',
 
@@ -122,4 +122,10 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   OUTBOX_BATCH_SIZE: 'Events an outbox relay moves to the bus per round.',
   OUTBOX_PUBLISH_TIMEOUT_MS: 'A relay round whose publishing takes longer is rolled back and retried (its events stay in the outbox).',
   OUTBOX_RETENTION_S: 'How long published events stay in the outbox: a Redis that comes back empty gets the events of that window published again (consumers are idempotent). 0 deletes them at once.',
+
+  REALTIME_ADVERTISE_URL:
+    'The URL gateways reach a realtime node at, announced in the registry. Unset: `http://<listen address>:<port>` (a wildcard address becomes the machine\'s first non-loopback IPv4); a URL without a port gets the listen port (one setting for every instance under PM2).',
+  REALTIME_REGISTRY_HEARTBEAT_MS: 'How often a realtime node renews its registry entry (tag, URL, connected sockets) in Redis.',
+  REALTIME_REGISTRY_TTL_MS:
+    'A registry entry not renewed for this long is dropped and gateways stop using its node (a node killed without draining); more than twice the heartbeat.',
 };

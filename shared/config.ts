@@ -202,6 +202,13 @@ export const EnvSchema = z.object({
   OUTBOX_PUBLISH_TIMEOUT_MS: int(5000, 100, 60_000),
   /** How long published outbox rows are kept, to publish again if Redis comes back empty (default 600 s). */
   OUTBOX_RETENTION_S: int(600, 0, 86_400),
+  // --- realtime registry (issue 16) ---
+  /** The URL gateways reach this realtime node at (default http://<its listen address>:<port>; without a port: its listen port). */
+  REALTIME_ADVERTISE_URL: url.optional(),
+  /** How often a realtime node renews its registry entry, with its load (default 2000 ms). */
+  REALTIME_REGISTRY_HEARTBEAT_MS: int(2000, 100, 60_000),
+  /** A registry entry not renewed for this long is dropped: its node died (default 6000 ms; more than twice the heartbeat). */
+  REALTIME_REGISTRY_TTL_MS: int(6000, 300, 300_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -295,7 +302,7 @@ function toConfig(e: Env) {
         media: e.MEDIA_URL ?? `http://127.0.0.1:${e.MEDIA_PORT}`,
         admin: e.ADMIN_URL ?? `http://127.0.0.1:${e.ADMIN_PORT}`,
       },
-      // Default: up to 5 instances on REALTIME_PORT.. (8085–8089; ADMIN_PORT 8090 comes next).
+      // Default (static mode without Redis): up to 5 instances on REALTIME_PORT.. (8085–8089; ADMIN_PORT 8090 comes next).
       realtimeUrls: (e.REALTIME_URLS ?? `http://127.0.0.1:${e.REALTIME_PORT}-${Math.min(e.REALTIME_PORT + 4, 65535)}`)
         .split(',')
         .map((u) => u.trim())
@@ -343,6 +350,15 @@ function toConfig(e: Env) {
     // --- outbox (issue 14) ---
     /** The outbox relay (shared/outbox/relay.ts): poll fallback, rows per round, publish deadline. */
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE, publishTimeoutMs: e.OUTBOX_PUBLISH_TIMEOUT_MS, retentionS: e.OUTBOX_RETENTION_S },
+    // --- realtime registry (issue 16) ---
+    /** Realtime nodes announce {tag, url, load} in Redis (realtime/registry.ts); gateways route by it unless REALTIME_URLS is set. */
+    realtimeRegistry: {
+      advertiseUrl: e.REALTIME_ADVERTISE_URL,
+      heartbeatMs: e.REALTIME_REGISTRY_HEARTBEAT_MS,
+      ttlMs: e.REALTIME_REGISTRY_TTL_MS,
+      /** REALTIME_URLS was given: the gateway uses that static list, not the registry. */
+      staticList: e.REALTIME_URLS !== undefined,
+    },
   };
 }
 
@@ -386,6 +402,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.NSFW_APPROVE_BELOW > e.NSFW_REJECT_ABOVE) problems.push('NSFW_APPROVE_BELOW: must not exceed NSFW_REJECT_ABOVE');
   if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (e.REALTIME_REGISTRY_TTL_MS <= 2 * e.REALTIME_REGISTRY_HEARTBEAT_MS) {
+    problems.push('REALTIME_REGISTRY_TTL_MS: must be more than twice REALTIME_REGISTRY_HEARTBEAT_MS (one lost heartbeat must not drop a live node)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(toConfig(e));
 }

@@ -3,23 +3,29 @@
 // proxy.ts); the rest — /health, /ready, /metrics, the web client, and 404s in
 // the contract's shape — is the gateway's own Koa app. WebSocket upgrades on
 // the Socket.IO path go to the realtime tier, sticky by session (sticky.ts).
+// The realtime instances come from the registry in Redis when the gateway is
+// given a Redis and no REALTIME_URLS (registry.ts), from that static list otherwise.
 import type http from 'node:http';
 import type net from 'node:net';
 import type Router from '@koa/router';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import { publicPort, startMetricsServer, type MetricsServer } from '../../shared/http/health.js';
 import { createGatewayProxy } from './proxy.js';
 import { resolveRoute } from './routes.js';
-import { parseRealtimeUrls, RealtimePool } from './upstreams.js';
+import { parseRealtimeUrls, RealtimePool, StaticSource, type RealtimeSource } from './upstreams.js';
+import { RegistrySource } from './registry.js';
 
 export interface GatewayDeps {
   config: Config;
   logger: Logger;
   /** The gateway's own routers (the web client). */
   routers?: Router[];
-  /** How often realtime instances are probed (default 1 s). */
+  /** Where the realtime registry is (null or unset: the static REALTIME_URLS list). */
+  redis?: Redis | null;
+  /** How often the realtime instances are read and probed (default 1 s). */
   probeIntervalMs?: number;
 }
 
@@ -37,8 +43,12 @@ export interface Gateway {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger } = deps;
+  const source: RealtimeSource =
+    deps.redis && !config.realtimeRegistry.staticList
+      ? new RegistrySource(deps.redis, config.redisPrefix, logger)
+      : new StaticSource(parseRealtimeUrls(config.gateway.realtimeUrls), logger);
   const realtime = new RealtimePool({
-    specs: parseRealtimeUrls(config.gateway.realtimeUrls),
+    source,
     logger,
     probeIntervalMs: deps.probeIntervalMs,
   });

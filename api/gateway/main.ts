@@ -1,9 +1,10 @@
 // Composition root of the gateway process (GATEWAY_PORT, 8080): the single
 // public entry of the cluster. It has no database: it proxies to the services
-// (AUTH_URL, PROFILE_URL, DISCOVERY_URL, MEDIA_URL, REALTIME_URLS) and serves
-// the web client.
+// (AUTH_URL, PROFILE_URL, DISCOVERY_URL, MEDIA_URL, ADMIN_URL; the realtime
+// instances from the registry in Redis, or REALTIME_URLS) and serves the web client.
 import { loadConfigOrExit } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { createRedis } from '../../shared/redis.js';
 import { closeServer, listen, portOf } from '../../shared/http/app.js';
 import { onShutdown } from '../../shared/lifecycle.js';
 import { createGateway } from './index.js';
@@ -11,12 +12,14 @@ import { webRouter } from './web.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'gateway');
-const gateway = createGateway({ config, logger, routers: [webRouter(config, { logger })] });
+// Redis only to read the realtime registry: a static REALTIME_URLS list needs none.
+const redis = config.redisUrl && !config.realtimeRegistry.staticList ? createRedis(config.redisUrl, logger, 'gateway') : null;
+const gateway = createGateway({ config, logger, redis, routers: [webRouter(config, { logger })] });
 await gateway.start();
 const server = await listen(gateway.handleRequest, config.ports.gateway, config.host);
 gateway.attach(server);
 logger.info(
-  { port: portOf(server), upstreams: config.gateway.upstreams, realtime: config.gateway.realtimeUrls },
+  { port: portOf(server), upstreams: config.gateway.upstreams, realtime: gateway.realtime.source.describe() },
   `gateway listening on http://localhost:${portOf(server)}`,
 );
 
@@ -25,4 +28,5 @@ onShutdown(logger, async () => {
   const closing = closeServer(server, 5000);
   await gateway.stop();
   await closing;
+  await redis?.quit().catch(() => redis.disconnect());
 });

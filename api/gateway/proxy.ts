@@ -126,25 +126,26 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     req.service = route.service;
     // Node's server has already answered `Expect: 100-continue`; the body is on its way.
     delete req.headers.expect;
-    const timeout = route.socket ? Math.max(opts.timeoutMs, SOCKET_POLL_TIMEOUT_MS) : opts.timeoutMs;
+    if (route.service !== 'realtime') return forward(req, res, route, requestId, opts.upstreams[route.service], undefined, false);
+    chooseRealtime(realtime, route.url, route.socket).then(
+      (choice) => {
+        if (choice.kind === 'none') {
+          return fail(res, 'realtime', 503, 'service_unavailable', 'No realtime instance is available; retry shortly', requestId);
+        }
+        if (choice.kind === 'gone') {
+          return fail(res, 'realtime', 503, 'service_unavailable', 'The session ended with its instance; reconnect', requestId);
+        }
+        forward(req, res, route, requestId, choice.upstream.target, choice.upstream, choice.kind === 'sticky');
+      },
+      (err: Error) => {
+        logger.warn({ err, request_id: requestId }, 'cannot choose a realtime instance');
+        fail(res, 'realtime', 503, 'service_unavailable', 'No realtime instance is available; retry shortly', requestId);
+      },
+    );
+  }
 
-    let upstream: Upstream | undefined;
-    let target: string;
-    let sticky = false;
-    if (route.service === 'realtime') {
-      const choice = chooseRealtime(realtime, route.url, route.socket);
-      if (choice.kind === 'none') {
-        return fail(res, 'realtime', 503, 'service_unavailable', 'No realtime instance is available; retry shortly', requestId);
-      }
-      if (choice.kind === 'gone') {
-        return fail(res, 'realtime', 503, 'service_unavailable', 'The session ended with its instance; reconnect', requestId);
-      }
-      ({ upstream } = choice);
-      target = upstream.target;
-      sticky = choice.kind === 'sticky';
-    } else {
-      target = opts.upstreams[route.service];
-    }
+  function forward(req: RoutedRequest, res: http.ServerResponse, route: Route, requestId: string, target: string, upstream: Upstream | undefined, sticky: boolean): void {
+    const timeout = route.socket ? Math.max(opts.timeoutMs, SOCKET_POLL_TIMEOUT_MS) : opts.timeoutMs;
     const bodiless =
       (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     // Only a bodiless request that reached no instance may go to another one.
@@ -160,7 +161,7 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
         if (code && UNREACHABLE.has(code)) {
           if (upstream) {
             realtime.markDown(upstream);
-            const next = retryable && !res.headersSent && attempt < 3 ? realtime.pick(upstream) : undefined;
+            const next = retryable && !res.headersSent && attempt < 3 ? realtime.pick(upstream, route.socket) : undefined;
             if (next) return send(next.target, next, attempt + 1, Readable.from([]));
           }
           logger.warn({ upstream: route.service, target, code, request_id: requestId }, 'upstream unreachable');
@@ -188,20 +189,25 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     socket.on('error', () => socket.destroy());
     const requestId = setForwardingHeaders(req, opts.trustedProxies);
     req.url = route.url;
-    const choice = chooseRealtime(realtime, route.url, true);
-    if (choice.kind === 'none' || choice.kind === 'gone') {
-      return failSocket(socket, 503, 'service_unavailable', 'No realtime instance for this session; reconnect', requestId);
-    }
-    const { upstream } = choice;
-    proxy.ws(req, socket, head, { target: upstream.target }, (err) => {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code && UNREACHABLE.has(e.code)) {
-        realtime.markDown(upstream);
-        return failSocket(socket, 503, 'service_unavailable', 'The realtime instance is unavailable; reconnect', requestId);
-      }
-      logger.debug({ err, target: upstream.target, request_id: requestId }, 'websocket proxy ended with an error');
-      socket.destroy();
-    });
+    chooseRealtime(realtime, route.url, true).then(
+      (choice) => {
+        if (socket.destroyed) return;
+        if (choice.kind === 'none' || choice.kind === 'gone') {
+          return failSocket(socket, 503, 'service_unavailable', 'No realtime instance for this session; reconnect', requestId);
+        }
+        const { upstream } = choice;
+        proxy.ws(req, socket, head, { target: upstream.target }, (err) => {
+          const e = err as NodeJS.ErrnoException;
+          if (e.code && UNREACHABLE.has(e.code)) {
+            realtime.markDown(upstream);
+            return failSocket(socket, 503, 'service_unavailable', 'The realtime instance is unavailable; reconnect', requestId);
+          }
+          logger.debug({ err, target: upstream.target, request_id: requestId }, 'websocket proxy ended with an error');
+          socket.destroy();
+        });
+      },
+      () => failSocket(socket, 503, 'service_unavailable', 'No realtime instance for this session; reconnect', requestId),
+    );
   }
 
   return {

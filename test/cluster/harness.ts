@@ -12,6 +12,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import knexFactory from 'knex';
 import { testEnv } from '../helpers/env.js';
 import { freePort } from '../helpers/processes.js';
+import { redisOf } from '../helpers/redis.js';
+import { readRegistry } from '../../realtime/registry.js';
 import { loginViaApi } from '../helpers/telegram.js';
 import { openSocket, type ClientSocket } from '../helpers/sockets.js';
 import { uniqueTelegramId } from '../helpers/env.js';
@@ -32,7 +34,7 @@ export interface Cluster {
   env: Record<string, string>;
   pm2(args: string[]): Promise<string>;
   processes(): Promise<Pm2Process[]>;
-  /** The realtime processes by the tag their Engine.IO session ids carry (their port). */
+  /** The realtime processes by the tag their Engine.IO session ids carry (as each announced it in the registry). */
   realtimeByTag(): Promise<Map<string, Pm2Process>>;
   /** The last lines of every app's log (for a failure message). */
   logTail(lines?: number): Promise<string>;
@@ -41,7 +43,7 @@ export interface Cluster {
 
 export interface ClusterOptions {
   realtimeInstances?: number;
-  /** Room for `pm2 scale realtime N`. */
+  /** Free ports for `pm2 scale realtime N` (the gateway finds the instances in the registry). */
   realtimeMaxInstances?: number;
   apps?: string[];
   env?: Record<string, string>;
@@ -113,7 +115,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     DISCOVERY_URL: `http://127.0.0.1:${discovery}`,
     MEDIA_URL: `http://127.0.0.1:${media}`,
     ADMIN_URL: `http://127.0.0.1:${admin}`,
-    REALTIME_MAX_INSTANCES: String(maxRealtime),
     REALTIME_INSTANCES: String(realtimeInstances),
     GATEWAY_INSTANCES: '1',
     API_INSTANCES: '1',
@@ -149,8 +150,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     pm2,
     processes,
     async realtimeByTag() {
-      const list = (await processes()).filter((p) => p.name === 'realtime');
-      return new Map(list.map((p) => [String(p.pm2_env.REALTIME_PORT), p]));
+      const byPort = new Map((await processes()).filter((p) => p.name === 'realtime').map((p) => [Number(p.pm2_env.REALTIME_PORT), p]));
+      const entries = await readRegistry(redisOf({ redisUrl: env.REDIS_URL }), env.REDIS_PREFIX);
+      return new Map(entries.flatMap((e) => {
+        const p = byPort.get(Number(new URL(e.url).port));
+        return p ? [[e.tag, p] as const] : [];
+      }));
     },
     logTail,
     async stop() {
@@ -173,6 +178,48 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     throw new Error(`npm run cluster failed (${started.code}):\n${started.output}\n${tail}`);
   }
   return cluster;
+}
+
+export interface Machine {
+  /** Its realtime ports (REALTIME_PORT, +1, …). */
+  realtimePorts: number[];
+  /** The `npm run cluster` output. */
+  output: string;
+  pm2(args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Another machine of a running cluster: the same stores, prefix and secrets, a
+ * PM2 daemon of its own, and only the roles given (`npm run cluster -- --only <roles>`).
+ * It shares this host, so its realtime instances take ports of their own.
+ */
+export async function startMachine(cluster: Cluster, only: string, opts: { realtimeInstances?: number; room?: number } = {}): Promise<Machine> {
+  const pm2Home = await fsp.mkdtemp(path.join(os.tmpdir(), 'pm2-machine-test-'));
+  const instances = opts.realtimeInstances ?? 1;
+  const realtime = await freeRange(opts.room ?? instances);
+  const { CLUSTER_ONLY: _all, ...shared } = cluster.env;
+  const env = { ...shared, PM2_HOME: pm2Home, REALTIME_PORT: String(realtime), REALTIME_INSTANCES: String(instances) };
+  const pm2Bin = path.join(root, 'node_modules', '.bin', 'pm2');
+  const stop = async () => {
+    await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'stop'], env);
+    await fsp.rm(pm2Home, { recursive: true, force: true });
+  };
+  const started = await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'start', '--only', only], env);
+  if (started.code !== 0 || !started.output.includes('Cluster (PM2):')) {
+    await stop();
+    throw new Error(`npm run cluster -- --only ${only} failed (${started.code}):\n${started.output}`);
+  }
+  return {
+    realtimePorts: Array.from({ length: opts.room ?? instances }, (_, i) => realtime + i),
+    output: started.output,
+    async pm2(args) {
+      const r = await run(pm2Bin, args, env);
+      if (r.code !== 0) throw new Error(`pm2 ${args.join(' ')} failed:\n${r.output}`);
+      return r.output;
+    },
+    stop,
+  };
 }
 
 // --- the platform's users, through the gateway ------------------------------

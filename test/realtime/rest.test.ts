@@ -131,18 +131,20 @@ describe('realtime chat REST fallback (two nodes)', () => {
     expect(withoutQuiet.body.conversations.map((x: { conversation_id: string }) => x.conversation_id)).to.deep.equal([conversationId]);
   });
 
-  it('gives Engine.IO ids the node tag the gateway routes long-polling by', async () => {
+  it('gives Engine.IO ids the node tag the gateway routes long-polling by: unique per node, never its port', async () => {
     const port = new URL(n1.url).port;
     const res = await fetch(`${n1.url}/chat/connect/?EIO=4&transport=polling`);
     const text = await res.text();
     const sid = JSON.parse(text.slice(text.indexOf('{'))).sid as string;
-    expect(sid.startsWith(`${port}.`)).to.equal(true);
+    expect(sid.startsWith(`${n1.rt.tag}.`)).to.equal(true);
+    expect(n1.rt.tag).to.not.equal(port);
+    expect(n1.rt.tag).to.not.equal(n2.rt.tag);
 
     const tagged = await startNode({ SERVICE_INSTANCE: 'rt-7' });
     try {
       const r = await fetch(`${tagged.url}/chat/connect/?EIO=4&transport=polling`);
       const t = await r.text();
-      expect(JSON.parse(t.slice(t.indexOf('{'))).sid).to.match(/^rt-7\.[A-Za-z0-9_-]{20}$/);
+      expect(JSON.parse(t.slice(t.indexOf('{'))).sid).to.match(/^rt-7-[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{20}$/);
       // The whole client works over long-polling too.
       const u = await createUser(db(), config());
       const s = await openSocket(tagged.url, u.token, { transports: ['polling'] });
