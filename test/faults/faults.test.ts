@@ -100,7 +100,8 @@ describe('faults: the cluster under load survives', function () {
           const byTag = await cluster.realtimeByTag();
           const victimTag = chat.clients[0][0].instance;
           const victim = byTag.get(victimTag)!;
-          const port = Number(victimTag);
+          // Tags are random per process (the registry): the port is what PM2 restarts it on.
+          const port = Number(victim.pm2_env.REALTIME_PORT);
           note(`killed realtime ${victimTag} (pid ${victim.pid}) holding ${chat.instances().get(victimTag)} chat sockets`);
           const killed = Date.now();
           process.kill(victim.pid, 'SIGKILL');
@@ -108,13 +109,13 @@ describe('faults: the cluster under load survives', function () {
           void eventually(
             'the killed instance answers again',
             async () => {
-              const p = (await cluster.realtimeByTag()).get(victimTag);
-              return p !== undefined && p.pid !== victim.pid && (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
+              const back = [...(await cluster.realtimeByTag()).values()].find((p) => Number(p.pm2_env.REALTIME_PORT) === port && p.pid !== victim.pid);
+              return back !== undefined && (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
             },
             60_000,
             100,
           ).then(
-            () => note(`realtime ${victimTag} back (new process, /health 200) ${((Date.now() - killed) / 1000).toFixed(1)} s after the kill`),
+            () => note(`realtime on port ${port} back (new process and tag, /health 200) ${((Date.now() - killed) / 1000).toFixed(1)} s after the kill`),
             (err) => note(String(err)),
           );
         },
