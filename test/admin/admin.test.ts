@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { STREAMS } from '../../shared/events.js';
 import { createUser } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
-import { closeSockets, openSocket, waitFor as nextEvent } from '../helpers/sockets.js';
-import { EventProbe, waitFor } from '../discovery/fixtures.js';
-import { startNode, type Node } from '../realtime/cluster.js';
+import { closeSockets, nextEvent, openSocket } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
+import { EventProbe } from '../discovery/fixtures.js';
+import { startNode, type Node } from '../helpers/realtime.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { auditOf, createPhoto, createReport, startAdmin, type AdminApp } from './fixtures.js';
 
@@ -135,7 +136,7 @@ describe('admin API: access, moderation queue, photo decisions, report reviews, 
     expect(res.body.status).to.equal('rejected');
     const row = await db()('media').where('id', media).first();
     expect(row).to.include({ status: 'rejected', reject_reason: 'nudity' });
-    await waitFor(() => probe.of('media.moderated', (p) => p.media_id === media && p.status === 'rejected').length === 1, 5000, 'media.moderated');
+    await waitFor('media.moderated', () => probe.of('media.moderated', (p) => p.media_id === media && p.status === 'rejected').length === 1, 5000);
 
     const pending = await createPhoto(db(), owner.id, { status: 'pending', nsfw_score: null, variants: false });
     const conflict = await app.api.post(`/admin/media/${pending}/approve`, undefined, { token: app.admin.token });
@@ -172,7 +173,7 @@ describe('admin API: access, moderation queue, photo decisions, report reviews, 
     const warn = await app.api.post(`/admin/reports/${r2}/review`, { action: 'warn', note: 'be nice' }, { token: app.admin.token });
     expect(warn.status).to.equal(200);
     expect((await db()('reports').where('id', r2).first()).status).to.equal('warned');
-    await waitFor(() => probe.of('user.warned', (p) => p.user_id === target.id).length === 1, 5000, 'user.warned');
+    await waitFor('user.warned', () => probe.of('user.warned', (p) => p.user_id === target.id).length === 1, 5000);
     expect(probe.of('user.warned', (p) => p.user_id === target.id)[0].payload).to.deep.equal({ user_id: target.id, report_id: r2, note: 'be nice' });
 
     for (const body of [{}, { action: 'delete' }, { action: 'warn', note: '' }, { action: 'warn', extra: 1 }]) {
@@ -195,7 +196,7 @@ describe('admin API: access, moderation queue, photo decisions, report reviews, 
     expect(res.body.ban).to.include({ user_id: target.id, banned: true, ban_reason: 'scammer', reports_closed: 2 });
     expect((await db()('reports').whereIn('id', [r1, r2]).pluck('status')).sort()).to.deep.equal(['banned', 'banned']);
     expect((await db()('users').where('id', target.id).first()).ban_reason).to.equal('scammer');
-    await waitFor(() => probe.of('user.banned', (p) => p.user_id === target.id).length === 1, 5000, 'user.banned');
+    await waitFor('user.banned', () => probe.of('user.banned', (p) => p.user_id === target.id).length === 1, 5000);
 
     const refused = await app.api.post(`/admin/users/${app.admin2.id}/ban`, { reason: 'oops' }, { token: app.admin.token });
     expect(refused.status).to.equal(403);

@@ -4,30 +4,25 @@ import { startMatchingWorker, type MatchingWorker } from '../../workers/matching
 import { createMatch } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { ADMIN_CAPABLE_ENV, loginViaApi, signInitData, randomClientIp } from '../helpers/telegram.js';
-import { closeSockets, connectError, disconnected, openSocket } from '../helpers/sockets.js';
-import { makePerson, newSpot, waitFor } from '../discovery/fixtures.js';
-import { startNode, type Node } from '../realtime/cluster.js';
+import { connectError, disconnected, openSocket } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
+import { makePerson, newSpot } from '../discovery/fixtures.js';
+import { twoNodes } from '../helpers/realtime.js';
 import { auditOf, startAdmin, type AdminApp } from './fixtures.js';
 
 describe('admin ban: effects across the platform (auth, discovery, chat, two realtime nodes)', () => {
   let app: AdminApp;
-  let n1: Node;
-  let n2: Node;
+  // The admin's platform runs with a bot token (admins exist only outside development mode): the nodes share its secrets.
+  const { n1, n2 } = twoNodes(ADMIN_CAPABLE_ENV);
   let matching: MatchingWorker;
 
   before(async () => {
     app = await startAdmin();
-    // The admin's platform runs with a bot token (admins exist only outside development mode): the nodes share its secrets.
-    n1 = await startNode(ADMIN_CAPABLE_ENV);
-    n2 = await startNode(ADMIN_CAPABLE_ENV);
     matching = startMatchingWorker(app.platform, { group: `matching-${randomUUID().slice(0, 8)}`, startFrom: '$' });
     await matching.ready;
   });
-  afterEach(() => closeSockets());
   after(async () => {
     await matching.stop();
-    await n1.close();
-    await n2.close();
     await app.close();
   });
 
@@ -75,7 +70,7 @@ describe('admin ban: effects across the platform (auth, discovery, chat, two rea
     expect(await candidates()).to.not.include(banned.id);
     expect(await matches()).to.not.include(matchId);
     expect(await chats()).to.not.include(conversationId);
-    await waitFor(async () => (await db()('matches').where('id', matchId).first()).ended_at !== null, 5000, 'the match to end');
+    await waitFor('the match to end', async () => (await db()('matches').where('id', matchId).first()).ended_at !== null, 5000);
     expect((await db()('matches').where('id', matchId).first()).ended_reason).to.equal('banned');
     expect(await db()('sessions').where('user_id', banned.id).whereNull('revoked_at')).to.have.length(0);
 

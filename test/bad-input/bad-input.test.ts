@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { errorCode } from '../helpers/http.js';
-import { connectError, disconnected, emitAck, openSocket, sleep, type ClientSocket } from '../helpers/sockets.js';
+import { connectError, disconnected, emitAck, openSocket, type ClientSocket } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
 import { loginViaApi } from '../helpers/telegram.js';
 import { createUser } from '../helpers/users.js';
 import { expectNoErrorLogged, expectRefusal, refused, startHarness, tally, type Harness } from './harness.js';

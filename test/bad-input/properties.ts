@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { errorCode, type ApiResponse } from '../helpers/http.js';
 import { emitAck, openSocket, type ClientSocket } from '../helpers/sockets.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
+import { createProfile } from '../helpers/profiles.js';
 import { expectNoErrorLogged, tally, type Cast, type Harness } from './harness.js';
 
 const RUNS = 25;
@@ -209,10 +210,8 @@ export function propertyTests(h: () => Harness) {
       const { db, config } = h().platform;
       u = await createUser(db, config, { firstName: 'Prop' });
       peer = await createUser(db, config, { firstName: 'Peer' });
-      await db('profiles').insert([
-        { user_id: u.id, display_name: 'Prop', birthdate: '1990-01-01', gender: 'man' },
-        { user_id: peer.id, display_name: 'Peer', birthdate: '1990-01-01', gender: 'woman' },
-      ]);
+      await createProfile(db, u.id, { display_name: 'Prop', gender: 'man' });
+      await createProfile(db, peer.id, { display_name: 'Peer' });
       ({ conversationId } = await createMatch(db, u.id, peer.id));
     });
 

@@ -4,7 +4,8 @@
 // gateway only, as the WebApp would.
 import { expect } from 'chai';
 import { photoJpeg } from '../fixtures/images.js';
-import { closeSockets, collect, emitAck, waitFor, type ClientSocket } from '../helpers/sockets.js';
+import { closeSockets, collect, emitAck, nextEvent, type ClientSocket } from '../helpers/sockets.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import type { ChatMessage } from '../../realtime/events.js';
 import { api, chatSocket, clientMsgId, instanceOf, joinPlatform, startCluster, upgraded, type Cluster, type Member } from './harness.js';
 
@@ -12,15 +13,6 @@ async function send(socket: ClientSocket, conversationId: string, body: string):
   const ack = await emitAck(socket, 'message:send', { conversation_id: conversationId, body, client_msg_id: clientMsgId() }, 10_000);
   if (!ack.ok) throw new Error(`message:send refused: ${JSON.stringify(ack)}`);
   return ack.message as ChatMessage;
-}
-
-/** Until `check` holds (polling), or fail with `what`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('cluster mode (PM2) through the gateway', function () {
@@ -65,13 +57,13 @@ describe('cluster mode (PM2) through the gateway', function () {
       if (instanceOf(bobSocket) !== instanceOf(annSocket)) break;
       if (attempt > 6) throw new Error('every handshake went to one realtime instance');
       bobSocket.close();
-      await new Promise((r) => setTimeout(r, 300)); // the gateway probes its instances every second
+      await sleep(300); // the gateway probes its instances every second
     }
     await Promise.all([upgraded(annSocket), upgraded(bobSocket)]);
     const bobMessages = collect(bobSocket, 'message:new');
 
     // A photo: uploaded through the gateway, approved by the moderation worker, announced live.
-    const moderated = waitFor(annSocket, 'media:moderated', { timeoutMs: 30_000 });
+    const moderated = nextEvent(annSocket, 'media:moderated', { timeoutMs: 30_000 });
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await photoJpeg(800, 600))], { type: 'image/jpeg' }), 'me.jpg');
     const uploaded = await fetch(`${cluster.url}/profiles/${ann.id}/photos`, { method: 'POST', headers: { authorization: `Bearer ${ann.token}` }, body: form });
@@ -83,8 +75,8 @@ describe('cluster mode (PM2) through the gateway', function () {
     expect(photos.body.photos.map((p: { id: string }) => p.id)).to.include(photo.id);
 
     // Likes both ways: the matching worker makes the match; both sockets hear of it.
-    const annMatch = waitFor(annSocket, 'match:new', { timeoutMs: 20_000 });
-    const bobMatch = waitFor(bobSocket, 'match:new', { timeoutMs: 20_000 });
+    const annMatch = nextEvent(annSocket, 'match:new', { timeoutMs: 20_000 });
+    const bobMatch = nextEvent(bobSocket, 'match:new', { timeoutMs: 20_000 });
     expect((await api(cluster.url, ann).post('/discovery/like', { target_id: bob.id })).status).to.equal(200);
     expect((await api(cluster.url, bob).post('/api/v1/discovery/like', { target_id: ann.id })).status).to.equal(200);
     const [a, b] = await Promise.all([annMatch, bobMatch]);
@@ -99,8 +91,8 @@ describe('cluster mode (PM2) through the gateway', function () {
       const own = await send(bobSocket, conversationId, `bob ${i}`);
       seenByBob.set(own.seq, own); // a sender's own socket gets the ack, not a message:new
     }
-    await eventually('bob receives ann’s messages', () => bobMessages.filter((m) => m.message.sender_id === ann.id).length === 5);
-    await eventually('ann receives bob’s messages', () => annMessages.filter((m) => m.message.sender_id === bob.id).length === 5);
+    await waitFor('bob receives ann’s messages', () => bobMessages.filter((m) => m.message.sender_id === ann.id).length === 5, 15_000);
+    await waitFor('ann receives bob’s messages', () => annMessages.filter((m) => m.message.sender_id === bob.id).length === 5, 15_000);
     expect(bobMessages.filter((m) => m.message.sender_id === ann.id).map((m) => m.message.body)).to.deep.equal(['ann 1', 'ann 2', 'ann 3', 'ann 4', 'ann 5']);
     for (const { message } of bobMessages) {
       if (seenByBob.has(message.seq)) bobDuplicates++;
@@ -123,7 +115,7 @@ describe('cluster mode (PM2) through the gateway', function () {
     // Ann keeps chatting from the surviving instance while Bob is away.
     const sentWhileAway: ChatMessage[] = [];
     for (let i = 1; i <= 5; i++) sentWhileAway.push(await send(annSocket, conversationId, `while away ${i}`));
-    await eventually('bob reconnects through the gateway', () => reconnected && bobSocket.connected, 30_000);
+    await waitFor('bob reconnects through the gateway', () => reconnected && bobSocket.connected, 30_000);
 
     // Bob catches up the way the client does: everything after the last seq he has.
     const lastSeen = Math.max(...seenByBob.keys());
@@ -136,7 +128,7 @@ describe('cluster mode (PM2) through the gateway', function () {
     }
 
     // And live delivery works again, on whichever instance Bob is now.
-    const after = waitFor(bobSocket, 'message:new', { timeoutMs: 10_000, filter: (p) => p.message.body === 'after the move' });
+    const after = nextEvent(bobSocket, 'message:new', { timeoutMs: 10_000, filter: (p) => p.message.body === 'after the move' });
     const last = await send(annSocket, conversationId, 'after the move');
     await after;
     seenByBob.set(last.seq, last);

@@ -8,9 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import knexFactory from 'knex';
+import { randomUUID } from 'node:crypto';
 import { testEnv } from '../helpers/env.js';
+import { isolatedDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/processes.js';
 import { redisOf } from '../helpers/redis.js';
 import { readRegistry } from '../../realtime/registry.js';
@@ -86,18 +86,16 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cluster-data-'));
   const [gateway, auth, profile, discovery, media, admin] = await Promise.all(Array.from({ length: 6 }, freePort));
   const realtime = await freeRange(maxRealtime);
-  // A database of the cluster's own (made and migrated by `cluster.ts start`, dropped by stop()):
-  // the workers' repair sweeps look at every row, and the other tests' rows are not theirs.
-  const ownDatabase = opts.env?.DATABASE_URL ? undefined : `${testEnv.databaseName}_cluster_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = new URL(testEnv.adminDatabaseUrl);
-  if (ownDatabase) databaseUrl.pathname = `/${ownDatabase}`;
+  // A database of the cluster's own (dropped by stop()): the outbox relays and the workers look
+  // at every row, and the other tests' rows are not theirs. `cluster.ts start` finds it migrated.
+  const database = opts.env?.DATABASE_URL ? undefined : await isolatedDatabase('cluster');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? os.homedir(),
     PM2_HOME: pm2Home,
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    DATABASE_URL: databaseUrl.toString(),
+    ...(database && { DATABASE_URL: database.url }),
     DATABASE_POOL_MAX: '4',
     REDIS_URL: testEnv.redisUrl,
     REDIS_PREFIX: `${testEnv.redisPrefix}cluster:`,
@@ -165,10 +163,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       // The daemon is gone; anything it left behind under this PM2_HOME is ours to end.
       await fsp.rm(pm2Home, { recursive: true, force: true });
       await fsp.rm(dataDir, { recursive: true, force: true });
-      if (ownDatabase && !process.env.TEST_KEEP_DATABASE) {
-        const admin = knexFactory({ client: 'pg', connection: testEnv.adminDatabaseUrl, pool: { min: 0, max: 1 } });
-        await admin.raw(`DROP DATABASE IF EXISTS "${ownDatabase}" WITH (FORCE)`).finally(() => admin.destroy());
-      }
+      await database?.drop();
     },
   };
   const started = await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'start'], env);

@@ -11,7 +11,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../shared/embed
 import { startMatchingWorker, type MatchingWorker } from '../../workers/matching/index.js';
 import { testConfig } from '../helpers/env.js';
 import { createMatch } from '../helpers/users.js';
-import { makePerson, newSpot, startDiscovery, waitFor, type DiscoveryApp } from './fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { makePerson, newSpot, startDiscovery, type DiscoveryApp } from './fixtures.js';
 
 describe('discovery and matching on the embedded PostgreSQL (PGlite)', function () {
   this.timeout(60_000);
@@ -60,7 +61,7 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
     expect(over.status).to.equal(429);
     expect(over.body.error.code).to.equal('quota_exceeded');
 
-    await waitFor(async () => (await app.api.get('/discovery/matches', { token: ann.token })).body.matches.length === 1, 10_000, 'the match');
+    await waitFor('the match', async () => (await app.api.get('/discovery/matches', { token: ann.token })).body.matches.length === 1, 10_000);
     const [match] = (await app.api.get('/discovery/matches', { token: ben.token })).body.matches;
     expect(match.user.user_id).to.equal(ann.id);
     expect(match.last_message).to.equal(null);
@@ -72,6 +73,6 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
 
     const other = await createMatch(platform.db, dan.id, carl.id);
     await platform.bus.publish('profile.deleted', { user_id: dan.id });
-    await waitFor(async () => !!(await platform.db('matches').where('id', other.matchId).first()).ended_at, 10_000, 'the ended match');
+    await waitFor('the ended match', async () => !!(await platform.db('matches').where('id', other.matchId).first()).ended_at, 10_000);
   });
 });

@@ -9,7 +9,9 @@ import type { BusEvent, EventType, StreamName } from '../../shared/events.js';
 import type { Consumer } from '../../shared/bus/index.js';
 import { createDiscoveryRouter, type DiscoveryOptions } from '../../api/discovery/index.js';
 import { createUser, type TestUser } from '../helpers/users.js';
+import { birthdateForAge, createProfile } from '../helpers/profiles.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 export interface Spot {
   lat: number;
@@ -33,13 +35,6 @@ export function offset(spot: Spot, northKm: number, eastKm: number): Spot {
   const lat = spot.lat + northKm / 111.195;
   const lon = spot.lon + eastKm / (111.195 * Math.cos((spot.lat * Math.PI) / 180));
   return { lat, lon };
-}
-
-export function birthdateForAge(age: number): string {
-  const now = new Date();
-  // Half a year past the birthday: the age holds whatever day the test runs.
-  const d = new Date(Date.UTC(now.getUTCFullYear() - age, now.getUTCMonth(), now.getUTCDate()) - 182 * 86_400_000);
-  return d.toISOString().slice(0, 10);
 }
 
 export interface ProfileSpec {
@@ -68,22 +63,21 @@ export interface Person extends TestUser {
 export async function makePerson(db: Knex, config: Platform['config'], spot: Spot, spec: ProfileSpec): Promise<Person> {
   const user = await createUser(db, config, { firstName: spec.name ?? 'Tester' });
   const where = spec.at === null ? null : offset(spot, spec.at?.[0] ?? 0, spec.at?.[1] ?? 0);
-  await db('profiles').insert({
-    user_id: user.id,
+  await createProfile(db, user.id, {
     display_name: spec.name ?? 'Tester',
     birthdate: birthdateForAge(spec.age),
     gender: spec.gender,
-    looking_for: spec.looking_for ?? [],
-    age_min: spec.age_min ?? 18,
-    age_max: spec.age_max ?? 100,
-    max_distance_km: spec.max_distance_km ?? 50,
+    looking_for: spec.looking_for,
+    age_min: spec.age_min,
+    age_max: spec.age_max,
+    max_distance_km: spec.max_distance_km,
     lat: where?.lat ?? null,
     lon: where?.lon ?? null,
-    visibility: spec.visibility ?? 'visible',
-    interests: spec.interests ?? [],
-    goal: spec.goal ?? null,
-    goals: spec.goals ?? null,
-    settings: JSON.stringify(spec.settings ?? {}),
+    visibility: spec.visibility,
+    interests: spec.interests,
+    goal: spec.goal,
+    goals: spec.goals,
+    settings: spec.settings,
   });
   if (spec.inactiveDays) {
     await db('users').where('id', user.id).update({ last_active_at: new Date(Date.now() - spec.inactiveDays * 86_400_000) });
@@ -140,11 +134,5 @@ export class EventProbe {
   }
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition') {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** @deprecated the old (cond, ms, what) form of helpers/wait.ts's waitFor(what, probe, ms); goes once no test imports it from here. */
+export const waitFor = (cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition') => waitUntil(what, cond, ms);

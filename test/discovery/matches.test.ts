@@ -7,7 +7,8 @@ import { STREAMS } from '../../shared/events.js';
 import { testPlatform } from '../helpers/env.js';
 import { errorCode } from '../helpers/http.js';
 import { createMatch, createUser } from '../helpers/users.js';
-import { EventProbe, makePerson, newSpot, startDiscovery, waitFor, type DiscoveryApp, type ProfileSpec } from './fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { EventProbe, makePerson, newSpot, startDiscovery, type DiscoveryApp, type ProfileSpec } from './fixtures.js';
 
 describe('discovery matches, likes, block and report', () => {
   let platform: Platform;
@@ -78,7 +79,7 @@ describe('discovery matches, likes, block and report', () => {
       const row = await platform.db('matches').where('id', m.matchId).first();
       expect(row).to.include({ ended_reason: 'unmatch', ended_by: him.id });
       expect((await platform.db('conversations').where('id', m.conversationId).first()).closed_at).to.be.instanceOf(Date);
-      await waitFor(() => probe.of('match.removed', (p) => p.match_id === m.matchId).length === 1, 5000, 'match.removed');
+      await waitFor('match.removed', () => probe.of('match.removed', (p) => p.match_id === m.matchId).length === 1, 5000);
       expect(probe.of('match.removed', (p) => p.match_id === m.matchId)[0].payload).to.deep.equal({
         match_id: m.matchId,
         conversation_id: m.conversationId,
@@ -120,7 +121,7 @@ describe('discovery matches, likes, block and report', () => {
       expect(res.status).to.equal(204);
       expect(await platform.db('matches').where('id', m.matchId).first()).to.include({ ended_reason: 'block', ended_by: me.id });
       expect((await platform.db('conversations').where('id', m.conversationId).first()).closed_at).to.be.instanceOf(Date);
-      await waitFor(() => probe.of('match.removed', (p) => p.match_id === m.matchId && p.reason === 'block').length === 1, 5000, 'match.removed');
+      await waitFor('match.removed', () => probe.of('match.removed', (p) => p.match_id === m.matchId && p.reason === 'block').length === 1, 5000);
 
       expect(await seesHim()).to.deep.equal({ candidates: false, likes: false });
       const hisView = (await app.api.get('/discovery/candidates', { token: him.token })).body.candidates;
@@ -158,7 +159,7 @@ describe('discovery matches, likes, block and report', () => {
       expect(res.body).to.include({ status: 'open' });
       const row = await platform.db('reports').where('id', res.body.id).first();
       expect(row).to.include({ reporter_id: me.id, target_id: him.id, reason: 'spam', details: 'sends links', status: 'open' });
-      await waitFor(() => probe.of('report.created', (p) => p.report_id === res.body.id).length === 1, 5000, 'report.created');
+      await waitFor('report.created', () => probe.of('report.created', (p) => p.report_id === res.body.id).length === 1, 5000);
       expect(probe.of('report.created', (p) => p.report_id === res.body.id)[0].payload).to.deep.equal({
         report_id: res.body.id,
         reporter_id: me.id,

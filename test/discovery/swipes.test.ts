@@ -7,7 +7,8 @@ import { STREAMS } from '../../shared/events.js';
 import { testPlatform } from '../helpers/env.js';
 import { errorCode } from '../helpers/http.js';
 import { createUser } from '../helpers/users.js';
-import { EventProbe, makePerson, newSpot, startDiscovery, waitFor, type DiscoveryApp, type Person, type ProfileSpec } from './fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { EventProbe, makePerson, newSpot, startDiscovery, type DiscoveryApp, type Person, type ProfileSpec } from './fixtures.js';
 
 const someone = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({ gender: 'woman', age: 30, at: [0, 1], ...extra });
 
@@ -36,7 +37,7 @@ describe('discovery swipes', () => {
     expect(res.body).to.deep.equal({ action: 'like', target_id: her.id });
     const row = await platform.db('swipes').where({ swiper_id: me.id, target_id: her.id }).first();
     expect(row.action).to.equal('like');
-    await waitFor(() => probe.of('swipe.created', (p) => p.swiper_id === me.id).length === 1, 5000, 'swipe.created');
+    await waitFor('swipe.created', () => probe.of('swipe.created', (p) => p.swiper_id === me.id).length === 1, 5000);
     const [e] = probe.of('swipe.created', (p) => p.swiper_id === me.id);
     expect(e.payload).to.include({ swipe_id: row.id, target_id: her.id, action: 'like' });
   });

@@ -12,7 +12,8 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { buildWeb, type WebBuild } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { startHttp, type Running } from '../helpers/http.js';
-import { isolatedDatabase, testPlatform } from '../helpers/env.js';
+import { testPlatform } from '../helpers/env.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
 import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
@@ -58,7 +59,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   let bob: Page;
 
   // Its own database: a browser user's deck must not depend on other tests' people.
-  let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+  let database: IsolatedDatabase | undefined;
 
   before(async function () {
     if (!chromiumPath) {

@@ -10,7 +10,8 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { buildWeb } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
-import { isolatedDatabase, testPlatform } from '../helpers/env.js';
+import { testPlatform } from '../helpers/env.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { findChromium, launchChromium, phoneContext } from './browser.js';
 
 describe('web client session in a browser (4 s access tokens)', function () {
@@ -23,7 +24,7 @@ describe('web client session in a browser (4 s access tokens)', function () {
   let dataDir: string;
 
   // Its own database: a browser user's deck must not depend on other tests' people.
-  let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+  let database: IsolatedDatabase | undefined;
 
   before(async function () {
     if (!chromiumPath) {

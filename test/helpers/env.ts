@@ -62,26 +62,5 @@ export function uniqueTelegramId(): number {
   return 1_000_000_000 + (Date.now() % 1_000_000) * 100 + (counter++ % 100) + Math.floor(Math.random() * 1_000_000) * 100_000_000;
 }
 
-/**
- * A database of its own, migrated, for tests whose results depend on who
- * else is in the database (a browser user's discovery deck, say). Dropped by drop().
- */
-export async function isolatedDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: knexFactory } = await import('knex');
-  const { createDb, migrateLatest } = await import('../../shared/db.js');
-  const name = `${testEnv.databaseName}_${label}_${randomBytes(3).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: testEnv.adminDatabaseUrl, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${name}"`);
-  const u = new URL(testEnv.adminDatabaseUrl);
-  u.pathname = `/${name}`;
-  const db = createDb(u.toString(), 1);
-  await migrateLatest(db);
-  await db.destroy();
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
-}
+/** @deprecated moved to database.ts; this re-export goes once no test imports it from here. */
+export { isolatedDatabase } from './database.js';

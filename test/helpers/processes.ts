@@ -1,6 +1,7 @@
 // Starting the platform's real processes from tests.
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,16 +41,9 @@ export function startTs(entry: string, env: Record<string, string | undefined>):
   };
 }
 
+/** Until `url` answers with a status `ok` accepts (refused connections mean "not up yet"); resolves with the ms it took. */
 export async function waitForHttp(url: string, timeoutMs: number, ok = (s: number) => s === 200): Promise<number> {
   const start = Date.now();
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (ok(res.status)) return Date.now() - start;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() - start > timeoutMs) throw new Error(`${url} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(`${url} to be ready`, async () => ok((await fetch(url)).status), { timeoutMs, everyMs: 100, untilNoError: true });
+  return Date.now() - start;
 }

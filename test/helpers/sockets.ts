@@ -3,6 +3,7 @@
 import { io as connect, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../realtime/events.js';
 import { SOCKET_PATH } from '../../realtime/events.js';
+import { waitFor } from './wait.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type EventName = keyof ServerToClientEvents;
@@ -60,7 +61,7 @@ export async function connectError(url: string, token: string | undefined): Prom
 }
 
 /** The next `event` on the socket (matching `filter`), or a timeout error. */
-export function waitFor<E extends EventName>(
+export function nextEvent<E extends EventName>(
   socket: ClientSocket,
   event: E,
   opts: { timeoutMs?: number; filter?: (p: PayloadOf<E>) => boolean } = {},
@@ -90,11 +91,9 @@ export function collect<E extends EventName>(socket: ClientSocket, event: E): Pa
 
 /** Resolves once `items` holds at least `n` entries (or fails after the timeout). */
 export async function untilCount<T>(items: T[], n: number, timeoutMs = 5000): Promise<T[]> {
-  const until = Date.now() + timeoutMs;
-  while (items.length < n) {
-    if (Date.now() > until) throw new Error(`expected ${n} events, got ${items.length}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(`${n} events`, () => items.length >= n, { timeoutMs, everyMs: 10 }).catch(() => {
+    throw new Error(`expected ${n} events, got ${items.length}`);
+  });
   return items;
 }
 
@@ -116,7 +115,9 @@ export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<st
   });
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** @deprecated the old names of nextEvent() and of wait.ts's sleep(); they go once no test imports them from here. */
+export { nextEvent as waitFor };
+export { sleep } from './wait.js';
 
 export function closeSockets() {
   for (const s of opened) s.close();

@@ -40,3 +40,11 @@ export async function createMatch(db: Knex, a: string, b: string): Promise<{ mat
     return { matchId: m.id as string, conversationId: c.id as string };
   });
 }
+
+/** Two users with a live match and its conversation. */
+export async function matchedPair(db: Knex, config: Pick<Config, 'jwt'>) {
+  const a = await createUser(db, config);
+  const b = await createUser(db, config);
+  const { matchId, conversationId } = await createMatch(db, a.id, b.id);
+  return { a, b, matchId, conversationId };
+}

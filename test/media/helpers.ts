@@ -1,6 +1,6 @@
 // What the media and moderation tests share: a media app on port 0 over a
-// test platform with its own media directory, multipart uploads, profiles
-// made directly in the database, and waiting for moderation.
+// test platform with its own media directory, multipart uploads, and waiting
+// for moderation.
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { createMediaRouter } from '../../api/media/index.js';
 import { FsStorage } from '../../shared/storage/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { client, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface MediaApp {
   platform: Platform;
@@ -57,10 +58,6 @@ export function uploadTo(api: MediaApp['api'], urlPath: string, token: string, d
   return api.request('POST', urlPath, { token, rawBody: form });
 }
 
-export async function createProfile(db: Knex, userId: string, fields: { visibility?: 'visible' | 'hidden' | 'paused' } = {}) {
-  await db('profiles').insert({ user_id: userId, display_name: 'Tester', birthdate: '1990-01-01', gender: 'woman', visibility: fields.visibility ?? 'visible' });
-}
-
 /** Every file under the media directory, relative to it. */
 export async function filesUnder(dir: string): Promise<string[]> {
   try {
@@ -72,18 +69,8 @@ export async function filesUnder(dir: string): Promise<string[]> {
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The media row's status once it is no longer pending. */
-export function moderated(db: Knex, id: string, timeoutMs?: number): Promise<{ status: string; variants: any; nsfw_score: number | null; nsfw_scores: any; width: number; height: number; reject_reason: string | null; moderated_at: Date }> {
+export function moderated(db: Knex, id: string, timeoutMs = 15_000): Promise<{ status: string; variants: any; nsfw_score: number | null; nsfw_scores: any; width: number; height: number; reject_reason: string | null; moderated_at: Date }> {
   return waitFor(
     `media ${id} to be moderated`,
     async () => {
@@ -93,3 +80,7 @@ export function moderated(db: Knex, id: string, timeoutMs?: number): Promise<{ s
     timeoutMs,
   );
 }
+
+/** @deprecated moved to helpers/wait.ts and helpers/profiles.ts; these re-exports go once no test imports them from here. */
+export { waitFor };
+export { createProfile } from '../helpers/profiles.js';

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { solid } from '../fixtures/images.js';
-import { createProfile, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
+import { createProfile } from '../helpers/profiles.js';
+import { startMediaApp, uploadTo, type MediaApp } from './helpers.js';
 
 describe('profile photos (/profiles/{user_id}/photos)', () => {
   let app: MediaApp;

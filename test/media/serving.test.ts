@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { photoJpeg, solid } from '../fixtures/images.js';
-import { createProfile, moderated, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
+import { createProfile } from '../helpers/profiles.js';
+import { moderated, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { filesPath } from '../../api/media/index.js';
 

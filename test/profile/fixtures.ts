@@ -1,16 +1,8 @@
-// Profile test data: valid bodies, birthdates relative to today, photo rows.
+// Profile test data: valid bodies and photo rows.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { birthdateYearsAgo } from '../helpers/profiles.js';
 
-/** YYYY-MM-DD of the day `years` years before today (UTC) plus `days`; Feb 29 falls back to Feb 28. */
-export function birthdateYearsAgo(years: number, days = 0): string {
-  const now = new Date();
-  const y = now.getUTCFullYear() - years;
-  let d = new Date(Date.UTC(y, now.getUTCMonth(), now.getUTCDate()));
-  if (d.getUTCMonth() !== now.getUTCMonth()) d = new Date(Date.UTC(y, now.getUTCMonth(), now.getUTCDate() - 1));
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 export function validProfile(fields: Record<string, unknown> = {}): Record<string, unknown> {
   return { display_name: 'Sam', birthdate: birthdateYearsAgo(25), gender: 'woman', ...fields };

@@ -6,7 +6,8 @@ import { createProfileRouter } from '../../api/profile/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type Running } from '../helpers/http.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
-import { birthdateYearsAgo, insertPhoto, validProfile } from './fixtures.js';
+import { birthdateYearsAgo } from '../helpers/profiles.js';
+import { insertPhoto, validProfile } from './fixtures.js';
 
 describe('Profile service: create, read, update, delete', () => {
   let platform: Platform;

@@ -5,7 +5,8 @@ import { createProfileRouter } from '../../api/profile/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { createUser, type TestUser } from '../helpers/users.js';
-import { birthdateYearsAgo, validProfile } from './fixtures.js';
+import { birthdateYearsAgo } from '../helpers/profiles.js';
+import { validProfile } from './fixtures.js';
 
 /** [what, body fields, the field the details must name] */
 type Case = [string, Record<string, unknown>, string];

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { errorCode } from '../helpers/http.js';
 import { closeSockets, emitAck, openSocket } from '../helpers/sockets.js';
 import { containsContact } from '../../realtime/abuse/controls.js';
-import { createMatch } from '../helpers/users.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { createMatch, matchedPair } from '../helpers/users.js';
+import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
 
 describe('chat abuse controls', () => {
   let node: Node;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { closeSockets, emitAck, openSocket, sleep } from '../helpers/sockets.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { closeSockets, emitAck, openSocket } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
+import { matchedPair } from '../helpers/users.js';
 
 describe('realtime slow consumers', () => {
   let node: Node;

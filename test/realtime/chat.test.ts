@@ -1,27 +1,13 @@
 import { expect } from 'chai';
-import { newSession, createUser, createMatch } from '../helpers/users.js';
-import { closeSockets, collect, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { createMatch, createUser, matchedPair, newSession } from '../helpers/users.js';
+import { closeSockets, collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
 
 describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => {
-  let n1: Node;
-  let n2: Node;
-
   // These tests send up to 100 events at once on one socket; the per-socket limits have their own tests.
   const roomy = { SOCKET_EVENTS_BURST: '1000', SOCKET_MAX_INFLIGHT: '1000' };
-
-  before(async () => {
-    n1 = await startNode(roomy);
-    n2 = await startNode(roomy);
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes(roomy);
   const count = async (conversationId: string) => Number((await db()('messages').where({ conversation_id: conversationId }).count('* as n'))[0].n);
 
   it('delivers a message once to the peer on another node and once to the sender\'s other device, acks the stored message, and dedupes a resend', async () => {
@@ -250,7 +236,7 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
   it('cuts a connection that sends a payload over the limit', async () => {
     const { a, conversationId } = await matchedPair(db(), config());
     const sa = await openSocket(n1.url, a.token);
-    const gone = waitFor(sa, 'message:new', { timeoutMs: 50 }).catch(() => null);
+    const gone = nextEvent(sa, 'message:new', { timeoutMs: 50 }).catch(() => null);
     const reason = new Promise<string>((r) => sa.once('disconnect', r));
     sa.emit('message:send', { conversation_id: conversationId, body: 'x'.repeat(200_000), client_msg_id: clientMsgId() }, () => {});
     expect(await reason).to.match(/transport (close|error)/);

@@ -1,31 +1,19 @@
 import { expect } from 'chai';
 import { signAccessToken } from '../../shared/jwt.js';
-import { createUser, newSession } from '../helpers/users.js';
-import { closeSockets, collect, connectError, disconnected, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { createProfile, matchedPair, startNode, type Node } from './cluster.js';
+import { createUser, matchedPair, newSession } from '../helpers/users.js';
+import { collect, connectError, disconnected, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { twoNodes } from '../helpers/realtime.js';
+import { createProfile } from '../helpers/profiles.js';
 
 describe('realtime live notifications and socket auth (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode();
-    n2 = await startNode();
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes();
   const bus = () => n1.platform.bus;
 
   it('delivers a match.created event from the stream once to every device of both users, whatever their node', async () => {
     const { a, b, matchId, conversationId } = await matchedPair(db(), config());
-    await createProfile(db(), a, 'Alice');
-    await createProfile(db(), b, 'Bea');
+    await createProfile(db(), a.id, { display_name: 'Alice' });
+    await createProfile(db(), b.id, { display_name: 'Bea' });
     const a2 = await newSession(db(), config(), a.id);
     const got = {
       a1: collect(await openSocket(n1.url, a.token), 'match:new'),
@@ -48,15 +36,15 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     const { a, b, matchId, conversationId } = await matchedPair(db(), config());
     const sa = await openSocket(n1.url, a.token);
     const sb = await openSocket(n2.url, b.token);
-    const removedA = waitFor(sa, 'match:removed');
-    const removedB = waitFor(sb, 'match:removed');
+    const removedA = nextEvent(sa, 'match:removed');
+    const removedB = nextEvent(sb, 'match:removed');
     await bus().publish('match.removed', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], reason: 'unmatch' });
     expect(await removedA).to.deep.equal({ match_id: matchId, conversation_id: conversationId });
     expect(await removedB).to.deep.equal({ match_id: matchId, conversation_id: conversationId });
 
     const mediaId = '5d4f6cb2-3179-4ad0-8c42-ff74a4fffd3b';
     const moderatedB = collect(sb, 'media:moderated');
-    const moderated = waitFor(sa, 'media:moderated');
+    const moderated = nextEvent(sa, 'media:moderated');
     await bus().publish('media.moderated', { media_id: mediaId, owner_id: a.id, status: 'approved', nsfw_score: 0.01 });
     expect(await moderated).to.deep.equal({ id: mediaId, status: 'approved' });
     await sleep(200);
@@ -105,7 +93,7 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     const u = await createUser(db(), config());
     const short = (ttl: number) => signAccessToken(config().jwt, { userId: u.id, sessionId: u.sessionId }, ttl);
     const doomed = await openSocket(n1.url, short(2));
-    const expiredEvent = waitFor(doomed, 'auth:expired', { timeoutMs: 4000 });
+    const expiredEvent = nextEvent(doomed, 'auth:expired', { timeoutMs: 4000 });
     const reason = disconnected(doomed, 5000);
     expect(await expiredEvent).to.deep.equal({ reason: 'token_expired' });
     expect(await reason).to.equal('io server disconnect');

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createUser, createMatch, newSession } from '../helpers/users.js';
+import { createMatch, createUser, matchedPair, newSession } from '../helpers/users.js';
 import { testEnv } from '../helpers/env.js';
-import { closeSockets, collect, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { matchedPair, startNode, type Node } from './cluster.js';
+import { collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { twoNodes } from '../helpers/realtime.js';
 
 const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
 
@@ -34,21 +35,7 @@ async function startProcessNode(): Promise<{ url: string; child: ChildProcess }>
 }
 
 describe('realtime presence (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode({}, { presence: timings });
-    n2 = await startNode({}, { presence: timings });
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes({}, { presence: timings });
 
   it('tells matched users on another node when a user comes online and, after the last device and the grace period, goes offline', async () => {
     const { a, b } = await matchedPair(db(), config());
@@ -59,7 +46,7 @@ describe('realtime presence (two nodes)', () => {
     const seenByStranger = collect(ss, 'presence');
 
     const sa = await openSocket(n1.url, a.token);
-    const online = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id });
+    const online = await nextEvent(sb, 'presence', { filter: (p) => p.user_id === a.id });
     expect(online.online).to.equal(true);
 
     // A second device, then the first leaves: still online, nothing announced.
@@ -71,7 +58,7 @@ describe('realtime presence (two nodes)', () => {
 
     const leftAt = Date.now();
     sa2.close();
-    const offline = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 3000 });
+    const offline = await nextEvent(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 3000 });
     expect(Date.now() - leftAt).to.be.at.least(timings.graceMs - 50);
     expect(offline.last_seen).to.be.a('string');
     expect(seenByStranger.filter((p) => p.user_id === a.id)).to.have.length(0);
@@ -114,11 +101,11 @@ describe('realtime presence (two nodes)', () => {
       const sb = await openSocket(n1.url, b.token);
       const seen = collect(sb, 'presence');
       await openSocket(doomed.url, a.token);
-      await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && p.online, timeoutMs: 3000 }).catch(() => undefined);
+      await nextEvent(sb, 'presence', { filter: (p) => p.user_id === a.id && p.online, timeoutMs: 3000 }).catch(() => undefined);
       expect(seen.some((p) => p.user_id === a.id && p.online)).to.equal(true);
       const killedAt = Date.now();
       doomed.child.kill('SIGKILL');
-      const offline = await waitFor(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 8000 });
+      const offline = await nextEvent(sb, 'presence', { filter: (p) => p.user_id === a.id && !p.online, timeoutMs: 8000 });
       expect(offline.online).to.equal(false);
       expect(Date.now() - killedAt).to.be.below(timings.ttlMs + 1500);
     } finally {

@@ -1,24 +1,11 @@
 import { expect } from 'chai';
-import { createUser, newSession } from '../helpers/users.js';
-import { closeSockets, collect, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { createUser, matchedPair, newSession } from '../helpers/users.js';
+import { closeSockets, collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
 
 describe('realtime read receipts and typing (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode({}, { typingTtlMs: 400 });
-    n2 = await startNode({}, { typingTtlMs: 400 });
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes({}, { typingTtlMs: 400 });
 
   it('sends a read receipt to the peer on another node; the read position only moves forward and never past the last message', async () => {
     const { a, b, conversationId } = await matchedPair(db(), config());
@@ -72,7 +59,7 @@ describe('realtime read receipts and typing (two nodes)', () => {
     // Left alone, it expires (this node's TTL is 400 ms).
     const started = Date.now();
     await emitAck(sa, 'typing:start', { conversation_id: conversationId });
-    const expired = await waitFor(sb, 'typing', { filter: (p) => p.typing === false, timeoutMs: 3000 });
+    const expired = await nextEvent(sb, 'typing', { filter: (p) => p.typing === false, timeoutMs: 3000 });
     expect(expired.user_id).to.equal(a.id);
     expect(Date.now() - started).to.be.within(300, 2000);
     // Never stored.

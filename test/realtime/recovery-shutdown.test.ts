@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { closeSockets, collect, connectError, disconnected, emitAck, openSocket, sleep, socketFor, untilCount, waitFor, type ClientSocket } from '../helpers/sockets.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { collect, connectError, disconnected, emitAck, nextEvent, openSocket, socketFor, untilCount, type ClientSocket } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
+import { matchedPair } from '../helpers/users.js';
 
 /** The recovery credentials socket.io-client keeps for a reconnection. */
 function sessionOf(s: ClientSocket): { pid: string; offset: string } {
@@ -9,21 +11,7 @@ function sessionOf(s: ClientSocket): { pid: string; offset: string } {
 }
 
 describe('realtime connection recovery, catch-up and graceful shutdown (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode();
-    n2 = await startNode();
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes();
   const send = (s: ClientSocket, conversationId: string, body: string) =>
     emitAck(s, 'message:send', { conversation_id: conversationId, body, client_msg_id: clientMsgId() });
 
@@ -52,7 +40,7 @@ describe('realtime connection recovery, catch-up and graceful shutdown (two node
     const { a, b, conversationId } = await matchedPair(db(), config());
     const sb = await openSocket(n2.url, b.token);
     const sa = await openSocket(n1.url, a.token);
-    const first = waitFor(sa, 'message:new');
+    const first = nextEvent(sa, 'message:new');
     await send(sb, conversationId, 'one');
     await first;
     const session = sessionOf(sa);
@@ -83,7 +71,7 @@ describe('realtime connection recovery, catch-up and graceful shutdown (two node
     const { a, b, conversationId } = await matchedPair(db(), config());
     const sb = await openSocket(n2.url, b.token);
     const sa = await openSocket(n1.url, a.token);
-    const first = waitFor(sa, 'message:new');
+    const first = nextEvent(sa, 'message:new');
     await send(sb, conversationId, 'one');
     await first;
     const session = sessionOf(sa);

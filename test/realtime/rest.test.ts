@@ -1,25 +1,13 @@
 import { expect } from 'chai';
-import { createUser } from '../helpers/users.js';
+import { createUser, matchedPair } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
-import { closeSockets, collect, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { clientMsgId, createProfile, matchedPair, startNode, type Node } from './cluster.js';
+import { closeSockets, collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
+import { createProfile } from '../helpers/profiles.js';
 
 describe('realtime chat REST fallback (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode();
-    n2 = await startNode();
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
-
-  const db = () => n1.platform.db;
-  const config = () => n1.platform.config;
+  const { n1, n2, db, config } = twoNodes();
 
   it('a message sent over REST arrives live on the peer\'s socket and on the sender\'s sockets; a resend is 200 with the same message', async () => {
     const { a, b, conversationId } = await matchedPair(db(), config());
@@ -93,10 +81,10 @@ describe('realtime chat REST fallback (two nodes)', () => {
 
   it('lists conversations with the peer, the last message and unread counts; marking read is 204 with a live receipt', async () => {
     const { a, b, conversationId, matchId } = await matchedPair(db(), config());
-    await createProfile(db(), a, 'Alice');
-    await createProfile(db(), b, 'Bea');
+    await createProfile(db(), a.id, { display_name: 'Alice' });
+    await createProfile(db(), b.id, { display_name: 'Bea' });
     const quiet = await createUser(db(), config());
-    await createProfile(db(), quiet, 'Quiet');
+    await createProfile(db(), quiet.id, { display_name: 'Quiet' });
     const { createMatch } = await import('../helpers/users.js');
     const q = await createMatch(db(), a.id, quiet.id);
     const sa = await openSocket(n1.url, a.token);
@@ -116,7 +104,7 @@ describe('realtime chat REST fallback (two nodes)', () => {
     expect(mine.body.conversations[0].unread_count).to.equal(0); // own messages are not unread
     expect(mine.body.conversations[1].last_message).to.equal(null);
 
-    const receipt = waitFor(sa, 'message:read');
+    const receipt = nextEvent(sa, 'message:read');
     const read = await n2.api.post(`/chat/conversations/${conversationId}/read`, { seq: 2 }, { token: b.token });
     expect(read.status).to.equal(204);
     expect(await receipt).to.deep.equal({ conversation_id: conversationId, user_id: b.id, seq: 2 });

@@ -13,9 +13,9 @@ import { IMPRESSION_CAP_PER_DAY } from '../../api/discovery/scoring.js';
 import { createProfileRouter } from '../../api/profile/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
-import { createMatch } from '../helpers/users.js';
+import { createMatch, matchedPair } from '../helpers/users.js';
 import { makePerson, newSpot, type Person, type ProfileSpec, type Spot } from '../discovery/fixtures.js';
-import { clientMsgId, matchedPair, startNode, type Node } from '../realtime/cluster.js';
+import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
 
 const woman = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({ gender: 'woman', age: 30, looking_for: ['man'], at: [0, 0], ...extra });
 const man = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({ gender: 'man', age: 31, looking_for: ['woman'], at: [0, 3], ...extra });

@@ -4,9 +4,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Platform } from '../../shared/platform.js';
 import { testEnv, testPlatform } from '../helpers/env.js';
-import { closeSockets, connectError, emitAck, openSocket, sleep, waitFor, type ClientSocket, type ConnectOptions } from '../helpers/sockets.js';
-import { createUser, newSession, type TestUser } from '../helpers/users.js';
-import { clientMsgId, matchedPair, startNode, type Node } from '../realtime/cluster.js';
+import { closeSockets, connectError, emitAck, nextEvent, openSocket, type ClientSocket, type ConnectOptions } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { createUser, matchedPair, newSession, type TestUser } from '../helpers/users.js';
+import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
 
 /** Slot TTL and heartbeat of the process nodes (presence timings drive both). */
 const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
@@ -222,7 +223,7 @@ describe('socket limits (issue 13 §4)', function () {
       for (let i = 0; i < n; i++) {
         const id = clientMsgId('pair');
         const t0 = performance.now();
-        const received = waitFor(sb, 'message:new', { filter: (p) => p.message.client_msg_id === id });
+        const received = nextEvent(sb, 'message:new', { filter: (p) => p.message.client_msg_id === id });
         const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: `hello ${i}`, client_msg_id: id });
         expect(ack.ok, JSON.stringify(ack)).to.equal(true);
         await received;

@@ -7,9 +7,11 @@ import { expect } from 'chai';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { errorCode, type ApiResponse } from '../helpers/http.js';
 import { testEnv } from '../helpers/env.js';
-import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { solid } from '../fixtures/images.js';
-import { createProfile, filesUnder, startMediaApp, uploadTo, waitFor, type MediaApp } from '../media/helpers.js';
+import { createProfile } from '../helpers/profiles.js';
+import { waitFor } from '../helpers/wait.js';
+import { filesUnder, startMediaApp, uploadTo, type MediaApp } from '../media/helpers.js';
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 
 const MAX_BYTES = 256 * 1024;
@@ -173,13 +175,13 @@ describe('per-user quota of unattached uploads (issue 13 §4)', () => {
 
 describe('unattached uploads expire (issue 13 §4)', function () {
   this.timeout(30_000);
-  let database: OwnDatabase;
+  let database: IsolatedDatabase;
   let app: MediaApp;
   const workers: ModerationWorker[] = [];
 
   before(async () => {
     // The sweep looks at every unattached upload: a database of its own.
-    database = await ownDatabase('upload_expiry');
+    database = await isolatedDatabase('upload_expiry');
     app = await startMediaApp({ DATABASE_URL: database.url, REDIS_PREFIX: `${testEnv.redisPrefix}upload-expiry:` });
   });
   after(async () => {

@@ -7,21 +7,13 @@ import { createLogger } from '../../shared/logger.js';
 import { MemoryBus, RedisStreamsBus, sleep, type EventBus, type Consumer } from '../../shared/bus/index.js';
 import type { BusEvent } from '../../shared/events.js';
 import { testConfig, testEnv } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = createLogger(testConfig(), 'bus-test');
 const defaults = { maxAttempts: 3, visibilityTimeoutMs: 150, streamMaxLen: 1000 };
 
 function profileDeleted() {
   return { user_id: randomUUID() };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition') {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await cond()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 interface Harness {
@@ -61,7 +53,7 @@ function behaviourSuite(name: string, make: () => Harness) {
       const b = consume(g('workers'), async (e) => void (mine(e) && seen.push('b')));
       await Promise.all([a.ready, b.ready]);
       await h.bus.publish('profile.deleted', payload);
-      await waitFor(() => seen.length >= 1, 5000, 'delivery');
+      await waitFor('delivery', () => seen.length >= 1, 5000);
       await sleep(300);
       expect(seen).to.have.length(1);
     });
@@ -72,7 +64,7 @@ function behaviourSuite(name: string, make: () => Harness) {
       const b = consume(g('two'), async () => void seen.push('two'));
       await Promise.all([a.ready, b.ready]);
       await h.bus.publish('profile.deleted', profileDeleted());
-      await waitFor(() => seen.length >= 2, 5000, 'both groups');
+      await waitFor('both groups', () => seen.length >= 2, 5000);
       expect(seen.sort()).to.deep.equal(['one', 'two']);
     });
 
@@ -85,7 +77,7 @@ function behaviourSuite(name: string, make: () => Harness) {
       });
       await c.ready;
       await h.bus.publish('profile.deleted', payload);
-      await waitFor(async () => (await h.bus.deadLetters(50)).some((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id), 8000, 'dead letter');
+      await waitFor('dead letter', async () => (await h.bus.deadLetters(50)).some((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id), 8000);
       const dl = (await h.bus.deadLetters(50)).find((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id)!;
       expect(attempts).to.deep.equal([1, 2, 3]);
       expect(dl.error).to.contain('boom 3');
@@ -105,7 +97,7 @@ function behaviourSuite(name: string, make: () => Harness) {
       });
       await c.ready;
       await h.bus.publish('profile.deleted', payload);
-      await waitFor(() => done, 5000, 'retry');
+      await waitFor('retry', () => done, 5000);
       expect(calls).to.equal(2);
       const dead = await h.bus.deadLetters(50);
       expect(dead.some((d) => (d.payload as { user_id?: string })?.user_id === payload.user_id)).to.equal(false);
@@ -120,13 +112,13 @@ function behaviourSuite(name: string, make: () => Harness) {
       });
       await a.ready;
       await h.bus.publish('profile.deleted', profileDeleted());
-      await waitFor(() => startedOnA, 5000, 'A to start');
+      await waitFor('A to start', () => startedOnA, 5000);
       await a.stop({ abandon: true });
       let handledByB: BusEvent | undefined;
       consume(group, async (e) => {
         handledByB = e;
       });
-      await waitFor(() => handledByB !== undefined, 5000, 'B to reclaim');
+      await waitFor('B to reclaim', () => handledByB !== undefined, 5000);
       expect(handledByB!.attempt).to.equal(2);
     });
 
@@ -143,7 +135,7 @@ function behaviourSuite(name: string, make: () => Harness) {
       });
       await a.ready;
       await h.bus.publish('profile.deleted', profileDeleted());
-      await waitFor(() => started, 5000, 'start');
+      await waitFor('start', () => started, 5000);
       const stopping = a.stop();
       await sleep(100);
       expect(finished).to.equal(false);
@@ -214,17 +206,17 @@ describe('event bus on Redis: a killed process', () => {
     });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('ready'), 20_000, 'child ready');
+    await waitFor('child ready', () => out.includes('ready'), 20_000);
     const redis = new Redis(testEnv.redisUrl);
     const bus = new RedisStreamsBus(redis, { prefix, logger, defaults });
     try {
       const payload = profileDeleted();
       await bus.publish('profile.deleted', payload);
-      await waitFor(() => out.includes('handling'), 10_000, 'child to take the event');
+      await waitFor('child to take the event', () => out.includes('handling'), 10_000);
       child.kill('SIGKILL');
       let got: BusEvent | undefined;
       const c = bus.consume({ group, streams: ['events:users'], handler: async (e) => void (got = e) });
-      await waitFor(() => got !== undefined, 10_000, 'reclaim');
+      await waitFor('reclaim', () => got !== undefined, 10_000);
       expect((got!.payload as { user_id: string }).user_id).to.equal(payload.user_id);
       await c.stop();
     } finally {

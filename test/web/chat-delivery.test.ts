@@ -11,7 +11,8 @@ import { ApiError } from '../../web/src/http.js';
 import { Outbox, type OutboxEvent } from '../../web/src/outbox.js';
 import { closeSockets, emitAck, openSocket, type ClientSocket } from '../helpers/sockets.js';
 import type { TestUser } from '../helpers/users.js';
-import { matchedPair, startNode, type Node } from '../realtime/cluster.js';
+import { startNode, type Node } from '../helpers/realtime.js';
+import { matchedPair } from '../helpers/users.js';
 
 /** What the network between one client and the node does wrong; changeable during a test. */
 interface Network {

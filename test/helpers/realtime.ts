@@ -1,0 +1,76 @@
+// Realtime nodes for tests: each is a createRealtime on its own HTTP server on
+// port 0, built from its own Platform on the run's database and Redis prefix,
+// so two of them form a cluster through the Redis adapter, as in production.
+import type { Knex } from 'knex';
+import { createHttpApp } from '../../shared/http/app.js';
+import type { Config } from '../../shared/config.js';
+import type { Platform } from '../../shared/platform.js';
+import { createRealtime, type Realtime, type RealtimeOptions } from '../../realtime/index.js';
+import { testPlatform } from './env.js';
+import { client, startHttp, type Running } from './http.js';
+import { closeSockets } from './sockets.js';
+
+export interface Node {
+  url: string;
+  platform: Platform;
+  rt: Realtime;
+  running: Running;
+  api: ReturnType<typeof client>;
+  close(): Promise<void>;
+}
+
+export async function startNode(env: Record<string, string | undefined> = {}, opts: RealtimeOptions = {}): Promise<Node> {
+  const platform = testPlatform(env, 'realtime');
+  const rt = createRealtime(platform, { drainMs: 2000, ...opts });
+  const app = createHttpApp({ service: 'realtime', logger: platform.logger, readiness: platform, routers: [rt.router] });
+  const running = await startHttp(app.callback());
+  await rt.attach(running.server);
+  let closed = false;
+  return {
+    url: running.url,
+    platform,
+    rt,
+    running,
+    api: client(running.url),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await rt.stop();
+      await running.close();
+      await platform.close();
+    },
+  };
+}
+
+export interface TwoNodes {
+  n1: Node;
+  n2: Node;
+  /** The run's database and config, through n1. */
+  db(): Knex;
+  config(): Config;
+}
+
+/**
+ * Two nodes of one cluster for the enclosing describe block: started before its
+ * first test, closed after its last, every socket the tests opened closed after
+ * each test. n1 and n2 are filled in by the before hook, so use them inside
+ * tests and hooks only.
+ */
+export function twoNodes(env: Record<string, string | undefined> = {}, opts: RealtimeOptions = {}): TwoNodes {
+  const n1 = {} as Node;
+  const n2 = {} as Node;
+  before(async () => {
+    Object.assign(n1, await startNode(env, opts));
+    Object.assign(n2, await startNode(env, opts));
+  });
+  afterEach(() => closeSockets());
+  after(async () => {
+    await n1.close?.();
+    await n2.close?.();
+  });
+  return { n1, n2, db: () => n1.platform.db, config: () => n1.platform.config };
+}
+
+let n = 0;
+/** A client_msg_id unique in the run. */
+export const clientMsgId = (tag = 'm') => `${tag}-${Date.now().toString(36)}-${n++}`;
