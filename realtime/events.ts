@@ -3,6 +3,13 @@
 // client import these types, so a renamed field breaks the build, not a user.
 // Type-only apart from a few constants: safe to bundle into the browser.
 
+// The payload shapes are zod schemas in shared/contract/socket.ts (one
+// definition for the types here and the generated AsyncAPI document); these
+// type-only imports vanish from the browser bundle.
+import type { z } from 'zod';
+import type { ChatMessage, PublicProfile } from '../shared/contract/index.js';
+import type { AckBodies, AckError, ConnectRefusalCode, PresenceState, ServerEventPayloads } from '../shared/contract/socket.js';
+
 /** Socket.IO path of the realtime tier (the gateway proxies it unchanged). */
 export const SOCKET_PATH = '/chat/connect';
 /** A `typing` event with `typing: true` expires by itself after this long. */
@@ -13,37 +20,8 @@ export const MAX_CLIENT_MSG_ID_CHARS = 64;
 /** The most user ids one `presence:query` may ask about. */
 export const MAX_PRESENCE_QUERY = 200;
 
-export interface ChatMessage {
-  id: string;
-  conversation_id: string;
-  /** 1, 2, 3 … per conversation, no gaps. */
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_msg_id: string;
-  created_at: string;
-}
+export type { AckError, ChatMessage, ConnectRefusalCode, PresenceState };
 
-/**
- * A refused event. `rate_limited` (too many events on the connection, or
- * too many still in progress, or the per-user message/typing limits) carries
- * `details: {retry_after_s}`: wait that long before sending again.
- */
-export interface AckError {
-  ok: false;
-  error: { code: string; message: string; details?: unknown };
-}
-
-/** `err.data.code` of a refused connection (`connect_error`). */
-export type ConnectRefusalCode =
-  /** A missing, bad or revoked access token (err.message `unauthorized`). */
-  | 'unauthorized'
-  /** The access token ran out (err.message `unauthorized`): refresh it and connect again. */
-  | 'token_expired'
-  /** The user already holds SOCKETS_PER_USER sockets (err.message `rate_limited`). */
-  | 'too_many_sockets'
-  /** The client's address (IPv6: its /64) already holds SOCKETS_PER_ADDRESS sockets (err.message `rate_limited`). */
-  | 'too_many_connections';
 export interface ConnectErrorData {
   code: ConnectRefusalCode;
 }
@@ -62,46 +40,37 @@ export interface ReadPayload {
 export interface TypingPayload {
   conversation_id: string;
 }
-export interface PresenceState {
-  online: boolean;
-  /** When the user was last seen online (now while online); null when never seen. */
-  last_seen: string | null;
-}
+
+/** The success ack of a client event (its `ok: true` fields). */
+type AckOf<E extends keyof typeof AckBodies> = Omit<z.infer<(typeof AckBodies)[E]>, 'ok'>;
 
 /** Events a client emits. Every one takes an ack callback (the contract's `{ok, …}`). */
 export interface ClientToServerEvents {
-  'message:send': (payload: SendPayload, ack: AckFn<{ message: ChatMessage; duplicate: boolean }>) => void;
-  'message:read': (payload: ReadPayload, ack: AckFn<{ conversation_id: string; seq: number }>) => void;
+  'message:send': (payload: SendPayload, ack: AckFn<AckOf<'message:send'>>) => void;
+  'message:read': (payload: ReadPayload, ack: AckFn<AckOf<'message:read'>>) => void;
   'typing:start': (payload: TypingPayload, ack?: AckFn) => void;
   'typing:stop': (payload: TypingPayload, ack?: AckFn) => void;
-  'presence:query': (payload: { user_ids: string[] }, ack: AckFn<{ presence: Record<string, PresenceState> }>) => void;
+  'presence:query': (payload: { user_ids: string[] }, ack: AckFn<AckOf<'presence:query'>>) => void;
   /** Hands the socket a fresh access token (same user) before the current one expires. */
-  'auth:refresh': (payload: { token: string }, ack: AckFn<{ exp: number }>) => void;
+  'auth:refresh': (payload: { token: string }, ack: AckFn<AckOf<'auth:refresh'>>) => void;
 }
 
-export interface MatchUser {
-  user_id: string;
-  display_name: string;
-  age: number | null;
-  gender: string;
-  bio: string;
-  interests: string[];
-  photos: { id: string; position: number; urls: Record<string, string | null> }[];
-  /** Whole km between coarse points; null when not shown (match:new carries none). */
-  distance_km: number | null;
-}
+/** The peer of a match:new: the public view (its distance_km is null). */
+export type MatchUser = PublicProfile;
+
+type Payload<E extends keyof typeof ServerEventPayloads> = z.infer<(typeof ServerEventPayloads)[E]>;
 
 /** Events the server emits. Room broadcasts may carry a trailing recovery offset argument. */
 export interface ServerToClientEvents {
-  'message:new': (payload: { message: ChatMessage }) => void;
-  'message:read': (payload: { conversation_id: string; user_id: string; seq: number }) => void;
-  typing: (payload: { conversation_id: string; user_id: string; typing: boolean; expires_in_ms?: number }) => void;
-  presence: (payload: { user_id: string } & PresenceState) => void;
-  'match:new': (payload: { match_id: string; conversation_id: string; user: MatchUser | null }) => void;
-  'match:removed': (payload: { match_id: string; conversation_id: string | null }) => void;
-  'media:moderated': (payload: { id: string; status: 'approved' | 'rejected' | 'review' }) => void;
+  'message:new': (payload: Payload<'message:new'>) => void;
+  'message:read': (payload: Payload<'message:read'>) => void;
+  typing: (payload: Payload<'typing'>) => void;
+  presence: (payload: Payload<'presence'>) => void;
+  'match:new': (payload: Payload<'match:new'>) => void;
+  'match:removed': (payload: Payload<'match:removed'>) => void;
+  'media:moderated': (payload: Payload<'media:moderated'>) => void;
   /** The access token ran out without an `auth:refresh`; the server disconnects next. */
-  'auth:expired': (payload: { reason: string }) => void;
+  'auth:expired': (payload: Payload<'auth:expired'>) => void;
 }
 
 /** What the server keeps on each socket (`socket.data`). */

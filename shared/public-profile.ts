@@ -12,25 +12,12 @@
 import type { Knex } from 'knex';
 import { blockBetween } from './blocks.js';
 import type { Config } from './config.js';
-import { variantUrls, type StoredVariants, type VariantName } from './media-urls.js';
+import { variantUrls, type StoredVariants } from './media-urls.js';
 
-export interface PublicPhoto {
-  id: string;
-  position: number;
-  urls: Record<VariantName, string | null>;
-}
+import type { PublicPhoto, PublicProfile } from './contract/profiles.js';
 
-export interface PublicProfile {
-  user_id: string;
-  display_name: string;
-  age: number | null;
-  gender: string;
-  bio: string;
-  interests: string[];
-  photos: PublicPhoto[];
-  /** Whole km between the two users' coarse points, at least 1; null when not shown. */
-  distance_km: number | null;
-}
+// The shapes are the contract's (shared/contract/profiles.ts); this file builds them.
+export type { PublicPhoto, PublicProfile };
 
 export interface Point {
   lat: number;
@@ -81,7 +68,8 @@ export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerCo
     user_id: row.user_id,
     display_name: row.display_name,
     age: settings.show_age === false ? null : ageOn(row.birthdate),
-    gender: row.gender,
+    // The column's CHECK constraint holds it to the contract's genders.
+    gender: row.gender as PublicProfile['gender'],
     bio: row.bio,
     interests: row.interests ?? [],
     photos,

@@ -8,6 +8,7 @@ import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { AdminService } from './service.js';
 import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from './schemas.js';
+import type { AuditPage, BanState, ModeratedMedia, ModerationQueue, ReviewedReport } from '../../shared/contract/index.js';
 
 /** The JSON body, or {} when there is none; another media type is 415. */
 function body(ctx: Context): unknown {
@@ -26,40 +27,40 @@ export function adminRoutes(service: AdminService, auth: AuthDeps): Router {
   const id = (ctx: Context) => parse(IdParams, ctx.params).id;
 
   router.get('/queue', async (ctx) => {
-    ctx.body = await service.queue(parse(QueueQuery, ctx.query));
+    ctx.body = (await service.queue(parse(QueueQuery, ctx.query))) satisfies ModerationQueue;
   });
 
   router.post('/media/:id/approve', async (ctx) => {
     const mediaId = id(ctx);
     parse(ApproveBody, body(ctx));
-    ctx.body = await service.moderate(admin(ctx), mediaId, 'approved');
+    ctx.body = (await service.moderate(admin(ctx), mediaId, 'approved')) satisfies ModeratedMedia;
   });
 
   router.post('/media/:id/reject', async (ctx) => {
     const mediaId = id(ctx);
     const { reason } = parse(RejectBody, body(ctx));
-    ctx.body = await service.moderate(admin(ctx), mediaId, 'rejected', reason);
+    ctx.body = (await service.moderate(admin(ctx), mediaId, 'rejected', reason)) satisfies ModeratedMedia;
   });
 
   router.post('/reports/:id/review', async (ctx) => {
     const reportId = id(ctx);
-    ctx.body = await service.reviewReport(admin(ctx), reportId, parse(ReviewBody, body(ctx)));
+    ctx.body = (await service.reviewReport(admin(ctx), reportId, parse(ReviewBody, body(ctx)))) satisfies ReviewedReport;
   });
 
   router.post('/users/:id/ban', async (ctx) => {
     const userId = id(ctx);
     const { reason } = parse(BanBody, body(ctx));
-    ctx.body = await service.ban(admin(ctx), userId, reason);
+    ctx.body = (await service.ban(admin(ctx), userId, reason)) satisfies BanState;
   });
 
   router.post('/users/:id/unban', async (ctx) => {
     const userId = id(ctx);
     const { note } = parse(UnbanBody, body(ctx));
-    ctx.body = await service.unban(admin(ctx), userId, note);
+    ctx.body = (await service.unban(admin(ctx), userId, note)) satisfies BanState;
   });
 
   router.get('/audit', async (ctx) => {
-    ctx.body = await service.auditLog(parse(AuditQuery, ctx.query));
+    ctx.body = (await service.auditLog(parse(AuditQuery, ctx.query))) satisfies AuditPage;
   });
 
   return router;

@@ -10,6 +10,7 @@ import type { SessionRevocations } from '../../shared/revocation.js';
 import { parse } from '../../shared/validation.js';
 import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from './schemas.js';
 import type { AuthService, ClientInfo } from './service.js';
+import type { DevInitData, InitDataValidation, SessionList, TokenClaims, TokenPair } from '../../shared/contract/index.js';
 
 export interface AuthRoutesDeps {
   config: Config;
@@ -46,26 +47,26 @@ export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
 
   router.post('/validate', (ctx) => {
     const { init_data } = parse(InitDataBody, ctx.request.body);
-    ctx.body = service.validate(init_data);
+    ctx.body = service.validate(init_data) satisfies InitDataValidation;
   });
 
   router.post('/token', async (ctx) => {
     const { init_data } = parse(InitDataBody, ctx.request.body);
-    ctx.body = await service.login(init_data, clientOf(ctx));
+    ctx.body = (await service.login(init_data, clientOf(ctx))) satisfies TokenPair;
   });
 
   router.post('/refresh', async (ctx) => {
     const { refresh_token } = parse(RefreshBody, ctx.request.body);
-    ctx.body = await service.refresh(refresh_token);
+    ctx.body = (await service.refresh(refresh_token)) satisfies TokenPair;
   });
 
   router.get('/verify', authenticated, (ctx) => {
     const c = caller(ctx);
-    ctx.body = { user_id: c.userId, session_id: c.sessionId, exp: c.exp, expires_at: new Date(c.exp * 1000).toISOString() };
+    ctx.body = { user_id: c.userId, session_id: c.sessionId, exp: c.exp, expires_at: new Date(c.exp * 1000).toISOString() } satisfies TokenClaims;
   });
 
   router.get('/sessions', authenticated, async (ctx) => {
-    ctx.body = await service.sessions(caller(ctx));
+    ctx.body = (await service.sessions(caller(ctx))) satisfies SessionList;
   });
 
   router.delete('/sessions/:id', authenticated, async (ctx) => {
@@ -83,7 +84,7 @@ export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
   if (deps.config.devMode) {
     router.post('/dev/init-data', (ctx) => {
       const { user } = parse(DevInitDataBody, ctx.request.body);
-      ctx.body = service.devInitData(user);
+      ctx.body = service.devInitData(user) satisfies DevInitData;
     });
   }
 

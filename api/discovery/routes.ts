@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { parse } from '../../shared/validation.js';
 import type { DiscoveryService } from './service.js';
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, SWIPE_ACTIONS, TargetBody } from './schemas.js';
+import type { CandidatePage, LikeList, MatchList, ReportAccepted, SwipeResult } from '../../shared/contract/index.js';
 
 export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'>, service: DiscoveryService): Router {
   const router = new Router({ prefix: '/discovery' });
@@ -12,18 +13,18 @@ export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'
 
   router.get('/candidates', async (ctx) => {
     const q = parse(CandidatesQuery, ctx.query);
-    ctx.body = await service.candidates(caller(ctx).userId, q);
+    ctx.body = (await service.candidates(caller(ctx).userId, q)) satisfies CandidatePage;
   });
 
   for (const action of SWIPE_ACTIONS) {
     router.post(`/${action}`, async (ctx) => {
       const { target_id } = parse(TargetBody, ctx.request.body ?? {});
-      ctx.body = await service.swipe(caller(ctx).userId, target_id, action);
+      ctx.body = (await service.swipe(caller(ctx).userId, target_id, action)) satisfies SwipeResult;
     });
   }
 
   router.get('/matches', async (ctx) => {
-    ctx.body = await service.matches(caller(ctx).userId);
+    ctx.body = (await service.matches(caller(ctx).userId)) satisfies MatchList;
   });
 
   router.delete('/matches/:match_id', async (ctx) => {
@@ -40,13 +41,13 @@ export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'
 
   router.post('/report', async (ctx) => {
     const body = parse(ReportBody, ctx.request.body ?? {});
-    ctx.body = await service.report(caller(ctx).userId, body);
+    ctx.body = (await service.report(caller(ctx).userId, body)) satisfies ReportAccepted;
     ctx.status = 202;
   });
 
   router.get('/likes', async (ctx) => {
     const { limit } = parse(LikesQuery, ctx.query);
-    ctx.body = await service.likes(caller(ctx).userId, limit);
+    ctx.body = (await service.likes(caller(ctx).userId, limit)) satisfies LikeList;
   });
 
   return router;

@@ -10,6 +10,7 @@ import { parse } from '../../shared/validation.js';
 import type { MediaService } from './service.js';
 import { AttachPhotoBody, MovePhotoBody, Uuid } from './schemas.js';
 import { isMultipart, multipartUpload, readableRefusals, uploadedFile } from './upload.js';
+import type { Media, MediaList, PhotoAccepted, PhotoList, UploadAccepted } from '../../shared/contract/index.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -84,16 +85,16 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
   router.post('/media/upload', refusals, auth, admitUpload, upload, async (ctx) => {
     const row = await service.upload(caller(ctx).userId, uploadedFile(ctx));
     ctx.status = 202;
-    ctx.body = { id: row.id, status: row.status, mime: row.mime, size: row.size, width: row.width, height: row.height };
+    ctx.body = { id: row.id, status: row.status, mime: row.mime, size: row.size, width: row.width, height: row.height } satisfies UploadAccepted;
   });
 
   router.get('/media/user/:user_id', auth, async (ctx) => {
     const rows = await service.listByUser(caller(ctx).userId, idParam(ctx, 'user_id', 'user'));
-    ctx.body = { media: rows.map((r) => service.mediaView(r)) };
+    ctx.body = { media: rows.map((r) => service.mediaView(r)) } satisfies MediaList;
   });
 
   router.get('/media/:id', auth, async (ctx) => {
-    ctx.body = service.mediaView(await service.get(caller(ctx).userId, idParam(ctx, 'id', 'media')));
+    ctx.body = service.mediaView(await service.get(caller(ctx).userId, idParam(ctx, 'id', 'media'))) satisfies Media;
   });
 
   router.get('/media/:id/original', auth, async (ctx) => {
@@ -121,7 +122,7 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
 
   router.get('/profiles/:user_id/photos', auth, async (ctx) => {
     const rows = await service.photos(caller(ctx).userId, userParam(ctx));
-    ctx.body = { photos: rows.map((r) => service.photoView(r)) };
+    ctx.body = { photos: rows.map((r) => service.photoView(r)) } satisfies PhotoList;
   });
 
   // Ownership, the upload rate and the photo limit are checked before a byte of an upload is read.
@@ -136,14 +137,14 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
       ? await service.upload(userId, uploadedFile(ctx), { asPhoto: true })
       : await service.attachPhoto(userId, parse(AttachPhotoBody, ctx.request.body ?? {}).media_id);
     ctx.status = 202;
-    ctx.body = { id: row.id, status: row.status, position: row.position };
+    ctx.body = { id: row.id, status: row.status, position: row.position } satisfies PhotoAccepted;
   });
 
   router.put('/profiles/:user_id/photos/:id', auth, async (ctx) => {
     const userId = ownerOnly(ctx);
     const { position } = parse(MovePhotoBody, ctx.request.body ?? {});
     const rows = await service.movePhoto(userId, idParam(ctx, 'id', 'photo'), position);
-    ctx.body = { photos: rows.map((r) => service.photoView(r)) };
+    ctx.body = { photos: rows.map((r) => service.photoView(r)) } satisfies PhotoList;
   });
 
   router.delete('/profiles/:user_id/photos/:id', auth, async (ctx) => {

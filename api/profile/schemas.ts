@@ -18,13 +18,10 @@ import { z } from 'zod';
 import { ageOn } from '../../shared/public-profile.js';
 import { charCount, isBlank } from '../../shared/validation.js';
 
-export const GENDERS = ['man', 'woman', 'nonbinary'] as const;
-export const VISIBILITIES = ['visible', 'hidden', 'paused'] as const;
-export const GOALS = ['relationship', 'friendship', 'casual', 'unsure'] as const;
-export const EDUCATION = ['high_school', 'vocational', 'bachelor', 'master', 'doctorate', 'other'] as const;
-export const CHILDREN = ['have', 'want', 'dont_want', 'open'] as const;
-export const SMOKING = ['never', 'socially', 'regularly', 'quitting'] as const;
-export const DRINKING = ['never', 'socially', 'regularly', 'sober'] as const;
+import { CHILDREN, DRINKING, EDUCATION, GENDERS, GOALS, SMOKING, VISIBILITIES } from '../../shared/contract/profiles.js';
+
+// The value sets are the contract's (shared/contract/profiles.ts): what a write accepts is what a read shows.
+export { CHILDREN, DRINKING, EDUCATION, GENDERS, GOALS, SMOKING, VISIBILITIES };
 
 export const MIN_AGE = 18;
 export const MAX_AGE = 120;

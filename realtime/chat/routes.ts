@@ -8,6 +8,7 @@ import { parse } from '../../shared/validation.js';
 import type { ChatService } from './service.js';
 import { conversationId, ReadBodySchema } from './schemas.js';
 import { z } from 'zod';
+import type { ConversationList, MessagePage, MessageSent } from '../../shared/contract/index.js';
 
 const Params = z.object({ conversation_id: conversationId });
 
@@ -16,18 +17,18 @@ export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
   router.use(requireAuth({ config: deps.config, revocations: deps.revocations }));
 
   router.get('/conversations', async (ctx) => {
-    ctx.body = { conversations: await chat.conversations(caller(ctx).userId) };
+    ctx.body = { conversations: await chat.conversations(caller(ctx).userId) } satisfies ConversationList;
   });
 
   router.get('/messages/:conversation_id', async (ctx) => {
     const { conversation_id } = parse(Params, ctx.params);
-    ctx.body = await chat.messages(caller(ctx).userId, conversation_id, ctx.query);
+    ctx.body = (await chat.messages(caller(ctx).userId, conversation_id, ctx.query)) satisfies MessagePage;
   });
 
   router.post('/messages', async (ctx) => {
     const r = await chat.send(caller(ctx).userId, ctx.request.body);
     ctx.status = r.duplicate ? 200 : 201;
-    ctx.body = { message: r.message };
+    ctx.body = { message: r.message } satisfies MessageSent;
   });
 
   router.post('/conversations/:conversation_id/read', async (ctx) => {

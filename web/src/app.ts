@@ -138,8 +138,7 @@ export class App {
         conversation_id: c.conversation_id,
         match_id: c.match_id,
         peer: c.peer,
-        peer_last_read_seq: c.peer_last_read_seq,
-        unread_count: c.unread_count ?? 0,
+        unread_count: c.unread_count,
       });
     }
     this.updateBadge();

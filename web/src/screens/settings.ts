@@ -1,7 +1,7 @@
 // Settings: who sees the profile, what it shows, signed-in devices, logout
 // and deleting the account (profile, photos and matches go; then logout).
 import { errorText, type App, type Screen } from '../app.js';
-import type { OwnProfile, SessionItem, Visibility } from '../contract.js';
+import type { OwnProfile, ProfileUpdate, SessionItem, Visibility } from '../contract.js';
 import { announce, h, relativeTime, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 
@@ -13,7 +13,7 @@ const VISIBILITY: [Visibility, string, string][] = [
 
 export function settingsScreen(app: App): Screen {
   const me = app.me!;
-  const save = async (patch: Partial<OwnProfile>, done: string) => {
+  const save = async (patch: ProfileUpdate, done: string) => {
     try {
       app.me = await app.api.put<OwnProfile>(`/profiles/${app.userId}`, patch);
       announce(done);

@@ -1,0 +1,104 @@
+// The admin API's answers (operators only).
+import { z } from 'zod';
+import { Id, PhotoUrls, shape, Timestamp } from './common.js';
+
+const UserBrief = z.object({ user_id: Id, display_name: z.string().nullable(), banned: z.boolean() });
+
+export const QueuedPhoto = z.object({
+  kind: z.literal('photo'),
+  id: Id,
+  priority: z.number(),
+  media: z.object({
+    id: Id,
+    owner_id: Id,
+    status: z.string(),
+    mime: z.string(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    nsfw_score: z.number().nullable(),
+    nsfw_scores: z.record(z.string(), z.number()).nullable(),
+    urls: PhotoUrls,
+    is_profile_photo: z.boolean(),
+    created_at: Timestamp,
+  }),
+  owner: UserBrief,
+});
+export type QueuedPhoto = z.infer<typeof QueuedPhoto>;
+
+export const QueuedUser = z.object({
+  kind: z.literal('user'),
+  id: Id,
+  priority: z.number(),
+  user: UserBrief,
+  open_reports: z.number().int(),
+  reporters: z.number().int(),
+  oldest_report_at: Timestamp,
+  latest_report_at: Timestamp,
+  reports: z.array(z.object({ id: Id, reporter_id: Id, reason: z.string(), details: z.string().nullable(), created_at: Timestamp })),
+});
+export type QueuedUser = z.infer<typeof QueuedUser>;
+
+export const QueueItem = z.discriminatedUnion('kind', [QueuedPhoto, QueuedUser]);
+export type QueueItem = z.infer<typeof QueueItem>;
+export const ModerationQueue = shape('ModerationQueue', z.object({ items: z.array(QueueItem) }), 'Photos to decide and reported users, highest priority first.');
+export type ModerationQueue = z.infer<typeof ModerationQueue>;
+
+export const ModeratedMedia = shape(
+  'ModeratedMedia',
+  z.object({ id: Id, owner_id: Id, status: z.string(), nsfw_score: z.number().nullable(), moderated_at: Timestamp.nullable() }),
+);
+export type ModeratedMedia = z.infer<typeof ModeratedMedia>;
+
+export const BanState = shape(
+  'BanState',
+  z.object({
+    user_id: Id,
+    banned: z.boolean(),
+    banned_at: Timestamp.nullable(),
+    ban_reason: z.string().nullable(),
+    /** A ban only. */
+    sessions_revoked: z.number().int().optional(),
+    reports_closed: z.number().int().optional(),
+  }),
+);
+export type BanState = z.infer<typeof BanState>;
+
+export const ReviewedReport = shape(
+  'ReviewedReport',
+  z.object({
+    action: z.enum(['dismiss', 'warn', 'ban']),
+    report: z.object({
+      id: Id,
+      reporter_id: Id,
+      target_id: Id,
+      reason: z.string(),
+      details: z.string().nullable(),
+      status: z.string(),
+      created_at: Timestamp,
+      reviewed_at: Timestamp.nullable(),
+      reviewed_by: Id.nullable(),
+    }),
+    ban: BanState.optional(),
+  }),
+);
+export type ReviewedReport = z.infer<typeof ReviewedReport>;
+
+export const AuditPage = shape(
+  'AuditPage',
+  z.object({
+    entries: z.array(
+      z.object({
+        id: z.number().int(),
+        admin_user_id: Id,
+        action: z.string(),
+        target_type: z.enum(['media', 'report', 'user']),
+        target_id: Id,
+        details: z.record(z.string(), z.unknown()),
+        created_at: Timestamp,
+      }),
+    ),
+    /** The before_id of the next (older) page; null on the last page. */
+    next_before_id: z.number().int().nullable(),
+  }),
+);
+export type AuditPage = z.infer<typeof AuditPage>;

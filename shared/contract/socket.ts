@@ -1,0 +1,57 @@
+// The payloads of the socket events (realtime/events.ts types both ends from
+// these; the AsyncAPI document is generated from them and the chat's request
+// schemas in realtime/chat/schemas.ts).
+import { z } from 'zod';
+import { Id, shape, Timestamp } from './common.js';
+import { ChatMessage } from './chat.js';
+import { MediaStatus, PublicProfile } from './profiles.js';
+
+export const PresenceState = z.object({
+  online: z.boolean(),
+  /** When the user was last seen online (now while online); null when never seen. */
+  last_seen: Timestamp.nullable(),
+});
+export type PresenceState = z.infer<typeof PresenceState>;
+
+/** A refused event: the contract's error shape under `ok: false`. */
+export const AckError = shape(
+  'AckError',
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }),
+  'A refused event. rate_limited carries details {retry_after_s}: wait that long before sending again.',
+);
+export type AckError = z.infer<typeof AckError>;
+
+const ok = <T extends z.core.$ZodLooseShape>(fields: T) => z.object({ ok: z.literal(true), ...fields });
+
+/** What each client event's ack carries on success. */
+export const AckBodies = {
+  'message:send': ok({ message: ChatMessage, duplicate: z.boolean() }),
+  'message:read': ok({ conversation_id: Id, seq: z.number().int().min(0) }),
+  'typing:start': ok({}),
+  'typing:stop': ok({}),
+  'presence:query': ok({ presence: z.record(z.string(), PresenceState) }),
+  'auth:refresh': ok({ exp: z.number().int() }),
+} as const;
+
+/** The payload of each server event. */
+export const ServerEventPayloads = {
+  'message:new': z.object({ message: ChatMessage }),
+  'message:read': z.object({ conversation_id: Id, user_id: Id, seq: z.number().int().min(0) }),
+  typing: z.object({ conversation_id: Id, user_id: Id, typing: z.boolean(), expires_in_ms: z.number().int().optional() }),
+  presence: z.object({ user_id: Id, ...PresenceState.shape }),
+  /** user: the peer's public view; null when it cannot be shown (match:new carries no distance). */
+  'match:new': z.object({ match_id: Id, conversation_id: Id, user: PublicProfile.nullable() }),
+  'match:removed': z.object({ match_id: Id, conversation_id: Id.nullable() }),
+  'media:moderated': z.object({ id: Id, status: MediaStatus.exclude(['pending']) }),
+  /** The access token ran out without an `auth:refresh`; the server disconnects next. */
+  'auth:expired': z.object({ reason: z.string() }),
+} as const;
+
+export const CONNECT_REFUSALS = {
+  unauthorized: 'A missing, bad or revoked access token (err.message `unauthorized`).',
+  token_expired: 'The access token ran out (err.message `unauthorized`): refresh it and connect again.',
+  too_many_sockets: 'The user already holds SOCKETS_PER_USER sockets (err.message `rate_limited`).',
+  too_many_connections: "The client's address (IPv6: its /64) already holds SOCKETS_PER_ADDRESS sockets (err.message `rate_limited`).",
+} as const;
+/** `err.data.code` of a refused connection (`connect_error`). */
+export type ConnectRefusalCode = keyof typeof CONNECT_REFUSALS;
