@@ -13,8 +13,7 @@ import { createProfileRouter } from '../api/profile/index.js';
 import { createDiscoveryRouter } from '../api/discovery/index.js';
 import { startMatchingWorker } from '../workers/matching/index.js';
 import { createAdminRouter } from '../api/admin/index.js';
-import { roomPresence, startNotificationsWorker } from '../workers/notifications/index.js';
-import { userRoom } from '../realtime/delivery.js';
+import { startNotificationsWorker } from '../workers/notifications/index.js';
 import { createMediaRouter } from '../api/media/index.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
 
@@ -47,8 +46,8 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   runnables.push({ attach: (server) => realtime.attach(server), stop: () => realtime.stop() });
   routers.push(webRouter(platform.config, { logger: platform.logger }));
   routers.push(createAdminRouter(platform));
-  // Bot notifications need a real bot token; without Redis, presence is the socket server's own.
-  if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform, platform.redis ? {} : { presence: roomPresence(realtime.io, userRoom) }));
+  // Bot notifications need a real bot token.
+  if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform));
   routers.push(createMediaRouter(platform));
   runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload
   // --- end of services ---

@@ -35,7 +35,7 @@ logger.info(
   {
     port: portOf(server),
     database: embedded ? 'embedded (PGlite)' : 'PostgreSQL',
-    redis: platform.redis ? 'Redis' : 'in-memory',
+    redis: platform.mode === 'redis' ? 'Redis' : 'in-memory',
   },
   `platform listening on http://localhost:${portOf(server)}`,
 );

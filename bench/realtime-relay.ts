@@ -8,13 +8,13 @@ import { Server } from 'socket.io';
 import { loadConfig } from '../shared/config.js';
 import { createRedis } from '../shared/redis.js';
 import { createLogger } from '../shared/logger.js';
-import { createClusterAdapter } from '../realtime/adapter.js';
+import { createClusterAdapter, memoryAdapter } from '../realtime/adapter.js';
 import { SOCKET_PATH } from '../realtime/events.js';
 
 const config = loadConfig();
 const logger = createLogger(config, 'relay');
 const redis = config.redisUrl ? createRedis(config.redisUrl, logger, 'relay') : null;
-const adapter = createClusterAdapter(config, redis);
+const adapter = redis ? createClusterAdapter(config, redis) : memoryAdapter();
 const server = http.createServer();
 const io = new Server(server, {
   path: SOCKET_PATH,

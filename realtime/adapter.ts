@@ -34,8 +34,10 @@ export interface ClusterAdapter {
   close(): Promise<void>;
 }
 
-export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: Redis | null): ClusterAdapter {
-  if (!redis) return { kind: 'memory', factory: undefined, close: async () => {} };
+/** One node alone (the all-in-one mode without Redis). */
+export const memoryAdapter = (): ClusterAdapter => ({ kind: 'memory', factory: undefined, close: async () => {} });
+
+export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: Redis): ClusterAdapter {
   const prefix = config.redisPrefix;
   if (config.realtime.adapter === 'pubsub') {
     const sub = redis.duplicate({ connectionName: 'realtime-adapter-sub', enableAutoPipelining: false });

@@ -8,25 +8,22 @@ import { randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import type Router from '@koa/router';
-import { createBus, type Consumer } from '../shared/bus/index.js';
-import type { ServiceDeps } from '../shared/platform.js';
+import type { Consumer } from '../shared/bus/index.js';
+import type { Platform, ServiceDeps } from '../shared/platform.js';
 import { SOCKET_PATH, TYPING_TTL_MS } from './events.js';
-import { createClusterAdapter, engineIdGenerator } from './adapter.js';
-import { announce, newInstanceTag, type Announcement } from './registry.js';
+import { engineIdGenerator } from './adapter.js';
+import { newInstanceTag, type Announcement } from './registry.js';
 import { Delivery, type RealtimeServer } from './delivery.js';
 import { MessageWriter, type WriterOptions } from './chat/writer.js';
 import { ChatService } from './chat/service.js';
 import { chatRouter } from './chat/routes.js';
 import { Presence } from './presence/presence.js';
 import { DEFAULT_PRESENCE_TIMINGS, type PresenceTimings } from './presence/store.js';
-import { MemoryPresenceStore } from './presence/memory-store.js';
-import { RedisPresenceStore } from './presence/redis-store.js';
 import { Typing } from './typing.js';
 import { startNotifications } from './notifications.js';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './backpressure.js';
 import { authMiddleware, expireTokens, Inflight, limitsMiddleware, onConnection, type ConnectionContext } from './connection.js';
 import { SocketLimits } from './limits.js';
-import { MemorySlotStore, RedisSlotStore } from './socket-slots.js';
 
 export interface RealtimeOptions {
   presence?: Partial<PresenceTimings>;
@@ -52,6 +49,9 @@ export interface RealtimeOptions {
   announce?: boolean;
 }
 
+/** The platform's parts the realtime tier is built from. */
+export type RealtimeDeps = ServiceDeps & Pick<Platform, 'pipelined' | 'announce'>;
+
 export interface Realtime {
   io: RealtimeServer;
   /** This node's routing tag: its Engine.IO ids begin with `<tag>.`. */
@@ -73,18 +73,13 @@ class FairWebSocketServer extends WebSocketServer {
   }
 }
 
-export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): Realtime {
+export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): Realtime {
   const logger = deps.logger.child({ component: 'realtime' });
   const nodeId = randomBytes(6).toString('base64url');
-  // The hot path (adapter publishes, send rate limits, message.created, presence)
-  // gets a Redis connection of its own with auto-pipelining: the commands a
-  // group-commit batch triggers in one tick leave in one write, not one each.
-  const hot = deps.redis?.duplicate({ connectionName: 'realtime', enableAutoPipelining: true }) ?? null;
-  hot?.on('error', () => {
-    /* the platform connection reports Redis trouble */
-  });
-  const hotDeps: ServiceDeps = hot ? { ...deps, redis: hot, bus: createBus(deps.config, hot, logger) } : deps;
-  const adapter = createClusterAdapter(deps.config, hot);
+  // The hot path (adapter publishes, send and typing limits, presence, socket slots).
+  const hot = deps.pipelined('realtime');
+  const hotDeps: ServiceDeps = { ...deps, limiter: hot.limiter };
+  const adapter = hot.socketAdapter();
   let closing = false;
 
   const io: RealtimeServer = new Server({
@@ -107,14 +102,12 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
   const writer = new MessageWriter(deps.db, logger, opts.writer);
   const chat = new ChatService(hotDeps, writer, delivery);
   const timings = { ...DEFAULT_PRESENCE_TIMINGS, ...opts.presence };
-  const store = hot ? new RedisPresenceStore(hot, deps.config.redisPrefix, timings) : new MemoryPresenceStore(timings);
   const localDevices = () => [...io.of('/').sockets.values()].filter((s) => s.data?.userId).map((s) => ({ userId: s.data.userId, deviceKey: `${nodeId}:${s.id}` }));
-  const presence = new Presence(store, chat, delivery, logger, timings, localDevices);
+  const presence = new Presence(hot.presence, chat, delivery, logger, timings, localDevices);
   const typing = new Typing(hotDeps, chat, delivery, opts.typingTtlMs ?? TYPING_TTL_MS);
   const inflight = new Inflight();
   // Connection slots live and die like presence devices: same TTL, same heartbeat.
-  const slots = hot ? new RedisSlotStore(hot, deps.config.redisPrefix, timings.ttlMs) : new MemorySlotStore();
-  const limits = new SocketLimits(deps.config.socketLimits, opts.trustedHops ?? deps.config.trustedProxyHops, slots, nodeId, logger);
+  const limits = new SocketLimits(deps.config.socketLimits, opts.trustedHops ?? deps.config.trustedProxyHops, hot.socketSlots(timings.ttlMs), nodeId, logger);
   const ctx: ConnectionContext = { deps, logger, chat, presence, typing, inflight, limits, nodeId };
 
   io.use(authMiddleware(ctx));
@@ -145,7 +138,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       await consumer.ready;
       attached = true;
       if (opts.announce) {
-        announcement = await announce({ server, tag, load: () => io.engine.clientsCount, redis: deps.redis, config: deps.config, logger });
+        announcement = await deps.announce({ server, tag, load: () => io.engine.clientsCount, logger });
       }
       logger.info({ tag, node: nodeId, adapter: adapter.kind, path: SOCKET_PATH }, 'realtime attached');
     },
@@ -176,8 +169,7 @@ export function createRealtime(deps: ServiceDeps, opts: RealtimeOptions = {}): R
       if (attached) io.engine.close();
       await io.of('/').adapter.close();
       await adapter.close();
-      if (hotDeps !== deps) await hotDeps.bus.close();
-      await hot?.quit().catch(() => hot.disconnect());
+      await hot.close();
       logger.info('realtime stopped');
     },
   };

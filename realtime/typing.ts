@@ -2,7 +2,7 @@
 // rate limited per user, and expiring by themselves: `typing: true` carries
 // expires_in_ms for the client, and the node that relayed it sends
 // `typing: false` after that long unless the typist renewed it.
-import { RateLimit } from '../shared/rate-limit.js';
+import type { RateLimit } from '../shared/rate-limit.js';
 import type { ServiceDeps } from '../shared/platform.js';
 import { parse } from '../shared/validation.js';
 import type { Delivery } from './delivery.js';
@@ -26,13 +26,7 @@ export class Typing {
     private readonly delivery: Delivery,
     private readonly ttlMs: number,
   ) {
-    this.limit = new RateLimit({
-      redis: deps.redis,
-      prefix: deps.config.redisPrefix,
-      name: 'chat-typing',
-      points: deps.config.rateLimits.typingPerMin,
-      durationS: 60,
-    });
+    this.limit = deps.limiter('chat-typing', deps.config.rateLimits.typingPerMin, 60);
   }
 
   async start(socketId: string, userId: string, input: unknown): Promise<void> {

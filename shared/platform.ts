@@ -1,21 +1,44 @@
-// What every process builds first: config, logger, PostgreSQL, Redis (when
-// configured), the event bus, the outbox relay that feeds it, and the session
-// revocation list. Services get these handed in (createXRouter(deps)); nothing
-// holds a connection at module level.
+// What every process builds first: config, logger, PostgreSQL, and the parts
+// that live in Redis when REDIS_URL is set or in this process's memory when it
+// is not (the all-in-one mode): the event bus, the rate limiter factory, the
+// session revocation list, the presence store, the socket slots and the
+// Socket.IO adapter. The mode is picked here, once; components take the parts
+// they need and never learn which mode they run in. Services get these handed
+// in (createXRouter(deps)); nothing holds a connection at module level.
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDb, type Knex } from './db.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis } from './redis.js';
-import { createBus, type EventBus } from './bus/index.js';
-import { SessionRevocations } from './revocation.js';
+import { MemoryBus, RedisStreamsBus, type EventBus } from './bus/index.js';
+import { memoryLimiter, redisLimiter, type Limiter } from './rate-limit.js';
+import { MemoryRevocations, RedisRevocations, type SessionRevocations } from './revocation.js';
+import type { Probe } from './http/health.js';
 import { OutboxRelay } from './outbox/relay.js';
+import type { PresenceStore } from '../realtime/presence/store.js';
+import { MemoryPresenceStore } from '../realtime/presence/memory-store.js';
+import { RedisPresenceStore } from '../realtime/presence/redis-store.js';
+import { MemorySlotStore, RedisSlotStore, type SlotStore } from '../realtime/socket-slots.js';
+import { createClusterAdapter, memoryAdapter, type ClusterAdapter } from '../realtime/adapter.js';
+import { announce as announceNode, type AnnounceOptions, type Announcement } from '../realtime/registry.js';
 
-export interface Platform {
+/** The parts the realtime tier's hot path uses, each over Redis or over memory. */
+export interface RealtimeParts {
+  limiter: Limiter;
+  /** Who is online: written by the realtime tier, read by anyone (the notification worker). */
+  presence: PresenceStore;
+  /** A store of socket slots that lapse after `ttlMs` unless renewed (realtime/socket-slots.ts). */
+  socketSlots(ttlMs: number): SlotStore;
+  /** A Socket.IO cluster adapter; its caller closes it. */
+  socketAdapter(): ClusterAdapter;
+}
+
+export interface Platform extends RealtimeParts {
   config: Config;
   logger: Logger;
   db: Knex;
-  redis: Redis | null;
+  /** For logs and tests only: components take the parts and never branch on it. */
+  mode: 'redis' | 'memory';
   bus: EventBus;
   /**
    * Moves the events that transactions enqueued (shared/outbox/enqueue.ts) to
@@ -24,6 +47,17 @@ export interface Platform {
    */
   relay: OutboxRelay;
   revocations: SessionRevocations;
+  /** What /ready checks (shared/http/health.ts): the database, and Redis when there is one. */
+  probes: Record<string, Probe>;
+  /**
+   * The realtime parts over a Redis connection of their own with auto-pipelining,
+   * so the commands a group-commit batch triggers in one tick leave in one write.
+   * In memory they are the platform's own parts (the same presence the rest reads).
+   * close() releases the connection.
+   */
+  pipelined(name: string): RealtimeParts & { close(): Promise<void> };
+  /** Makes a realtime node known to the gateways (realtime/registry.ts): in Redis, an entry in their registry. */
+  announce(opts: Omit<AnnounceOptions, 'redis' | 'config'>): Promise<Announcement>;
   close(): Promise<void>;
 }
 
@@ -41,32 +75,81 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
+/** The parts whose home depends on the mode. */
+type ModeParts = Pick<Platform, 'mode' | 'bus' | 'revocations' | 'pipelined' | 'announce'> & RealtimeParts & { probes: Record<string, Probe>; close(): Promise<void> };
+
+function inRedis(redis: Redis, config: Config, logger: Logger, db: Knex): ModeParts {
+  const prefix = config.redisPrefix;
+  const over = (conn: Redis): RealtimeParts => ({
+    limiter: redisLimiter(conn, prefix),
+    presence: new RedisPresenceStore(conn, prefix),
+    socketSlots: (ttlMs) => new RedisSlotStore(conn, prefix, ttlMs),
+    socketAdapter: () => createClusterAdapter(config, conn),
+  });
+  const quit = (conn: Redis) => conn.quit().then(
+    () => undefined,
+    () => conn.disconnect(),
+  );
+  return {
+    mode: 'redis',
+    bus: new RedisStreamsBus(redis, { prefix, logger: logger.child({ component: 'bus' }), defaults: config.bus }),
+    revocations: new RedisRevocations(redis, prefix, config.jwt.accessTtlS, db),
+    ...over(redis),
+    probes: { redis: () => (redis.status === 'ready' ? redis.ping() : Promise.reject(new Error(redis.status))) },
+    pipelined(name) {
+      const conn = redis.duplicate({ connectionName: name, enableAutoPipelining: true });
+      conn.on('error', () => {
+        /* the platform connection reports Redis trouble */
+      });
+      return { ...over(conn), close: () => quit(conn) };
+    },
+    announce: (o) => announceNode({ ...o, redis, config }),
+    close: () => quit(redis),
+  };
+}
+
+function inMemory(config: Config, logger: Logger, db: Knex): ModeParts {
+  const parts: RealtimeParts = {
+    limiter: memoryLimiter(),
+    presence: new MemoryPresenceStore(),
+    socketSlots: () => new MemorySlotStore(),
+    socketAdapter: memoryAdapter,
+  };
+  return {
+    mode: 'memory',
+    bus: new MemoryBus({ logger: logger.child({ component: 'bus' }), defaults: config.bus }),
+    revocations: new MemoryRevocations(config.jwt.accessTtlS, db),
+    ...parts,
+    probes: {},
+    pipelined: () => ({ ...parts, close: async () => {} }),
+    announce: (o) => announceNode({ ...o, redis: null, config }),
+    close: async () => {},
+  };
+}
+
 export function createPlatform(config: Config, service: string, opts: PlatformOptions = {}): Platform {
   const logger = opts.logger ?? createLogger(config, service);
   const databaseUrl = opts.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('DATABASE_URL is required for this process');
   const db = createDb(databaseUrl, opts.databasePoolMax ?? config.databasePoolMax, logger, service);
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger, service) : null;
-  const bus = createBus(config, redis, logger);
-  const relay = new OutboxRelay(db, bus, logger.child({ component: 'outbox' }), config.outbox);
-  const revocations = new SessionRevocations(redis, config.redisPrefix, config.jwt.accessTtlS, db);
+  const mode = config.redisUrl ? inRedis(createRedis(config.redisUrl, logger, service), config, logger, db) : inMemory(config, logger, db);
+  const relay = new OutboxRelay(db, mode.bus, logger.child({ component: 'outbox' }), config.outbox);
   return {
+    ...mode,
     config,
     logger,
     db,
-    redis,
-    bus,
     relay,
-    revocations,
+    probes: { database: () => db.raw('select 1'), ...mode.probes },
     async close() {
       // The relay first: what committed before the shutdown still reaches the bus if it can.
       await relay.stop();
-      await bus.close();
+      await mode.bus.close();
       await db.destroy();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await mode.close();
     },
   };
 }
 
 /** The subset every service router is built from. */
-export type ServiceDeps = Pick<Platform, 'config' | 'logger' | 'db' | 'redis' | 'bus' | 'revocations'>;
+export type ServiceDeps = Pick<Platform, 'config' | 'logger' | 'db' | 'bus' | 'revocations' | 'limiter'>;

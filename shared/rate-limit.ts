@@ -1,30 +1,24 @@
-// Fixed-window rate limits shared by every instance through Redis
-// (rate-limiter-flexible); in memory when the platform runs without Redis.
+// Fixed-window rate limits (rate-limiter-flexible): shared by every instance
+// through Redis, or in this process's memory in the all-in-one mode without
+// Redis. The platform picks which once and hands every component a Limiter.
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from './errors.js';
 
-export interface LimiterOptions {
-  redis: Redis | null;
-  prefix: string;
-  /** Name of the limit, part of its Redis keys. */
-  name: string;
-  points: number;
-  durationS: number;
-  code?: 'rate_limited' | 'quota_exceeded';
-}
+export type LimitCode = 'rate_limited' | 'quota_exceeded';
+
+/**
+ * Builds a named limit: `points` per key per `durationS`, refused with `code`
+ * (default rate_limited). The name is part of the limit's Redis keys: every
+ * instance that builds the same name counts together.
+ */
+export type Limiter = (name: string, points: number, durationS: number, code?: LimitCode) => RateLimit;
 
 export class RateLimit {
-  private readonly limiter: RateLimiterAbstract;
-  private readonly code: 'rate_limited' | 'quota_exceeded';
-
-  constructor(opts: LimiterOptions) {
-    const common = { keyPrefix: `${opts.prefix}rl:${opts.name}`, points: opts.points, duration: opts.durationS };
-    this.limiter = opts.redis
-      ? new RateLimiterRedis({ ...common, storeClient: opts.redis, useRedisPackage: false, rejectIfRedisNotReady: false })
-      : new RateLimiterMemory(common);
-    this.code = opts.code ?? 'rate_limited';
-  }
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly code: LimitCode,
+  ) {}
 
   /** Takes one point for `key`; throws 429 with Retry-After when none is left. */
   async consume(key: string, points = 1): Promise<void> {
@@ -35,4 +29,23 @@ export class RateLimit {
       throw res; // the store failed: let the caller's error handling see it
     }
   }
+}
+
+export function redisLimiter(redis: Redis, prefix: string): Limiter {
+  return (name, points, durationS, code = 'rate_limited') =>
+    new RateLimit(
+      new RateLimiterRedis({
+        keyPrefix: `${prefix}rl:${name}`,
+        points,
+        duration: durationS,
+        storeClient: redis,
+        useRedisPackage: false,
+        rejectIfRedisNotReady: false,
+      }),
+      code,
+    );
+}
+
+export function memoryLimiter(): Limiter {
+  return (name, points, durationS, code = 'rate_limited') => new RateLimit(new RateLimiterMemory({ keyPrefix: name, points, duration: durationS }), code);
 }

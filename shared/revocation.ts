@@ -25,22 +25,36 @@
 // lacks it.
 //
 // Without Redis (all-in-one mode) the list is this process's memory, which is
-// the whole platform in that mode.
+// the whole platform in that mode; it too starts from the table, so a restart
+// does not let a logged-out token back in.
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+
+export interface SessionRevocations {
+  revoke(sessionIds: string[]): Promise<void>;
+  isRevoked(sessionId: string): Promise<boolean>;
+}
+
+/** The revocations that can still matter (younger than an access token), with the time (ms) until which each does. */
+async function recentRevocations(db: Knex, ttlS: number): Promise<{ id: string; until: number }[]> {
+  const rows = (await db('sessions')
+    .select('id', db.raw(`extract(epoch from revoked_at) as revoked_epoch`))
+    .whereNotNull('revoked_at')
+    .andWhere('revoked_at', '>', new Date(Date.now() - ttlS * 1000))) as { id: string; revoked_epoch: string | number }[];
+  return rows.map((r) => ({ id: r.id, until: Math.ceil((Number(r.revoked_epoch) + ttlS) * 1000) }));
+}
 
 // Not a session id (those are UUIDs): cannot collide with an entry.
 const COMPLETE = 'complete';
 
-export class SessionRevocations {
-  private readonly local = new Map<string, number>();
+export class RedisRevocations implements SessionRevocations {
   private rebuilding?: Promise<void>;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlS: number,
-    private readonly db?: Knex,
+    private readonly db: Knex,
   ) {}
 
   private get key() {
@@ -51,39 +65,26 @@ export class SessionRevocations {
     if (!sessionIds.length) return;
     const now = Date.now();
     const until = now + this.ttlS * 1000;
-    if (this.redis) {
-      try {
-        await this.exec(
-          this.redis
-            .multi()
-            .zadd(this.key, 'GT', ...sessionIds.flatMap((id) => [until, id]))
-            .zremrangebyscore(this.key, '-inf', `(${now}`),
-        );
-      } catch (err) {
-        await this.redis.zrem(this.key, COMPLETE).catch(() => {});
-        throw err;
-      }
-      return;
+    try {
+      await this.exec(
+        this.redis
+          .multi()
+          .zadd(this.key, 'GT', ...sessionIds.flatMap((id) => [until, id]))
+          .zremrangebyscore(this.key, '-inf', `(${now}`),
+      );
+    } catch (err) {
+      await this.redis.zrem(this.key, COMPLETE).catch(() => {});
+      throw err;
     }
-    for (const id of sessionIds) this.local.set(id, until);
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.redis) {
-      const [complete, until] = await this.redis.zmscore(this.key, COMPLETE, sessionId);
-      if (until !== null && Number(until) > Date.now()) return true;
-      if (complete !== null) return false;
-      await this.rebuild();
-      const score = await this.redis.zscore(this.key, sessionId);
-      return score !== null && Number(score) > Date.now();
-    }
-    const until = this.local.get(sessionId);
-    if (until === undefined) return false;
-    if (until < Date.now()) {
-      this.local.delete(sessionId);
-      return false;
-    }
-    return true;
+    const [complete, until] = await this.redis.zmscore(this.key, COMPLETE, sessionId);
+    if (until !== null && Number(until) > Date.now()) return true;
+    if (complete !== null) return false;
+    await this.rebuild();
+    const score = await this.redis.zscore(this.key, sessionId);
+    return score !== null && Number(score) > Date.now();
   }
 
   /** A MULTI's replies carry errors instead of throwing them; a refused write must not pass for done. */
@@ -96,15 +97,9 @@ export class SessionRevocations {
   /** Copies the revocations that can still matter from the sessions table into Redis (once at a time per process). */
   private rebuild(): Promise<void> {
     this.rebuilding ??= (async () => {
-      const m = this.redis!.multi();
-      if (this.db) {
-        const rows = (await this.db('sessions')
-          .select('id', this.db.raw(`extract(epoch from revoked_at) as revoked_epoch`))
-          .whereNotNull('revoked_at')
-          .andWhere('revoked_at', '>', new Date(Date.now() - this.ttlS * 1000))) as { id: string; revoked_epoch: string | number }[];
-        const entries = rows.flatMap((r) => [Math.ceil((Number(r.revoked_epoch) + this.ttlS) * 1000), r.id]);
-        if (entries.length) m.zadd(this.key, 'GT', ...entries);
-      }
+      const m = this.redis.multi();
+      const entries = (await recentRevocations(this.db, this.ttlS)).flatMap((r) => [r.until, r.id]);
+      if (entries.length) m.zadd(this.key, 'GT', ...entries);
       // In the same transaction as the entries: the marker never stands without them.
       m.zadd(this.key, '+inf', COMPLETE);
       await this.exec(m);
@@ -112,5 +107,45 @@ export class SessionRevocations {
       this.rebuilding = undefined;
     });
     return this.rebuilding;
+  }
+}
+
+export class MemoryRevocations implements SessionRevocations {
+  private readonly until = new Map<string, number>();
+  private loaded?: Promise<void>;
+
+  constructor(
+    private readonly ttlS: number,
+    private readonly db: Knex,
+  ) {}
+
+  async revoke(sessionIds: string[]): Promise<void> {
+    const now = Date.now();
+    for (const [id, until] of this.until) if (until < now) this.until.delete(id);
+    const until = now + this.ttlS * 1000;
+    for (const id of sessionIds) this.until.set(id, Math.max(until, this.until.get(id) ?? 0));
+  }
+
+  async isRevoked(sessionId: string): Promise<boolean> {
+    await this.load();
+    const until = this.until.get(sessionId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.until.delete(sessionId);
+    return false;
+  }
+
+  /** The process starts empty: the table's recent revocations first (retried until it succeeds once). */
+  private load(): Promise<void> {
+    this.loaded ??= recentRevocations(this.db, this.ttlS).then(
+      (rows) => {
+        for (const r of rows) this.until.set(r.id, Math.max(r.until, this.until.get(r.id) ?? 0));
+      },
+      (err) => {
+        this.loaded = undefined;
+        throw err;
+      },
+    );
+    return this.loaded;
   }
 }

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createDb, migrateLatest } from '../shared/db.js';
 import { deleteByPrefix } from '../shared/redis.js';
 import { closeOpenPlatforms, testEnv } from './helpers/env.js';
+import { closeInspectors } from './helpers/redis.js';
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
@@ -19,6 +20,7 @@ export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
     await closeOpenPlatforms();
+    await closeInspectors();
     if (process.env.TEST_KEEP_DATABASE) return;
     const admin = knexFactory({ client: 'pg', connection: testEnv.adminDatabaseUrl, pool: { min: 0, max: 1 } });
     await admin.raw(`DROP DATABASE IF EXISTS "${testEnv.databaseName}" WITH (FORCE)`);

@@ -1,15 +1,14 @@
 // Builds the auth router from the platform's connections.
 import type Router from '@koa/router';
 import type { ServiceDeps } from '../../shared/platform.js';
-import { RateLimit } from '../../shared/rate-limit.js';
 import { AuthRepo } from './repo.js';
 import { authRoutes } from './routes.js';
 import { AuthService } from './service.js';
 
 export function createAuthRouter(deps: ServiceDeps): Router {
-  const { config, redis } = deps;
+  const { config } = deps;
   const logger = deps.logger.child({ component: 'auth' });
-  const limit = (name: string, points: number, durationS = 60) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
+  const limit = (name: string, points: number, durationS = 60) => deps.limiter(name, points, durationS);
   const service = new AuthService({
     config,
     logger,

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
-import { RateLimit } from '../../shared/rate-limit.js';
+import type { RateLimit } from '../../shared/rate-limit.js';
 import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point, type PublicProfile } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
@@ -54,10 +54,9 @@ export class DiscoveryService {
   ) {
     this.impressionCap = opts.impressionCap ?? IMPRESSION_CAP_PER_DAY;
     this.pool = opts.candidatePool ?? CANDIDATE_POOL;
-    const { redis, config } = deps;
-    const limit = (name: string, points: number, durationS: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
-    this.candidatesLimit = limit('discovery-candidates', config.discoveryLimits.candidatesPerMin, 60);
-    this.reportsLimit = limit('discovery-reports', config.discoveryLimits.reportsPerDay, 86_400);
+    const { limiter, config } = deps;
+    this.candidatesLimit = limiter('discovery-candidates', config.discoveryLimits.candidatesPerMin, 60);
+    this.reportsLimit = limiter('discovery-reports', config.discoveryLimits.reportsPerDay, 86_400);
   }
 
   private get db() {

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
-import { RateLimit } from '../../shared/rate-limit.js';
+import type { RateLimit } from '../../shared/rate-limit.js';
 import { mediaFiles, originalKey, parseVariantKey, type Storage, type StoredFile } from '../../shared/storage/index.js';
 import * as repo from './repo.js';
 import { MAX_PHOTOS } from './schemas.js';
@@ -45,8 +45,7 @@ export class MediaService {
   private readonly uploadRate: RateLimit;
 
   constructor(private readonly deps: ServiceDeps & { storage: Storage }) {
-    const { config, redis } = deps;
-    this.uploadRate = new RateLimit({ redis, prefix: config.redisPrefix, name: 'uploads', points: config.uploads.per10Min, durationS: 600 });
+    this.uploadRate = deps.limiter('uploads', deps.config.uploads.per10Min, 600);
   }
 
   private get db() {

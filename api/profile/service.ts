@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
 import { variantUrls, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
-import { RateLimit } from '../../shared/rate-limit.js';
+import type { RateLimit } from '../../shared/rate-limit.js';
 import { ageOn, loadPublicProfiles, type PublicProfile } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
@@ -83,12 +83,11 @@ export class ProfileService {
   /** Hourly first: a refusal by it then spends none of the day's changes. */
   private readonly locationLimits: RateLimit[];
 
-  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger' | 'redis'>) {
-    const { redis, config } = deps;
-    const limit = (name: string, points: number, durationS: number) => new RateLimit({ redis, prefix: config.redisPrefix, name, points, durationS });
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'config' | 'bus' | 'logger' | 'limiter'>) {
+    const { limiter, config } = deps;
     this.locationLimits = [
-      limit('location-changes-hour', config.locationChanges.perHour, 3600),
-      limit('location-changes-day', config.locationChanges.perDay, 86_400),
+      limiter('location-changes-hour', config.locationChanges.perHour, 3600),
+      limiter('location-changes-day', config.locationChanges.perDay, 86_400),
     ];
   }
 

@@ -7,10 +7,9 @@
 //   reporter alone cannot throttle anyone, so a grudge is not a weapon.
 // Both are checked before a send is written; a refused send stores nothing.
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
-import { RateLimit } from '../../shared/rate-limit.js';
+import type { Limiter, RateLimit } from '../../shared/rate-limit.js';
 import * as repo from './repo.js';
 
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
@@ -33,16 +32,10 @@ export class AbuseControls {
 
   constructor(
     private readonly db: Knex,
-    redis: Redis | null,
-    private readonly config: Pick<Config, 'abuse' | 'redisPrefix' | 'reportThrottleMinReporters'>,
+    limiter: Limiter,
+    private readonly config: Pick<Config, 'abuse' | 'reportThrottleMinReporters'>,
   ) {
-    this.newConversations = new RateLimit({
-      redis,
-      prefix: config.redisPrefix,
-      name: 'reported-new-conversations',
-      points: Math.max(1, config.abuse.reportedNewConversationsPerDay),
-      durationS: 86_400,
-    });
+    this.newConversations = limiter('reported-new-conversations', Math.max(1, config.abuse.reportedNewConversationsPerDay), 86_400);
   }
 
   async check(senderId: string, conversationId: string, body: string): Promise<void> {

@@ -5,7 +5,7 @@
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
 import { parse } from '../../shared/validation.js';
-import { RateLimit } from '../../shared/rate-limit.js';
+import type { RateLimit } from '../../shared/rate-limit.js';
 import { loadPublicProfiles } from '../../shared/public-profile.js';
 import type { ChatMessage } from '../events.js';
 import type { Delivery } from '../delivery.js';
@@ -37,14 +37,8 @@ export class ChatService {
     private readonly writer: MessageWriter,
     private readonly delivery: Delivery,
   ) {
-    this.sendLimit = new RateLimit({
-      redis: deps.redis,
-      prefix: deps.config.redisPrefix,
-      name: 'chat-send',
-      points: deps.config.rateLimits.messagesPerMin,
-      durationS: 60,
-    });
-    this.abuse = new AbuseControls(deps.db, deps.redis, deps.config);
+    this.sendLimit = deps.limiter('chat-send', deps.config.rateLimits.messagesPerMin, 60);
+    this.abuse = new AbuseControls(deps.db, deps.limiter, deps.config);
   }
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {

@@ -1,6 +1,6 @@
 // Presence in this process's memory (all-in-one mode without Redis): the same
 // rules as the Redis store, for the one node there is.
-import type { Device, PresenceRecord, PresenceStore, PresenceTimings } from './store.js';
+import type { Device, PresenceRecord, PresenceStore } from './store.js';
 
 export class MemoryPresenceStore implements PresenceStore {
   /** userId → deviceKey → expiry (ms). */
@@ -11,16 +11,14 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly online = new Map<string, number>();
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly timings: PresenceTimings) {}
-
-  async connect(devices: Device[]): Promise<string[]> {
+  async connect(devices: Device[], ttlMs: number): Promise<string[]> {
     const now = Date.now();
     const came: string[] = [];
     for (const d of devices) {
       const mine = this.devices.get(d.userId) ?? new Map<string, number>();
-      mine.set(d.deviceKey, now + this.timings.ttlMs);
+      mine.set(d.deviceKey, now + ttlMs);
       this.devices.set(d.userId, mine);
-      this.due.set(d.userId, Math.max(this.due.get(d.userId) ?? 0, now + this.timings.ttlMs));
+      this.due.set(d.userId, Math.max(this.due.get(d.userId) ?? 0, now + ttlMs));
       if (!this.online.has(d.userId)) {
         this.online.set(d.userId, now);
         came.push(d.userId);
@@ -29,12 +27,12 @@ export class MemoryPresenceStore implements PresenceStore {
     return came;
   }
 
-  async disconnect(d: Device): Promise<void> {
+  async disconnect(d: Device, graceMs: number): Promise<void> {
     const now = Date.now();
     const mine = this.devices.get(d.userId);
     mine?.delete(d.deviceKey);
     if (this.live(d.userId, now) === 0) {
-      this.due.set(d.userId, now + this.timings.graceMs);
+      this.due.set(d.userId, now + graceMs);
       this.seen.set(d.userId, now);
     }
   }

@@ -40,12 +40,12 @@ export class Presence {
   }
 
   async connected(device: Device): Promise<void> {
-    const came = await this.store.connect([device]);
+    const came = await this.store.connect([device], this.timings.ttlMs);
     if (came.length) await this.announce(device.userId, { online: true, last_seen: new Date().toISOString() });
   }
 
   disconnected(device: Device): Promise<void> {
-    return this.store.disconnect(device);
+    return this.store.disconnect(device, this.timings.graceMs);
   }
 
   /** Presence of the asked users the caller has a live match with; anyone else reads as offline, never seen. */
@@ -67,7 +67,7 @@ export class Presence {
   private async renew() {
     try {
       // Also brings back users a stalled node let expire.
-      const came = await this.store.connect(this.localDevices());
+      const came = await this.store.connect(this.localDevices(), this.timings.ttlMs);
       for (const userId of came) await this.announce(userId, { online: true, last_seen: new Date().toISOString() });
     } catch (err) {
       this.logger.warn({ err }, 'presence heartbeat failed');

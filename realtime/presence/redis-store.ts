@@ -8,7 +8,7 @@
 // The scripts build key names from the prefix: fine on a single Redis (or a
 // primary with replicas), not on Redis Cluster.
 import type { Redis } from 'ioredis';
-import type { Device, PresenceRecord, PresenceStore, PresenceTimings } from './store.js';
+import type { Device, PresenceRecord, PresenceStore } from './store.js';
 
 const SEEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
@@ -77,22 +77,21 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly timings: PresenceTimings,
   ) {
     this.p = `${prefix}presence:`;
   }
 
-  async connect(devices: Device[]): Promise<string[]> {
+  async connect(devices: Device[], ttlMs: number): Promise<string[]> {
     const came: string[] = [];
     for (let i = 0; i < devices.length; i += BATCH) {
       const args = devices.slice(i, i + BATCH).flatMap((d) => [d.userId, d.deviceKey]);
-      came.push(...((await this.redis.eval(CONNECT, 0, this.p, this.timings.ttlMs, ...args)) as string[]));
+      came.push(...((await this.redis.eval(CONNECT, 0, this.p, ttlMs, ...args)) as string[]));
     }
     return came;
   }
 
-  async disconnect(d: Device): Promise<void> {
-    await this.redis.eval(DISCONNECT, 0, this.p, this.timings.graceMs, d.userId, d.deviceKey);
+  async disconnect(d: Device, graceMs: number): Promise<void> {
+    await this.redis.eval(DISCONNECT, 0, this.p, graceMs, d.userId, d.deviceKey);
   }
 
   async sweep(): Promise<{ userId: string; lastSeen: number }[]> {

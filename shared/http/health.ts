@@ -1,5 +1,6 @@
-// GET /health (liveness), GET /ready (PostgreSQL and Redis reachable) and
-// GET /metrics (Prometheus) for any Koa app of the platform.
+// GET /health (liveness), GET /ready (the stores the platform uses reachable:
+// PostgreSQL, and Redis when there is one) and GET /metrics (Prometheus) for
+// any Koa app of the platform.
 //
 // A service binds privately and shows everything on its own port. The public
 // port (the gateway, the all-in-one process) marks its requests with
@@ -11,8 +12,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import client from 'prom-client';
-import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -40,9 +39,12 @@ export function httpMetrics(service: string) {
   };
 }
 
+/** Resolves when its store answers. */
+export type Probe = () => Promise<unknown>;
+
 export interface ReadinessDeps {
-  db?: Knex;
-  redis?: Redis | null;
+  /** By the name /ready reports it under (the platform's probes: database, redis). */
+  probes?: Record<string, Probe>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -51,20 +53,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export async function readiness(deps: ReadinessDeps) {
   const checks: Record<string, 'ok' | 'down'> = {};
-  const tasks: Promise<void>[] = [];
-  if (deps.db) {
-    tasks.push(withTimeout(deps.db.raw('select 1'), 2000).then(() => { checks.database = 'ok'; }, () => { checks.database = 'down'; }));
-  }
-  if (deps.redis) {
-    const redis = deps.redis;
-    tasks.push(
-      (redis.status === 'ready' ? withTimeout(redis.ping(), 2000) : Promise.reject(new Error(redis.status))).then(
-        () => { checks.redis = 'ok'; },
-        () => { checks.redis = 'down'; },
+  await Promise.all(
+    Object.entries(deps.probes ?? {}).map(([name, probe]) =>
+      withTimeout(Promise.resolve().then(probe), 2000).then(
+        () => { checks[name] = 'ok'; },
+        () => { checks[name] = 'down'; },
       ),
-    );
-  }
-  await Promise.all(tasks);
+    ),
+  );
   return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
 }
 

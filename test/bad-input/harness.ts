@@ -21,6 +21,7 @@ import { closeSockets } from '../helpers/sockets.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
 import { STREAMS } from '../../shared/events.js';
+import { redisOf } from '../helpers/redis.js';
 
 /** A small upload limit, so a 413 costs little. */
 export const MEDIA_MAX_BYTES = 256 * 1024;
@@ -268,7 +269,7 @@ const WATCHED_GROUPS = new Set(['notifications', 'matching']);
  * late write (a notification gathered for an offline user) as a change.
  */
 async function settled(platform: Platform, timeoutMs = 15_000): Promise<void> {
-  const redis = platform.redis!;
+  const redis = redisOf(platform.config);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const outbox = Number((await platform.db('outbox').whereNull('published_at').count('* as n').first())?.n ?? 0);

@@ -12,6 +12,7 @@ import { testPlatform } from '../helpers/env.js';
 import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
 import { createMatch } from '../helpers/users.js';
 import { EventProbe, makePerson, newSpot, startDiscovery, waitFor, type DiscoveryApp, type Person } from '../discovery/fixtures.js';
+import { redisOf } from '../helpers/redis.js';
 
 function modes() {
   return [
@@ -63,11 +64,11 @@ for (const mode of modes()) {
 
     /** Until every event published so far has been handled by the worker group. */
     async function drained() {
-      if (platform.redis) {
+      if (platform.mode === 'redis') {
         await waitFor(
           async () => {
             for (const s of [STREAMS.swipes, STREAMS.users]) {
-              const groups = (await platform.redis!.xinfo('GROUPS', `${platform.config.redisPrefix}${s}`)) as unknown[][];
+              const groups = (await redisOf(platform.config).xinfo('GROUPS', `${platform.config.redisPrefix}${s}`)) as unknown[][];
               const mine = groups.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === group);
               if (!mine || Number(mine.pending) !== 0 || Number(mine.lag) !== 0) return false;
             }

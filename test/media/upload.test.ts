@@ -6,6 +6,7 @@ import { errorCode } from '../helpers/http.js';
 import { photoJpeg, photoPng, pixelBombPng, solid, truncatedJpeg } from '../fixtures/images.js';
 import { filesUnder, startMediaApp, uploadTo, waitFor, type MediaApp } from './helpers.js';
 import { STREAMS } from '../../shared/events.js';
+import { redisOf } from '../helpers/redis.js';
 
 describe('media upload (POST /media/upload)', () => {
   let app: MediaApp;
@@ -18,7 +19,7 @@ describe('media upload (POST /media/upload)', () => {
   after(() => app.close());
 
   async function lastUploadedEvent(mediaId: string) {
-    const entries = await app.platform.redis!.xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
+    const entries = await redisOf(app.platform.config).xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
     return entries
       .map(([, f]) => ({ type: f[f.indexOf('type') + 1], payload: JSON.parse(f[f.indexOf('payload') + 1]) }))
       .find((e) => e.type === 'media.uploaded' && e.payload.media_id === mediaId);

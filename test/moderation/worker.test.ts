@@ -6,9 +6,10 @@ import { filesUnder, moderated, startMediaApp, uploadTo, waitFor, type MediaApp 
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { STREAMS } from '../../shared/events.js';
 import { originalKey } from '../../shared/storage/index.js';
+import { redisOf } from '../helpers/redis.js';
 
 async function eventsOf(app: MediaApp, type: string, mediaId?: string) {
-  const entries = await app.platform.redis!.xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
+  const entries = await redisOf(app.platform.config).xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
   return entries
     .map(([id, f]) => ({ id, type: f[f.indexOf('type') + 1], payload: JSON.parse(f[f.indexOf('payload') + 1]) }))
     .filter((e) => e.type === type && (!mediaId || e.payload.media_id === mediaId));
@@ -175,7 +176,7 @@ describe('moderation worker killed mid-job', () => {
       const final = await app.platform.db('media').where('id', target).first();
       expect(final.moderated_at.getTime()).to.equal(row.moderated_at.getTime());
       // Acked: nothing of the group is left pending.
-      const pending = (await app.platform.redis!.xpending(`${app.platform.config.redisPrefix}${STREAMS.media}`, 'moderation')) as [number, ...unknown[]];
+      const pending = (await redisOf(app.platform.config).xpending(`${app.platform.config.redisPrefix}${STREAMS.media}`, 'moderation')) as [number, ...unknown[]];
       expect(pending[0]).to.equal(0);
     } finally {
       release();

@@ -75,8 +75,7 @@ describe('offline notifications through the Telegram Bot API', () => {
   /** Connects a device of the user and waits until the realtime tier counts them online. */
   async function goOnline(user: TestUser) {
     await openSocket(node.url, user.token);
-    const key = `${config().redisPrefix}presence:online:${user.id}`;
-    await waitFor(async () => (await platform.redis!.exists(key)) === 1, 5000, 'presence');
+    await waitFor(async () => (await platform.presence.query([user.id])).get(user.id)?.online === true, 5000, 'presence');
   }
 
   /**

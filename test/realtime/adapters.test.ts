@@ -43,7 +43,7 @@ describe('realtime in the all-in-one mode (no Redis: in-memory adapter, bus and 
   after(async () => node.close());
 
   it('chats, shows presence, relays bus events and recovers a dropped connection', async () => {
-    expect(node.platform.redis).to.equal(null);
+    expect(node.platform.mode).to.equal('memory');
     const { a, b, conversationId, matchId } = await matchedPair(node.platform.db, node.platform.config);
     const sb = await openSocket(node.url, b.token, { reconnection: true, reconnectionDelay: 300, reconnectionDelayMax: 300 });
     const presence = collect(sb, 'presence');

@@ -19,7 +19,7 @@ import { createHttpApp } from '../../shared/http/app.js';
 import { publicPort } from '../../shared/http/health.js';
 import type { Platform } from '../../shared/platform.js';
 import { createRedis, type Redis } from '../../shared/redis.js';
-import { SessionRevocations } from '../../shared/revocation.js';
+import { RedisRevocations } from '../../shared/revocation.js';
 import { startNotificationsWorker, type NotificationsWorker } from '../../workers/notifications/index.js';
 import { waitFor } from '../discovery/fixtures.js';
 import { OwnRedis } from '../faults/stores.js';
@@ -31,6 +31,7 @@ import { client, errorCode, startHttp, type ApiResponse, type Running } from '..
 import { freePort } from '../helpers/processes.js';
 import { signInitData } from '../helpers/telegram.js';
 import { createMatch, createUser } from '../helpers/users.js';
+import { redisOf } from '../helpers/redis.js';
 
 const METRICS_TOKEN = randomBytes(32).toString('hex');
 
@@ -252,7 +253,7 @@ describe('smaller points (issue 13 §5)', function () {
           expect(p.config.telegram.apiUrl).to.equal('https://api.telegram.org');
           expect(lines.filter((l) => /notifications off/.test(l.msg)), JSON.stringify(env)).to.have.length(1);
           // Ready, yet no consumer group: nothing is read, so nothing is sent.
-          const groups = (await p.redis!.xinfo('GROUPS', `${p.config.redisPrefix}${STREAMS.matches}`).catch(() => [])) as unknown[][];
+          const groups = (await redisOf(p.config).xinfo('GROUPS', `${p.config.redisPrefix}${STREAMS.matches}`).catch(() => [])) as unknown[][];
           expect(groups.map((g) => g[1])).to.not.include(group);
         } finally {
           await w.stop();
@@ -360,7 +361,7 @@ describe('smaller points (issue 13 §5)', function () {
     it('a revoked session stays revoked when Redis evicts every key with a TTL (volatile-lru)', async () => {
       const redis = createRedis(server.url, pino({ level: 'silent' }), 'revocations');
       try {
-        const revocations = new SessionRevocations(redis, 'volatile:', platform.config.jwt.accessTtlS, platform.db);
+        const revocations = new RedisRevocations(redis, 'volatile:', platform.config.jwt.accessTtlS, platform.db);
         expect(await revocations.isRevoked(randomUUID())).to.equal(false); // the copy is now complete
         const u = await revokedUser();
         await revocations.revoke([u.sessionId]);
@@ -376,7 +377,7 @@ describe('smaller points (issue 13 §5)', function () {
     it('a revocation a full Redis refuses (noeviction) is never answered "not revoked"', async () => {
       const redis = createRedis(server.url, pino({ level: 'silent' }), 'revocations');
       try {
-        const revocations = new SessionRevocations(redis, 'full:', platform.config.jwt.accessTtlS, platform.db);
+        const revocations = new RedisRevocations(redis, 'full:', platform.config.jwt.accessTtlS, platform.db);
         expect(await revocations.isRevoked(randomUUID())).to.equal(false);
         const u = await revokedUser();
         await starve('noeviction');

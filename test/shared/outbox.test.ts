@@ -13,6 +13,7 @@ import { testConfig, testEnv } from '../helpers/env.js';
 import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
 import { waitFor } from '../discovery/fixtures.js';
 import { deleteByPrefix } from '../../shared/redis.js';
+import { redisOf } from '../helpers/redis.js';
 
 /** Each event is a profile.deleted of a fresh id: the id says which commit it came from. */
 function commit(db: Knex, ...ids: string[]) {
@@ -163,7 +164,7 @@ describe('outbox: events leave with their commit', function () {
     await waitFor(() => before.count(id) === 1, 5000, 'the event');
     await outboxEmptied(a.db);
     // Redis restarts with no data: the stream (with an entry a consumer might not have handled) and the groups are gone.
-    await deleteByPrefix(a.redis!, prefix);
+    await deleteByPrefix(redisOf(a.config), prefix);
     const after = await listen(b, '0');
     await waitFor(() => after.count(id) >= 1, 10_000, 'the event published again into the new generation');
     const sentinel = randomUUID();

@@ -1,11 +1,82 @@
+// Session revocations: one behaviour suite over both lists (Redis, and this
+// process's memory in the all-in-one mode), then what only the Redis copy needs
+// (coming back empty).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { deleteByPrefix } from '../../shared/redis.js';
+import type { Knex } from 'knex';
 import type { Platform } from '../../shared/platform.js';
+import { MemoryRevocations, RedisRevocations, type SessionRevocations } from '../../shared/revocation.js';
 import { testEnv, testPlatform } from '../helpers/env.js';
 import { createUser } from '../helpers/users.js';
+import { redisOf } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
-describe('session revocations', () => {
+/** A list as a process starts with it (`ttlS`: how long an access token lives). */
+type Make = (db: Knex, ttlS: number) => SessionRevocations;
+
+function behaviourSuite(name: string, make: Make) {
+  describe(`session revocations behaviour: ${name}`, () => {
+    let platform: Platform;
+
+    before(() => {
+      platform = testPlatform({}, 'revocations');
+    });
+    after(() => platform.close());
+
+    const ttlS = () => platform.config.jwt.accessTtlS;
+
+    /** A session the sessions table says was revoked `agoS` seconds ago (what auth writes before revoke()). */
+    async function revokedInTable(agoS = 0) {
+      const u = await createUser(platform.db, platform.config);
+      await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: new Date(Date.now() - agoS * 1000), revoke_reason: 'logout' });
+      return u;
+    }
+
+    it('refuses a revoked session and accepts a live one', async () => {
+      const list = make(platform.db, ttlS());
+      const revoked = await revokedInTable();
+      await list.revoke([revoked.sessionId]);
+      const live = await createUser(platform.db, platform.config);
+      expect(await list.isRevoked(revoked.sessionId)).to.equal(true);
+      expect(await list.isRevoked(live.sessionId)).to.equal(false);
+    });
+
+    it('refuses, after a restart, a session revoked before it (read back from the sessions table)', async () => {
+      const revoked = await revokedInTable(5);
+      const restarted = make(platform.db, ttlS());
+      expect(await restarted.isRevoked(revoked.sessionId)).to.equal(true);
+    });
+
+    it('forgets a revocation once no access token of the session can be alive', async () => {
+      const shortLived = make(platform.db, 1);
+      const u = await createUser(platform.db, platform.config);
+      await shortLived.revoke([u.sessionId]);
+      expect(await shortLived.isRevoked(u.sessionId)).to.equal(true);
+      await waitFor('the revocation to end', async () => !(await shortLived.isRevoked(u.sessionId)), { timeoutMs: 3000, everyMs: 100 });
+    });
+
+    it('does not read back revocations older than an access token can live', async () => {
+      const old = await revokedInTable(ttlS() + 60);
+      expect(await make(platform.db, ttlS()).isRevoked(old.sessionId)).to.equal(false);
+    });
+  });
+}
+
+describe('session revocations over both lists', () => {
+  const conns: Redis[] = [];
+  after(() => Promise.all(conns.map((c) => c.quit())));
+  behaviourSuite('Redis', (db, ttlS) => {
+    const c = new Redis(testEnv.redisUrl);
+    conns.push(c);
+    // A prefix of its own: a fresh list is a Redis that has never seen a revocation.
+    return new RedisRevocations(c, `${testEnv.redisPrefix}rev-${randomBytes(3).toString('hex')}:`, ttlS, db);
+  });
+  behaviourSuite('memory', (db, ttlS) => new MemoryRevocations(ttlS, db));
+});
+
+describe('session revocations in Redis: a Redis that comes back empty', () => {
   let platform: Platform;
   let prefix: string;
 
@@ -22,21 +93,14 @@ describe('session revocations', () => {
     return u;
   }
 
-  it('refuses a revoked session and accepts a live one', async () => {
-    const revoked = await revokedSession();
-    const live = await createUser(platform.db, platform.config);
-    expect(await platform.revocations.isRevoked(revoked.sessionId)).to.equal(true);
-    expect(await platform.revocations.isRevoked(live.sessionId)).to.equal(false);
-  });
-
   it('still refuses a revoked session after Redis comes back empty (rebuilt from the sessions table)', async () => {
     const revoked = await revokedSession();
     const live = await createUser(platform.db, platform.config);
-    await deleteByPrefix(platform.redis!, prefix); // what a restart without persistence does
+    await deleteByPrefix(redisOf(platform.config), prefix); // what a restart without persistence does
     expect(await platform.revocations.isRevoked(revoked.sessionId)).to.equal(true);
     expect(await platform.revocations.isRevoked(live.sessionId)).to.equal(false);
     // The rebuilt entry lasts as long as the session's access tokens can, no longer.
-    const until = Number(await platform.redis!.zscore(`${prefix}revoked:sessions`, revoked.sessionId));
+    const until = Number(await redisOf(platform.config).zscore(`${prefix}revoked:sessions`, revoked.sessionId));
     expect(until - Date.now()).to.be.within(1, platform.config.jwt.accessTtlS * 1000);
   });
 
@@ -44,7 +108,7 @@ describe('session revocations', () => {
     const u = await createUser(platform.db, platform.config);
     const long = new Date(Date.now() - (platform.config.jwt.accessTtlS + 60) * 1000);
     await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: long });
-    await deleteByPrefix(platform.redis!, prefix);
+    await deleteByPrefix(redisOf(platform.config), prefix);
     expect(await platform.revocations.isRevoked(u.sessionId)).to.equal(false);
   });
 });

@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BotApi } from './bot.js';
 import { composeText, openAppButton } from './compose.js';
 import type { Schedule } from './handler.js';
-import type { OnlineCheck } from './presence.js';
+import { onlineAmong, type PresenceStore } from '../../realtime/presence/store.js';
 import * as repo from './repo.js';
 import { quietUntil, wants } from './settings.js';
 
@@ -25,7 +25,8 @@ export interface FlushOptions {
 export interface FlusherDeps {
   db: Knex;
   logger: Logger;
-  presence: OnlineCheck;
+  /** The realtime tier's presence, read only. */
+  presence: Pick<PresenceStore, 'query'>;
   bot: BotApi;
   telegram: Pick<Config['telegram'], 'webAppUrl' | 'botUsername'>;
   schedule: Schedule;
@@ -100,7 +101,7 @@ export class Flusher {
       return 'nothing';
     }
     const stale = await repo.staleItems(db, userId, items);
-    const isOnline = (await this.deps.presence.online([userId])).has(userId);
+    const isOnline = (await onlineAmong(this.deps.presence, [userId])).has(userId);
     const keep = items.filter((i) => !stale.has(key(i)) && wants(user.settings, i.kind) && (i.kind === 'warning' || !isOnline));
     if (!keep.length) {
       await repo.finish(db, userId, items, { sentAt: null, nextDue: idleDue });

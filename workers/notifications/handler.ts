@@ -7,7 +7,7 @@ import { onEvents } from '../../shared/bus/index.js';
 import type { BusEvent } from '../../shared/events.js';
 import type { Knex } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
-import type { OnlineCheck } from './presence.js';
+import { onlineAmong, type PresenceStore } from '../../realtime/presence/store.js';
 import * as repo from './repo.js';
 import { wants } from './settings.js';
 
@@ -22,7 +22,8 @@ export interface Schedule {
 export interface HandlerDeps {
   db: Knex;
   logger: Logger;
-  presence: OnlineCheck;
+  /** The realtime tier's presence, read only. */
+  presence: Pick<PresenceStore, 'query'>;
   schedule: Schedule;
 }
 
@@ -72,7 +73,7 @@ async function recordItems(deps: HandlerDeps, e: BusEvent, list: Addressed[]): P
   const { db, schedule } = deps;
   // Someone in the app sees it there (most chat traffic: asked first, it spares the database);
   // a warning goes out through the bot regardless.
-  const online = await deps.presence.online(list.filter((a) => a.item.kind !== 'warning').map((a) => a.userId));
+  const online = await onlineAmong(deps.presence, list.filter((a) => a.item.kind !== 'warning').map((a) => a.userId));
   const offline = list.filter((a) => a.item.kind === 'warning' || !online.has(a.userId));
   if (!offline.length) return;
   const users = await repo.recipients(db, offline.map((a) => a.userId));

@@ -5,13 +5,10 @@
 // PostgreSQL, so any number of instances share the work and a restart loses nothing.
 import { DEV_BOT_TOKEN } from '../../shared/config.js';
 import { STREAMS } from '../../shared/events.js';
-import type { ServiceDeps } from '../../shared/platform.js';
+import type { Platform, ServiceDeps } from '../../shared/platform.js';
 import { BotApi, DEFAULT_BOT_OPTIONS, type BotOptions } from './bot.js';
 import { Flusher, type FlushOptions } from './flusher.js';
 import { notificationsHandler, type Schedule } from './handler.js';
-import { nobodyOnline, redisPresence, type OnlineCheck } from './presence.js';
-
-export { roomPresence, redisPresence, type OnlineCheck } from './presence.js';
 
 export interface NotificationsOptions {
   /** Consumer group (default 'notifications'); tests use their own. */
@@ -19,8 +16,6 @@ export interface NotificationsOptions {
   consumer?: string;
   /** Where a new group starts (default '$': notifications are about now, not history). */
   startFrom?: '0' | '$';
-  /** Who is online; default: the realtime tier's presence in Redis. Required for presence without Redis. */
-  presence?: OnlineCheck;
   /** Defaults from config (NOTIFY_GATHER_S, NOTIFY_INTERVAL_S). */
   gatherMs?: number;
   intervalS?: number;
@@ -41,7 +36,10 @@ function isTelegramBotApi(apiUrl: string): boolean {
   return new URL(apiUrl).hostname.toLowerCase().replace(/\.$/, '') === 'api.telegram.org';
 }
 
-export function startNotificationsWorker(deps: ServiceDeps, opts: NotificationsOptions = {}): NotificationsWorker {
+/** Who is online comes from the realtime tier's presence store, the one the platform hands both. */
+export type NotificationsDeps = ServiceDeps & Pick<Platform, 'presence'>;
+
+export function startNotificationsWorker(deps: NotificationsDeps, opts: NotificationsOptions = {}): NotificationsWorker {
   const { config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
   // The development token is public (it is in this code), and development-mode
@@ -52,11 +50,7 @@ export function startNotificationsWorker(deps: ServiceDeps, opts: NotificationsO
     );
     return { ready: Promise.resolve(), stop: async () => {} };
   }
-  let presence = opts.presence ?? (deps.redis ? redisPresence(deps.redis, config.redisPrefix) : undefined);
-  if (!presence) {
-    logger.warn('no presence source: every recipient counts as offline');
-    presence = nobodyOnline;
-  }
+  const { presence } = deps;
   const schedule: Schedule = {
     gatherMs: opts.gatherMs ?? config.notifications.gatherS * 1000,
     intervalS: opts.intervalS ?? config.notifications.intervalS,
