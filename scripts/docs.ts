@@ -4,12 +4,15 @@
 //   docs/CONFIGURATION.md  every variable of shared/config.ts: its default and
 //                          accepted values from the zod schema, its meaning
 //                          from shared/config-docs.ts
+//   docs/openapi.json      the REST contract (shared/contract/openapi.ts)
+//   docs/asyncapi.json     the socket contract (shared/contract/asyncapi.ts)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { EnvSchema } from '../shared/config.js';
 import { CONFIG_MEANINGS } from '../shared/config-docs.js';
+import { contractDocuments } from '../shared/contract/documents.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CONFIGURATION_FILE = path.join(ROOT, 'docs', 'CONFIGURATION.md');
@@ -89,10 +92,21 @@ ${rows.join('\n')}
 `;
 }
 
+/** Every generated document: its path and its fresh content. */
+export function generatedDocs(): { file: string; content: string }[] {
+  const contract = contractDocuments();
+  return [
+    { file: CONFIGURATION_FILE, content: configurationDoc() },
+    ...Object.entries(contract).map(([name, doc]) => ({ file: path.join(ROOT, 'docs', name), content: doc.text })),
+  ];
+}
+
 function main() {
-  fs.mkdirSync(path.dirname(CONFIGURATION_FILE), { recursive: true });
-  fs.writeFileSync(CONFIGURATION_FILE, configurationDoc());
-  process.stdout.write(`wrote ${path.relative(ROOT, CONFIGURATION_FILE)}\n`);
+  for (const { file, content } of generatedDocs()) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    process.stdout.write(`wrote ${path.relative(ROOT, file)}\n`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();

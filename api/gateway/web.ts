@@ -11,6 +11,7 @@ import type { Context } from 'koa';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { contractRouter } from './contract.js';
 
 export interface WebRouterOptions {
   /** The built client (default: web/dist of the project). */
@@ -143,5 +144,7 @@ export function webRouter(config: Config, opts: WebRouterOptions = {}): Router {
   router.get('/', serveIndex);
   router.get('/index.html', serveIndex);
   router.get('/assets/:name', serveAsset);
+  // The contract's documents are served wherever the client is (gateway and all-in-one).
+  router.use(contractRouter().routes());
   return router;
 }

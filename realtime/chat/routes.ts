@@ -6,11 +6,8 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { caller, requireAuth } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { ChatService } from './service.js';
-import { conversationId, ReadBodySchema } from './schemas.js';
-import { z } from 'zod';
+import { ConversationParams as Params, ReadBodySchema } from './schemas.js';
 import type { ConversationList, MessagePage, MessageSent } from '../../shared/contract/index.js';
-
-const Params = z.object({ conversation_id: conversationId });
 
 export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
   const router = new Router({ prefix: '/chat' });

@@ -34,6 +34,9 @@ const querySeq = z.coerce.number().int().min(0).max(2_147_483_647);
 export const ReadSchema = z.strictObject({ conversation_id: conversationId, seq });
 export const ReadBodySchema = z.strictObject({ seq });
 
+/** The path parameter of /chat/messages/{conversation_id} and /chat/conversations/{conversation_id}/read. */
+export const ConversationParams = z.object({ conversation_id: conversationId });
+
 export const TypingSchema = z.strictObject({ conversation_id: conversationId });
 
 export const PresenceQuerySchema = z.strictObject({

@@ -11,12 +11,14 @@ export function shape<S extends z.ZodType>(id: string, schema: S, description?: 
   return schema;
 }
 
-export const Id = z.uuid();
-export const Timestamp = z.iso.datetime();
+export const Id = shape('Uuid', z.uuid());
+export const Timestamp = shape('Timestamp', z.iso.datetime(), 'An instant in UTC, ISO 8601 with milliseconds (2026-11-29T02:15:48.123Z).');
 
 export const VARIANT_NAMES = ['thumb', 'medium', 'large'] as const;
 /** One URL per variant; null for a variant not made yet or not shown. */
-export const PhotoUrls = z.record(z.enum(VARIANT_NAMES), z.string().nullable());
+export const PhotoUrls = z.object({ thumb: z.string().nullable(), medium: z.string().nullable(), large: z.string().nullable() }) satisfies z.ZodType<
+  Record<(typeof VARIANT_NAMES)[number], string | null>
+>;
 
 export const ErrorBody = shape(
   'Error',

@@ -2,7 +2,7 @@
 // these; the AsyncAPI document is generated from them and the chat's request
 // schemas in realtime/chat/schemas.ts).
 import { z } from 'zod';
-import { Id, shape, Timestamp } from './common.js';
+import { Id, Timestamp } from './common.js';
 import { ChatMessage } from './chat.js';
 import { MediaStatus, PublicProfile } from './profiles.js';
 
@@ -14,11 +14,8 @@ export const PresenceState = z.object({
 export type PresenceState = z.infer<typeof PresenceState>;
 
 /** A refused event: the contract's error shape under `ok: false`. */
-export const AckError = shape(
-  'AckError',
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }),
-  'A refused event. rate_limited carries details {retry_after_s}: wait that long before sending again.',
-);
+/** A refused event. rate_limited carries details {retry_after_s}: wait that long before sending again. */
+export const AckError = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 export type AckError = z.infer<typeof AckError>;
 
 const ok = <T extends z.core.$ZodLooseShape>(fields: T) => z.object({ ok: z.literal(true), ...fields });

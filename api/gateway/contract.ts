@@ -1,0 +1,17 @@
+// The contract's documents, served by the public entry (gateway and
+// all-in-one, through the web router): GET /openapi.json and /asyncapi.json,
+// built once from the same code as docs/*.json.
+import Router from '@koa/router';
+import { contractDocuments } from '../../shared/contract/documents.js';
+
+export function contractRouter(): Router {
+  const router = new Router();
+  for (const [name, doc] of Object.entries(contractDocuments())) {
+    router.get(`/${name}`, (ctx) => {
+      ctx.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = doc.text;
+    });
+  }
+  return router;
+}

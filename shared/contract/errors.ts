@@ -1,0 +1,33 @@
+// Every error code of the contract with its HTTP status and meaning: what the
+// generated documents list per route (docs/API.md § Errors explains them at length).
+export const ERROR_CODES = {
+  validation_failed: { status: 400, meaning: 'The body, query or path is malformed or breaks a rule; details lists {field, message} per problem.' },
+  bad_request: { status: 400, meaning: 'The HTTP request itself is malformed, or a parser refused it for a reason no other code names.' },
+  image_too_large: { status: 400, meaning: 'The image has more pixels than MEDIA_MAX_PIXELS (details: {width, height, max_pixels}).' },
+  invalid_image: { status: 400, meaning: "The image's header cannot be read, or its data is corrupt or truncated." },
+  unknown_event: { status: 400, meaning: 'Socket only: an event name the server does not have.' },
+  unauthorized: { status: 401, meaning: 'No access token, a malformed or forged one, a revoked session, or a bad or spent refresh token.' },
+  invalid_init_data: { status: 401, meaning: 'Init data with a bad or missing hash (or signature), or too old an auth_date.' },
+  token_expired: { status: 401, meaning: 'The access token has expired: refresh it and repeat the call.' },
+  forbidden: { status: 403, meaning: 'Authenticated but not allowed.' },
+  not_found: { status: 404, meaning: 'No such thing, or one the caller may not see: the two are never told apart.' },
+  method_not_allowed: { status: 405, meaning: 'The path exists but not with this method.' },
+  request_timeout: { status: 408, meaning: 'The request (headers or body) took too long to arrive.' },
+  conflict: { status: 409, meaning: 'The request clashes with the current state.' },
+  payload_too_large: { status: 413, meaning: 'The body is over its limit (MEDIA_MAX_BYTES for uploads, 1 MB for JSON).' },
+  unsupported_media_type: { status: 415, meaning: 'An upload that is not a supported image by its content, or a JSON route sent another media type.' },
+  rate_limited: { status: 429, meaning: 'Too many requests or events in a window; wait Retry-After seconds (details.retry_after_s).' },
+  quota_exceeded: { status: 429, meaning: 'A quota is used up; Retry-After says when room frees up.' },
+  headers_too_large: { status: 431, meaning: 'The request line and headers are over 16 KB.' },
+  internal_error: { status: 500, meaning: 'A bug; details.request_id names the request in the logs.' },
+  bad_gateway: { status: 502, meaning: 'The gateway got no valid answer from a service.' },
+  service_unavailable: { status: 503, meaning: 'PostgreSQL or Redis cannot be reached, or (gateway) the service is down; retry after Retry-After.' },
+  gateway_timeout: { status: 504, meaning: 'A service did not answer the gateway within GATEWAY_TIMEOUT_MS.' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What any route may answer: a request too slow or too large to read, a bug, a store or service that is down, a gateway that got no answer. */
+export const ANY_ROUTE_ERRORS: ErrorCode[] = ['request_timeout', 'headers_too_large', 'internal_error', 'bad_gateway', 'service_unavailable', 'gateway_timeout'];
+/** What a route behind a bearer token may answer besides its own errors. */
+export const AUTHENTICATED_ERRORS: ErrorCode[] = ['unauthorized', 'token_expired'];

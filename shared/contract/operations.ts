@@ -1,0 +1,310 @@
+// The route table of the REST contract: every public route of every service
+// with its parameters, body, answers and error codes. The OpenAPI document is
+// generated from it (openapi.ts), and test/contract/routes.test.ts compares it
+// with the routes the Koa routers register, both ways, so neither can change
+// alone. Request schemas are the ones the routes parse with (each service's
+// schemas.ts); answers are the contract's shapes.
+import { z } from 'zod';
+import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from '../../api/admin/schemas.js';
+import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../../api/auth/schemas.js';
+import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
+import { AttachPhotoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
+import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
+import { ConversationParams, MessagesQuerySchema, ReadBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
+import * as c from './index.js';
+import { AUTHENTICATED_ERRORS, type ErrorCode } from './errors.js';
+
+export const TAGS = {
+  auth: 'Telegram login, tokens and sessions.',
+  profiles: 'Profiles: the owner view and the public view.',
+  photos: 'Profile photos (served by the media service).',
+  discovery: 'Candidates, swipes, matches, likes, blocks and reports.',
+  media: 'Uploads and the served image files.',
+  chat: 'The REST fallback of the chat (the socket is described in asyncapi.json).',
+  admin: 'Moderation and bans, for the operators in ADMIN_TELEGRAM_IDS only.',
+  operations: 'Health, readiness and metrics.',
+  documentation: 'These documents and the web client.',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+/** An answer that is not JSON (files, pages, metrics). */
+export interface RawAnswer {
+  contentType: string;
+  description: string;
+}
+
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI path syntax: /profiles/{user_id}. */
+  path: string;
+  tag: Tag;
+  summary: string;
+  /** bearer: an access token; admin: an access token of an admin; metrics: METRICS_TOKEN; none. */
+  auth: 'bearer' | 'admin' | 'metrics' | 'none';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** A JSON body; `multipart`: an image as form field `file` (alone or instead of the JSON body). */
+  body?: { json?: z.ZodType; multipart?: true; optional?: true };
+  /** Success answers by status: a JSON shape, a raw answer, or null for no body. */
+  answers: Record<number, z.ZodType | RawAnswer | null>;
+  /** The route's own error codes (those of authentication and of any route are added). */
+  errors: ErrorCode[];
+  description?: string;
+}
+
+const Health = c.shape('Health', z.object({ status: z.literal('healthy'), service: z.string() }));
+const Readiness = c.shape(
+  'Readiness',
+  z.object({
+    status: z.enum(['ready', 'not_ready']),
+    /** Private ports only: the public port says only ready or not. */
+    service: z.string().optional(),
+    checks: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
+
+const idParams = (name: string) => z.object({ [name]: Uuid });
+const PhotoParams = UserIdParams;
+const PhotoIdParams = UserIdParams.extend({ id: Uuid });
+const FileParams = z.object({ key: z.string().describe('The content-addressed key of a variant (may contain slashes).') });
+const AssetParams = z.object({ name: z.string() });
+const image = (description: string): RawAnswer => ({ contentType: 'image/*', description });
+const notModified: RawAnswer = { contentType: '', description: 'Not modified (If-None-Match matched the ETag).' };
+const html = (description: string): RawAnswer => ({ contentType: 'text/html', description });
+const json = (description: string): RawAnswer => ({ contentType: 'application/json', description });
+
+const swipes: Operation[] = c.SWIPE_ACTIONS.map((action) => ({
+  method: 'post',
+  path: `/discovery/${action}`,
+  tag: 'discovery',
+  summary: `Swipe: ${action}`,
+  auth: 'bearer',
+  body: { json: TargetBody },
+  answers: { 200: c.SwipeResult },
+  errors: ['validation_failed', 'not_found', 'conflict', ...(action === 'pass' ? [] : (['quota_exceeded'] as ErrorCode[]))],
+  description: action === 'pass' ? 'Passes are free.' : 'Counts against the 24-hour quota; a mutual like makes one match (match:new to both).',
+}));
+
+export const OPERATIONS: Operation[] = [
+  // --- operations -----------------------------------------------------------
+  { method: 'get', path: '/health', tag: 'operations', summary: 'Liveness', auth: 'none', answers: { 200: Health }, errors: [] },
+  { method: 'get', path: '/ready', tag: 'operations', summary: 'Readiness of PostgreSQL and Redis', auth: 'none', answers: { 200: Readiness, 503: Readiness }, errors: [] },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    auth: 'metrics',
+    answers: { 200: { contentType: 'text/plain', description: 'Prometheus text format.' } },
+    errors: ['not_found'],
+    description: 'On the public port only with METRICS_TOKEN as a bearer token; otherwise the 404 of an unknown path.',
+  },
+  // --- documentation and the web client ---------------------------------------
+  { method: 'get', path: '/openapi.json', tag: 'documentation', summary: 'This OpenAPI document', auth: 'none', answers: { 200: json('The OpenAPI 3.1 document.') }, errors: [] },
+  { method: 'get', path: '/asyncapi.json', tag: 'documentation', summary: 'The AsyncAPI document of the socket', auth: 'none', answers: { 200: json('The AsyncAPI 3 document of /chat/connect.') }, errors: [] },
+  { method: 'get', path: '/', tag: 'documentation', summary: 'The web client (Mini App)', auth: 'none', answers: { 200: html('The Mini App.') }, errors: [] },
+  { method: 'get', path: '/index.html', tag: 'documentation', summary: 'The web client (Mini App)', auth: 'none', answers: { 200: html('The Mini App.') }, errors: [] },
+  {
+    method: 'get',
+    path: '/assets/{name}',
+    tag: 'documentation',
+    summary: "The web client's content-hashed assets",
+    auth: 'none',
+    params: AssetParams,
+    answers: { 200: { contentType: 'application/octet-stream', description: 'A script, style sheet or image, cached for a year.' } },
+    errors: ['not_found'],
+  },
+  // --- auth --------------------------------------------------------------------
+  { method: 'post', path: '/auth/validate', tag: 'auth', summary: 'Check init data (creates nothing)', auth: 'none', body: { json: InitDataBody }, answers: { 200: c.InitDataValidation }, errors: ['validation_failed', 'invalid_init_data', 'rate_limited'] },
+  { method: 'post', path: '/auth/token', tag: 'auth', summary: 'Log in with init data', auth: 'none', body: { json: InitDataBody }, answers: { 200: c.TokenPair }, errors: ['validation_failed', 'invalid_init_data', 'forbidden', 'rate_limited'] },
+  {
+    method: 'post',
+    path: '/auth/refresh',
+    tag: 'auth',
+    summary: 'Spend a refresh token for a new pair',
+    auth: 'none',
+    body: { json: RefreshBody },
+    answers: { 200: c.TokenPair },
+    errors: ['validation_failed', 'unauthorized', 'rate_limited'],
+    description: 'A spent token presented again revokes its session.',
+  },
+  { method: 'get', path: '/auth/verify', tag: 'auth', summary: 'The caller of the access token', auth: 'bearer', answers: { 200: c.TokenClaims }, errors: ['rate_limited'] },
+  { method: 'get', path: '/auth/sessions', tag: 'auth', summary: "The caller's live sessions", auth: 'bearer', answers: { 200: c.SessionList }, errors: ['rate_limited'] },
+  { method: 'delete', path: '/auth/sessions/{id}', tag: 'auth', summary: 'End one of the caller’s sessions', auth: 'bearer', params: z.object({ id: SessionIdParam }), answers: { 204: null }, errors: ['not_found', 'rate_limited'] },
+  { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'End the current session', auth: 'bearer', answers: { 204: null }, errors: ['rate_limited'] },
+  {
+    method: 'post',
+    path: '/auth/dev/init-data',
+    tag: 'auth',
+    summary: 'Sign init data for a made-up user',
+    auth: 'none',
+    body: { json: DevInitDataBody },
+    answers: { 200: c.DevInitData },
+    errors: ['validation_failed', 'rate_limited'],
+    description: 'Development mode only: the route does not exist in production.',
+  },
+  // --- profiles ------------------------------------------------------------------
+  { method: 'post', path: '/profiles', tag: 'profiles', summary: "Create the caller's profile", auth: 'bearer', body: { json: createProfileSchema }, answers: { 201: c.OwnerProfile }, errors: ['validation_failed', 'conflict', 'unsupported_media_type', 'rate_limited'] },
+  { method: 'get', path: '/profiles/me', tag: 'profiles', summary: "The caller's profile", auth: 'bearer', answers: { 200: c.OwnerProfile }, errors: ['not_found'] },
+  {
+    method: 'get',
+    path: '/profiles/{user_id}',
+    tag: 'profiles',
+    summary: 'A profile',
+    auth: 'bearer',
+    params: UserIdParams,
+    answers: { 200: c.ProfileView },
+    errors: ['validation_failed', 'not_found'],
+    description: 'The owner view for oneself (or `me`), the public view for anyone else.',
+  },
+  {
+    method: 'put',
+    path: '/profiles/{user_id}',
+    tag: 'profiles',
+    summary: "Update the caller's profile",
+    auth: 'bearer',
+    params: UserIdParams,
+    body: { json: updateProfileSchema },
+    answers: { 200: c.OwnerProfile },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'unsupported_media_type', 'rate_limited'],
+    description: 'Partial: each named field is replaced (settings merge key by key); null clears an optional field. Moves of the location are rate limited.',
+  },
+  { method: 'delete', path: '/profiles/{user_id}', tag: 'profiles', summary: "Delete the caller's profile", auth: 'bearer', params: UserIdParams, answers: { 204: null }, errors: ['validation_failed', 'forbidden', 'not_found'] },
+  // --- photos --------------------------------------------------------------------
+  { method: 'get', path: '/profiles/{user_id}/photos', tag: 'photos', summary: "A profile's photos", auth: 'bearer', params: PhotoParams, answers: { 200: c.PhotoList }, errors: ['not_found'] },
+  {
+    method: 'post',
+    path: '/profiles/{user_id}/photos',
+    tag: 'photos',
+    summary: 'Add a photo (an upload, or one of the caller’s uploaded media)',
+    auth: 'bearer',
+    params: PhotoParams,
+    body: { json: AttachPhotoBody, multipart: true },
+    answers: { 202: c.PhotoAccepted },
+    errors: ['validation_failed', 'image_too_large', 'invalid_image', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'quota_exceeded'],
+  },
+  {
+    method: 'put',
+    path: '/profiles/{user_id}/photos/{id}',
+    tag: 'photos',
+    summary: 'Move a photo',
+    auth: 'bearer',
+    params: PhotoIdParams,
+    body: { json: MovePhotoBody },
+    answers: { 200: c.PhotoList },
+    errors: ['validation_failed', 'forbidden', 'not_found'],
+  },
+  { method: 'delete', path: '/profiles/{user_id}/photos/{id}', tag: 'photos', summary: 'Remove a photo', auth: 'bearer', params: PhotoIdParams, answers: { 204: null }, errors: ['forbidden', 'not_found'] },
+  // --- discovery -------------------------------------------------------------------
+  {
+    method: 'get',
+    path: '/discovery/candidates',
+    tag: 'discovery',
+    summary: 'Candidates, best first',
+    auth: 'bearer',
+    query: CandidatesQuery,
+    answers: { 200: c.CandidatePage },
+    errors: ['validation_failed', 'not_found', 'conflict', 'rate_limited'],
+    description: 'Pass next_cursor as cursor for the next page; 409 without a profile location.',
+  },
+  ...swipes,
+  { method: 'get', path: '/discovery/matches', tag: 'discovery', summary: "The caller's matches", auth: 'bearer', answers: { 200: c.MatchList }, errors: [] },
+  { method: 'delete', path: '/discovery/matches/{match_id}', tag: 'discovery', summary: 'Unmatch', auth: 'bearer', params: MatchParams, answers: { 204: null }, errors: ['validation_failed', 'not_found'] },
+  { method: 'post', path: '/discovery/block', tag: 'discovery', summary: 'Block someone for good', auth: 'bearer', body: { json: TargetBody }, answers: { 204: null }, errors: ['validation_failed', 'not_found'] },
+  { method: 'post', path: '/discovery/report', tag: 'discovery', summary: 'Report someone the caller has met', auth: 'bearer', body: { json: ReportBody }, answers: { 202: c.ReportAccepted }, errors: ['validation_failed', 'not_found', 'rate_limited'] },
+  { method: 'get', path: '/discovery/likes', tag: 'discovery', summary: 'Who liked the caller', auth: 'bearer', query: LikesQuery, answers: { 200: c.LikeList }, errors: ['validation_failed'] },
+  // --- media --------------------------------------------------------------------------
+  {
+    method: 'post',
+    path: '/media/upload',
+    tag: 'media',
+    summary: 'Upload an image',
+    auth: 'bearer',
+    body: { multipart: true },
+    answers: { 202: c.UploadAccepted },
+    errors: ['validation_failed', 'image_too_large', 'invalid_image', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'quota_exceeded'],
+  },
+  { method: 'get', path: '/media/user/{user_id}', tag: 'media', summary: "A user's media", auth: 'bearer', params: idParams('user_id'), answers: { 200: c.MediaList }, errors: ['not_found'] },
+  { method: 'get', path: '/media/{id}', tag: 'media', summary: 'One media item', auth: 'bearer', params: idParams('id'), answers: { 200: c.Media }, errors: ['not_found'] },
+  {
+    method: 'get',
+    path: '/media/{id}/original',
+    tag: 'media',
+    summary: "The owner's original file",
+    auth: 'bearer',
+    params: idParams('id'),
+    answers: { 200: image('The original as uploaded (Cache-Control: private).'), 304: notModified },
+    errors: ['not_found'],
+  },
+  { method: 'delete', path: '/media/{id}', tag: 'media', summary: 'Delete a media item', auth: 'bearer', params: idParams('id'), answers: { 204: null }, errors: ['forbidden', 'not_found'] },
+  {
+    method: 'get',
+    path: '/media/files/{key}',
+    tag: 'media',
+    summary: 'A served image variant (WebP)',
+    auth: 'none',
+    params: FileParams,
+    answers: { 200: { contentType: 'image/webp', description: 'Immutable: cached for a year.' }, 304: notModified },
+    errors: ['not_found'],
+    description: 'Under MEDIA_PUBLIC_URL (default /media/files/); a CDN may front it.',
+  },
+  // --- chat -----------------------------------------------------------------------------
+  { method: 'get', path: '/chat/conversations', tag: 'chat', summary: "The caller's conversations", auth: 'bearer', answers: { 200: c.ConversationList }, errors: [] },
+  {
+    method: 'get',
+    path: '/chat/messages/{conversation_id}',
+    tag: 'chat',
+    summary: 'A page of messages',
+    auth: 'bearer',
+    params: ConversationParams,
+    query: MessagesQuerySchema,
+    answers: { 200: c.MessagePage },
+    errors: ['validation_failed', 'forbidden', 'not_found'],
+  },
+  {
+    method: 'post',
+    path: '/chat/messages',
+    tag: 'chat',
+    summary: 'Send a message',
+    auth: 'bearer',
+    body: { json: SendSchema },
+    answers: { 201: c.MessageSent, 200: c.MessageSent },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'],
+    description: '200 for a resend of a stored client_msg_id (the stored message).',
+  },
+  {
+    method: 'post',
+    path: '/chat/conversations/{conversation_id}/read',
+    tag: 'chat',
+    summary: 'Mark read up to a seq',
+    auth: 'bearer',
+    params: ConversationParams,
+    body: { json: ReadBodySchema },
+    answers: { 204: null },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'rate_limited'],
+  },
+  // --- admin ------------------------------------------------------------------------------
+  { method: 'get', path: '/admin/queue', tag: 'admin', summary: 'The moderation queue', auth: 'admin', query: QueueQuery, answers: { 200: c.ModerationQueue }, errors: ['validation_failed'] },
+  { method: 'post', path: '/admin/media/{id}/approve', tag: 'admin', summary: 'Approve a photo', auth: 'admin', params: IdParams, answers: { 200: c.ModeratedMedia }, errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'] },
+  {
+    method: 'post',
+    path: '/admin/media/{id}/reject',
+    tag: 'admin',
+    summary: 'Reject a photo',
+    auth: 'admin',
+    params: IdParams,
+    body: { json: RejectBody, optional: true },
+    answers: { 200: c.ModeratedMedia },
+    errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'],
+  },
+  { method: 'post', path: '/admin/reports/{id}/review', tag: 'admin', summary: 'Settle a report', auth: 'admin', params: IdParams, body: { json: ReviewBody }, answers: { 200: c.ReviewedReport }, errors: ['validation_failed', 'not_found', 'conflict', 'forbidden', 'unsupported_media_type'] },
+  { method: 'post', path: '/admin/users/{id}/ban', tag: 'admin', summary: 'Ban a user', auth: 'admin', params: IdParams, body: { json: BanBody }, answers: { 200: c.BanState }, errors: ['validation_failed', 'not_found', 'unsupported_media_type'] },
+  { method: 'post', path: '/admin/users/{id}/unban', tag: 'admin', summary: 'Lift a ban', auth: 'admin', params: IdParams, body: { json: UnbanBody, optional: true }, answers: { 200: c.BanState }, errors: ['validation_failed', 'not_found', 'unsupported_media_type'] },
+  { method: 'get', path: '/admin/audit', tag: 'admin', summary: 'The audit log, newest first', auth: 'admin', query: AuditQuery, answers: { 200: c.AuditPage }, errors: ['validation_failed'] },
+];
+
+/** The error codes a route may answer: its own, its authentication's, and those of any route. */
+export function errorsOf(op: Operation, anyRoute: readonly ErrorCode[]): ErrorCode[] {
+  const auth: ErrorCode[] = op.auth === 'bearer' ? AUTHENTICATED_ERRORS : op.auth === 'admin' ? [...AUTHENTICATED_ERRORS, 'forbidden'] : [];
+  return [...new Set([...op.errors, ...auth, ...anyRoute])];
+}
