@@ -1,8 +1,9 @@
 // The contract's documents, served by the public entry (gateway and
 // all-in-one, through the web router): GET /openapi.json and /asyncapi.json,
-// built once from the same code as docs/*.json.
+// built once from the same code as docs/*.json, and the reference page /docs.
 import Router from '@koa/router';
 import { contractDocuments } from '../../shared/contract/documents.js';
+import { docsPageRouter } from './docs-page.js';
 
 export function contractRouter(): Router {
   const router = new Router();
@@ -13,5 +14,6 @@ export function contractRouter(): Router {
       ctx.body = doc.text;
     });
   }
+  router.use(docsPageRouter().routes());
   return router;
 }

@@ -102,6 +102,18 @@ export const OPERATIONS: Operation[] = [
   // --- documentation and the web client ---------------------------------------
   { method: 'get', path: '/openapi.json', tag: 'documentation', summary: 'This OpenAPI document', auth: 'none', answers: { 200: json('The OpenAPI 3.1 document.') }, errors: [] },
   { method: 'get', path: '/asyncapi.json', tag: 'documentation', summary: 'The AsyncAPI document of the socket', auth: 'none', answers: { 200: json('The AsyncAPI 3 document of /chat/connect.') }, errors: [] },
+  { method: 'get', path: '/docs', tag: 'documentation', summary: 'The interactive API reference', auth: 'none', answers: { 200: html('Swagger UI over /openapi.json, and the socket events of /asyncapi.json.') }, errors: [] },
+  ...(['docs.js', 'docs.css', 'swagger-ui.css', 'swagger-ui-bundle.js'] as const).map(
+    (file): Operation => ({
+      method: 'get',
+      path: `/docs/${file}`,
+      tag: 'documentation',
+      summary: `A file of the reference page (${file})`,
+      auth: 'none',
+      answers: { 200: { contentType: file.endsWith('.css') ? 'text/css' : 'text/javascript', description: file } },
+      errors: [],
+    }),
+  ),
   { method: 'get', path: '/', tag: 'documentation', summary: 'The web client (Mini App)', auth: 'none', answers: { 200: html('The Mini App.') }, errors: [] },
   { method: 'get', path: '/index.html', tag: 'documentation', summary: 'The web client (Mini App)', auth: 'none', answers: { 200: html('The Mini App.') }, errors: [] },
   {
