@@ -4,6 +4,7 @@ import { STREAMS } from '../../shared/events.js';
 import type { Consumer } from '../../shared/bus/index.js';
 import { verifyAccessToken } from '../../shared/jwt.js';
 import { errorCode } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 import { loginViaApi, signInitData } from '../helpers/telegram.js';
 import { newTgUser, startAuth, type AuthApp } from './harness.js';
 
@@ -31,12 +32,7 @@ describe('Auth sessions: revocation, events, users', () => {
 
   const sessionOf = (token: string) => verifyAccessToken(app.platform.config.jwt, token).sessionId;
   async function eventFor(sessionId: string) {
-    for (let i = 0; i < 100; i++) {
-      const e = revoked.find((x) => x.payload.session_id === sessionId);
-      if (e) return e.payload;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no session.revoked for ${sessionId}`);
+    return (await waitFor(`session.revoked for ${sessionId}`, () => revoked.find((x) => x.payload.session_id === sessionId), 2000)).payload;
   }
 
   it('publishes session.revoked and lists the session as revoked on logout, delete and refresh-token reuse', async () => {

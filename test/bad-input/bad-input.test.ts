@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { errorCode } from '../helpers/http.js';
 import { connectError, disconnected, emitAck, openSocket, type ClientSocket } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { loginViaApi } from '../helpers/telegram.js';
 import { createUser } from '../helpers/users.js';
 import { expectNoErrorLogged, expectRefusal, refused, startHarness, tally, type Harness } from './harness.js';
@@ -49,7 +49,7 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
       expect(await h().fingerprint()).to.equal(before);
       const n = h().errors.length;
       h().platform.logger.error({ probe: true }, 'self-check');
-      await sleep(10);
+      await waitFor('the logged error', () => h().errors.length > n, 5000);
       expect(h().errors.length).to.equal(n + 1);
       h().errors.splice(n, 1);
     });
@@ -180,7 +180,9 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
       raw.emit('no:such:event', 1, 2, 3);
       const ack = await emitAck(socket, 'presence:query', { user_ids: [] });
       expect(ack).to.deep.equal({ ok: true, presence: {} });
-      await sleep(50);
+      // The sneaky send again, with an ack, down the same path: by its refusal the one without was refused too.
+      const twin = await emitAck(socket, 'message:send', { conversation_id: h().cast.de.conversationId, body: 'sneaky', client_msg_id: randomUUID() });
+      expect(twin.ok, JSON.stringify(twin)).to.equal(false);
       expect(await h().fingerprint()).to.equal(before);
       expectNoErrorLogged(h(), logFrom);
       tally.cases += 5;

@@ -8,20 +8,21 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { pino } from 'pino';
 import type { Knex } from 'knex';
 import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { createPlatform, type Platform } from '../../shared/platform.js';
 import { testConfig, uniqueTelegramId } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { createMatch, createUser, newSession, type TestUser } from '../helpers/users.js';
+import { createProfile, type ProfileFields } from '../helpers/profiles.js';
+import { capturingLogger } from '../helpers/logs.js';
+import { waitFor } from '../helpers/wait.js';
 import { closeSockets } from '../helpers/sockets.js';
+import { redisOf } from '../helpers/redis.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
 import { STREAMS } from '../../shared/events.js';
-import { redisOf } from '../helpers/redis.js';
 
 /** A small upload limit, so a 413 costs little. */
 export const MEDIA_MAX_BYTES = 256 * 1024;
@@ -122,36 +123,9 @@ async function fingerprintOf(db: Knex, ids: string[], mediaDir: string): Promise
   return JSON.stringify({ ...rows[0], files });
 }
 
-/** The test logger: error level and worse, parsed, kept in `lines`. */
-function capturingLogger(lines: LogLine[]) {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          lines.push(JSON.parse(line) as LogLine);
-        } catch {
-          lines.push({ level: 60, msg: line });
-        }
-      }
-      done();
-    },
-  });
-  return pino({ level: 'error', base: { service: 'bad-input' } }, stream);
-}
-
-async function profile(db: Knex, userId: string, fields: Record<string, unknown> = {}) {
-  await db('profiles').insert({
-    user_id: userId,
-    display_name: 'Person',
-    birthdate: '1994-06-15',
-    gender: 'woman',
-    looking_for: ['man', 'woman'],
-    lat: 71.5,
-    lon: 100.5,
-    visibility: 'visible',
-    ...fields,
-  });
+/** The cast's profiles: in a spot of their own (71.5 N, 100.5 E), each looking for everyone. */
+async function profile(db: Knex, userId: string, fields: ProfileFields = {}) {
+  await createProfile(db, userId, { birthdate: '1994-06-15', looking_for: ['man', 'woman'], lat: 71.5, lon: 100.5, ...fields });
 }
 
 async function photo(db: Knex, ownerId: string, fields: { status?: string; position?: number | null } = {}): Promise<string> {
@@ -202,7 +176,7 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
     user('Admin', adminTelegramId),
     user('Banned'),
   ]);
-  await profile(db, alice.id, { display_name: 'Alice', settings: JSON.stringify({ show_distance: true }) });
+  await profile(db, alice.id, { display_name: 'Alice', settings: { show_distance: true } });
   await profile(db, bob.id, { display_name: 'Bob', gender: 'man' });
   await profile(db, carol.id, { display_name: 'Carol', visibility: 'hidden' });
   await profile(db, dave.id, { display_name: 'Dave', gender: 'man' });
@@ -270,25 +244,24 @@ const WATCHED_GROUPS = new Set(['notifications', 'matching']);
  */
 async function settled(platform: Platform, timeoutMs = 15_000): Promise<void> {
   const redis = redisOf(platform.config);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const outbox = Number((await platform.db('outbox').whereNull('published_at').count('* as n').first())?.n ?? 0);
-    let behind = outbox > 0;
-    for (const stream of Object.values(STREAMS)) {
-      if (behind) break;
-      const key = `${platform.config.redisPrefix}${stream}`;
-      if (!(await redis.exists(key))) continue;
-      const info = (await redis.xinfo('STREAM', key)) as unknown[];
-      const last = info[info.indexOf('last-generated-id') + 1];
-      for (const group of (await redis.xinfo('GROUPS', key)) as unknown[][]) {
-        const g = Object.fromEntries(Array.from({ length: group.length / 2 }, (_, i) => [group[2 * i], group[2 * i + 1]]));
-        if (WATCHED_GROUPS.has(String(g.name)) && (g['last-delivered-id'] !== last || Number(g.pending) > 0)) behind = true;
-      }
+  await waitFor('the workers to catch up with the bus', () => caughtUp(platform, redis), { timeoutMs, everyMs: 20 });
+}
+
+/** The outbox is empty and every watched group has read and acknowledged its streams' last entry. */
+async function caughtUp(platform: Platform, redis: ReturnType<typeof redisOf>): Promise<boolean> {
+  const outbox = Number((await platform.db('outbox').whereNull('published_at').count('* as n').first())?.n ?? 0);
+  if (outbox > 0) return false;
+  for (const stream of Object.values(STREAMS)) {
+    const key = `${platform.config.redisPrefix}${stream}`;
+    if (!(await redis.exists(key))) continue;
+    const info = (await redis.xinfo('STREAM', key)) as unknown[];
+    const last = info[info.indexOf('last-generated-id') + 1];
+    for (const group of (await redis.xinfo('GROUPS', key)) as unknown[][]) {
+      const g = Object.fromEntries(Array.from({ length: group.length / 2 }, (_, i) => [group[2 * i], group[2 * i + 1]]));
+      if (WATCHED_GROUPS.has(String(g.name)) && (g['last-delivered-id'] !== last || Number(g.pending) > 0)) return false;
     }
-    if (!behind) return;
-    if (Date.now() > deadline) throw new Error('the workers did not catch up with the bus within 15 s');
-    await new Promise((r) => setTimeout(r, 20));
   }
+  return true;
 }
 
 export async function startHarness(): Promise<Harness> {
@@ -319,7 +292,7 @@ export async function startHarness(): Promise<Harness> {
     SUPERLIKES_PER_DAY: '1',
   });
   const errors: LogLine[] = [];
-  const platform = createPlatform(config, 'bad-input', { logger: capturingLogger(errors) });
+  const platform = createPlatform(config, 'bad-input', { logger: capturingLogger(errors, 'error', { service: 'bad-input' }) });
   let aio: AllInOne | undefined;
   let running: Running | undefined;
   try {

@@ -9,6 +9,7 @@
 import type { Knex } from 'knex';
 import { photoJpeg } from '../fixtures/images.js';
 import { emitAck, type ClientSocket } from '../helpers/sockets.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import type { ChatMessage } from '../../realtime/events.js';
 import { ChatDelivery } from '../../web/src/chat-delivery.js';
 import type { ChatSocket, ChatTransport } from '../../web/src/chat-transport.js';
@@ -16,22 +17,13 @@ import { API_BASE, ApiError } from '../../web/src/http.js';
 import { Outbox } from '../../web/src/outbox.js';
 import { api, chatSocket, instanceOf, joinPlatform, type Member } from '../cluster/harness.js';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Until `check` holds (polling every `everyMs`), or throw naming `what`. Resolves with the time it took. */
+/** Until `check` holds (a check that throws: not yet, the stores may be down), or throw naming `what`. Resolves with the time it took. */
 export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
   const start = Date.now();
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await check();
-    } catch {
-      ok = false;
-    }
-    if (ok) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await sleep(everyMs);
-  }
+  await waitFor(what, check, { timeoutMs, everyMs, untilNoError: true });
+  return Date.now() - start;
 }
 
 /** Every failed answer the clients got (HTTP `status code`, or `ack code`), counted; reset per scenario. */

@@ -5,10 +5,11 @@ import type { Knex } from 'knex';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { Config } from '../../shared/config.js';
 import type { Platform } from '../../shared/platform.js';
+import type { ChatMessage } from '../../realtime/events.js';
 import { createRealtime, type Realtime, type RealtimeOptions } from '../../realtime/index.js';
 import { testPlatform } from './env.js';
 import { client, startHttp, type Running } from './http.js';
-import { closeSockets } from './sockets.js';
+import { closeSockets, emitAck, nextEvent, type ClientSocket } from './sockets.js';
 
 export interface Node {
   url: string;
@@ -74,3 +75,18 @@ export function twoNodes(env: Record<string, string | undefined> = {}, opts: Rea
 let n = 0;
 /** A client_msg_id unique in the run. */
 export const clientMsgId = (tag = 'm') => `${tag}-${Date.now().toString(36)}-${n++}`;
+
+/**
+ * The positive signal before asserting that sockets got nothing more (no
+ * duplicate, no echo): one more message in the conversation, sent from `from`
+ * and received by every socket of `to`. What the server emitted to those
+ * sockets before it has arrived by then; it is the last entry of their collect().
+ */
+export async function sentinelMessage(from: ClientSocket, conversationId: string, to: ClientSocket[]): Promise<ChatMessage> {
+  const id = clientMsgId('sentinel');
+  const arrived = to.map((s) => nextEvent(s, 'message:new', { filter: (p) => p.message.client_msg_id === id }));
+  const ack = await emitAck(from, 'message:send', { conversation_id: conversationId, body: 'sentinel', client_msg_id: id });
+  if (!ack.ok) throw new Error(`the sentinel message was refused: ${JSON.stringify(ack)}`);
+  await Promise.all(arrived);
+  return ack.message as ChatMessage;
+}

@@ -9,10 +9,11 @@ import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { matchingHandler } from '../../workers/matching/handler.js';
 import { startMatchingWorker, type MatchingWorker } from '../../workers/matching/index.js';
 import { testPlatform } from '../helpers/env.js';
-import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { createMatch } from '../helpers/users.js';
-import { EventProbe, makePerson, newSpot, startDiscovery, waitFor, type DiscoveryApp, type Person } from '../discovery/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisOf } from '../helpers/redis.js';
+import { EventProbe, makePerson, newSpot, startDiscovery, type DiscoveryApp, type Person } from '../discovery/fixtures.js';
 
 function modes() {
   return [
@@ -31,14 +32,14 @@ for (const mode of modes()) {
     let app: DiscoveryApp;
     let workers: MatchingWorker[];
     let probe: EventProbe;
-    let database: OwnDatabase | undefined;
+    let database: IsolatedDatabase | undefined;
     const make = () => (database ? testPlatform({ REDIS_URL: undefined, DATABASE_URL: database.url }) : testPlatform());
     const group = `matching-test-${randomUUID().slice(0, 8)}`;
     const spot = newSpot();
     const PAIRS = mode.pairs;
 
     before(async () => {
-      if (mode.memory) database = await ownDatabase(`matching_memory_${randomUUID().slice(0, 6)}`);
+      if (mode.memory) database = await isolatedDatabase('matching_memory');
       platform = make();
       app = await startDiscovery(platform);
       workers = [];
@@ -66,6 +67,7 @@ for (const mode of modes()) {
     async function drained() {
       if (platform.mode === 'redis') {
         await waitFor(
+          'the worker group to drain',
           async () => {
             for (const s of [STREAMS.swipes, STREAMS.users]) {
               const groups = (await redisOf(platform.config).xinfo('GROUPS', `${platform.config.redisPrefix}${s}`)) as unknown[][];
@@ -75,13 +77,12 @@ for (const mode of modes()) {
             return true;
           },
           15_000,
-          'the worker group to drain',
         );
       } else {
         // One in-memory consumer handles events in order: once a later mutual pair is matched, all before it were handled.
         const [a, b] = [await person('woman'), await person('man')];
         await likeEachOtherDirectly(a, b);
-        await waitFor(async () => (await matchesAmong([a.id, b.id])).length === 1, 15_000, 'the sentinel match');
+        await waitFor('the sentinel match', async () => (await matchesAmong([a.id, b.id])).length === 1, 15_000);
       }
     }
 
@@ -118,7 +119,7 @@ for (const mode of modes()) {
         expect(res.map((r) => r.status)).to.deep.equal(res.map(() => 200));
 
         const mine = (p: { user_ids: string[] }) => ids.includes(p.user_ids[0]);
-        await waitFor(() => probe.of('match.created', mine).length >= PAIRS, 20_000, `${PAIRS} match.created events`);
+        await waitFor(`${PAIRS} match.created events`, () => probe.of('match.created', mine).length >= PAIRS, 20_000);
         await drained();
 
         const matches = await matchesAmong(ids);
@@ -221,7 +222,7 @@ for (const mode of modes()) {
         if (type === 'profile.deleted') await platform.bus.publish(type, { user_id: gone.id });
         else await platform.bus.publish(type, { user_id: gone.id, reason: 'spam' });
         const removed = () => probe.of('match.removed', (p) => p.user_ids.includes(gone.id));
-        await waitFor(() => removed().length === 2, 10_000, 'two match.removed');
+        await waitFor('two match.removed', () => removed().length === 2, 10_000);
         expect(removed().map((e) => e.payload.match_id).sort()).to.deep.equal([live1.matchId, live2.matchId].sort());
         for (const e of removed()) {
           expect(e.payload.reason).to.equal(reason);

@@ -4,9 +4,10 @@ import { expect } from 'chai';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { photoJpeg, photoPng, pixelBombPng, solid, truncatedJpeg } from '../fixtures/images.js';
-import { filesUnder, startMediaApp, uploadTo, waitFor, type MediaApp } from './helpers.js';
-import { STREAMS } from '../../shared/events.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisOf } from '../helpers/redis.js';
+import { filesUnder, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
+import { STREAMS } from '../../shared/events.js';
 
 describe('media upload (POST /media/upload)', () => {
   let app: MediaApp;

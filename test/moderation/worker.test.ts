@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { photoJpeg, photoPng, solid } from '../fixtures/images.js';
-import { filesUnder, moderated, startMediaApp, uploadTo, waitFor, type MediaApp } from '../media/helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { capturingLogger, type LogLine } from '../helpers/logs.js';
+import { redisOf } from '../helpers/redis.js';
+import { filesUnder, moderated, startMediaApp, uploadTo, type MediaApp } from '../media/helpers.js';
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { STREAMS } from '../../shared/events.js';
 import { originalKey } from '../../shared/storage/index.js';
-import { redisOf } from '../helpers/redis.js';
 
 async function eventsOf(app: MediaApp, type: string, mediaId?: string) {
   const entries = await redisOf(app.platform.config).xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
@@ -142,7 +144,8 @@ describe('moderation worker killed mid-job', () => {
     const gate = new Promise<void>((r) => (release = r));
     let reached!: () => void;
     const inHand = new Promise<void>((r) => (reached = r));
-    const first = startModerationWorker(app.platform, {
+    const firstLogs: LogLine[] = [];
+    const first = startModerationWorker({ ...app.platform, logger: capturingLogger(firstLogs, 'info') }, {
       storage: app.storage,
       consumer: 'doomed',
       async beforeCommit(id) {
@@ -168,7 +171,7 @@ describe('moderation worker killed mid-job', () => {
       expect(row.status).to.equal('approved');
       // The abandoned run now wakes up and tries to commit too: it must change nothing.
       release();
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('the abandoned run to drop its outcome', () => firstLogs.some((l) => l.msg === 'outcome already recorded elsewhere; dropped'), 5000);
       const variantFiles = (await filesUnder(app.storage.root)).filter((f) => f.startsWith(variantDir));
       expect(variantFiles).to.have.length(3);
       expect(variantFiles.map((f) => `${f}`).sort()).to.deep.equal(Object.values(row.variants).map((v: any) => v.key).sort());

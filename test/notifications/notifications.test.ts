@@ -4,9 +4,10 @@ import type { Platform } from '../../shared/platform.js';
 import { startNotificationsWorker, type NotificationsWorker } from '../../workers/notifications/index.js';
 import { testPlatform } from '../helpers/env.js';
 import { createUser, type TestUser } from '../helpers/users.js';
-import { closeSockets, openSocket, sleep } from '../helpers/sockets.js';
-import { waitFor } from '../discovery/fixtures.js';
-import { clientMsgId, createProfile, startNode, type Node } from '../realtime/cluster.js';
+import { closeSockets, openSocket } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
+import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
+import { createProfile } from '../helpers/profiles.js';
 import { createMatch } from '../helpers/users.js';
 import { FakeBotApi } from './fake-bot-api.js';
 
@@ -53,7 +54,7 @@ describe('offline notifications through the Telegram Bot API', () => {
 
   async function person(name: string, settings: Record<string, unknown> = {}): Promise<TestUser> {
     const u = await createUser(db(), config(), { firstName: name });
-    await createProfile(db(), u, name);
+    await createProfile(db(), u.id, { display_name: name });
     if (Object.keys(settings).length) await db()('profiles').where('user_id', u.id).update({ settings: JSON.stringify(settings) });
     return u;
   }
@@ -75,7 +76,7 @@ describe('offline notifications through the Telegram Bot API', () => {
   /** Connects a device of the user and waits until the realtime tier counts them online. */
   async function goOnline(user: TestUser) {
     await openSocket(node.url, user.token);
-    await waitFor(async () => (await platform.presence.query([user.id])).get(user.id)?.online === true, 5000, 'presence');
+    await waitFor('presence', async () => (await platform.presence.query([user.id])).get(user.id)?.online === true, 5000);
   }
 
   /**
@@ -86,13 +87,26 @@ describe('offline notifications through the Telegram Bot API', () => {
   async function batched(sends: () => Promise<unknown>, userIds: string[], expected: number) {
     clockOffset = -60_000;
     await sends();
-    await waitFor(async () => (await db()('notification_pending').whereIn('user_id', userIds)).length === expected, 5000, `${expected} pending items`);
+    await waitFor(`${expected} pending items`, async () => (await db()('notification_pending').whereIn('user_id', userIds)).length === expected, 5000);
     clockOffset = 0;
   }
 
   const pendingOf = async (userId: string) => db()('notification_pending').where('user_id', userId);
   const stateOf = async (userId: string) => db()('notification_state').where('user_id', userId).first();
-  const untilCalls = (chatId: number, n: number, ms = 5000) => waitFor(() => bot.callsFor(chatId).length >= n, ms, `${n} bot calls for ${chatId}`);
+  const untilCalls = (chatId: number, n: number, ms = 5000) => waitFor(`${n} bot calls for ${chatId}`, () => bot.callsFor(chatId).length >= n, ms);
+  const untilSent = (userId: string) => waitFor('the send to be recorded', async () => (await stateOf(userId))?.last_sent_at, 5000);
+
+  /**
+   * The positive signal before asserting that the worker sent nothing more: a
+   * witness (an offline user messaged now) gets its bot message. By then the
+   * worker has read the events published before, and the gather window of what
+   * it recorded with them has passed.
+   */
+  async function witnessed() {
+    const w = await pair();
+    await send(w.a, w.conversationId, 'witness');
+    await untilCalls(w.b.telegramId, 1);
+  }
 
   it('sends an offline user ONE bot message for three messages within the interval, with a button that opens the Mini App', async () => {
     const { a, b, conversationId } = await pair();
@@ -100,7 +114,8 @@ describe('offline notifications through the Telegram Bot API', () => {
       for (let i = 0; i < 3; i++) await send(a, conversationId, `secret body ${i}`);
     }, [b.id], 3);
     await untilCalls(b.telegramId, 1);
-    await sleep(GATHER_MS + 300);
+    await untilSent(b.id);
+    await witnessed();
     const calls = bot.callsFor(b.telegramId);
     expect(calls).to.have.length(1);
     expect(calls[0].path).to.equal(`/bot${config().telegram.botToken}/sendMessage`);
@@ -111,7 +126,8 @@ describe('offline notifications through the Telegram Bot API', () => {
 
     // A fourth message within the interval waits for its end.
     await send(a, conversationId, 'one more');
-    await sleep(GATHER_MS + 500);
+    await waitFor('the fourth message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
     const state = await stateOf(b.id);
     expect(state.due_at.getTime() - state.last_sent_at.getTime()).to.be.closeTo(300_000, 1000);
@@ -122,7 +138,7 @@ describe('offline notifications through the Telegram Bot API', () => {
     const { a, b, conversationId } = await pair();
     await goOnline(b);
     for (let i = 0; i < 3; i++) await send(a, conversationId);
-    await sleep(GATHER_MS + 500);
+    await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
     expect(await pendingOf(b.id)).to.have.length(0);
 
@@ -132,11 +148,11 @@ describe('offline notifications through the Telegram Bot API', () => {
     const m = await createMatch(db(), c.id, d.id);
     clockOffset = -60_000; // keeps the batch from coming due while Dan connects
     await send(c, m.conversationId);
-    await waitFor(async () => (await pendingOf(d.id)).length === 1, 5000, 'a pending item');
+    await waitFor('a pending item', async () => (await pendingOf(d.id)).length === 1, 5000);
     await goOnline(d);
     clockOffset = 0;
-    await waitFor(async () => (await pendingOf(d.id)).length === 0, 5000, 'the item to be dropped');
-    await sleep(200);
+    // Dropped by the flush that would have sent it, after it decided not to.
+    await waitFor('the item to be dropped', async () => (await pendingOf(d.id)).length === 0, 5000);
     expect(bot.callsFor(d.telegramId)).to.have.length(0);
     expect((await stateOf(d.id)).due_at).to.equal(null);
   });
@@ -152,7 +168,7 @@ describe('offline notifications through the Telegram Bot API', () => {
       await send(a, conversationId);
       await send(a, conversationId);
     }, [b.id], 2);
-    await waitFor(async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 5000, 'the send to be put off');
+    await waitFor('the send to be put off', async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 5000);
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
     const due = (await stateOf(b.id)).due_at.getTime();
     expect(due).to.be.closeTo(Date.now() + 60 * 60_000, 2 * 60_000);
@@ -168,7 +184,7 @@ describe('offline notifications through the Telegram Bot API', () => {
     await send(off.a, off.conversationId);
     await send(noMessages.a, noMessages.conversationId);
     await platform.bus.publish('swipe.created', { swipe_id: Date.now(), swiper_id: off.a.id, target_id: off.b.id, action: 'like', created_at: new Date().toISOString() });
-    await sleep(GATHER_MS + 500);
+    await witnessed();
     expect(bot.callsFor(off.b.telegramId)).to.have.length(0);
     expect(bot.callsFor(noMessages.b.telegramId)).to.have.length(0);
   });
@@ -184,7 +200,7 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect(gap1).to.be.at.least(BACKOFF_MS - 10);
     expect(gap2).to.be.at.least(2 * BACKOFF_MS - 10);
     expect(gap2).to.be.greaterThan(gap1);
-    await waitFor(async () => (await stateOf(b.id))?.last_sent_at !== null, 5000, 'the send to be recorded');
+    await waitFor('the send to be recorded', async () => (await stateOf(b.id))?.last_sent_at !== null, 5000);
     expect(await pendingOf(b.id)).to.have.length(0);
 
     const c = await pair();
@@ -193,7 +209,8 @@ describe('offline notifications through the Telegram Bot API', () => {
     await untilCalls(c.b.telegramId, 2);
     const [hung, ok] = bot.callsFor(c.b.telegramId);
     expect(ok.at - hung.at).to.be.at.least(TIMEOUT_MS + BACKOFF_MS - 20);
-    await sleep(300);
+    await untilSent(c.b.id);
+    await witnessed();
     expect(bot.callsFor(c.b.telegramId)).to.have.length(2);
   });
 
@@ -221,7 +238,7 @@ describe('offline notifications through the Telegram Bot API', () => {
       expect(Date.now() - hangingSince).to.be.below(hangMs);
 
       // Every try of this round times out: the batch stays pending and is due again later.
-      await waitFor(async () => (await stateOf(b.id))?.failures === 1, 3 * hangMs + 2000, 'a failed round');
+      await waitFor('a failed round', async () => (await stateOf(b.id))?.failures === 1, 3 * hangMs + 2000);
       const state = await stateOf(b.id);
       expect(bot.callsFor(b.telegramId).map((c) => c.answered)).to.deep.equal(['hang', 'hang']);
       expect(state.due_at.getTime()).to.be.greaterThan(Date.now() + 10_000);
@@ -249,7 +266,8 @@ describe('offline notifications through the Telegram Bot API', () => {
         18,
       );
       for (const p of pairs) await untilCalls(p.b.telegramId, 1);
-      await sleep(GATHER_MS + 300);
+      for (const p of pairs) await untilSent(p.b.id);
+      await witnessed();
       for (const p of pairs) {
         expect(bot.callsFor(p.b.telegramId).map((c) => c.text)).to.deep.equal(['💬 3 new messages from Alice']);
       }
@@ -263,8 +281,8 @@ describe('offline notifications through the Telegram Bot API', () => {
     bot.plan(b.telegramId, [403]);
     await send(a, conversationId);
     await untilCalls(b.telegramId, 1);
-    await waitFor(async () => (await pendingOf(b.id)).length === 0, 5000, 'the batch to be dropped');
-    await sleep(300);
+    await waitFor('the batch to be dropped', async () => (await pendingOf(b.id)).length === 0, 5000);
+    await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
   });
 
@@ -283,7 +301,9 @@ describe('offline notifications through the Telegram Bot API', () => {
     }, [a.id, b.id, c.id], 4);
     await untilCalls(a.telegramId, 1);
     await untilCalls(b.telegramId, 1);
-    await sleep(GATHER_MS);
+    await untilSent(a.id);
+    await untilSent(b.id);
+    await witnessed();
     expect(bot.callsFor(a.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Ben!"]);
     expect(bot.callsFor(b.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Anna!\n⭐ Someone super-liked you"]);
     expect(bot.callsFor(c.telegramId)).to.have.length(0);
@@ -293,10 +313,10 @@ describe('offline notifications through the Telegram Bot API', () => {
     const { a, b, conversationId } = await pair();
     clockOffset = -60_000;
     const { seq } = await send(a, conversationId);
-    await waitFor(async () => (await pendingOf(b.id)).length === 1, 5000, 'a pending item');
+    await waitFor('a pending item', async () => (await pendingOf(b.id)).length === 1, 5000);
     await db()('conversation_members').where({ conversation_id: conversationId, user_id: b.id }).update({ last_read_seq: seq });
     clockOffset = 0;
-    await waitFor(async () => (await pendingOf(b.id)).length === 0, 5000, 'the read message to be dropped');
+    await waitFor('the read message to be dropped', async () => (await pendingOf(b.id)).length === 0, 5000);
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
 
     const warned = await person('Wally');

@@ -7,6 +7,7 @@ import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type Running } from '../helpers/http.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { birthdateYearsAgo } from '../helpers/profiles.js';
+import { waitFor } from '../helpers/wait.js';
 import { insertPhoto, validProfile } from './fixtures.js';
 
 describe('Profile service: create, read, update, delete', () => {
@@ -327,11 +328,7 @@ describe('Profile service: create, read, update, delete', () => {
         expect((await api.get('/profiles/me', { token: owner.token })).status).to.equal(404);
         expect((await api.get(`/profiles/${owner.id}`, { token: other.token })).status).to.equal(404);
         expect(await platform.db('profiles').where('user_id', owner.id).first()).to.equal(undefined);
-        const deadline = Date.now() + 5000;
-        while (!seen.some((e) => e.type === 'profile.deleted' && (e.payload as { user_id: string }).user_id === owner.id)) {
-          if (Date.now() > deadline) throw new Error('profile.deleted was not published');
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await waitFor('profile.deleted', () => seen.some((e) => e.type === 'profile.deleted' && (e.payload as { user_id: string }).user_id === owner.id), 5000);
       } finally {
         await consumer.stop();
       }

@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import { closeSockets, collect, disconnected, emitAck, openSocket, sleep, untilCount, waitFor } from '../helpers/sockets.js';
-import { clientMsgId, matchedPair, startNode, type Node } from './cluster.js';
+import { closeSockets, collect, disconnected, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
+import { sleep } from '../helpers/wait.js';
+import { clientMsgId, sentinelMessage, startNode, twoNodes, type Node } from '../helpers/realtime.js';
+import { matchedPair } from '../helpers/users.js';
 
 describe('realtime with the sharded pub/sub adapter (two nodes)', () => {
-  let n1: Node;
-  let n2: Node;
-
-  before(async () => {
-    n1 = await startNode({ REALTIME_ADAPTER: 'pubsub' });
-    n2 = await startNode({ REALTIME_ADAPTER: 'pubsub' });
-  });
-  afterEach(() => closeSockets());
-  after(async () => {
-    await n1.close();
-    await n2.close();
-  });
+  const { n1, n2 } = twoNodes({ REALTIME_ADAPTER: 'pubsub' });
 
   it('delivers across nodes and disconnects a revoked session everywhere', async () => {
     const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
@@ -24,8 +15,8 @@ describe('realtime with the sharded pub/sub adapter (two nodes)', () => {
     const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'via shards', client_msg_id: clientMsgId() });
     await untilCount(got, 1);
     expect(got[0].message).to.deep.equal(ack.message);
-    await sleep(200);
-    expect(got).to.have.length(1);
+    const last = await sentinelMessage(sa, conversationId, [sb]);
+    expect(got.map((p) => p.message.id)).to.deep.equal([ack.message.id, last.id]);
 
     const gone = disconnected(sb);
     await n1.platform.bus.publish('session.revoked', { session_id: b.sessionId, user_id: b.id, reason: 'logout' });
@@ -64,12 +55,12 @@ describe('realtime in the all-in-one mode (no Redis: in-memory adapter, bus and 
     await untilCount(got, 2);
     expect(got[1].message.body).to.equal('missed');
 
-    const removed = waitFor(sb, 'match:removed');
+    const removed = nextEvent(sb, 'match:removed');
     await node.platform.bus.publish('match.removed', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], reason: 'unmatch' });
     expect((await removed).match_id).to.equal(matchId);
 
     sa.close();
-    const offline = await waitFor(sb, 'presence', { filter: (p) => !p.online });
+    const offline = await nextEvent(sb, 'presence', { filter: (p) => !p.online });
     expect(offline.user_id).to.equal(a.id);
   });
 });

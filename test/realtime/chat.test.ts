@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { createMatch, createUser, matchedPair, newSession } from '../helpers/users.js';
 import { closeSockets, collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
-import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
+import { clientMsgId, sentinelMessage, startNode, twoNodes } from '../helpers/realtime.js';
 
 describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => {
   // These tests send up to 100 events at once on one socket; the per-socket limits have their own tests.
@@ -45,11 +44,13 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
     expect(again.duplicate).to.equal(true);
     expect(again.message).to.deep.equal(ack.message);
 
-    await sleep(300);
-    expect(gotB).to.have.length(1);
-    expect(gotA2).to.have.length(1);
-    expect(echoA).to.have.length(0);
     expect(await count(conversationId)).to.equal(1);
+    // Later messages from A's other device and from B: by then any duplicate or echo would have arrived.
+    const fromA2 = await sentinelMessage(sa2, conversationId, [sb, sa]);
+    const fromB = await sentinelMessage(sb, conversationId, [sa2, sa]);
+    expect(gotB.map((p) => p.message.id)).to.deep.equal([ack.message.id, fromA2.id]);
+    expect(gotA2.map((p) => p.message.id)).to.deep.equal([ack.message.id, fromB.id]);
+    expect(echoA.map((p) => p.message.id)).to.deep.equal([fromA2.id, fromB.id]);
   });
 
   it('gives 200 concurrent messages from both users seq 1..200 with no gap or duplicate, stored and as received', async () => {
@@ -77,7 +78,10 @@ describe('realtime chat over sockets (two nodes, Redis Streams adapter)', () => 
 
     await untilCount(seen, 200);
     await untilCount(seenByB, 100);
-    await sleep(200);
+    // One more message: by then any duplicate would have arrived before it.
+    const last = await sentinelMessage(sa, conversationId, [observer, sb]);
+    expect(seen.pop()!.message.id).to.equal(last.id);
+    expect(seenByB.pop()!.message.id).to.equal(last.id);
     expect(seen.map((p) => p.message.seq).sort((x, y) => x - y)).to.deep.equal(range);
     expect(seenByB).to.have.length(100);
     expect(seenByB.every((p) => p.message.sender_id === a.id)).to.equal(true);

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { signAccessToken } from '../../shared/jwt.js';
 import { createUser, matchedPair, newSession } from '../helpers/users.js';
 import { collect, connectError, disconnected, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { twoNodes } from '../helpers/realtime.js';
 import { createProfile } from '../helpers/profiles.js';
 
@@ -21,11 +22,11 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
       b: collect(await openSocket(n2.url, b.token), 'match:new'),
     };
     await bus().publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, b.id], created_at: new Date().toISOString() });
-    await untilCount(got.a1, 1);
-    await untilCount(got.a2, 1);
-    await untilCount(got.b, 1);
-    await sleep(300);
-    for (const list of Object.values(got)) expect(list).to.have.length(1);
+    // A later match.created to the same devices: by then a duplicate of the first would have arrived.
+    const later = randomUUID();
+    await bus().publish('match.created', { match_id: later, conversation_id: randomUUID(), user_ids: [a.id, b.id], created_at: new Date().toISOString() });
+    for (const list of Object.values(got)) await waitFor('the later match:new', () => list.some((m) => m.match_id === later), 5000);
+    for (const list of Object.values(got)) expect(list.map((m) => m.match_id)).to.deep.equal([matchId, later]);
     expect(got.a1[0]).to.include({ match_id: matchId, conversation_id: conversationId });
     expect(got.a1[0].user).to.include({ user_id: b.id, display_name: 'Bea' });
     expect(got.b[0].user).to.include({ user_id: a.id, display_name: 'Alice' });
@@ -47,8 +48,11 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     const moderated = nextEvent(sa, 'media:moderated');
     await bus().publish('media.moderated', { media_id: mediaId, owner_id: a.id, status: 'approved', nsfw_score: 0.01 });
     expect(await moderated).to.deep.equal({ id: mediaId, status: 'approved' });
-    await sleep(200);
-    expect(moderatedB).to.have.length(0);
+    // B's own media.moderated, published later: by then A's would have reached B too, had it been sent there.
+    const bMediaId = randomUUID();
+    await bus().publish('media.moderated', { media_id: bMediaId, owner_id: b.id, status: 'approved', nsfw_score: 0.01 });
+    await waitFor("B's media:moderated", () => moderatedB.length > 0, 5000);
+    expect(moderatedB).to.deep.equal([{ id: bMediaId, status: 'approved' }]);
   });
 
   it('refuses a missing, forged, expired or revoked token with connect_error unauthorized', async () => {
@@ -77,7 +81,8 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     await bus().publish('session.revoked', { session_id: u.sessionId, user_id: u.id, reason: 'logout' });
     expect(await gone1).to.equal('io server disconnect');
     expect(await gone2).to.equal('io server disconnect');
-    await sleep(200);
+    // A round trip on the other device after its node disconnected the session: it would fail had that device gone too.
+    expect((await emitAck(keep, 'presence:query', { user_ids: [] })).ok).to.equal(true);
     expect(keep.connected).to.equal(true);
   });
 
@@ -98,11 +103,15 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     expect(await expiredEvent).to.deep.equal({ reason: 'token_expired' });
     expect(await reason).to.equal('io server disconnect');
 
-    const kept = await openSocket(n1.url, short(2));
+    // Two sockets on one token; only `kept` refreshes it. Once the twin is cut, the old token's expiry has been acted on.
+    const token = short(2);
+    const kept = await openSocket(n1.url, token);
+    const twinCut = disconnected(await openSocket(n1.url, token), 5000);
     const refreshed = await emitAck(kept, 'auth:refresh', { token: short(600) });
     expect(refreshed.ok).to.equal(true);
     expect(refreshed.exp).to.be.greaterThan(Date.now() / 1000 + 500);
-    await sleep(2100);
+    expect(await twinCut).to.equal('io server disconnect');
+    expect((await emitAck(kept, 'presence:query', { user_ids: [] })).ok).to.equal(true);
     expect(kept.connected).to.equal(true);
 
     const stranger = await createUser(db(), config());

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createMatch, createUser, matchedPair, newSession } from '../helpers/users.js';
+import { createMatch, createUser, matchedPair, newSession, type TestUser } from '../helpers/users.js';
 import { testEnv } from '../helpers/env.js';
-import { collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
+import { collect, emitAck, nextEvent, openSocket, untilCount, type ClientSocket } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
 import { twoNodes } from '../helpers/realtime.js';
 
 const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
@@ -37,6 +37,19 @@ async function startProcessNode(): Promise<{ url: string; child: ChildProcess }>
 describe('realtime presence (two nodes)', () => {
   const { n1, n2, db, config } = twoNodes({}, { presence: timings });
 
+  /**
+   * Another match of `peer`, online on n1 (announced on `peerSocket`). Closed at the
+   * same moment as a user's socket, its offline announcement marks the end of the grace period.
+   */
+  async function onlineTwinOf(peer: TestUser, peerSocket: ClientSocket) {
+    const twin = await createUser(db(), config());
+    await createMatch(db(), peer.id, twin.id);
+    const online = nextEvent(peerSocket, 'presence', { filter: (p) => p.user_id === twin.id && p.online });
+    const socket = await openSocket(n1.url, twin.token);
+    await online;
+    return { userId: twin.id, close: () => socket.close() };
+  }
+
   it('tells matched users on another node when a user comes online and, after the last device and the grace period, goes offline', async () => {
     const { a, b } = await matchedPair(db(), config());
     const stranger = await createUser(db(), config());
@@ -49,11 +62,14 @@ describe('realtime presence (two nodes)', () => {
     const online = await nextEvent(sb, 'presence', { filter: (p) => p.user_id === a.id });
     expect(online.online).to.equal(true);
 
-    // A second device, then the first leaves: still online, nothing announced.
+    // A second device, then the first leaves: still online, nothing announced
+    // (by the time a twin who left at the same moment is announced offline).
     const a2 = await newSession(db(), config(), a.id);
     const sa2 = await openSocket(n2.url, a2.token);
+    const twin = await onlineTwinOf(b, sb);
     sa.close();
-    await sleep(timings.graceMs + 300);
+    twin.close();
+    await nextEvent(sb, 'presence', { filter: (p) => p.user_id === twin.userId && !p.online, timeoutMs: 3000 });
     expect(seenByB.filter((p) => p.user_id === a.id)).to.have.length(1);
 
     const leftAt = Date.now();
@@ -70,10 +86,12 @@ describe('realtime presence (two nodes)', () => {
     const seen = collect(sb, 'presence');
     const sa = await openSocket(n1.url, a.token);
     await untilCount(seen, 1);
+    const twin = await onlineTwinOf(b, sb);
     sa.close();
+    twin.close();
     await openSocket(n2.url, a.token);
-    await sleep(timings.graceMs + 400);
-    expect(seen.map((p) => p.online)).to.deep.equal([true]);
+    await nextEvent(sb, 'presence', { filter: (p) => p.user_id === twin.userId && !p.online, timeoutMs: 3000 });
+    expect(seen.filter((p) => p.user_id === a.id).map((p) => p.online)).to.deep.equal([true]);
   });
 
   it('answers presence:query for matched users only', async () => {
@@ -84,8 +102,10 @@ describe('realtime presence (two nodes)', () => {
     await openSocket(n2.url, b.token);
     await openSocket(n2.url, stranger.token);
     const sa = await openSocket(n1.url, a.token);
-    await sleep(100);
-    const r = await emitAck(sa, 'presence:query', { user_ids: [b.id, c.id, stranger.id] });
+    const r = await waitFor('b to be online', async () => {
+      const answer = await emitAck(sa, 'presence:query', { user_ids: [b.id, c.id, stranger.id] });
+      return answer.presence?.[b.id]?.online && answer;
+    });
     expect(r.ok).to.equal(true);
     expect(r.presence[b.id].online).to.equal(true);
     expect(r.presence[c.id]).to.deep.equal({ online: false, last_seen: null });

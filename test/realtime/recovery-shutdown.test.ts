@@ -1,8 +1,14 @@
 import { expect } from 'chai';
 import { collect, connectError, disconnected, emitAck, nextEvent, openSocket, socketFor, untilCount, type ClientSocket } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
-import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { clientMsgId, sentinelMessage, startNode, twoNodes, type Node } from '../helpers/realtime.js';
 import { matchedPair } from '../helpers/users.js';
+
+/** Drops the socket's connection as the network would, and resolves once the node has let go of it. */
+async function drop(node: Node, s: ClientSocket, userId: string) {
+  s.io.engine.close();
+  await waitFor('the node to notice the drop', () => ![...node.rt.io.of('/').sockets.values()].some((x) => x.data.userId === userId));
+}
 
 /** The recovery credentials socket.io-client keeps for a reconnection. */
 function sessionOf(s: ClientSocket): { pid: string; offset: string } {
@@ -23,16 +29,15 @@ describe('realtime connection recovery, catch-up and graceful shutdown (two node
     await send(sb, conversationId, 'before');
     await untilCount(got, 1);
 
-    sa.io.engine.close(); // the network drops
-    await sleep(200);
+    await drop(n1, sa, a.id); // the network drops
     expect(sa.connected).to.equal(false);
     const missed = await send(sb, conversationId, 'while away');
     const back = new Promise<void>((r) => sa.once('connect', () => r()));
     await back;
     expect(sa.recovered).to.equal(true);
     await untilCount(got, 2);
-    await sleep(300);
-    expect(got.map((p) => p.message.seq)).to.deep.equal([1, 2]);
+    const last = await sentinelMessage(sb, conversationId, [sa]);
+    expect(got.map((p) => p.message.seq)).to.deep.equal([1, 2, last.seq]);
     expect(got[1].message).to.deep.equal(missed.message);
   });
 
@@ -45,8 +50,7 @@ describe('realtime connection recovery, catch-up and graceful shutdown (two node
     await first;
     const session = sessionOf(sa);
     expect(session.pid).to.be.a('string');
-    sa.io.engine.close();
-    await sleep(100);
+    await drop(n1, sa, a.id);
     const missed = await send(sb, conversationId, 'two');
 
     // What the client's Manager would do if the gateway sent its reconnection to another node.
@@ -75,8 +79,7 @@ describe('realtime connection recovery, catch-up and graceful shutdown (two node
     await send(sb, conversationId, 'one');
     await first;
     const session = sessionOf(sa);
-    sa.io.engine.close();
-    await sleep(100);
+    await drop(n1, sa, a.id);
     const err = await openSocket(n2.url, undefined, { auth: { token: b.token, ...session } }).then(
       () => undefined,
       (e: Error) => e,

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { createUser, matchedPair } from '../helpers/users.js';
 import { errorCode } from '../helpers/http.js';
 import { closeSockets, collect, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
-import { clientMsgId, startNode, twoNodes } from '../helpers/realtime.js';
+import { clientMsgId, sentinelMessage, startNode, twoNodes } from '../helpers/realtime.js';
 import { createProfile } from '../helpers/profiles.js';
 
 describe('realtime chat REST fallback (two nodes)', () => {
@@ -26,8 +25,8 @@ describe('realtime chat REST fallback (two nodes)', () => {
     const again = await n2.api.post('/chat/messages', body, { token: a.token });
     expect(again.status).to.equal(200);
     expect(again.body.message).to.deep.equal(res.body.message);
-    await sleep(200);
-    expect(gotB).to.have.length(1);
+    const last = await sentinelMessage(sa, conversationId, [sb]);
+    expect(gotB.map((p) => p.message.id)).to.deep.equal([res.body.message.id, last.id]);
   });
 
   it('applies the same rules: auth, validation, membership, live match', async () => {

@@ -7,7 +7,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { createGateway, type Gateway } from '../../api/gateway/index.js';
@@ -21,36 +20,20 @@ import type { Platform } from '../../shared/platform.js';
 import { createRedis, type Redis } from '../../shared/redis.js';
 import { RedisRevocations } from '../../shared/revocation.js';
 import { startNotificationsWorker, type NotificationsWorker } from '../../workers/notifications/index.js';
-import { waitFor } from '../discovery/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { capturingLogger, type LogLine } from '../helpers/logs.js';
+import { redisOf } from '../helpers/redis.js';
 import { OwnRedis } from '../faults/stores.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
-import { createProfile } from '../realtime/cluster.js';
+import { createProfile } from '../helpers/profiles.js';
 import { newTgUser, startAuth, type AuthApp } from '../auth/harness.js';
 import { testConfig, testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { freePort } from '../helpers/processes.js';
 import { signInitData } from '../helpers/telegram.js';
 import { createMatch, createUser } from '../helpers/users.js';
-import { redisOf } from '../helpers/redis.js';
 
 const METRICS_TOKEN = randomBytes(32).toString('hex');
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** A pino logger whose lines (warn and worse) land in `lines`. */
-function capturingLogger(lines: LogLine[]) {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return pino({ level: 'warn' }, stream);
-}
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
@@ -225,7 +208,7 @@ describe('smaller points (issue 13 §5)', function () {
     it('leave out names that Telegram would turn into a link, a mention or a phone number', async () => {
       const person = async (name: string) => {
         const u = await createUser(platform.db, platform.config, { firstName: 'Someone' });
-        await createProfile(platform.db, u, name);
+        await createProfile(platform.db, u.id, { display_name: name });
         return u;
       };
       const recipient = await person('Rita');
@@ -235,9 +218,9 @@ describe('smaller points (issue 13 §5)', function () {
         const { matchId, conversationId } = await createMatch(platform.db, recipient.id, a.id);
         await platform.bus.publish('match.created', { match_id: matchId, conversation_id: conversationId, user_ids: [a.id, recipient.id], created_at: new Date().toISOString() });
       }
-      await waitFor(async () => (await platform.db('notification_pending').where('user_id', recipient.id)).length === actors.length, 5000, 'the pending matches');
+      await waitFor('the pending matches', async () => (await platform.db('notification_pending').where('user_id', recipient.id)).length === actors.length, 5000);
       clockOffset = GATHER_MS; // all of them are due now, in one batch
-      await waitFor(() => bot.callsFor(recipient.telegramId).length === 1, 5000, 'the bot message');
+      await waitFor('the bot message', () => bot.callsFor(recipient.telegramId).length === 1, 5000);
       const text = bot.callsFor(recipient.telegramId)[0].text;
       expect(text).to.equal("🎉 It's a match with Alice and 6 others!");
     });
@@ -342,7 +325,7 @@ describe('smaller points (issue 13 §5)', function () {
       const lines: LogLine[] = [];
       const lru = createRedis(server.url, capturingLogger(lines), 'lru');
       try {
-        await waitFor(() => lines.some((l) => l.policy === 'allkeys-lru' && /noeviction/.test(l.msg)), 5000, 'the policy warning');
+        await waitFor('the policy warning', () => lines.some((l) => l.policy === 'allkeys-lru' && /noeviction/.test(l.msg)), 5000);
       } finally {
         await lru.quit();
       }
@@ -351,7 +334,7 @@ describe('smaller points (issue 13 §5)', function () {
       const refusedLines: LogLine[] = [];
       const limited = createRedis(`redis://app:app-password@127.0.0.1:${server.port}`, capturingLogger(refusedLines), 'limited');
       try {
-        await waitFor(() => refusedLines.some((l) => /could not check Redis maxmemory-policy/.test(l.msg)), 5000, 'the unchecked warning');
+        await waitFor('the unchecked warning', () => refusedLines.some((l) => /could not check Redis maxmemory-policy/.test(l.msg)), 5000);
       } finally {
         await limited.quit();
         await admin.call('ACL', 'DELUSER', 'app');

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Platform } from '../../shared/platform.js';
 import { testEnv, testPlatform } from '../helpers/env.js';
 import { closeSockets, connectError, emitAck, nextEvent, openSocket, type ClientSocket, type ConnectOptions } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { createUser, matchedPair, newSession, type TestUser } from '../helpers/users.js';
 import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
 
@@ -41,16 +41,16 @@ async function startProcessNode(env: Record<string, string> = {}): Promise<{ url
 
 /** Connects once a slot is free (refusals for a full slot are retried), or fails after timeoutMs. */
 async function connectOnceFree(url: string, token: string, opts: ConnectOptions = {}, timeoutMs = 5000): Promise<ClientSocket> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  const attempt = async () => {
     try {
       return await openSocket(url, token, opts);
     } catch (err) {
       const code = (err as { data?: { code?: string } }).data?.code;
-      if ((code !== 'too_many_sockets' && code !== 'too_many_connections') || Date.now() > until) throw err;
-      await sleep(50);
+      if (code === 'too_many_sockets' || code === 'too_many_connections') return undefined;
+      throw err;
     }
-  }
+  };
+  return waitFor('a free socket slot', attempt, { timeoutMs, everyMs: 50 });
 }
 
 const raw = (s: ClientSocket) => s as unknown as { emit(event: string, ...args: unknown[]): void };
@@ -84,12 +84,14 @@ describe('socket limits (issue 13 §4)', function () {
       const other = await openSocket(node.url, (await newSession(node.platform.db, node.platform.config, u.id)).token);
       expect((await emitAck(other, 'presence:query', { user_ids: [] })).ok).to.equal(true);
       // Two tokens a second come back.
-      let ack = refused;
-      const until = Date.now() + 3000;
-      while (!ack.ok && Date.now() < until) {
-        await sleep(100);
-        ack = await emitAck(s, 'presence:query', { user_ids: [] });
-      }
+      const ack = await waitFor(
+        'a token back',
+        async () => {
+          const a = await emitAck(s, 'presence:query', { user_ids: [] });
+          return a.ok && a;
+        },
+        { timeoutMs: 3000, everyMs: 100 },
+      );
       expect(ack.ok).to.equal(true);
     });
 

@@ -7,13 +7,15 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createPlatform, type Platform } from '../../shared/platform.js';
+import type { Logger } from '../../shared/logger.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { testConfig, testEnv } from '../helpers/env.js';
-import { ownDatabase, type OwnDatabase } from '../helpers/own-database.js';
-import { waitFor } from '../discovery/fixtures.js';
-import { deleteByPrefix } from '../../shared/redis.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/wait.js';
+import { capturingLogger, type LogLine } from '../helpers/logs.js';
 import { redisOf } from '../helpers/redis.js';
+import { deleteByPrefix } from '../../shared/redis.js';
 
 /** Each event is a profile.deleted of a fresh id: the id says which commit it came from. */
 function commit(db: Knex, ...ids: string[]) {
@@ -59,12 +61,12 @@ class RedisHop {
 
 describe('outbox: events leave with their commit', function () {
   this.timeout(30_000);
-  let database: OwnDatabase;
+  let database: IsolatedDatabase;
   let prefix: string;
   const opened: Platform[] = [];
 
   before(async () => {
-    database = await ownDatabase(`outbox_${randomUUID().slice(0, 6)}`);
+    database = await isolatedDatabase('outbox');
     prefix = `${testEnv.redisPrefix}outbox-${randomUUID().slice(0, 6)}:`;
   });
   afterEach(async () => {
@@ -73,8 +75,8 @@ describe('outbox: events leave with their commit', function () {
   after(() => database.drop());
 
   /** A platform on the suite's database; its relay runs unless `relay: false` (a process about to die, or one that only listens). */
-  function platform(env: Record<string, string | undefined> = {}, relay = true): Platform {
-    const p = createPlatform(testConfig({ DATABASE_URL: database.url, REDIS_PREFIX: prefix, OUTBOX_POLL_MS: '100', ...env }), 'outbox-test');
+  function platform(env: Record<string, string | undefined> = {}, relay = true, logger?: Logger): Platform {
+    const p = createPlatform(testConfig({ DATABASE_URL: database.url, REDIS_PREFIX: prefix, OUTBOX_POLL_MS: '100', ...env }), 'outbox-test', { logger });
     opened.push(p);
     if (relay) p.relay.start();
     return p;
@@ -82,7 +84,7 @@ describe('outbox: events leave with their commit', function () {
   /** Rows not published yet (published ones stay for OUTBOX_RETENTION_S, marked). */
   const leftInOutbox = async (db: Knex) => Number((await db('outbox').whereNull('published_at').count({ n: '*' }))[0].n);
   /** The relay marks its rows published in the transaction that claimed them, just after publishing them. */
-  const outboxEmptied = (db: Knex) => waitFor(async () => (await leftInOutbox(db)) === 0, 5000, 'the outbox to be emptied');
+  const outboxEmptied = (db: Knex) => waitFor('the outbox to be emptied', async () => (await leftInOutbox(db)) === 0, 5000);
 
   for (const mode of [
     { name: 'Redis Streams bus', env: {} },
@@ -96,7 +98,7 @@ describe('outbox: events leave with their commit', function () {
         const id = randomUUID();
         const t0 = Date.now();
         await commit(p.db, id);
-        await waitFor(() => bus.count(id) === 1, 5000, 'the event');
+        await waitFor('the event', () => bus.count(id) === 1, 5000);
         expect(Date.now() - t0, 'ms from the commit to the consumer').to.be.below(1000);
       });
 
@@ -113,7 +115,7 @@ describe('outbox: events leave with their commit', function () {
         expect(refused).to.match(/the change fails/);
         await commit(p.db, committed);
         // Rows go out in id order: once the later commit's event is here, the earlier one would have been too.
-        await waitFor(() => bus.count(committed) === 1, 5000, 'the committed event');
+        await waitFor('the committed event', () => bus.count(committed) === 1, 5000);
         expect(bus.ids()).to.deep.equal([committed]);
         await outboxEmptied(p.db);
       });
@@ -129,7 +131,7 @@ describe('outbox: events leave with their commit', function () {
         const restarted = platform(mode.env, false);
         const bus = await listen(restarted);
         restarted.relay.start();
-        await waitFor(() => bus.got.length === 3, 5000, 'the three events');
+        await waitFor('the three events', () => bus.got.length === 3, 5000);
         expect(bus.ids(), 'in commit order').to.deep.equal(ids);
         await outboxEmptied(restarted.db);
       });
@@ -140,16 +142,17 @@ describe('outbox: events leave with their commit', function () {
     const hop = new RedisHop();
     await hop.up();
     try {
-      const writer = platform({ REDIS_URL: `redis://127.0.0.1:${hop.port}`, OUTBOX_PUBLISH_TIMEOUT_MS: '300' });
+      const logs: LogLine[] = [];
+      const writer = platform({ REDIS_URL: `redis://127.0.0.1:${hop.port}`, OUTBOX_PUBLISH_TIMEOUT_MS: '300' }, true, capturingLogger(logs));
       const bus = await listen(platform({}, false));
       await hop.down();
       const id = randomUUID();
       await commit(writer.db, id); // the change itself does not need the bus
-      await new Promise((r) => setTimeout(r, 1000)); // several relay rounds fail meanwhile
+      await waitFor('a relay round to fail', () => logs.some((l) => /outbox relay could not publish/.test(l.msg)), 5000);
       expect(await leftInOutbox(writer.db), 'still in the outbox').to.equal(1);
       await hop.up();
       // At least once: a publish the relay gave up on may still be sent from the client's offline queue.
-      await waitFor(() => bus.count(id) >= 1, 15_000, 'the event once Redis is back');
+      await waitFor('the event once Redis is back', () => bus.count(id) >= 1, 15_000);
       await outboxEmptied(writer.db);
     } finally {
       await hop.down();
@@ -161,15 +164,15 @@ describe('outbox: events leave with their commit', function () {
     const before = await listen(a);
     const id = randomUUID();
     await commit(a.db, id);
-    await waitFor(() => before.count(id) === 1, 5000, 'the event');
+    await waitFor('the event', () => before.count(id) === 1, 5000);
     await outboxEmptied(a.db);
     // Redis restarts with no data: the stream (with an entry a consumer might not have handled) and the groups are gone.
     await deleteByPrefix(redisOf(a.config), prefix);
     const after = await listen(b, '0');
-    await waitFor(() => after.count(id) >= 1, 10_000, 'the event published again into the new generation');
+    await waitFor('the event published again into the new generation', () => after.count(id) >= 1, 10_000);
     const sentinel = randomUUID();
     await commit(b.db, sentinel);
-    await waitFor(() => after.count(sentinel) === 1, 5000, 'a later event');
+    await waitFor('a later event', () => after.count(sentinel) === 1, 5000);
     expect(after.count(id), 'published again by one relay only').to.equal(1);
   });
 
@@ -177,13 +180,13 @@ describe('outbox: events leave with their commit', function () {
     const p = platform({ OUTBOX_RETENTION_S: '1' });
     const id = randomUUID();
     await commit(p.db, id);
-    await waitFor(async () => Number((await p.db('outbox').count({ n: '*' }))[0].n) === 0, 10_000, 'the published row pruned');
+    await waitFor('the published row pruned', async () => Number((await p.db('outbox').count({ n: '*' }))[0].n) === 0, 10_000);
     const q = platform({ OUTBOX_RETENTION_S: '0' });
     const bus = await listen(q);
     const other = randomUUID();
     await commit(q.db, other);
-    await waitFor(() => bus.count(other) === 1, 5000, 'the event');
-    await waitFor(async () => Number((await q.db('outbox').count({ n: '*' }))[0].n) === 0, 5000, 'no row kept');
+    await waitFor('the event', () => bus.count(other) === 1, 5000);
+    await waitFor('no row kept', async () => Number((await q.db('outbox').count({ n: '*' }))[0].n) === 0, 5000);
   });
 
   it('shares the work between two relays (SKIP LOCKED) and publishes each event once', async () => {
@@ -192,10 +195,10 @@ describe('outbox: events leave with their commit', function () {
     const ids = Array.from({ length: 400 }, () => randomUUID());
     // 40 transactions of 10 from both processes at once: each wakes its own relay.
     await Promise.all(Array.from({ length: 40 }, (_, i) => commit((i % 2 ? a : b).db, ...ids.slice(i * 10, i * 10 + 10))));
-    await waitFor(() => ids.every((id) => bus.count(id) >= 1), 15_000, 'all 400 events');
+    await waitFor('all 400 events', () => ids.every((id) => bus.count(id) >= 1), 15_000);
     const sentinel = randomUUID();
     await commit(a.db, sentinel);
-    await waitFor(() => bus.count(sentinel) === 1, 5000, 'a later event');
+    await waitFor('a later event', () => bus.count(sentinel) === 1, 5000);
     expect(ids.filter((id) => bus.count(id) !== 1), 'events published more than once').to.deep.equal([]);
     await outboxEmptied(a.db);
   });
