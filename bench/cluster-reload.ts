@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { createDb, migrateLatest } from '../shared/db.js';
 import { deleteByPrefix } from '../shared/redis.js';
 import { testEnv } from '../test/helpers/env.js';
-import { closeSockets, emitAck, waitFor, type ClientSocket } from '../test/helpers/sockets.js';
+import { closeSockets, emitAck, nextEvent, type ClientSocket } from '../test/helpers/sockets.js';
 import type { ChatMessage } from '../realtime/events.js';
 import { api, chatSocket, clientMsgId, joinPlatform, startCluster, type Cluster, type Member } from '../test/cluster/harness.js';
 
@@ -101,7 +101,7 @@ async function main() {
 
     const [ann, bob] = await Promise.all([joinPlatform(cluster.url, 'Ann', 'woman', 'man'), joinPlatform(cluster.url, 'Bob', 'man', 'woman')]);
     const annProbe = await chatSocket(cluster.url, ann);
-    const matched = waitFor(annProbe, 'match:new', { timeoutMs: 20_000 });
+    const matched = nextEvent(annProbe, 'match:new', { timeoutMs: 20_000 });
     await api(cluster.url, ann).post('/discovery/like', { target_id: bob.id });
     await api(cluster.url, bob).post('/discovery/like', { target_id: ann.id });
     const conversationId = (await matched).conversation_id;

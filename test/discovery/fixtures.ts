@@ -11,7 +11,6 @@ import { createDiscoveryRouter, type DiscoveryOptions } from '../../api/discover
 import { createUser, type TestUser } from '../helpers/users.js';
 import { birthdateForAge, createProfile } from '../helpers/profiles.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
-import { waitFor as waitUntil } from '../helpers/wait.js';
 
 export interface Spot {
   lat: number;
@@ -133,6 +132,3 @@ export class EventProbe {
     await this.consumer?.stop({ abandon: true });
   }
 }
-
-/** @deprecated the old (cond, ms, what) form of helpers/wait.ts's waitFor(what, probe, ms); goes once no test imports it from here. */
-export const waitFor = (cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition') => waitUntil(what, cond, ms);

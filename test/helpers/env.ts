@@ -61,6 +61,3 @@ let counter = 0;
 export function uniqueTelegramId(): number {
   return 1_000_000_000 + (Date.now() % 1_000_000) * 100 + (counter++ % 100) + Math.floor(Math.random() * 1_000_000) * 100_000_000;
 }
-
-/** @deprecated moved to database.ts; this re-export goes once no test imports it from here. */
-export { isolatedDatabase } from './database.js';

@@ -115,10 +115,6 @@ export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<st
   });
 }
 
-/** @deprecated the old names of nextEvent() and of wait.ts's sleep(); they go once no test imports them from here. */
-export { nextEvent as waitFor };
-export { sleep } from './wait.js';
-
 export function closeSockets() {
   for (const s of opened) s.close();
   opened.clear();

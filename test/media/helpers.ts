@@ -80,7 +80,3 @@ export function moderated(db: Knex, id: string, timeoutMs = 15_000): Promise<{ s
     timeoutMs,
   );
 }
-
-/** @deprecated moved to helpers/wait.ts and helpers/profiles.ts; these re-exports go once no test imports them from here. */
-export { waitFor };
-export { createProfile } from '../helpers/profiles.js';
