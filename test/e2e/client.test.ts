@@ -17,6 +17,7 @@ import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js'
 import { signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
 import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
+import { watchResponses } from '../contract/response-check.js';
 import { TELEGRAM_SDK_STUB } from './telegram-stub.js';
 
 interface Person {
@@ -55,6 +56,8 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   let bundle: WebBuild;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
+  /** Responses the page got that break docs/openapi.json (test/contract/response-check.ts). */
+  const contractBreaks: string[] = [];
   let alice: Page;
   let bob: Page;
 
@@ -79,6 +82,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
 
   afterEach(() => {
     expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
+    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
   });
 
   after(async () => {
@@ -94,6 +98,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   async function phone(lat: number, lon: number): Promise<Page> {
     const ctx = await phoneContext(browser, { latitude: lat, longitude: lon });
     contexts.push(ctx);
+    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
     const page = await ctx.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
     return page;

@@ -13,6 +13,7 @@ import { client, startHttp, type Running } from '../helpers/http.js';
 import { testPlatform } from '../helpers/env.js';
 import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { findChromium, launchChromium, phoneContext } from './browser.js';
+import { watchResponses } from '../contract/response-check.js';
 
 describe('web client session in a browser (4 s access tokens)', function () {
   this.timeout(60_000);
@@ -51,11 +52,18 @@ describe('web client session in a browser (4 s access tokens)', function () {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
+  /** Responses the pages got that break docs/openapi.json (test/contract/response-check.ts). */
+  const contractBreaks: string[] = [];
+  afterEach(() => {
+    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
+  });
+
   const accessToken = (page: Page) =>
     page.evaluate(() => (JSON.parse(sessionStorage.getItem('tgd.session') ?? 'null') as { access_token: string } | null)?.access_token ?? null);
 
   async function demoLogin(name: string): Promise<Page> {
     const ctx = await phoneContext(browser, { latitude: 48.85, longitude: 2.35 });
+    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
     const page = await ctx.newPage();
     await page.goto(http.url);
     await page.getByLabel('Your name').fill(name);
