@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { createGateway, type Gateway } from '../../api/gateway/index.js';
 import { webRouter } from '../../api/gateway/web.js';
 import { ConfigError, loadConfig } from '../../shared/config.js';
@@ -16,6 +15,7 @@ import { createLogger } from '../../shared/logger.js';
 import type { Platform } from '../../shared/platform.js';
 import { testConfig, testEnv, testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
+import { startAllInOne, type RunningAllInOne } from '../helpers/allinone.js';
 import { loginViaApi, signInitData } from '../helpers/telegram.js';
 import { newTgUser, startAuth, type AuthApp } from '../auth/harness.js';
 
@@ -37,31 +37,18 @@ describe('client addresses come from the socket, not from headers (issue 13 §3)
   this.timeout(30_000);
 
   describe('the all-in-one app (the public port, no trusted proxy)', () => {
-    let platform: Platform;
-    let aio: AllInOne;
-    let running: Running;
-    let dataDir: string;
-
+    let app: RunningAllInOne;
     before(async () => {
-      dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'client-address-'));
-      platform = testPlatform({ DATA_DIR: dataDir, NSFW_ENABLED: 'false', REDIS_PREFIX: ownPrefix(), RATE_LIMIT_AUTH_PER_MIN: '5' }, 'client-address');
-      aio = await buildAllInOne(platform);
-      running = await startHttp(aio.callback);
-      await aio.attach(running.server);
+      app = await startAllInOne({ REDIS_PREFIX: ownPrefix(), RATE_LIMIT_AUTH_PER_MIN: '5' }, 'client-address');
     });
-    after(async () => {
-      await aio?.stop();
-      await running?.close();
-      await platform?.close();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    });
+    after(() => app?.close());
 
     it('a new X-Forwarded-For per request neither escapes the per-address /auth limit nor forges sessions.ip', async () => {
-      const api = client(running.url);
+      const api = client(app.url);
       const spoofed = () => ({ headers: { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}` } });
       const login = await api.post('/auth/token', { init_data: signInitData(newTgUser()) }, spoofed());
       expect(login.status).to.equal(200);
-      expect(await sessionIp(platform, login.body.user.id)).to.equal('127.0.0.1');
+      expect(await sessionIp(app.platform, login.body.user.id)).to.equal('127.0.0.1');
       const body = { init_data: signInitData(newTgUser()) };
       for (let i = 2; i <= 5; i++) expect((await api.post('/auth/validate', body, spoofed())).status, `request ${i}`).to.equal(200);
       expectLimited(await api.post('/auth/validate', body, spoofed()), 60);

@@ -6,16 +6,9 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, DEV_BOT_TOKEN, DEV_JWT_SECRET_FILE, loadConfig } from '../../shared/config.js';
+import { configProblems } from '../helpers/config.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 const PRODUCTION_SECRETS = { BOT_TOKEN: '123456:ABC-real-looking', JWT_SECRET: 'p'.repeat(32) };
 

@@ -8,7 +8,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { createGateway, type Gateway } from '../../api/gateway/index.js';
 import { DEV_BOT_TOKEN } from '../../shared/config.js';
 import { createDb } from '../../shared/db.js';
@@ -29,6 +28,7 @@ import { createProfile } from '../helpers/profiles.js';
 import { newTgUser, startAuth, type AuthApp } from '../auth/harness.js';
 import { testConfig, testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
+import { startAllInOne, type RunningAllInOne } from '../helpers/allinone.js';
 import { freePort } from '../helpers/processes.js';
 import { signInitData } from '../helpers/telegram.js';
 import { createMatch, createUser } from '../helpers/users.js';
@@ -128,27 +128,14 @@ describe('smaller points (issue 13 §5)', function () {
     });
 
     describe('the all-in-one app', () => {
-      let platform: Platform;
-      let aio: AllInOne;
-      let running: Running;
-      let dataDir: string;
-
+      let app: RunningAllInOne;
       before(async () => {
-        dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'smaller-points-'));
-        platform = testPlatform({ DATA_DIR: dataDir, NSFW_ENABLED: 'false', METRICS_TOKEN }, 'smaller-points');
-        aio = await buildAllInOne(platform);
-        running = await startHttp(aio.callback);
-        await aio.attach(running.server);
+        app = await startAllInOne({ METRICS_TOKEN }, 'smaller-points');
       });
-      after(async () => {
-        await aio?.stop();
-        await running?.close();
-        await platform?.close();
-        await fs.rm(dataDir, { recursive: true, force: true });
-      });
+      after(() => app?.close());
 
       it('hides /metrics without the token and says only ready on /ready', async () => {
-        const api = client(running.url);
+        const api = client(app.url);
         expectUnknownPath(await api.get('/metrics'));
         expectUnknownPath(await api.get('/metrics', bearer('not-the-token-not-the-token-not-the-token')));
         expect((await api.get('/metrics', bearer(METRICS_TOKEN))).status).to.equal(200);

@@ -1,15 +1,8 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../shared/config.js';
+import { configProblems } from '../helpers/config.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('configuration', () => {
   it('has the contract’s defaults', () => {
