@@ -31,3 +31,5 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const ANY_ROUTE_ERRORS: ErrorCode[] = ['request_timeout', 'headers_too_large', 'internal_error', 'bad_gateway', 'service_unavailable', 'gateway_timeout'];
 /** What a route behind a bearer token may answer besides its own errors. */
 export const AUTHENTICATED_ERRORS: ErrorCode[] = ['unauthorized', 'token_expired'];
+/** What the body parser answers before any route that takes a body (shared/http/app.ts parses POST, PUT, PATCH and DELETE). */
+export const BODY_PARSER_ERRORS: ErrorCode[] = ['validation_failed', 'payload_too_large', 'unsupported_media_type'];

@@ -12,7 +12,7 @@ import { AttachPhotoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
 import { ConversationParams, MessagesQuerySchema, ReadBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
-import { AUTHENTICATED_ERRORS, type ErrorCode } from './errors.js';
+import { AUTHENTICATED_ERRORS, BODY_PARSER_ERRORS, type ErrorCode } from './errors.js';
 
 export const TAGS = {
   auth: 'Telegram login, tokens and sessions.',
@@ -315,8 +315,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/admin/audit', tag: 'admin', summary: 'The audit log, newest first', auth: 'admin', query: AuditQuery, answers: { 200: c.AuditPage }, errors: ['validation_failed'] },
 ];
 
-/** The error codes a route may answer: its own, its authentication's, and those of any route. */
+/** The error codes a route may answer: its own, its body parser's, its authentication's, and those of any route. */
 export function errorsOf(op: Operation, anyRoute: readonly ErrorCode[]): ErrorCode[] {
   const auth: ErrorCode[] = op.auth === 'bearer' ? AUTHENTICATED_ERRORS : op.auth === 'admin' ? [...AUTHENTICATED_ERRORS, 'forbidden'] : [];
-  return [...new Set([...op.errors, ...auth, ...anyRoute])];
+  const body = op.method === 'get' ? [] : BODY_PARSER_ERRORS;
+  return [...new Set([...op.errors, ...body, ...auth, ...anyRoute])];
 }

@@ -21,6 +21,7 @@ import { waitFor } from '../helpers/wait.js';
 import { closeSockets } from '../helpers/sockets.js';
 import { redisOf } from '../helpers/redis.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
+import { expectContract } from '../contract/response-check.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
 import { STREAMS } from '../../shared/events.js';
 
@@ -305,9 +306,12 @@ export async function startHarness(): Promise<Harness> {
     const api = client(running.url);
     const sent: string[] = [];
     const request = api.request;
-    api.request = (method, urlPath, opts) => {
+    // Every answer, refusals included, must keep the document (docs/openapi.json).
+    api.request = async (method, urlPath, opts) => {
       sent.push(`${method} ${urlPath}`);
-      return request(method, urlPath, opts);
+      const res = await request(method, urlPath, opts);
+      expectContract({ method, url: urlPath, status: res.status, contentType: res.headers.get('content-type') ?? '', body: res.body });
+      return res;
     };
     return {
       platform,

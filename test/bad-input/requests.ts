@@ -2,6 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { ApiResponse } from '../helpers/http.js';
+import { expectContract } from '../contract/response-check.js';
 import type { Cast, Harness, Status } from './harness.js';
 
 export type Who = 'alice' | 'bob' | 'carol' | 'dave' | 'newbie' | 'admin' | 'banned' | null;
@@ -66,6 +67,11 @@ export function rawHttp(h: Harness, method: string, path: string, headers: Recor
         const hdrs = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') hdrs.set(k, v);
         req.destroy();
+        try {
+          expectContract({ method, url: path, status: res.statusCode ?? 0, contentType: hdrs.get('content-type') ?? '', body });
+        } catch (err) {
+          return reject(err);
+        }
         resolve({ status: res.statusCode ?? 0, body, headers: hdrs });
       });
     });
