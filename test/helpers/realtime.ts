@@ -1,13 +1,14 @@
 // Realtime nodes for tests: each is a createRealtime on its own HTTP server on
 // port 0, built from its own Platform on the run's database and Redis prefix,
 // so two of them form a cluster through the Redis adapter, as in production.
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Knex } from 'knex';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { Config } from '../../shared/config.js';
 import type { Platform } from '../../shared/platform.js';
 import type { ChatMessage } from '../../realtime/events.js';
 import { createRealtime, type Realtime, type RealtimeOptions } from '../../realtime/index.js';
-import { testPlatform } from './env.js';
+import { testEnv, testPlatform } from './env.js';
 import { client, startHttp, type Running } from './http.js';
 import { closeSockets, emitAck, nextEvent, type ClientSocket } from './sockets.js';
 
@@ -89,4 +90,37 @@ export async function sentinelMessage(from: ClientSocket, conversationId: string
   if (!ack.ok) throw new Error(`the sentinel message was refused: ${JSON.stringify(ack)}`);
   await Promise.all(arrived);
   return ack.message as ChatMessage;
+}
+
+/** Presence and slot timings short enough for a test to watch a killed node's entries lapse. */
+export const FAST_TIMINGS = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
+
+/**
+ * A realtime node in its own process (test/fixtures/realtime-node.ts): its event
+ * loop is not the test's, and it can be killed without warning. `env` adds to the run's settings.
+ */
+export async function startProcessNode(env: Record<string, string> = {}, timings = FAST_TIMINGS): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/realtime-node.ts', JSON.stringify(timings)], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: testEnv.databaseUrl,
+      REDIS_URL: testEnv.redisUrl,
+      REDIS_PREFIX: testEnv.redisPrefix,
+      DATABASE_POOL_MAX: '2',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
 }

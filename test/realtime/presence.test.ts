@@ -1,38 +1,10 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createMatch, createUser, matchedPair, newSession, type TestUser } from '../helpers/users.js';
-import { testEnv } from '../helpers/env.js';
 import { collect, emitAck, nextEvent, openSocket, untilCount, type ClientSocket } from '../helpers/sockets.js';
 import { waitFor } from '../helpers/wait.js';
-import { twoNodes } from '../helpers/realtime.js';
+import { FAST_TIMINGS, startProcessNode, twoNodes } from '../helpers/realtime.js';
 
-const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
-
-/** A realtime node in its own process, to be killed without warning. */
-async function startProcessNode(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/realtime-node.ts', JSON.stringify(timings)], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: testEnv.databaseUrl,
-      REDIS_URL: testEnv.redisUrl,
-      REDIS_PREFIX: testEnv.redisPrefix,
-      DATABASE_POOL_MAX: '2',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+const timings = FAST_TIMINGS;
 
 describe('realtime presence (two nodes)', () => {
   const { n1, n2, db, config } = twoNodes({}, { presence: timings });

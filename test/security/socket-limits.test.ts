@@ -3,41 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Platform } from '../../shared/platform.js';
-import { testEnv, testPlatform } from '../helpers/env.js';
+import { testPlatform } from '../helpers/env.js';
 import { closeSockets, connectError, emitAck, nextEvent, openSocket, type ClientSocket, type ConnectOptions } from '../helpers/sockets.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { createUser, matchedPair, newSession, type TestUser } from '../helpers/users.js';
-import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
+import { clientMsgId, FAST_TIMINGS, startNode, startProcessNode, type Node } from '../helpers/realtime.js';
 
-/** Slot TTL and heartbeat of the process nodes (presence timings drive both). */
-const timings = { ttlMs: 1500, heartbeatMs: 400, graceMs: 300, sweepMs: 100 };
-
-/** A realtime node in its own process (its event loop is not the test's), configured from env. */
-async function startProcessNode(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/realtime-node.ts', JSON.stringify(timings)], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: testEnv.databaseUrl,
-      REDIS_URL: testEnv.redisUrl,
-      REDIS_PREFIX: testEnv.redisPrefix,
-      DATABASE_POOL_MAX: '5',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+const timings = FAST_TIMINGS;
 
 /** Connects once a slot is free (refusals for a full slot are retried), or fails after timeoutMs. */
 async function connectOnceFree(url: string, token: string, opts: ConnectOptions = {}, timeoutMs = 5000): Promise<ClientSocket> {
