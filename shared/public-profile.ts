@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { variantUrls, type StoredVariants } from './media-urls.js';
 
 import type { PublicPhoto, PublicProfile } from './contract/profiles.js';
+import type { ProfileRow } from './profile-row.js';
 
 // The shapes are the contract's (shared/contract/profiles.ts); this file builds them.
 export type { PublicPhoto, PublicProfile };
@@ -49,27 +50,17 @@ export function shownDistanceKm(a: Point, b: Point): number {
   return Math.max(1, Math.round(distanceKm(a, b)));
 }
 
-interface ProfileRow {
-  user_id: string;
-  display_name: string;
-  birthdate: string;
-  gender: string;
-  bio: string;
-  interests: string[];
-  coarse_lat: number | null;
-  coarse_lon: number | null;
-  settings: { show_distance?: boolean; show_age?: boolean } | null;
-}
+/** The columns the public view is made of. */
+type PublicProfileRow = Pick<ProfileRow, 'user_id' | 'display_name' | 'birthdate' | 'gender' | 'bio' | 'interests' | 'coarse_lat' | 'coarse_lon' | 'settings'>;
 
 /** `viewerCoarse` is the viewer's coarse point (never an exact one); without it no distance is shown. */
-export function toPublicProfile(row: ProfileRow, photos: PublicPhoto[], viewerCoarse?: Point | null): PublicProfile {
+export function toPublicProfile(row: PublicProfileRow, photos: PublicPhoto[], viewerCoarse?: Point | null): PublicProfile {
   const settings = row.settings ?? {};
   return {
     user_id: row.user_id,
     display_name: row.display_name,
     age: settings.show_age === false ? null : ageOn(row.birthdate),
-    // The column's CHECK constraint holds it to the contract's genders.
-    gender: row.gender as PublicProfile['gender'],
+    gender: row.gender,
     bio: row.bio,
     interests: row.interests ?? [],
     photos,
@@ -134,7 +125,7 @@ export async function loadPublicProfiles(
       ),
     );
   }
-  const rows = (await q) as ProfileRow[];
+  const rows = (await q) as PublicProfileRow[];
   const photos = await loadApprovedPhotos(db, config, rows.map((r) => r.user_id));
   for (const r of rows) out.set(r.user_id, toPublicProfile(r, photos.get(r.user_id) ?? [], viewer.location));
   return out;

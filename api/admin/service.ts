@@ -5,50 +5,20 @@
 // committed without them, and a rolled-back one announces nothing.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
-import { variantUrls, type VariantName } from '../../shared/media-urls.js';
+import { variantUrls } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
+import type { QueueItem, QueuedPhoto, QueuedUser } from '../../shared/contract/admin.js';
 
 type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'>;
 
 /** Open reports shown with each reported user in the queue. */
 const REPORTS_PER_USER = 10;
 
-export interface QueuedPhoto {
-  kind: 'photo';
-  id: string;
-  priority: number;
-  media: {
-    id: string;
-    owner_id: string;
-    status: string;
-    mime: string;
-    width: number | null;
-    height: number | null;
-    nsfw_score: number | null;
-    nsfw_scores: Record<string, number> | null;
-    urls: Record<VariantName, string | null>;
-    is_profile_photo: boolean;
-    created_at: string;
-  };
-  owner: { user_id: string; display_name: string | null; banned: boolean };
-}
-
-export interface QueuedUser {
-  kind: 'user';
-  id: string;
-  priority: number;
-  user: { user_id: string; display_name: string | null; banned: boolean };
-  open_reports: number;
-  reporters: number;
-  oldest_report_at: string;
-  latest_report_at: string;
-  reports: { id: string; reporter_id: string; reason: string; details: string | null; created_at: string }[];
-}
-
-export type QueueItem = QueuedPhoto | QueuedUser;
+// The queue's shapes are the contract's (shared/contract/admin.ts).
+export type { QueueItem, QueuedPhoto, QueuedUser };
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 

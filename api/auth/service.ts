@@ -10,6 +10,7 @@ import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { devInitData, validateInitData, type TelegramUser, type ValidatedInitData } from './init-data.js';
 import type { AuthRepo } from './repo.js';
+import type { TokenPair } from '../../shared/contract/auth.js';
 
 export interface AuthServiceDeps {
   config: Config;
@@ -27,13 +28,8 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  user: { id: string; first_name: string; username: string | null; is_new: boolean };
-}
+/** POST /auth/token and /auth/refresh answer the contract's token pair. */
+export type TokenResponse = TokenPair;
 
 /** Why a session was revoked (the `reason` of session.revoked). */
 export type RevokeReason = 'logout' | 'deleted' | 'refresh_token_reuse';

@@ -17,30 +17,20 @@ import {
   WEIGHTS,
   type ScoreInputs,
 } from './scoring.js';
+import { GENDERS } from '../../shared/contract/profiles.js';
+import type { ProfileRow } from '../../shared/profile-row.js';
 import type { SwipeAction } from './schemas.js';
 
-export const GENDERS = ['man', 'woman', 'nonbinary'] as const;
 
 /** The caller's own profile: everything the candidate filters and the score need. */
-export interface Viewer {
-  user_id: string;
-  gender: string;
-  birthdate: string;
-  looking_for: string[];
-  age_min: number;
-  age_max: number;
-  max_distance_km: number;
+export type Viewer = Pick<ProfileRow, 'user_id' | 'gender' | 'birthdate' | 'looking_for' | 'age_min' | 'age_max' | 'max_distance_km' | 'interests' | 'goal' | 'goals' | 'settings'> & {
   /**
    * The caller's coarse point (profiles.coarse_lat/coarse_lon), never the
    * exact one: discovery filters, ranks and shows distances between coarse points only.
    */
   lat: number | null;
   lon: number | null;
-  interests: string[];
-  goal: string | null;
-  goals: string[] | null;
-  settings: Record<string, unknown>;
-}
+};
 
 export async function findViewer(db: Knex, userId: string): Promise<Viewer | undefined> {
   return db('profiles as p')
@@ -81,16 +71,10 @@ export interface CandidateQuery {
   impressionCap: number;
 }
 
-export interface CandidateRow extends ScoreInputs {
-  user_id: string;
-  display_name: string;
-  birthdate: string;
-  gender: string;
-  bio: string;
-  interests: string[];
+export interface CandidateRow extends ScoreInputs, Pick<ProfileRow, 'user_id' | 'display_name' | 'birthdate' | 'gender' | 'bio' | 'interests' | 'settings'> {
+  /** Candidates have a location: the query filters by it. */
   coarse_lat: number;
   coarse_lon: number;
-  settings: Record<string, unknown> | null;
   /** Rounded to SCORE_DECIMALS; a string so the cursor compares exactly what PostgreSQL compared. */
   score: string;
   /** Showings in candidate lists today (UTC). */

@@ -4,13 +4,14 @@ import type { Knex } from 'knex';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
-import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point, type PublicProfile } from '../../shared/public-profile.js';
+import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import * as matchesRepo from './matches-repo.js';
 import { quotaWindowStart, secondsUntilFree } from './quota.js';
-import { CANDIDATE_POOL, IMPRESSION_CAP_PER_DAY, explainScore, type ScoreBreakdown } from './scoring.js';
+import { CANDIDATE_POOL, IMPRESSION_CAP_PER_DAY, explainScore } from './scoring.js';
 import { decodeCursor, encodeCursor, type SwipeAction } from './schemas.js';
+import type { Candidate } from '../../shared/contract/discovery.js';
 
 export interface DiscoveryOptions {
   /** Showings per profile per UTC day before the popularity cap holds it back (tests lower it). */
@@ -19,13 +20,7 @@ export interface DiscoveryOptions {
   candidatePool?: number;
 }
 
-export interface Candidate extends Omit<PublicProfile, 'distance_km'> {
-  /** null when the candidate does not show their distance. */
-  distance_km: number | null;
-  score: number;
-  liked_you?: boolean;
-  score_breakdown?: ScoreBreakdown & { impressions_today: number };
-}
+export type { Candidate };
 
 const EARTH_KM = 6371;
 

@@ -6,8 +6,9 @@ import type { Knex } from 'knex';
 import { blockBetween } from '../../shared/blocks.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { mediaFiles, mediaLocks } from '../../shared/storage/keys.js';
+import type { MediaStatus } from '../../shared/contract/profiles.js';
 
-export type MediaStatus = 'pending' | 'approved' | 'rejected' | 'review';
+export type { MediaStatus };
 
 export interface MediaRow {
   id: string;

@@ -12,27 +12,11 @@ import * as repo from './repo.js';
 import { MAX_PHOTOS } from './schemas.js';
 import { inspectImage } from './sniff.js';
 import type { UploadedFile } from './upload.js';
+import type { Media, Photo } from '../../shared/contract/media.js';
 
-export interface MediaView {
-  id: string;
-  owner_id: string;
-  status: repo.MediaStatus;
-  mime: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-  position: number | null;
-  urls: Record<VariantName, string | null>;
-  created_at: string;
-  moderated_at: string | null;
-}
-
-export interface PhotoView {
-  id: string;
-  status: repo.MediaStatus;
-  position: number;
-  urls: Record<VariantName, string | null>;
-}
+// The answers' shapes are the contract's (shared/contract/media.ts).
+export type MediaView = Media;
+export type PhotoView = Photo;
 
 export interface ServedFile {
   etag: string;

@@ -3,39 +3,17 @@
 import type { Knex } from 'knex';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import type { Point } from '../../shared/public-profile.js';
+import type { ProfileRow } from '../../shared/profile-row.js';
+import type { MediaStatus } from '../../shared/contract/profiles.js';
 
-export interface ProfileRow {
-  user_id: string;
-  display_name: string;
-  birthdate: string;
-  gender: string;
-  bio: string;
-  interests: string[];
-  looking_for: string[];
-  age_min: number;
-  age_max: number;
-  max_distance_km: number;
-  lat: number | null;
-  lon: number | null;
-  visibility: string;
-  settings: Record<string, unknown>;
-  goal: string | null;
-  goals: string[] | null;
-  height_cm: number | null;
-  education: string | null;
-  children: string | null;
-  smoking: string | null;
-  drinking: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type { ProfileRow };
 
-/** Columns a write may set (everything but the key and the timestamps). */
-export type ProfileColumns = Partial<Omit<ProfileRow, 'user_id' | 'created_at' | 'updated_at'>>;
+/** Columns a write may set (everything but the key, the generated coarse point and the timestamps). */
+export type ProfileColumns = Partial<Omit<ProfileRow, 'user_id' | 'coarse_lat' | 'coarse_lon' | 'created_at' | 'updated_at'>>;
 
 export interface OwnPhotoRow {
   id: string;
-  status: string;
+  status: MediaStatus;
   position: number;
   variants: StoredVariants | null;
   created_at: Date;

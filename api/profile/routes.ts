@@ -6,6 +6,7 @@ import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
 import type { ProfileService } from './service.js';
 import { parse } from '../../shared/validation.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from './schemas.js';
+import type { OwnerProfile, ProfileView } from '../../shared/contract/index.js';
 
 /** The JSON body of a write; another media type is 415, no body at all is 400. */
 function jsonBody(ctx: Context): unknown {
@@ -27,21 +28,21 @@ export function profileRoutes(service: ProfileService, auth: AuthDeps): Router {
   router.post('/profiles', authed, async (ctx) => {
     const input = parse(createProfileSchema, jsonBody(ctx));
     ctx.status = 201;
-    ctx.body = await service.create(caller(ctx).userId, input);
+    ctx.body = (await service.create(caller(ctx).userId, input)) satisfies OwnerProfile;
   });
 
   router.get('/profiles/me', authed, async (ctx) => {
-    ctx.body = await service.own(caller(ctx).userId);
+    ctx.body = (await service.own(caller(ctx).userId)) satisfies OwnerProfile;
   });
 
   router.get('/profiles/:user_id', authed, async (ctx) => {
-    ctx.body = await service.view(caller(ctx).userId, targetId(ctx));
+    ctx.body = (await service.view(caller(ctx).userId, targetId(ctx))) satisfies ProfileView;
   });
 
   router.put('/profiles/:user_id', authed, async (ctx) => {
     const userId = targetId(ctx);
     const patch = parse(updateProfileSchema, jsonBody(ctx));
-    ctx.body = await service.update(caller(ctx).userId, userId, patch);
+    ctx.body = (await service.update(caller(ctx).userId, userId, patch)) satisfies OwnerProfile;
   });
 
   router.delete('/profiles/:user_id', authed, async (ctx) => {

@@ -5,49 +5,17 @@
 // services (photos, files, matches) through `profile.deleted`.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
-import { variantUrls, type VariantName } from '../../shared/media-urls.js';
+import { variantUrls } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
-import { ageOn, loadPublicProfiles, type PublicProfile } from '../../shared/public-profile.js';
+import { ageOn, loadPublicProfiles } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import { DEFAULT_SETTINGS, type ProfileInput, type ProfilePatch } from './schemas.js';
+import type { OwnerProfile, OwnPhoto, ProfileView } from '../../shared/contract/profiles.js';
 
-export interface OwnPhoto {
-  id: string;
-  status: string;
-  position: number;
-  urls: Record<VariantName, string | null>;
-  created_at: string;
-}
-
-/** Everything about a profile, as only its owner sees it. */
-export interface OwnerProfile {
-  user_id: string;
-  display_name: string;
-  birthdate: string;
-  age: number;
-  gender: string;
-  bio: string;
-  interests: string[];
-  looking_for: string[];
-  age_min: number;
-  age_max: number;
-  max_distance_km: number;
-  location: { lat: number; lon: number } | null;
-  visibility: string;
-  settings: typeof DEFAULT_SETTINGS;
-  goal: string | null;
-  goals: string[] | null;
-  height_cm: number | null;
-  education: string | null;
-  children: string | null;
-  smoking: string | null;
-  drinking: string | null;
-  photos: OwnPhoto[];
-  created_at: string;
-  updated_at: string;
-}
+// The answers' shapes are the contract's (shared/contract/profiles.ts).
+export type { OwnerProfile, OwnPhoto };
 
 /** The stored columns of a validated write; `location` becomes lat/lon, settings merge into the stored ones. */
 function toColumns(input: ProfilePatch, storedSettings: Record<string, unknown> = {}): repo.ProfileColumns {
@@ -128,7 +96,7 @@ export class ProfileService {
   }
 
   /** The owner gets the owner view; anyone else the public view or 404 (hidden, banned, blocked, none). */
-  async view(viewerId: string, userId: string): Promise<OwnerProfile | PublicProfile> {
+  async view(viewerId: string, userId: string): Promise<ProfileView> {
     if (viewerId === userId) return this.own(userId);
     const { db, config } = this.deps;
     const location = await repo.coarseLocationOf(db, viewerId);
