@@ -4,13 +4,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
-import AjvModule, { type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import formatsModule from 'ajv-formats';
 import { ROOT } from '../../scripts/docs.js';
 
-// CommonJS modules seen through ESM: the class and the plugin are their default exports' defaults.
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as typeof AjvModule;
-const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (ajv: InstanceType<typeof AjvModule>) => unknown;
+// A CommonJS module seen through ESM: the plugin is the default export's default.
+const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (ajv: Ajv) => Ajv;
 
 describe('AsyncAPI document', () => {
   it('docs/asyncapi.json validates against the AsyncAPI 3.0.0 schema', () => {
