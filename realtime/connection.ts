@@ -24,7 +24,9 @@ export class Inflight {
 
   track(p: Promise<unknown>) {
     this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    // Not p.finally(): its promise would reject with p, and nobody awaits it.
+    const done = () => void this.pending.delete(p);
+    p.then(done, done);
   }
 
   get size() {

@@ -101,7 +101,12 @@ function inRedis(redis: Redis, config: Config, logger: Logger, db: Knex): ModePa
       conn.on('error', () => {
         /* the platform connection reports Redis trouble */
       });
-      return { ...over(conn), close: () => quit(conn) };
+      return {
+        ...over(conn),
+        // Auto-pipelined commands leave on the next turn of the loop: let the last ones go
+        // before QUIT, or they fail on a closed connection with nobody left to hear it.
+        close: () => new Promise<void>((resolve) => setImmediate(resolve)).then(() => quit(conn)),
+      };
     },
     announce: (o) => announceNode({ ...o, redis, config }),
     close: () => quit(redis),
