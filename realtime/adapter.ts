@@ -23,6 +23,7 @@ import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
+import { handleEveryCommand } from '../shared/redis.js';
 
 export type AdapterKind = 'streams' | 'pubsub' | 'memory';
 
@@ -52,9 +53,16 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
       },
     };
   }
+  // A connection of its own, not auto-pipelined: the adapter blocks on XREAD, and it
+  // persists a disconnected socket's session without awaiting it (a socket that
+  // disconnects while the node stops must not leave an unhandled rejection).
+  const client = handleEveryCommand(redis.duplicate({ connectionName: 'realtime-adapter', enableAutoPipelining: false }));
+  client.on('error', () => {
+    /* the main connection reports Redis trouble */
+  });
   return {
     kind: 'streams',
-    factory: createStreamsAdapter(redis, {
+    factory: createStreamsAdapter(client, {
       streamName: `${prefix}socket.io`,
       channelPrefix: `${prefix}socket.io`,
       sessionKeyPrefix: `${prefix}sio:session:`,
@@ -63,7 +71,9 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
       blockTimeInMs: 1_000,
       onlyPlaintext: true,
     }),
-    close: async () => {},
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
   };
 }
 

@@ -45,6 +45,24 @@ async function checkEvictionPolicy(redis: Redis, logger: Logger, connection: str
   }
 }
 
+/**
+ * For a connection handed to a library that sends some commands without
+ * awaiting them (the Socket.IO Streams adapter persists a disconnected socket's
+ * session that way): a command sent once the connection has ended rejects with
+ * nobody listening, an unhandled rejection that kills the process. This marks
+ * each command's promise as handled; whoever awaits it still sees the failure.
+ * (It covers commands that are not auto-pipelined: those get a promise of their own.)
+ */
+export function handleEveryCommand(conn: Redis): Redis {
+  const sendCommand = conn.sendCommand.bind(conn);
+  conn.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+    const sent = sendCommand(...args);
+    if (sent instanceof Promise) sent.catch(() => {});
+    return sent;
+  }) as typeof conn.sendCommand;
+  return conn;
+}
+
 /** Deletes every key under a prefix (tests' cleanup). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
   if (!prefix) throw new Error('refusing to delete every key: empty prefix');
