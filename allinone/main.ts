@@ -17,7 +17,7 @@ const logger = createLogger(config, 'allinone');
 
 if (config.devMode) {
   logger.warn(
-    '*** DEVELOPMENT MODE: BOT_TOKEN is unset. A fixed development bot token signs init data and anyone can log in as anyone. Never run this in production. ***',
+    '*** DEVELOPMENT MODE: BOT_TOKEN is unset. A fixed development bot token signs init data and anyone can log in as anyone. Admin ids are ignored. Never run this in production (NODE_ENV=production refuses to start without BOT_TOKEN and JWT_SECRET). ***',
   );
 }
 
