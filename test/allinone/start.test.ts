@@ -29,8 +29,9 @@ describe('all-in-one start (npm start with no servers)', function () {
 
   let login: Awaited<ReturnType<typeof loginViaApi>>;
 
-  it('answers /health and /ready within 10 s on the embedded database and in-memory bus', async () => {
-    // The load average when the process starts: the 10 s promise is for a machine with a core to spare.
+  it('answers /health and /ready within 15 s on the embedded database and in-memory bus', async () => {
+    // The load average when the process starts: the 15 s promise is for a machine with a core to spare
+    // (most of it is the embedded PostgreSQL's first start: initdb in WebAssembly).
     const quiet = os.loadavg()[0] < os.cpus().length;
     proc = startTs('allinone/main.ts', env());
     const ms = await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
@@ -38,8 +39,8 @@ describe('all-in-one start (npm start with no servers)', function () {
     login = await loginViaApi(`http://127.0.0.1:${port}`, { id: 424242, first_name: 'Persisted' });
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
     expect(health.status).to.equal('healthy');
-    if (quiet) expect(ms, 'ms to /ready').to.be.below(10_000);
-    else process.stderr.write(`    (ready after ${ms} ms with load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores: the 10 s bound is checked on a quieter machine)\n`);
+    if (quiet) expect(ms, 'ms to /ready').to.be.below(15_000);
+    else process.stderr.write(`    (ready after ${ms} ms with load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores: the 15 s bound is checked on a quieter machine)\n`);
     expect(proc.output()).to.contain('embedded (PGlite)');
     expect(proc.output()).to.contain('DEVELOPMENT MODE');
     // Metrics on the loopback METRICS_PORT, not on the public port.

@@ -235,7 +235,7 @@ async function makeCast(p: Platform, adminTelegramId: number): Promise<Cast> {
 }
 
 /** The workers whose effects the fingerprint sees (their consumer groups in the all-in-one process). */
-const WATCHED_GROUPS = new Set(['notifications', 'matching']);
+const WATCHED_GROUPS = new Set(['notifications', 'matching', 'moderation']);
 
 /**
  * Waits until every event an earlier request caused has had its effect: the
