@@ -277,6 +277,9 @@ export async function startHarness(): Promise<Harness> {
     // Bot API so the notification worker this mode starts never reaches the real one.
     ...ADMIN_CAPABLE_ENV,
     TELEGRAM_API_URL: botApi.url,
+    // The fingerprint counts whole tables: the expiry sweep must not remove another suite's
+    // old unattached uploads (test/admin makes some days old) while a case runs.
+    MEDIA_UNATTACHED_TTL_S: String(10 * 365 * 86_400),
     // Bot messages gather for a day, so none is sent (and the fingerprint moves) mid-suite.
     NOTIFY_GATHER_S: '86400',
     ADMIN_TELEGRAM_IDS: String(adminTelegramId),
