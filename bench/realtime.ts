@@ -39,6 +39,9 @@ const prefix = `bench:${runId}:`;
 const env = {
   ...process.env,
   NODE_ENV: 'production',
+  // Production refuses to start without them (the benchmark signs its own tokens with them).
+  BOT_TOKEN: '1234567890:bench-bot-token-of-this-run',
+  JWT_SECRET: randomBytes(32).toString('hex'),
   LOG_LEVEL: 'warn',
   DATABASE_URL: dbUrl,
   REDIS_URL,
