@@ -14,6 +14,7 @@ import { closeServer, createHttpApp, listen, portOf } from '../../shared/http/ap
 import { createLogger } from '../../shared/logger.js';
 import { createGateway, type Gateway } from '../../api/gateway/index.js';
 import { testConfig } from '../helpers/env.js';
+import { startGateway } from '../helpers/gateway.js';
 import { client, errorCode, startHttp, type Running } from '../helpers/http.js';
 
 const logger = createLogger({ logLevel: 'silent', instance: undefined }, 'test');
@@ -85,21 +86,6 @@ async function realtimeLike(at?: { host: string; port: number }): Promise<Realti
   };
 }
 
-async function startGateway(env: Record<string, string>): Promise<{ url: string; gateway: Gateway; close(): Promise<void> }> {
-  const config = testConfig({ GATEWAY_PORT: '0', ...env });
-  const gateway = createGateway({ config, logger, probeIntervalMs: 100 });
-  await gateway.start();
-  const running = await startHttp(gateway.handleRequest);
-  gateway.attach(running.server);
-  return {
-    url: running.url,
-    gateway,
-    async close() {
-      await gateway.stop();
-      await running.close();
-    },
-  };
-}
 
 function emitWithAck(socket: ClientSocket, payload: unknown, timeoutMs = 3000): Promise<{ tag: string; payload: unknown }> {
   return socket.timeout(timeoutMs).emitWithAck('echo', payload);

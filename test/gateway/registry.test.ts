@@ -5,11 +5,9 @@
 // nodes that drain or die dropped. Then the static REALTIME_URLS mode with the
 // same nodes, whose tags it learns from their /health answers.
 import { expect } from 'chai';
-import { createGateway, type Gateway } from '../../api/gateway/index.js';
-import { createLogger } from '../../shared/logger.js';
 import { readRegistry } from '../../realtime/registry.js';
 import { testConfig, testEnv } from '../helpers/env.js';
-import { startHttp } from '../helpers/http.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { freePort, startTs, waitForHttp, type Proc } from '../helpers/processes.js';
 import { startNode, type Node } from '../helpers/realtime.js';
 import { redisOf } from '../helpers/redis.js';
@@ -17,34 +15,11 @@ import { closeSockets, emitAck, openSocket, type ClientSocket, type ConnectOptio
 import { createUser } from '../helpers/users.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-const logger = createLogger({ logLevel: 'silent', instance: undefined }, 'test');
 /** Quick heartbeats so that a node that dies is dropped within a second. */
 const FAST = { REALTIME_REGISTRY_HEARTBEAT_MS: '100', REALTIME_REGISTRY_TTL_MS: '600' };
 const POLLING_ONLY: ConnectOptions = { transports: ['polling'] };
 /** socket.io-client's default: long-polling first, then the upgrade to WebSocket. */
 const DEFAULT_CLIENT: ConnectOptions = { transports: ['polling', 'websocket'] };
-
-interface RunningGateway {
-  url: string;
-  gateway: Gateway;
-  close(): Promise<void>;
-}
-
-async function startGateway(env: Record<string, string> = {}, withRedis = true): Promise<RunningGateway> {
-  const config = testConfig({ GATEWAY_PORT: '0', ...env });
-  const gateway = createGateway({ config, logger, redis: withRedis ? redisOf(config) : null, probeIntervalMs: 100 });
-  await gateway.start();
-  const running = await startHttp(gateway.handleRequest);
-  gateway.attach(running.server);
-  return {
-    url: running.url,
-    gateway,
-    async close() {
-      await gateway.stop();
-      await running.close();
-    },
-  };
-}
 
 const config = () => testConfig();
 const registry = () => readRegistry(redisOf(config()), config().redisPrefix);
@@ -75,7 +50,7 @@ describe('realtime registry: gateways route by what realtime nodes announce', fu
     return n;
   };
   const gatewayOf = async (env: Record<string, string> = {}, withRedis = true) => {
-    const g = await startGateway(env, withRedis);
+    const g = await startGateway(env, { withRedis });
     gateways.push(g);
     return g;
   };

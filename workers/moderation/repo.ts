@@ -98,20 +98,33 @@ export async function purgeOwner(db: Knex, ownerId: string, before: Date, remove
     if (!rows.length) return 0;
     const hashes = [...new Set(rows.map((r) => r.sha256))].sort();
     for (const sha of hashes) await lock(trx, mediaLocks.content(sha));
-    await trx('media')
-      .whereIn(
-        'id',
-        rows.map((r) => r.id),
-      )
-      .delete();
-    const unused: string[] = [];
-    for (const sha of hashes) {
-      const keys = [...new Set(rows.filter((r) => r.sha256 === sha).flatMap((r) => mediaFiles(r)))];
-      unused.push(...(await unusedFiles(trx, sha, keys)));
-    }
-    await removeFiles(unused);
-    return rows.length;
+    return deleteMedia(trx, rows, hashes, removeFiles);
   });
+}
+
+/**
+ * Deletes these media rows (their content locks held by the caller) and then
+ * the files no other row still uses; resolves with the number of rows deleted.
+ */
+async function deleteMedia(
+  trx: Knex.Transaction,
+  rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[],
+  hashes: string[],
+  removeFiles: (keys: string[]) => Promise<void>,
+): Promise<number> {
+  await trx('media')
+    .whereIn(
+      'id',
+      rows.map((r) => r.id),
+    )
+    .delete();
+  const unused: string[] = [];
+  for (const sha of hashes) {
+    const keys = [...new Set(rows.filter((r) => r.sha256 === sha).flatMap((r) => mediaFiles(r)))];
+    unused.push(...(await unusedFiles(trx, sha, keys)));
+  }
+  await removeFiles(unused);
+  return rows.length;
 }
 
 async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
@@ -147,18 +160,6 @@ export async function expireUnattached(db: Knex, ttlS: number, limit: number, re
     for (const sha of [...new Set(rows.map((r) => r.sha256))].sort()) if (await tryLock(trx, mediaLocks.content(sha))) hashes.push(sha);
     const expired = rows.filter((r) => hashes.includes(r.sha256));
     if (!expired.length) return 0;
-    await trx('media')
-      .whereIn(
-        'id',
-        expired.map((r) => r.id),
-      )
-      .delete();
-    const unused: string[] = [];
-    for (const sha of hashes) {
-      const keys = [...new Set(expired.filter((r) => r.sha256 === sha).flatMap((r) => mediaFiles(r)))];
-      unused.push(...(await unusedFiles(trx, sha, keys)));
-    }
-    await removeFiles(unused);
-    return expired.length;
+    return deleteMedia(trx, expired, hashes, removeFiles);
   });
 }
