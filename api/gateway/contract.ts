@@ -7,11 +7,12 @@ import { docsPageRouter } from './docs-page.js';
 
 export function contractRouter(): Router {
   const router = new Router();
-  for (const [name, doc] of Object.entries(contractDocuments())) {
+  // Built on the first request (contractDocuments keeps it), not at start-up.
+  for (const name of ['openapi.json', 'asyncapi.json'] as const) {
     router.get(`/${name}`, (ctx) => {
       ctx.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
       ctx.type = 'application/json; charset=utf-8';
-      ctx.body = doc.text;
+      ctx.body = contractDocuments()[name].text;
     });
   }
   router.use(docsPageRouter().routes());
