@@ -48,7 +48,11 @@ describe('cluster roles: a machine that runs only the socket tier (PM2)', functi
   });
 
   it('runs only the realtime app there, and the gateway sends new sessions to it with no change of its own', async () => {
-    const first = await chatSocket(cluster.url, member);
+    // The gateway learns the first instance from the registry within a heartbeat of the start.
+    const first = await waitFor('a first session through the gateway', () => chatSocket(cluster.url, member).catch(() => undefined), {
+      timeoutMs: 15_000,
+      everyMs: 200,
+    });
     machine = await startMachine(cluster, 'realtime', { room: 2 });
     expect(machine.output).to.match(/Realtime registry \(every machine\)/);
     const out = await machine.pm2(['jlist']);
