@@ -64,7 +64,8 @@ export interface Received {
 
 /** Where the response breaks the document; empty when it keeps it. */
 export function contractProblems(r: Received): string[] {
-  let path = new URL(r.url, 'http://x').pathname;
+  // The path as the server routed it: the URL parser would turn a backslash into a slash.
+  let path = r.url.replace(/^[a-z]+:\/\/[^/]*/i, '').split(/[?#]/)[0] || '/';
   if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) path = path.slice(API_PREFIX.length) || '/';
   const method = r.method.toUpperCase() === 'HEAD' ? 'GET' : r.method.toUpperCase();
   const where = `${r.method} ${r.url} → ${r.status}`;
