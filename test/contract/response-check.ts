@@ -74,8 +74,9 @@ export function contractProblems(r: Received): string[] {
   const onPath = contract().routes.filter((x) => x.pattern.test(path));
   const route = onPath.find((x) => x.method === method);
   const isJson = /^application\/(.+\+)?json/.test(r.contentType);
-  if (!route) {
-    // Not a route (or not with this method): the contract's 404 or 405 in the error shape.
+  // A path the router did not take (not a route, not with this method, or a segment it
+  // could not route, such as a NUL) gets the contract's 404 or 405 in the error shape.
+  if (!route || (!route.responses[String(r.status)] && [404, 405].includes(r.status))) {
     const problems = [404, 405].includes(r.status) ? [] : [`${where}: no documented route for ${method} ${path}`];
     return problems.concat(isJson ? schemaProblems(where, '#/components/schemas/Error', r.body) : [`${where}: an error answer that is not JSON`]);
   }
