@@ -18,6 +18,7 @@ import { createMatch, createUser, newSession, type TestUser } from '../helpers/u
 import { createProfile, type ProfileFields } from '../helpers/profiles.js';
 import { capturingLogger } from '../helpers/logs.js';
 import { waitFor } from '../helpers/wait.js';
+import { unpublishedOutboxRows } from '../helpers/database.js';
 import { closeSockets } from '../helpers/sockets.js';
 import { redisOf } from '../helpers/redis.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
@@ -250,8 +251,7 @@ async function settled(platform: Platform, timeoutMs = 15_000): Promise<void> {
 
 /** The outbox is empty and every watched group has read and acknowledged its streams' last entry. */
 async function caughtUp(platform: Platform, redis: ReturnType<typeof redisOf>): Promise<boolean> {
-  const outbox = Number((await platform.db('outbox').whereNull('published_at').count('* as n').first())?.n ?? 0);
-  if (outbox > 0) return false;
+  if ((await unpublishedOutboxRows(platform.db)) > 0) return false;
   for (const stream of Object.values(STREAMS)) {
     const key = `${platform.config.redisPrefix}${stream}`;
     if (!(await redis.exists(key))) continue;

@@ -3,9 +3,10 @@
 // sweep, the outbox relay, a cluster of processes), so the other tests' rows
 // in the run's database neither disturb it nor get touched by it.
 import { randomBytes } from 'node:crypto';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { createDb, migrateLatest } from '../../shared/db.js';
 import { testEnv } from './env.js';
+import { waitFor } from './wait.js';
 
 export interface IsolatedDatabase {
   name: string;
@@ -43,4 +44,17 @@ export async function isolatedDatabase(label: string): Promise<IsolatedDatabase>
       await asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
+}
+
+/** Outbox rows not published yet (published ones stay for OUTBOX_RETENTION_S, marked). */
+export async function unpublishedOutboxRows(db: Knex): Promise<number> {
+  return Number((await db('outbox').whereNull('published_at').count({ n: '*' }))[0].n);
+}
+
+/**
+ * Waits until a relay has published every committed outbox row: the positive
+ * signal that an event a transaction enqueued is on the bus (or never will be).
+ */
+export function outboxDrained(db: Knex, timeoutMs = 10_000): Promise<true> {
+  return waitFor('the outbox relay to publish every committed event', async () => (await unpublishedOutboxRows(db)) === 0, { timeoutMs, everyMs: 10 });
 }

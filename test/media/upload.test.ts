@@ -6,6 +6,7 @@ import { errorCode } from '../helpers/http.js';
 import { photoJpeg, photoPng, pixelBombPng, solid, truncatedJpeg } from '../fixtures/images.js';
 import { waitFor } from '../helpers/wait.js';
 import { redisOf } from '../helpers/redis.js';
+import { outboxDrained } from '../helpers/database.js';
 import { filesUnder, startMediaApp, uploadTo, type MediaApp } from './helpers.js';
 import { STREAMS } from '../../shared/events.js';
 
@@ -20,6 +21,7 @@ describe('media upload (POST /media/upload)', () => {
   after(() => app.close());
 
   async function lastUploadedEvent(mediaId: string) {
+    await outboxDrained(app.platform.db);
     const entries = await redisOf(app.platform.config).xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
     return entries
       .map(([, f]) => ({ type: f[f.indexOf('type') + 1], payload: JSON.parse(f[f.indexOf('payload') + 1]) }))

@@ -5,12 +5,15 @@ import { photoJpeg, photoPng, solid } from '../fixtures/images.js';
 import { waitFor } from '../helpers/wait.js';
 import { capturingLogger, type LogLine } from '../helpers/logs.js';
 import { redisOf } from '../helpers/redis.js';
+import { outboxDrained } from '../helpers/database.js';
 import { filesUnder, moderated, startMediaApp, uploadTo, type MediaApp } from '../media/helpers.js';
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { STREAMS } from '../../shared/events.js';
 import { originalKey } from '../../shared/storage/index.js';
 
+/** The stream's events of a type, once the outbox relay has published every committed one. */
 async function eventsOf(app: MediaApp, type: string, mediaId?: string) {
+  await outboxDrained(app.platform.db);
   const entries = await redisOf(app.platform.config).xrange(`${app.platform.config.redisPrefix}${STREAMS.media}`, '-', '+');
   return entries
     .map(([id, f]) => ({ id, type: f[f.indexOf('type') + 1], payload: JSON.parse(f[f.indexOf('payload') + 1]) }))

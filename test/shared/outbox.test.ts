@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { testConfig, testEnv } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import { isolatedDatabase, outboxDrained, unpublishedOutboxRows, type IsolatedDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/wait.js';
 import { capturingLogger, type LogLine } from '../helpers/logs.js';
 import { redisOf } from '../helpers/redis.js';
@@ -81,10 +81,7 @@ describe('outbox: events leave with their commit', function () {
     if (relay) p.relay.start();
     return p;
   }
-  /** Rows not published yet (published ones stay for OUTBOX_RETENTION_S, marked). */
-  const leftInOutbox = async (db: Knex) => Number((await db('outbox').whereNull('published_at').count({ n: '*' }))[0].n);
   /** The relay marks its rows published in the transaction that claimed them, just after publishing them. */
-  const outboxEmptied = (db: Knex) => waitFor('the outbox to be emptied', async () => (await leftInOutbox(db)) === 0, 5000);
 
   for (const mode of [
     { name: 'Redis Streams bus', env: {} },
@@ -94,7 +91,7 @@ describe('outbox: events leave with their commit', function () {
       it('publishes at the commit, without waiting for the poll', async () => {
         const p = platform({ ...mode.env, OUTBOX_POLL_MS: '60000' });
         const bus = await listen(p);
-        await outboxEmptied(p.db); // the relay's first round is over: what follows is woken by the commit
+        await outboxDrained(p.db, 5000); // the relay's first round is over: what follows is woken by the commit
         const id = randomUUID();
         const t0 = Date.now();
         await commit(p.db, id);
@@ -117,7 +114,7 @@ describe('outbox: events leave with their commit', function () {
         // Rows go out in id order: once the later commit's event is here, the earlier one would have been too.
         await waitFor('the committed event', () => bus.count(committed) === 1, 5000);
         expect(bus.ids()).to.deep.equal([committed]);
-        await outboxEmptied(p.db);
+        await outboxDrained(p.db, 5000);
       });
 
       it('publishes on restart what a process committed and died before publishing (kill between commit and publish)', async () => {
@@ -125,7 +122,7 @@ describe('outbox: events leave with their commit', function () {
         const ids = [randomUUID(), randomUUID(), randomUUID()];
         await commit(dead.db, ids[0], ids[1]);
         await commit(dead.db, ids[2]);
-        expect(await leftInOutbox(dead.db)).to.equal(3);
+        expect(await unpublishedOutboxRows(dead.db)).to.equal(3);
         await dead.close();
 
         const restarted = platform(mode.env, false);
@@ -133,7 +130,7 @@ describe('outbox: events leave with their commit', function () {
         restarted.relay.start();
         await waitFor('the three events', () => bus.got.length === 3, 5000);
         expect(bus.ids(), 'in commit order').to.deep.equal(ids);
-        await outboxEmptied(restarted.db);
+        await outboxDrained(restarted.db, 5000);
       });
     });
   }
@@ -149,11 +146,11 @@ describe('outbox: events leave with their commit', function () {
       const id = randomUUID();
       await commit(writer.db, id); // the change itself does not need the bus
       await waitFor('a relay round to fail', () => logs.some((l) => /outbox relay could not publish/.test(l.msg)), 5000);
-      expect(await leftInOutbox(writer.db), 'still in the outbox').to.equal(1);
+      expect(await unpublishedOutboxRows(writer.db), 'still in the outbox').to.equal(1);
       await hop.up();
       // At least once: a publish the relay gave up on may still be sent from the client's offline queue.
       await waitFor('the event once Redis is back', () => bus.count(id) >= 1, 15_000);
-      await outboxEmptied(writer.db);
+      await outboxDrained(writer.db, 5000);
     } finally {
       await hop.down();
     }
@@ -165,7 +162,7 @@ describe('outbox: events leave with their commit', function () {
     const id = randomUUID();
     await commit(a.db, id);
     await waitFor('the event', () => before.count(id) === 1, 5000);
-    await outboxEmptied(a.db);
+    await outboxDrained(a.db, 5000);
     // Redis restarts with no data: the stream (with an entry a consumer might not have handled) and the groups are gone.
     await deleteByPrefix(redisOf(a.config), prefix);
     const after = await listen(b, '0');
@@ -200,6 +197,6 @@ describe('outbox: events leave with their commit', function () {
     await commit(a.db, sentinel);
     await waitFor('a later event', () => bus.count(sentinel) === 1, 5000);
     expect(ids.filter((id) => bus.count(id) !== 1), 'events published more than once').to.deep.equal([]);
-    await outboxEmptied(a.db);
+    await outboxDrained(a.db, 5000);
   });
 });
