@@ -29,12 +29,27 @@ const signalled = new WeakSet<object>();
  * Writes the events (validated by the catalogue: a bad payload is a programming
  * error and fails the transaction) in one statement, in order. Events of one
  * transaction are published in the order they were enqueued.
+ *
+ * A run of events of one type is one row whose payload is the JSON array of
+ * their payloads (an event's own payload is always an object): a chat batch of
+ * fifty messages costs the outbox one insert, one mark and one prune, not fifty.
  */
 export async function enqueue(trx: Knex.Transaction, ...events: OutboxEvent[]): Promise<void> {
   if (!events.length) return;
-  const rows = events.map((e) => ({ type: e.type, payload: JSON.stringify(validatePayload(e.type, e.payload)) }));
-  await trx('outbox').insert(rows);
+  const rows: { type: EventType; payloads: unknown[] }[] = [];
+  for (const e of events) {
+    const payload = validatePayload(e.type, e.payload);
+    const last = rows[rows.length - 1];
+    if (last?.type === e.type) last.payloads.push(payload);
+    else rows.push({ type: e.type, payloads: [payload] });
+  }
+  await trx('outbox').insert(rows.map((r) => ({ type: r.type, payload: JSON.stringify(r.payloads.length === 1 ? r.payloads[0] : r.payloads) })));
   signalAtCommit(trx as unknown as Transactor);
+}
+
+/** The payloads one outbox row holds, in order (see enqueue). */
+export function payloadsOfRow(payload: unknown): unknown[] {
+  return Array.isArray(payload) ? payload : [payload];
 }
 
 function signalAtCommit(trx: Transactor) {

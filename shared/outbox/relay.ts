@@ -2,7 +2,8 @@
 // to the bus, oldest first, and marks what it has published. Every process
 // that writes runs one (the platform builds it); several share the work.
 //
-// One round is one transaction: claim the oldest waiting rows with FOR UPDATE
+// A row holds one event, or a run of events of one type that one transaction
+// enqueued together (enqueue.ts). One round is one transaction: claim the oldest waiting rows with FOR UPDATE
 // SKIP LOCKED (a second relay skips them and takes the next ones), publish them
 // in order, mark them published (when, and into which generation of the bus),
 // commit. If the bus fails the transaction rolls back and the rows wait for the
@@ -34,7 +35,7 @@ import client from 'prom-client';
 import type { EventBus } from '../bus/bus.js';
 import type { EventType } from '../events.js';
 import type { Logger } from '../logger.js';
-import { committed } from './enqueue.js';
+import { committed, payloadsOfRow } from './enqueue.js';
 
 const COMMIT_TO_PUBLISH = 'outbox_commit_to_publish_seconds';
 // Looked up first: a test runner may evaluate this module twice in one process.
@@ -186,10 +187,9 @@ export class OutboxRelay {
       )) as { rows: OutboxRow[] };
       if (!rows.length) return 0;
       // Issued together: one Redis connection keeps them in order, and they share its round trips.
-      await withTimeout(
-        Promise.all(rows.map((r) => this.bus.publish(r.type, r.payload, { publishedAt: r.created_at }))),
-        this.opts.publishTimeoutMs,
-      );
+      const sends: Promise<unknown>[] = [];
+      for (const r of rows) for (const payload of payloadsOfRow(r.payload)) sends.push(this.bus.publish(r.type, payload as never, { publishedAt: r.created_at }));
+      await withTimeout(Promise.all(sends), this.opts.publishTimeoutMs);
       const ids = rows.map((r) => r.id);
       if (this.opts.retentionS > 0) {
         await trx.raw('UPDATE outbox SET published_at = now(), published_generation = ? WHERE id = ANY(?::bigint[])', [this.generation ?? null, ids]);
