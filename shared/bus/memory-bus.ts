@@ -4,6 +4,7 @@
 // letters after maxAttempts, trimmed streams, graceful stop.
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import type { Logger } from '../logger.js';
+import { wakeableSleep } from '../wakeable-sleep.js';
 import {
   defaultConsumerName,
   errorText,
@@ -172,14 +173,9 @@ class MemoryConsumer implements Consumer {
   }
 
   private idle(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
+    const sleep = wakeableSleep(ms);
+    this.wakeUp = sleep.wake;
+    return sleep.done;
   }
 
   private async run() {

@@ -9,6 +9,7 @@ import type { ChatTransport } from './chat-transport.js';
 import type { Message } from './contract.js';
 import { ApiError } from './http.js';
 import type { Outbox, Pending } from './outbox.js';
+import { wakeableSleep } from '../../shared/wakeable-sleep.js';
 
 /** How a message reached the view. */
 export type MessageSource = 'latest' | 'older' | 'live' | 'catch-up' | 'sent';
@@ -241,14 +242,9 @@ export class ChatDelivery {
   }
 
   private pause(ms: number) {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeCatchUp = done;
-    }).finally(() => (this.wakeCatchUp = undefined));
+    const sleep = wakeableSleep(ms);
+    this.wakeCatchUp = sleep.wake;
+    return sleep.done.finally(() => (this.wakeCatchUp = undefined));
   }
 
   private emit(e: DeliveryEvent) {
