@@ -22,7 +22,7 @@ import os from 'node:os';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -99,7 +99,7 @@ end
 return live`;
 
 /** The live entries of the registry (what gateways route by). */
-export async function readRegistry(redis: Redis, prefix: string): Promise<RegistryEntry[]> {
+export async function readRegistry(redis: RedisClient, prefix: string): Promise<RegistryEntry[]> {
   const flat = (await redis.eval(LIST, 1, registryKey(prefix))) as string[];
   const entries: RegistryEntry[] = [];
   for (let i = 0; i < flat.length; i += 2) {
@@ -124,7 +124,7 @@ export interface AnnounceOptions {
   /** Connected clients now. */
   load: () => number;
   /** Null (no Redis): only the /health headers, for a static gateway list. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   config: Pick<Config, 'redisPrefix' | 'realtimeRegistry'>;
   logger: Logger;
   /** How long withdraw() waits for the gateways to notice (default REGISTRY_READ_MS). */

@@ -18,7 +18,8 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
 
   DATABASE_URL: 'PostgreSQL URL. Unset: the all-in-one process runs an embedded PostgreSQL (PGlite) under `DATA_DIR`; the cluster processes need it.',
   DATABASE_POOL_MAX: 'Most PostgreSQL connections one process opens.',
-  REDIS_URL: 'Redis URL. Unset: the all-in-one process uses its in-memory event bus, socket adapter, presence and rate limits (one process only).',
+  REDIS_URL:
+    'Redis URL (one server). Unset, and no `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` either: the all-in-one process uses its in-memory event bus, socket adapter, presence and rate limits (one process only).',
   REDIS_PREFIX: 'Every Redis key and stream the platform writes begins with it, in every mode (tests use one of their own).',
   DATA_DIR: 'Embedded database, local media files (`STORAGE_DRIVER=fs`) and the development-mode JWT secret.',
 
@@ -70,7 +71,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   BUS_VISIBILITY_TIMEOUT_MS: 'An event a consumer has held this long without acking is reclaimed by another consumer of its group (`XAUTOCLAIM`).',
   BUS_STREAM_MAXLEN: 'Approximate length each event stream is trimmed to (`MAXLEN ~`).',
   REALTIME_ADAPTER:
-    'Socket.IO cluster adapter: `streams` (Redis Streams, with connection state recovery) or `pubsub` (sharded pub/sub, Redis 7 or later, no recovery).',
+    'Socket.IO cluster adapter: `streams` (Redis Streams, with connection state recovery) or `pubsub` (sharded pub/sub, Redis 7 or later, no recovery). On Redis Cluster (`REDIS_CLUSTER_NODES`) always `pubsub`.',
 
   GATEWAY_PORT: 'Port of the gateway, and of the all-in-one process.',
   AUTH_PORT: 'Port of the auth service.',
@@ -128,4 +129,12 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   REALTIME_REGISTRY_HEARTBEAT_MS: 'How often a realtime node renews its registry entry (tag, URL, connected sockets) in Redis.',
   REALTIME_REGISTRY_TTL_MS:
     'A registry entry not renewed for this long is dropped and gateways stop using its node (a node killed without draining); more than twice the heartbeat.',
+
+  REDIS_SENTINELS:
+    'Redis Sentinel mode: the sentinels, `host:port,…`, asked for the current primary (and again after a failover). Needs `REDIS_SENTINEL_NAME`; takes precedence over `REDIS_URL`.',
+  REDIS_SENTINEL_NAME: 'The name the sentinels monitor the primary under (`sentinel monitor <name> …`).',
+  REDIS_CLUSTER_NODES:
+    'Redis Cluster mode: some of its nodes, `host:port,…` (the others are discovered); takes precedence over `REDIS_URL`. The Socket.IO adapter is then the sharded pub/sub one (no connection state recovery; clients catch up with `after_seq`).',
+  REDIS_PASSWORD: 'Password of the Redis data nodes in Sentinel or Cluster mode (a `REDIS_URL` carries its own).',
+  REDIS_SENTINEL_PASSWORD: 'Password of the sentinels themselves, when they require one (`requirepass` in sentinel.conf).',
 };

@@ -61,6 +61,41 @@ const cspSources = (def: string[]) =>
       "must be comma-separated origins like https://example.org (or 'self', 'none')",
     );
 
+/** `host:port,host:port` (an IPv6 host in brackets). */
+const hostPorts = z
+  .string()
+  .refine((v) => v.split(',').every((hp) => /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-_]+):\d{1,5}$/.test(hp.trim())), 'must be host:port, comma-separated');
+
+/** Where Redis is: one server (REDIS_URL), a primary found through Sentinel, or a Redis Cluster (shared/redis.ts connects to it). */
+export type RedisConnection =
+  | { mode: 'standalone'; url: string }
+  | { mode: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string }
+  | { mode: 'cluster'; nodes: HostPort[]; password?: string };
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+function parseHostPorts(v: string): HostPort[] {
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((hp) => {
+      const i = hp.lastIndexOf(':');
+      return { host: hp.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(hp.slice(i + 1)) };
+    });
+}
+
+/** The one place the Redis mode is picked: Cluster, else Sentinel, else REDIS_URL, else none (in memory). */
+function redisConnection(e: Env): RedisConnection | undefined {
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: parseHostPorts(e.REDIS_CLUSTER_NODES), password: e.REDIS_PASSWORD };
+  if (e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME) {
+    return { mode: 'sentinel', sentinels: parseHostPorts(e.REDIS_SENTINELS), name: e.REDIS_SENTINEL_NAME, password: e.REDIS_PASSWORD, sentinelPassword: e.REDIS_SENTINEL_PASSWORD };
+  }
+  return e.REDIS_URL ? { mode: 'standalone', url: e.REDIS_URL } : undefined;
+}
+
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -209,12 +244,24 @@ export const EnvSchema = z.object({
   REALTIME_REGISTRY_HEARTBEAT_MS: int(2000, 100, 60_000),
   /** A registry entry not renewed for this long is dropped: its node died (default 6000 ms; more than twice the heartbeat). */
   REALTIME_REGISTRY_TTL_MS: int(6000, 300, 300_000),
+  // --- Redis Sentinel and Cluster (issue 16 §2) ---
+  /** Sentinels to ask for the primary, `host:port,…` (with REDIS_SENTINEL_NAME); takes precedence over REDIS_URL. */
+  REDIS_SENTINELS: hostPorts.optional(),
+  /** The name the sentinels monitor the primary under. */
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  /** Some nodes of a Redis Cluster, `host:port,…` (the rest are discovered); takes precedence over REDIS_URL. */
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /** Password of the Redis data nodes in Sentinel or Cluster mode (REDIS_URL carries its own). */
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** Password of the sentinels themselves, when they require one. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
 function toConfig(e: Env) {
   const devMode = !e.BOT_TOKEN;
+  const redis = redisConnection(e);
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -222,7 +269,10 @@ function toConfig(e: Env) {
     devMode,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    redisUrl: e.REDIS_URL,
+    /** Where Redis is (shared/redis.ts createRedis connects to it); undefined: no Redis, the in-memory mode. */
+    redis,
+    /** REDIS_URL when it is the mode (standalone); undefined when Sentinel or Cluster settings take precedence. */
+    redisUrl: redis?.mode === 'standalone' ? redis.url : undefined,
     redisPrefix: e.REDIS_PREFIX,
     dataDir: e.DATA_DIR,
     telegram: {
@@ -274,7 +324,8 @@ function toConfig(e: Env) {
       visibilityTimeoutMs: e.BUS_VISIBILITY_TIMEOUT_MS,
       streamMaxLen: e.BUS_STREAM_MAXLEN,
     },
-    realtime: { adapter: e.REALTIME_ADAPTER },
+    // Redis Cluster has no Streams adapter (its stream would live on one shard): the sharded pub/sub one.
+    realtime: { adapter: redis?.mode === 'cluster' ? ('pubsub' as const) : e.REALTIME_ADAPTER },
     /** Offline notifications: at most one bot message per user per intervalS, gathered for gatherS first. */
     notifications: { intervalS: e.NOTIFY_INTERVAL_S, gatherS: e.NOTIFY_GATHER_S },
     /** Chat abuse controls: no links/phone numbers in a conversation's first N messages (0: off); reported users start few conversations. */
@@ -404,6 +455,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
   if (e.REALTIME_REGISTRY_TTL_MS <= 2 * e.REALTIME_REGISTRY_HEARTBEAT_MS) {
     problems.push('REALTIME_REGISTRY_TTL_MS: must be more than twice REALTIME_REGISTRY_HEARTBEAT_MS (one lost heartbeat must not drop a live node)');
+  }
+  if (e.REDIS_SENTINELS && !e.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the sentinels monitor the primary under)');
+  if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS) problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME');
+  if (e.REDIS_CLUSTER_NODES && e.REDIS_SENTINELS) problems.push('REDIS_CLUSTER_NODES: set either it or REDIS_SENTINELS, not both');
+  if (e.REDIS_CLUSTER_NODES && cleaned.REALTIME_ADAPTER === 'streams') {
+    problems.push('REALTIME_ADAPTER: streams is not available on Redis Cluster (REDIS_CLUSTER_NODES); the sharded pub/sub adapter is used there');
   }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(toConfig(e));

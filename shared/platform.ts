@@ -1,15 +1,14 @@
 // What every process builds first: config, logger, PostgreSQL, and the parts
-// that live in Redis when REDIS_URL is set or in this process's memory when it
-// is not (the all-in-one mode): the event bus, the rate limiter factory, the
+// that live in Redis when one is configured (REDIS_URL, Sentinel or Cluster:
+// shared/redis.ts) or in this process's memory when none is (the all-in-one mode): the event bus, the rate limiter factory, the
 // session revocation list, the presence store, the socket slots and the
 // Socket.IO adapter. The mode is picked here, once; components take the parts
 // they need and never learn which mode they run in. Services get these handed
 // in (createXRouter(deps)); nothing holds a connection at module level.
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDb, type Knex } from './db.js';
 import { createLogger, type Logger } from './logger.js';
-import { createRedis } from './redis.js';
+import { duplicate, quit, redisFor, type RedisClient } from './redis.js';
 import { MemoryBus, RedisStreamsBus, type EventBus } from './bus/index.js';
 import { memoryLimiter, redisLimiter, type Limiter } from './rate-limit.js';
 import { MemoryRevocations, RedisRevocations, type SessionRevocations } from './revocation.js';
@@ -78,18 +77,14 @@ export interface PlatformOptions {
 /** The parts whose home depends on the mode. */
 type ModeParts = Pick<Platform, 'mode' | 'bus' | 'revocations' | 'pipelined' | 'announce'> & RealtimeParts & { probes: Record<string, Probe>; close(): Promise<void> };
 
-function inRedis(redis: Redis, config: Config, logger: Logger, db: Knex): ModeParts {
+function inRedis(redis: RedisClient, config: Config, logger: Logger, db: Knex): ModeParts {
   const prefix = config.redisPrefix;
-  const over = (conn: Redis): RealtimeParts => ({
+  const over = (conn: RedisClient): RealtimeParts => ({
     limiter: redisLimiter(conn, prefix),
     presence: new RedisPresenceStore(conn, prefix),
     socketSlots: (ttlMs) => new RedisSlotStore(conn, prefix, ttlMs),
     socketAdapter: () => createClusterAdapter(config, conn),
   });
-  const quit = (conn: Redis) => conn.quit().then(
-    () => undefined,
-    () => conn.disconnect(),
-  );
   return {
     mode: 'redis',
     bus: new RedisStreamsBus(redis, { prefix, logger: logger.child({ component: 'bus' }), defaults: config.bus }),
@@ -97,7 +92,7 @@ function inRedis(redis: Redis, config: Config, logger: Logger, db: Knex): ModePa
     ...over(redis),
     probes: { redis: () => (redis.status === 'ready' ? redis.ping() : Promise.reject(new Error(redis.status))) },
     pipelined(name) {
-      const conn = redis.duplicate({ connectionName: name, enableAutoPipelining: true });
+      const conn = duplicate(redis, name, { autoPipelining: true });
       conn.on('error', () => {
         /* the platform connection reports Redis trouble */
       });
@@ -137,7 +132,8 @@ export function createPlatform(config: Config, service: string, opts: PlatformOp
   const databaseUrl = opts.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('DATABASE_URL is required for this process');
   const db = createDb(databaseUrl, opts.databasePoolMax ?? config.databasePoolMax, logger, service);
-  const mode = config.redisUrl ? inRedis(createRedis(config.redisUrl, logger, service), config, logger, db) : inMemory(config, logger, db);
+  const redis = redisFor(config, logger, service);
+  const mode = redis ? inRedis(redis, config, logger, db) : inMemory(config, logger, db);
   const relay = new OutboxRelay(db, mode.bus, logger.child({ component: 'outbox' }), config.outbox);
   return {
     ...mode,

@@ -1,7 +1,7 @@
 // Fixed-window rate limits (rate-limiter-flexible): shared by every instance
 // through Redis, or in this process's memory in the all-in-one mode without
 // Redis. The platform picks which once and hands every component a Limiter.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from './errors.js';
 
@@ -31,7 +31,8 @@ export class RateLimit {
   }
 }
 
-export function redisLimiter(redis: Redis, prefix: string): Limiter {
+// One key per limit and caller: any shard of a Redis Cluster.
+export function redisLimiter(redis: RedisClient, prefix: string): Limiter {
   return (name, points, durationS, code = 'rate_limited') =>
     new RateLimit(
       new RateLimiterRedis({

@@ -1,20 +1,69 @@
-// ioredis connections. Keys are namespaced by REDIS_PREFIX (tests use their
-// own), which each component applies to the keys it names.
-import { Redis } from 'ioredis';
+// ioredis connections, to whichever Redis the configuration describes: one
+// server (REDIS_URL), a primary found through Sentinel (REDIS_SENTINELS, which
+// follows a failover by itself), or a Redis Cluster (REDIS_CLUSTER_NODES).
+// config.redis says which (shared/config.ts); redisFor() is the one place a
+// process turns it into a connection, and components take a RedisClient
+// without knowing the mode. Keys are namespaced by REDIS_PREFIX (tests use
+// their own), which each component applies to the keys it names; on Cluster
+// the keys a script or a transaction uses together share a hash tag after it.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Config, RedisConnection } from './config.js';
 import type { Logger } from './logger.js';
 
-export type { Redis };
+export type { Redis, Cluster, RedisConnection };
+/** A connection to Redis in any mode: a Redis (one server, or a Sentinel-found primary) or a Cluster. */
+export type RedisClient = Redis | Cluster;
 
-export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: 3,
-    enableOfflineQueue: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
+export const isCluster = (conn: RedisClient): conn is Cluster => conn instanceof Cluster;
+
+/** What a log may say about a connection (never a password). */
+export function describeRedis(conn: RedisConnection): string {
+  const list = (hs: { host: string; port: number }[]) => hs.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
+  if (conn.mode === 'cluster') return `cluster ${list(conn.nodes)}`;
+  if (conn.mode === 'sentinel') return `sentinel ${conn.name} via ${list(conn.sentinels)}`;
+  const u = new URL(conn.url);
+  u.password = '';
+  u.username = '';
+  return u.toString();
+}
+
+const commandOptions = {
+  maxRetriesPerRequest: 3,
+  enableOfflineQueue: true,
+  retryStrategy: (times: number) => Math.min(times * 200, 2000),
+} satisfies RedisOptions;
+
+/** A new connection to `conn` (a URL: one server), named `name` (CLIENT LIST, logs). */
+export function createRedis(url: string, logger: Logger, name?: string): Redis;
+export function createRedis(conn: RedisConnection, logger: Logger, name?: string): RedisClient;
+export function createRedis(target: RedisConnection | string, logger: Logger, name = 'main'): RedisClient {
+  const conn: RedisConnection = typeof target === 'string' ? { mode: 'standalone', url: target } : target;
+  let redis: RedisClient;
+  if (conn.mode === 'cluster') {
+    redis = new Cluster(conn.nodes, {
+      redisOptions: { ...commandOptions, connectionName: name, password: conn.password },
+      enableOfflineQueue: true,
+      clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+      // Writes and reads alike on the masters: replicas lag, and the platform reads what it just wrote.
+      scaleReads: 'master',
+    });
+  } else if (conn.mode === 'sentinel') {
+    redis = new Redis({
+      ...commandOptions,
+      connectionName: name,
+      sentinels: conn.sentinels,
+      name: conn.name,
+      password: conn.password,
+      sentinelPassword: conn.sentinelPassword,
+      // Hears +switch-master from the sentinels and moves at once, rather than when the old primary's socket dies.
+      failoverDetector: true,
+    });
+  } else {
+    redis = new Redis(conn.url, { ...commandOptions, connectionName: name });
+  }
   redis.on('ready', () => void checkEvictionPolicy(redis, logger, name));
   let lastLogged = 0;
-  redis.on('error', (err) => {
+  redis.on('error', (err: Error) => {
     // Reconnects are automatic; log at most once a second to keep logs readable.
     if (Date.now() - lastLogged > 1000) {
       lastLogged = Date.now();
@@ -24,13 +73,55 @@ export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
   return redis;
 }
 
+/** The platform's connection to the configured Redis, or null without one (the in-memory mode): the one decision of the mode. */
+export function redisFor(config: Pick<Config, 'redis'>, logger: Logger, name: string): RedisClient | null {
+  return config.redis ? createRedis(config.redis, logger, name) : null;
+}
+
+export interface DuplicateOptions {
+  /** Commands issued in one turn of the loop leave in one write (per node on Cluster). */
+  autoPipelining?: boolean;
+  /** Cluster only: SSUBSCRIBE on a subscriber per shard (the sharded Socket.IO adapter needs it). */
+  shardedSubscribers?: boolean;
+}
+
+/** Another connection to the same Redis, in the same mode, with the same settings (a blocking reader, a subscriber). */
+export function duplicate(conn: RedisClient, name: string, opts: DuplicateOptions = {}): RedisClient {
+  if (isCluster(conn)) {
+    const options: ClusterOptions = {
+      enableAutoPipelining: opts.autoPipelining ?? false,
+      shardedSubscribers: opts.shardedSubscribers ?? false,
+      redisOptions: { ...conn.options.redisOptions, connectionName: name },
+    };
+    return conn.duplicate([], options);
+  }
+  return conn.duplicate({ connectionName: name, enableAutoPipelining: opts.autoPipelining ?? false });
+}
+
+/** QUIT, or a hard disconnect when that fails (the server is gone). */
+export async function quit(conn: RedisClient): Promise<void> {
+  await conn.quit().then(
+    () => undefined,
+    () => conn.disconnect(),
+  );
+}
+
+/** The servers that hold data: the masters of a Cluster, else the one connection. */
+function dataNodes(conn: RedisClient): Redis[] {
+  return isCluster(conn) ? conn.nodes('master') : [conn];
+}
+
 /**
  * Redis must not evict: the platform keeps state there that must not vanish
  * key by key (revocations, stream entries not yet handled, rate-limit counters).
  * Checked on each (re)connection; managed Redis may refuse CONFIG, and then
  * only the operator can tell.
  */
-async function checkEvictionPolicy(redis: Redis, logger: Logger, connection: string): Promise<void> {
+async function checkEvictionPolicy(conn: RedisClient, logger: Logger, connection: string): Promise<void> {
+  await Promise.all(dataNodes(conn).map((node) => checkNodeEvictionPolicy(node, logger, connection)));
+}
+
+async function checkNodeEvictionPolicy(redis: Redis, logger: Logger, connection: string): Promise<void> {
   let policy: string | undefined;
   try {
     policy = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1];
@@ -63,15 +154,20 @@ export function handleEveryCommand(conn: Redis): Redis {
   return conn;
 }
 
-/** Deletes every key under a prefix (tests' cleanup). */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+/** Deletes every key under a prefix (tests' cleanup): SCAN on every master of a Cluster. */
+export async function deleteByPrefix(conn: RedisClient, prefix: string): Promise<number> {
   if (!prefix) throw new Error('refusing to delete every key: empty prefix');
-  let cursor = '0';
   let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) n += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const redis of dataNodes(conn)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (!keys.length) continue;
+      // One key per UNLINK on Cluster: the keys of one node still sit in different slots.
+      if (isCluster(conn)) for (const gone of await Promise.all(keys.map((k) => redis.unlink(k)))) n += gone;
+      else n += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   return n;
 }

@@ -17,7 +17,8 @@
 // evicts whole keys, never members, so the entries and the marker go together,
 // and the key has no TTL, so volatile-* policies never pick it. An entry's
 // score is the time (ms) until which it matters; the marker's is +inf. Expired
-// entries are pruned on each revocation.
+// entries are pruned on each revocation. One key, so its transactions are
+// fine on Redis Cluster too.
 //
 // Under noeviction a full Redis refuses writes instead: a revocation that
 // could not be written takes the marker away (removing needs no memory), so
@@ -27,7 +28,8 @@
 // Without Redis (all-in-one mode) the list is this process's memory, which is
 // the whole platform in that mode; it too starts from the table, so a restart
 // does not let a logged-out token back in.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Knex } from 'knex';
 
 export interface SessionRevocations {
@@ -51,7 +53,7 @@ export class RedisRevocations implements SessionRevocations {
   private rebuilding?: Promise<void>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlS: number,
     private readonly db: Knex,
@@ -88,7 +90,7 @@ export class RedisRevocations implements SessionRevocations {
   }
 
   /** A MULTI's replies carry errors instead of throwing them; a refused write must not pass for done. */
-  private async exec(m: ReturnType<Redis['multi']>): Promise<void> {
+  private async exec(m: ChainableCommander): Promise<void> {
     const replies = await m.exec();
     const failed = replies?.find(([err]) => err);
     if (failed) throw failed[0];

@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import type Router from '@koa/router';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { createHttpApp } from '../../shared/http/app.js';
@@ -24,7 +24,7 @@ export interface GatewayDeps {
   /** The gateway's own routers (the web client). */
   routers?: Router[];
   /** Where the realtime registry is (null or unset: the static REALTIME_URLS list). */
-  redis?: Redis | null;
+  redis?: RedisClient | null;
   /** How often the realtime instances are read and probed (default 1 s). */
   probeIntervalMs?: number;
 }

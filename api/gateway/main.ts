@@ -4,7 +4,7 @@
 // instances from the registry in Redis, or REALTIME_URLS) and serves the web client.
 import { loadConfigOrExit } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
-import { createRedis } from '../../shared/redis.js';
+import { quit, redisFor } from '../../shared/redis.js';
 import { closeServer, listen, portOf } from '../../shared/http/app.js';
 import { onShutdown } from '../../shared/lifecycle.js';
 import { createGateway } from './index.js';
@@ -12,8 +12,8 @@ import { webRouter } from './web.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'gateway');
-// Redis only to read the realtime registry: a static REALTIME_URLS list needs none.
-const redis = config.redisUrl && !config.realtimeRegistry.staticList ? createRedis(config.redisUrl, logger, 'gateway') : null;
+// Redis (whichever mode is configured) only to read the realtime registry: a static REALTIME_URLS list needs none.
+const redis = config.realtimeRegistry.staticList ? null : redisFor(config, logger, 'gateway');
 const gateway = createGateway({ config, logger, redis, routers: [webRouter(config, { logger })] });
 await gateway.start();
 const server = await listen(gateway.handleRequest, config.ports.gateway, config.host);
@@ -28,5 +28,5 @@ onShutdown(logger, async () => {
   const closing = closeServer(server, 5000);
   await gateway.stop();
   await closing;
-  await redis?.quit().catch(() => redis.disconnect());
+  if (redis) await quit(redis);
 });

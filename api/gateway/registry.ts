@@ -5,7 +5,7 @@
 // change to the gateway; one that drains or dies leaves at the read after its
 // entry went. While Redis cannot be read, the instances last read stay (they
 // are still probed), so a Redis outage does not take the socket tier away.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Logger } from '../../shared/logger.js';
 import { readRegistry } from '../../realtime/registry.js';
 import type { Discovered, RealtimeSource, Upstream } from './upstreams.js';
@@ -15,7 +15,7 @@ export class RegistrySource implements RealtimeSource {
   private failing = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {}
