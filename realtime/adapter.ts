@@ -8,7 +8,10 @@
 // - Redis sharded pub/sub (`@socket.io/redis-adapter`, REALTIME_ADAPTER=pubsub,
 //   Redis ≥ 7): one channel per user room, so a broadcast reaches only the
 //   nodes holding that user. No history: no connection state recovery; clients
-//   catch up with GET /chat/messages/{id}?after_seq=.
+//   catch up with GET /chat/messages/{id}?after_seq=. The only adapter on Redis
+//   Cluster (config.realtime.adapter says pubsub there): each channel lives on
+//   the shard of its slot, and the subscriber connection keeps one subscriber
+//   per shard (ioredis `shardedSubscribers`).
 // - In memory (no REDIS_URL, the all-in-one mode): one node, socket.io's own
 //   session-aware adapter (recovery works within the process).
 // Stream, channel and session keys live under REDIS_PREFIX.
@@ -21,9 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
-import { handleEveryCommand } from '../shared/redis.js';
+import { duplicate, handleEveryCommand, isCluster, quit, type Redis, type RedisClient } from '../shared/redis.js';
 
 export type AdapterKind = 'streams' | 'pubsub' | 'memory';
 
@@ -38,25 +40,23 @@ export interface ClusterAdapter {
 /** One node alone (the all-in-one mode without Redis). */
 export const memoryAdapter = (): ClusterAdapter => ({ kind: 'memory', factory: undefined, close: async () => {} });
 
-export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: Redis): ClusterAdapter {
+export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: RedisClient): ClusterAdapter {
   const prefix = config.redisPrefix;
-  if (config.realtime.adapter === 'pubsub') {
-    const sub = redis.duplicate({ connectionName: 'realtime-adapter-sub', enableAutoPipelining: false });
+  if (config.realtime.adapter === 'pubsub' || isCluster(redis)) {
+    const sub = duplicate(redis, 'realtime-adapter-sub', { shardedSubscribers: true });
     sub.on('error', () => {
       /* the main connection reports Redis trouble */
     });
     return {
       kind: 'pubsub',
       factory: createShardedAdapter(redis, sub, { channelPrefix: `${prefix}socket.io`, subscriptionMode: 'dynamic' }),
-      close: async () => {
-        await sub.quit().catch(() => sub.disconnect());
-      },
+      close: () => quit(sub),
     };
   }
   // A connection of its own, not auto-pipelined: the adapter blocks on XREAD, and it
   // persists a disconnected socket's session without awaiting it (a socket that
   // disconnects while the node stops must not leave an unhandled rejection).
-  const client = handleEveryCommand(redis.duplicate({ connectionName: 'realtime-adapter', enableAutoPipelining: false }));
+  const client = handleEveryCommand(duplicate(redis, 'realtime-adapter') as Redis);
   client.on('error', () => {
     /* the main connection reports Redis trouble */
   });
@@ -71,9 +71,7 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
       blockTimeInMs: 1_000,
       onlyPlaintext: true,
     }),
-    close: async () => {
-      await client.quit().catch(() => client.disconnect());
-    },
+    close: () => quit(client),
   };
 }
 

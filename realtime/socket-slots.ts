@@ -4,7 +4,7 @@
 // given back at the disconnect. In Redis each slot carries an expiry that the
 // owning node's heartbeat pushes forward, so the slots of a node that died
 // without a word lapse within the TTL and nobody stays locked out.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 
 export interface Slot {
   userId: string;
@@ -61,33 +61,29 @@ export class MemorySlotStore implements SlotStore {
 const keysOf = (slot: Slot) => [`user:${slot.userId}`, `addr:${slot.address}`] as const;
 
 // Keys (under REDIS_PREFIX): sockets:user:<id> and sockets:addr:<address>, each
-// a ZSET member → expiry (ms, Redis clock). Expired members are dropped before
-// counting, in the same script as the check, so two nodes never both take the last slot.
+// a ZSET member → expiry (ms, Redis clock). Every script touches one key, so the
+// keys spread over the shards of a Redis Cluster: a slot is taken from the user's
+// key, then from the address's, and given back to the user's when the address is
+// full. Expired members are dropped before counting, in the same script as the
+// check, so two nodes never both take a user's (or an address's) last slot. (Two
+// nodes racing for the last slots of one user and one address may both be
+// refused for a moment; neither limit is ever exceeded.)
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// ARGV: prefix, ttlMs, userId, address, member, perUser, perAddress. Returns 'user', 'address' or nil.
-const ACQUIRE = `${NOW}
-local p, ttl, member = ARGV[1], tonumber(ARGV[2]), ARGV[5]
-local uk, ak = p .. 'user:' .. ARGV[3], p .. 'addr:' .. ARGV[4]
-redis.call('ZREMRANGEBYSCORE', uk, '-inf', now)
-redis.call('ZREMRANGEBYSCORE', ak, '-inf', now)
-if redis.call('ZCARD', uk) >= tonumber(ARGV[6]) then return 'user' end
-if redis.call('ZCARD', ak) >= tonumber(ARGV[7]) then return 'address' end
-for _, k in ipairs({uk, ak}) do
-  redis.call('ZADD', k, now + ttl, member)
-  redis.call('PEXPIRE', k, ttl)
-end
-return false`;
+// KEYS[1]: the user's or the address's key. ARGV: ttlMs, member, limit. Returns 1 when taken, 0 when full.
+const TAKE = `${NOW}
+local ttl = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1`;
 
-// ARGV: prefix, ttlMs, then userId, address, member triples.
+// KEYS[1]: a user's or an address's key. ARGV: ttlMs, then the members to keep.
 const RENEW = `${NOW}
-local p, ttl = ARGV[1], tonumber(ARGV[2])
-for i = 3, #ARGV, 3 do
-  for _, k in ipairs({p .. 'user:' .. ARGV[i], p .. 'addr:' .. ARGV[i + 1]}) do
-    redis.call('ZADD', k, now + ttl, ARGV[i + 2])
-    redis.call('PEXPIRE', k, ttl)
-  end
-end
+local ttl = tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ttl)
 return 0`;
 
 const BATCH = 500;
@@ -96,29 +92,49 @@ export class RedisSlotStore implements SlotStore {
   private readonly p: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly ttlMs: number,
   ) {
     this.p = `${prefix}sockets:`;
   }
 
+  private keys(slot: Slot): [user: string, address: string] {
+    return [`${this.p}user:${slot.userId}`, `${this.p}addr:${slot.address}`];
+  }
+
+  private async take(key: string, member: string, limit: number): Promise<boolean> {
+    return (await this.redis.eval(TAKE, 1, key, this.ttlMs, member, limit)) === 1;
+  }
+
   async acquire(slot: Slot, limits: SlotLimits): Promise<SlotRefusal> {
-    const r = await this.redis.eval(ACQUIRE, 0, this.p, this.ttlMs, slot.userId, slot.address, slot.member, limits.perUser, limits.perAddress);
-    return r === 'user' || r === 'address' ? r : null;
+    const [uk, ak] = this.keys(slot);
+    if (!(await this.take(uk, slot.member, limits.perUser))) return 'user';
+    if (!(await this.take(ak, slot.member, limits.perAddress))) {
+      await this.redis.zrem(uk, slot.member);
+      return 'address';
+    }
+    return null;
   }
 
   async release(slot: Slot): Promise<void> {
-    await this.redis.multi().zrem(`${this.p}user:${slot.userId}`, slot.member).zrem(`${this.p}addr:${slot.address}`, slot.member).exec();
+    await Promise.all(this.keys(slot).map((k) => this.redis.zrem(k, slot.member)));
   }
 
   async renew(slots: Slot[]): Promise<void> {
-    // Every batch is sent now, in one go: a release issued after this call is
-    // ordered behind the renewal on the connection and cannot be undone by it.
+    const members = new Map<string, string[]>();
+    for (const s of slots) {
+      for (const k of this.keys(s)) {
+        const list = members.get(k);
+        if (list) list.push(s.member);
+        else members.set(k, [s.member]);
+      }
+    }
+    // Every renewal is sent now, in one go: a release issued after this call is
+    // ordered behind the renewal (on the connection to the key's server) and cannot be undone by it.
     const sent: Promise<unknown>[] = [];
-    for (let i = 0; i < slots.length; i += BATCH) {
-      const args = slots.slice(i, i + BATCH).flatMap((s) => [s.userId, s.address, s.member]);
-      sent.push(this.redis.eval(RENEW, 0, this.p, this.ttlMs, ...args));
+    for (const [key, list] of members) {
+      for (let i = 0; i < list.length; i += BATCH) sent.push(this.redis.eval(RENEW, 1, key, this.ttlMs, ...list.slice(i, i + BATCH)));
     }
     await Promise.all(sent);
   }

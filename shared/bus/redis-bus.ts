@@ -6,9 +6,12 @@
 //   is not taken away; an entry left unacked (failed handler, dead consumer) is
 //   reclaimed with XAUTOCLAIM once idle longer than the visibility timeout.
 // - Redis counts deliveries; at maxAttempts a failing entry goes to the dead-letter stream.
+// - Every command names one stream. On Redis Cluster each stream and its groups live
+//   on the shard of its slot, and a consumer blocks on each of its streams separately
+//   (one XREADGROUP cannot name keys of two slots); on one server it blocks on all at once.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { duplicate, isCluster, type RedisClient } from '../redis.js';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import {
   defaultConsumerName,
@@ -37,7 +40,7 @@ export class RedisStreamsBus implements EventBus {
   private readonly consumers = new Set<RedisConsumer>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: { prefix: string; logger: Logger; defaults: BusDefaults },
   ) {}
 
@@ -137,26 +140,31 @@ export class RedisStreamsBus implements EventBus {
   }
 }
 
+/** Streams read by one blocking XREADGROUP, on a connection of their own. */
+interface Lane {
+  keys: string[];
+  reader: RedisClient;
+  reading: boolean;
+  lastClaimAt: number;
+}
+
 class RedisConsumer implements Consumer {
   readonly name: string;
   ready: Promise<void>;
   onStopped?: () => void;
-  private resolveReady!: () => void;
-  private readonly reader: Redis;
-  private readonly keys: string[];
+  private readonly lanes: Lane[];
   private readonly streamByKey = new Map<string, StreamName>();
   private readonly maxAttempts: number;
   private readonly visibilityMs: number;
   private readonly batch: number;
   private stopping = false;
   private abandoned = false;
-  private reading = false;
   private loop?: Promise<void>;
-  private lastClaimAt = 0;
+  private readonly laneReady: (() => void)[] = [];
 
   constructor(
     private readonly bus: RedisStreamsBus,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: ConsumeOptions,
     defaults: BusDefaults,
     private readonly logger: Logger,
@@ -165,26 +173,32 @@ class RedisConsumer implements Consumer {
     this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
     this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
     this.batch = opts.batchSize ?? 10;
-    this.keys = opts.streams.map((s) => {
+    const keys = opts.streams.map((s) => {
       const k = bus.key(s);
       this.streamByKey.set(k, s);
       return k;
     });
     // The blocking read gets a connection of its own so it never delays other commands.
-    this.reader = redis.duplicate({ connectionName: `bus:${opts.group}` });
-    this.reader.on('error', () => {
-      /* reported by the loop */
+    this.lanes = (isCluster(redis) ? keys.map((k) => [k]) : [keys]).map((laneKeys) => {
+      const reader = duplicate(redis, `bus:${opts.group}`);
+      reader.on('error', () => {
+        /* reported by the loop */
+      });
+      return { keys: laneKeys, reader, reading: false, lastClaimAt: 0 };
     });
-    this.ready = new Promise((r) => (this.resolveReady = r));
+    // Ready once every lane is blocked on its first read.
+    this.ready = Promise.all(this.lanes.map(() => new Promise<void>((r) => this.laneReady.push(r)))).then(() => undefined);
     this.logger = logger.child({ group: opts.group, consumer: this.name });
   }
 
   start() {
-    this.loop = this.run().finally(() => this.onStopped?.());
+    this.loop = Promise.all(this.lanes.map((lane, i) => this.run(lane, i)))
+      .then(() => undefined)
+      .finally(() => this.onStopped?.());
   }
 
-  private async ensureGroups() {
-    for (const key of this.keys) {
+  private async ensureGroups(keys: string[]) {
+    for (const key of keys) {
       try {
         await this.redis.xgroup('CREATE', key, this.opts.group, this.opts.startFrom ?? '0', 'MKSTREAM');
       } catch (err) {
@@ -197,19 +211,19 @@ class RedisConsumer implements Consumer {
     return Math.max(5, Math.min(this.visibilityMs / 2, 5000));
   }
 
-  private async run() {
+  private async run(lane: Lane, index: number) {
     let backoff = 100;
     let groupsReady = false;
     while (!this.stopping) {
       try {
         if (!groupsReady) {
-          await this.ensureGroups();
+          await this.ensureGroups(lane.keys);
           groupsReady = true;
         }
-        if (Date.now() - this.lastClaimAt >= this.claimEveryMs) await this.claimStale();
+        if (Date.now() - lane.lastClaimAt >= this.claimEveryMs) await this.claimStale(lane);
         if (this.stopping) break;
-        this.reading = true;
-        const readPromise = this.reader.xreadgroup(
+        lane.reading = true;
+        const readPromise = lane.reader.xreadgroup(
           'GROUP',
           this.opts.group,
           this.name,
@@ -218,12 +232,12 @@ class RedisConsumer implements Consumer {
           'BLOCK',
           Math.max(1, Math.round(Math.min(this.claimEveryMs, 2000))),
           'STREAMS',
-          ...this.keys,
-          ...this.keys.map(() => '>'),
+          ...lane.keys,
+          ...lane.keys.map(() => '>'),
         ) as Promise<[string, RawEntry[]][] | null>;
-        this.resolveReady();
+        this.laneReady[index]();
         const res = await readPromise;
-        this.reading = false;
+        lane.reading = false;
         for (const [key, entries] of res ?? []) {
           for (const entry of entries) {
             if (this.abandoned) return;
@@ -232,7 +246,7 @@ class RedisConsumer implements Consumer {
         }
         backoff = 100;
       } catch (err) {
-        this.reading = false;
+        lane.reading = false;
         if (this.stopping) break;
         const msg = (err as Error).message ?? '';
         if (msg.includes('NOGROUP')) groupsReady = false; // the stream or group vanished (Redis restarted empty)
@@ -244,9 +258,9 @@ class RedisConsumer implements Consumer {
   }
 
   /** Takes over entries that another (dead or failing) consumer left unacked for too long. */
-  private async claimStale() {
-    this.lastClaimAt = Date.now();
-    for (const key of this.keys) {
+  private async claimStale(lane: Lane) {
+    lane.lastClaimAt = Date.now();
+    for (const key of lane.keys) {
       let cursor = '0-0';
       for (let round = 0; round < 10 && !this.stopping; round++) {
         const res = (await this.redis.xautoclaim(key, this.opts.group, this.name, this.visibilityMs, cursor, 'COUNT', this.batch)) as [
@@ -312,13 +326,13 @@ class RedisConsumer implements Consumer {
     if (opts.abandon) {
       // Like a crash: the event in hand stays pending and is reclaimed elsewhere.
       this.abandoned = true;
-      this.reader.disconnect();
+      for (const lane of this.lanes) lane.reader.disconnect();
       this.onStopped?.();
       return;
     }
     // Interrupt an idle blocking read; an event in hand is finished first.
-    if (this.reading) this.reader.disconnect();
+    for (const lane of this.lanes) if (lane.reading) lane.reader.disconnect();
     await this.loop;
-    this.reader.disconnect();
+    for (const lane of this.lanes) lane.reader.disconnect();
   }
 }
