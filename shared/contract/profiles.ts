@@ -21,16 +21,20 @@ export type MediaStatus = z.infer<typeof MediaStatus>;
 export const PublicPhoto = shape('PublicPhoto', z.object({ id: Id, position: z.number().int().min(0), urls: PhotoUrls }), 'An approved photo of a profile.');
 export type PublicPhoto = z.infer<typeof PublicPhoto>;
 
+/** What every view of a profile shows as its owner wrote it: who they are and what they tell. */
+const ProfileBasics = z.object({
+  user_id: Id,
+  display_name: z.string(),
+  gender: Gender,
+  bio: z.string(),
+  interests: z.array(z.string()),
+});
+
 export const PublicProfile = shape(
   'PublicProfile',
-  z.object({
-    user_id: Id,
-    display_name: z.string(),
+  ProfileBasics.extend({
     /** null when the owner hides their age. */
     age: z.number().int().nullable(),
-    gender: Gender,
-    bio: z.string(),
-    interests: z.array(z.string()),
     photos: z.array(PublicPhoto),
     /** Whole km between the two users' coarse points, at least 1; null where it is not shown. */
     distance_km: z.number().int().min(1).nullable(),
@@ -57,14 +61,9 @@ export type ProfileSettings = z.infer<typeof ProfileSettings>;
 
 export const OwnerProfile = shape(
   'OwnerProfile',
-  z.object({
-    user_id: Id,
-    display_name: z.string(),
+  ProfileBasics.extend({
     birthdate: z.iso.date(),
     age: z.number().int(),
-    gender: Gender,
-    bio: z.string(),
-    interests: z.array(z.string()),
     looking_for: z.array(Gender),
     age_min: z.number().int(),
     age_max: z.number().int(),
