@@ -1,20 +1,19 @@
-// The ceiling for bench/realtime.ts: a bare Socket.IO relay with the same
-// cluster adapter (Redis Streams, connection state recovery on) and nothing
-// else: no auth, no validation, no rate limit, no database, no bus.
-// A client joins `user:<auth.user>`; `relay {to, body}` is emitted to `user:<to>`
-// as `msg` and acked. Usage: tsx bench/realtime-relay.ts <port> (env as realtime).
+// The lean relay, the reference of bench/realtime.ts (issue 17): a bare
+// Socket.IO server with the product's cluster adapter (Redis Streams, same
+// options, realtime/adapter.ts) and nothing else: no auth, no validation, no
+// rate limit, no storage. A client joins `user:<auth.user>`; `send {to, body}`
+// is emitted to `user:<to>` as `message` and acked.
+//   tsx bench/realtime-relay.ts <port> <redis-url> <redis-prefix>
 import http from 'node:http';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { loadConfig } from '../shared/config.js';
-import { createRedis } from '../shared/redis.js';
-import { createLogger } from '../shared/logger.js';
-import { createClusterAdapter, memoryAdapter } from '../realtime/adapter.js';
+import type { Config } from '../shared/config.js';
+import { createClusterAdapter } from '../realtime/adapter.js';
 import { SOCKET_PATH } from '../realtime/events.js';
 
-const config = loadConfig();
-const logger = createLogger(config, 'relay');
-const redis = config.redisUrl ? createRedis(config.redisUrl, logger, 'relay') : null;
-const adapter = redis ? createClusterAdapter(config, redis) : memoryAdapter();
+const [port, redisUrl, redisPrefix = ''] = process.argv.slice(2);
+const redis = new Redis(redisUrl);
+const adapter = createClusterAdapter({ redisPrefix, realtime: { adapter: 'streams' } } as Pick<Config, 'redisPrefix' | 'realtime'>, redis);
 const server = http.createServer();
 const io = new Server(server, {
   path: SOCKET_PATH,
@@ -25,14 +24,16 @@ const io = new Server(server, {
 });
 io.on('connection', (socket) => {
   socket.join(`user:${String((socket.handshake.auth as { user?: string }).user)}`);
-  socket.on('relay', (p: { to: string; body: unknown }, ack?: (r: unknown) => void) => {
-    socket.to(`user:${p.to}`).emit('msg', p.body);
+  socket.on('send', (p: { to: string; body: unknown }, ack?: (r: unknown) => void) => {
+    socket.to(`user:${p.to}`).emit('message', p.body);
     ack?.({ ok: true });
   });
 });
-server.listen(Number(process.argv[2]), '127.0.0.1', () => process.stdout.write('ready\n'));
+server.listen(Number(port), '127.0.0.1');
 process.once('SIGTERM', () => {
   io.close();
-  redis?.disconnect();
-  process.exit(0);
+  void adapter.close().finally(() => {
+    redis.disconnect();
+    process.exit(0);
+  });
 });

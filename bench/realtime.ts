@@ -1,340 +1,254 @@
-// Realtime tier benchmark (issue 6), all figures from one run on this machine:
-//   (a) RSS per idle authenticated socket, at N sockets over two realtime processes;
-//   (b) persisted chat messages per second end to end (message:send on node 1 →
-//       stored → message:new on node 2), then p50/p99 delivery latency at half that rate;
-//   (c) a bare Socket.IO relay with the same adapter and no persistence or auth,
-//       as the ceiling, run the same way.
-// Two realtime processes (realtime/main.ts) and two relay processes on Redis
-// (Streams adapter) and a throwaway PostgreSQL database.
+// Realtime tier benchmark (issues 6 and 17), every figure from one run:
+//   RSS per idle authenticated socket, at --sockets over two realtime processes;
+//   persisted chat: the most messages per second end to end (message:send on
+//     one node → stored → message:new on the other), with server CPU per
+//     message for realtime, PostgreSQL backends and Redis;
+//   the lean relay (bench/realtime-relay.ts): two bare Socket.IO processes on
+//     the same Redis Streams adapter, `send` re-emitted to the peer's room and
+//     acked, no auth and no storage, measured the same way: the reference;
+//   delivery latency of both at half the persisted maximum.
+// One generator process (bench/lib/chat-load.ts) drives both with --pairs
+// pairs, one member of each on either server, both members sending, 100-byte
+// bodies, 1 and 2 sends in flight per client (--windows); the better setting
+// counts. The generator reports its CPU: a figure measured while it was
+// saturated is listed in `lower_bounds`. Redis is a redis-server of the run's
+// own (INFO then counts the run alone); PostgreSQL is the local server, its
+// backends for the run's database read from /proc.
+// Writes bench/results/realtime.json.
 //
-//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--window 8] [--seconds 5]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import knexFactory from 'knex';
-import { Redis } from 'ioredis';
-import { io as connect, type Socket } from 'socket.io-client';
+//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--seconds 5] [--windows 1,2] [--cpu-prof DIR]
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
-import { createDb, migrateLatest } from '../shared/db.js';
-import { deleteByPrefix } from '../shared/redis.js';
 import { signAccessToken } from '../shared/jwt.js';
 import { SOCKET_PATH } from '../realtime/events.js';
+import { CpuMeter, postgresBackends, postgresBackground, rssKbOf, type Usage } from './lib/cpu.js';
+import { startGenerator, SATURATED_CORES, type Generator } from './lib/generator.js';
+import type { ClientSpec, Collected } from './lib/chat-load.js';
+import { startRun, writeResults } from './lib/results.js';
+import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, sleep, startService, throwawayDatabase } from './lib/stores.js';
+import { round } from './lib/stats.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const SOCKETS = arg('sockets', 5000);
-const PAIRS = arg('pairs', 50);
-const WINDOW = arg('window', 8);
-const SECONDS = arg('seconds', 5);
+const { values: args } = parseArgs({
+  options: {
+    sockets: { type: 'string', default: '5000' },
+    pairs: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '5' },
+    windows: { type: 'string', default: '1,2' },
+    'redis-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const SOCKETS = Number(args.sockets);
+const PAIRS = Number(args.pairs);
+const SECONDS = Number(args.seconds);
+const WINDOWS = args.windows!.split(',').map(Number);
+const WARMUP_MS = 1000;
+const run = startRun('bench/realtime.ts');
+const out = (line: string) => process.stdout.write(`${line}\n`);
 
-const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-const dbName = `bench_rt_${runId}`;
-const dbUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
-const prefix = `bench:${runId}:`;
-const env = {
-  ...process.env,
-  NODE_ENV: 'production',
-  // Production refuses to start without them (the benchmark signs its own tokens with them).
-  BOT_TOKEN: '1234567890:bench-bot-token-of-this-run',
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: dbUrl,
-  REDIS_URL,
-  REDIS_PREFIX: prefix,
-  RATE_LIMIT_MESSAGES_PER_MIN: '100000000',
-  // Every socket comes from 127.0.0.1 and the pairs send as fast as acks come back.
-  SOCKETS_PER_ADDRESS: '1000000',
-  SOCKET_EVENTS_PER_S: '1000000',
-  SOCKET_EVENTS_BURST: '1000000',
-  SOCKET_MAX_INFLIGHT: '1000',
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+interface Phase extends Collected {
+  kind: 'relay' | 'persisted';
+  window?: number;
+  target_rate?: number;
+  usage: Usage;
 }
 
-async function startProcess(args: string[], extraEnv: Record<string, string>, ready: (port: number) => Promise<boolean>, port: number) {
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  for (let i = 0; i < 300; i++) {
-    if (await ready(port).catch(() => false)) return child;
-    await sleep(100);
-  }
-  throw new Error(`${args.join(' ')} did not start`);
-}
+/** CPU µs per delivered message for each kind, from the cores busy over the window and the delivery rate. */
+const usPerMessage = (p: Phase) =>
+  Object.fromEntries(Object.entries(p.usage.cpu_s).map(([k, s]) => [k, round(((s / p.usage.seconds) * 1e6) / p.rate, 1)]));
 
-/** CPU seconds (user + system) a process has used so far. */
-const cpuS = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-
-function open(url: string, auth: Record<string, string>): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(url, { path: SOCKET_PATH, auth, transports: ['websocket'], reconnection: false, forceNew: true });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
-}
-
-async function openMany(n: number, make: (i: number) => Promise<Socket>, concurrency = 100): Promise<Socket[]> {
-  const out: Socket[] = new Array(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        out[i] = await make(i);
-      }
-    }),
+async function phase(gen: Generator, meter: CpuMeter, kind: Phase['kind'], load: { window: number } | { rate: number }): Promise<Phase> {
+  if ('window' in load) await gen.call('startClosed', { name: kind, window: load.window });
+  else await gen.call('startOpen', { name: kind, rate: load.rate });
+  await sleep(WARMUP_MS);
+  const a = await meter.snapshot();
+  await gen.call('mark');
+  await sleep(SECONDS * 1000);
+  const c = await gen.call<Collected>('collect');
+  const b = await meter.snapshot();
+  const { undelivered } = await gen.call<{ undelivered: number }>('stop', { settleMs: 5000 });
+  const p: Phase = { kind, ...('window' in load ? { window: load.window } : { target_rate: round(load.rate, 0)! }), ...c, usage: meter.usage(a, b) };
+  const errs = Object.entries(c.errors).map(([k, v]) => `${k} ${v}`).join(', ');
+  out(
+    `${kind.padEnd(9)} ${'window' in load ? `window ${load.window}` : `at ${load.rate.toFixed(0)}/s`}: ${c.rate.toFixed(0)} msg/s delivered, ` +
+      `p50 ${c.latency.p50_ms} ms, p99 ${c.latency.p99_ms} ms; generator ${c.cpu.cores} cores${c.cpu.saturated ? ' (SATURATED)' : ''}; ` +
+      `servers ${Object.entries(p.usage.cores).map(([k, v]) => `${k} ${v}`).join(', ')}${errs ? `; errors ${errs}` : ''}${undelivered ? `; ${undelivered} undelivered` : ''}`,
   );
-  return out;
+  return p;
 }
 
 /** Cumulative writer figures of a realtime node, from its /metrics. */
 async function writerFigures(base: string) {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return {
-    batches: v('chat_commit_batch_size_count'),
-    batchMsgs: v('chat_commit_batch_size_sum'),
-    batchS: v('chat_commit_duration_seconds_sum'),
-    sends: v('chat_send_duration_seconds_count'),
-    sendS: v('chat_send_duration_seconds_sum'),
-  };
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
-
-interface Lane {
-  sender: Socket;
-  receiver: Socket;
-  send(id: string): Promise<void>;
-}
-
-/** Closed loop: every sender keeps WINDOW sends outstanding; deliveries per second at the receivers. */
-async function maxRate(lanes: Lane[], event: string, idOf: (p: any) => string): Promise<number> {
-  let running = true;
-  let counting = false;
-  let delivered = 0;
-  const onMsg = () => {
-    if (counting) delivered++;
-  };
-  for (const l of lanes) l.receiver.on(event, onMsg);
-  let n = 0;
-  const loops = lanes.flatMap((l) =>
-    Array.from({ length: WINDOW }, async () => {
-      while (running) await l.send(`x${n++}`);
-    }),
-  );
-  await sleep(1000);
-  counting = true;
-  const t0 = performance.now();
-  await sleep(SECONDS * 1000);
-  counting = false;
-  const rate = delivered / ((performance.now() - t0) / 1000);
-  running = false;
-  await Promise.all(loops);
-  await sleep(300);
-  for (const l of lanes) l.receiver.off(event, onMsg);
-  void idOf;
-  return rate;
-}
-
-/** Open loop at a fixed rate: latency from send to delivery at the receiver. */
-async function latencyAt(lanes: Lane[], rate: number, event: string, idOf: (p: any) => string) {
-  const sentAt = new Map<string, number>();
-  const lat: number[] = [];
-  const onMsg = (p: any) => {
-    const t = sentAt.get(idOf(p));
-    if (t !== undefined) {
-      lat.push(performance.now() - t);
-      sentAt.delete(idOf(p));
-    }
-  };
-  for (const l of lanes) l.receiver.on(event, onMsg);
-  const tickMs = 5;
-  const end = performance.now() + SECONDS * 1000;
-  let credit = 0;
-  let k = 0;
-  let sent = 0;
-  const pending: Promise<void>[] = [];
-  while (performance.now() < end) {
-    credit += (rate * tickMs) / 1000;
-    while (credit >= 1) {
-      credit--;
-      const id = `l${k}`;
-      const lane = lanes[k++ % lanes.length];
-      sentAt.set(id, performance.now());
-      pending.push(lane.send(id));
-      sent++;
-    }
-    await sleep(tickMs);
-  }
-  await Promise.all(pending);
-  await sleep(1000);
-  for (const l of lanes) l.receiver.off(event, onMsg);
-  lat.sort((a, b) => a - b);
-  return { sent, delivered: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { batches: v('chat_commit_batch_size_count'), batch_msgs: v('chat_commit_batch_size_sum'), batch_s: v('chat_commit_duration_seconds_sum'), sends: v('chat_send_duration_seconds_count'), send_s: v('chat_send_duration_seconds_sum') };
 }
 
 async function main() {
-  const admin = knexFactory({ client: 'pg', connection: PG_ADMIN, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${dbName}"`);
-  const db = createDb(dbUrl, 4);
-  const redis = new Redis(REDIS_URL);
-  try {
-    await migrateLatest(db);
-    const config = loadConfig(env);
+  const redis = await benchRedis(args['redis-url']);
+  const pg = await throwawayDatabase('realtime');
+  const prefix = `bench:${runId}:`;
+  const env = {
+    ...productionEnv(),
+    DATABASE_URL: pg.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    RATE_LIMIT_MESSAGES_PER_MIN: '100000000',
+    // Every socket comes from 127.0.0.1 and the pairs send as fast as acks come back.
+    SOCKETS_PER_ADDRESS: '1000000',
+    SOCKET_EVENTS_PER_S: '1000000',
+    SOCKET_EVENTS_BURST: '1000000',
+    SOCKET_MAX_INFLIGHT: '1000',
+  };
+  const config = loadConfig(env);
+  const [p1, p2, r1, r2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const url = (p: number) => `http://127.0.0.1:${p}`;
+  const prof = { cpuProfDir: args['cpu-prof'] };
+  const rt = await Promise.all(
+    [p1, p2].map((p, i) => startService(['realtime/main.ts'], { ...env, REALTIME_PORT: String(p), SERVICE_INSTANCE: `rt${i + 1}` }, httpOk(`${url(p)}/ready`), prof)),
+  );
+  const relays = await Promise.all(
+    // A prefix of their own: on the product's, the realtime nodes would read the relay's stream too.
+    [r1, r2].map((p) => startService(['bench/realtime-relay.ts', String(p), redis.url, `${prefix}relay:`], {}, httpOk(`${url(p)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof)),
+  );
 
-    const [p1, p2, r1, r2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
-    const relayReady = async (port: number) => (await fetch(`http://127.0.0.1:${port}${SOCKET_PATH}/?EIO=4&transport=polling`)).ok;
-    const rt = await Promise.all([
-      startProcess(['realtime/main.ts'], { REALTIME_PORT: String(p1), SERVICE_INSTANCE: 'rt1' }, ready, p1),
-      startProcess(['realtime/main.ts'], { REALTIME_PORT: String(p2), SERVICE_INSTANCE: 'rt2' }, ready, p2),
-    ]);
-    const relays = await Promise.all([startProcess(['bench/realtime-relay.ts', String(r1)], {}, relayReady, r1), startProcess(['bench/realtime-relay.ts', String(r2)], {}, relayReady, r2)]);
-    const url = (p: number) => `http://127.0.0.1:${p}`;
-
-    // Users: SOCKETS idle ones and PAIRS matched pairs, made in bulk.
-    const { rows: users } = await db.raw(
-      `INSERT INTO users (telegram_id, first_name) SELECT 7000000000 + g, 'bench' FROM generate_series(1, ?) g RETURNING id`,
-      [SOCKETS + 2 * PAIRS],
-    );
-    const ids = (users as { id: string }[]).map((u) => u.id);
-    const { rows: sessions } = await db.raw(
-      `INSERT INTO sessions (user_id, expires_at) SELECT unnest(?::uuid[]), now() + interval '1 day' RETURNING id, user_id`,
-      [ids],
-    );
-    const token = new Map((sessions as { id: string; user_id: string }[]).map((s) => [s.user_id, signAccessToken(config.jwt, { userId: s.user_id, sessionId: s.id }, 3600)]));
-    const pairs: { a: string; b: string; conversation: string }[] = [];
-    for (let i = 0; i < PAIRS; i++) {
-      const a = ids[SOCKETS + 2 * i];
-      const b = ids[SOCKETS + 2 * i + 1];
-      const [m] = await db('matches').insert({ user_a: a < b ? a : b, user_b: a < b ? b : a }).returning('id');
-      const [c] = await db('conversations').insert({ match_id: m.id }).returning('id');
-      await db('conversation_members').insert([{ conversation_id: c.id, user_id: a }, { conversation_id: c.id, user_id: b }]);
-      pairs.push({ a, b, conversation: c.id });
-    }
-
-    // (a) idle sockets
-    await sleep(1000);
-    const before = rt.map((c) => rssKb(c.pid!));
-    const t0 = performance.now();
-    const idle = await openMany(SOCKETS, (i) => open(url(i % 2 ? p2 : p1), { token: token.get(ids[i])! }));
-    const connectS = (performance.now() - t0) / 1000;
-    await sleep(3000);
-    const after = rt.map((c) => rssKb(c.pid!));
-    const perSocketKb = (after[0] - before[0] + after[1] - before[1]) / SOCKETS;
-    console.log(`(a) ${SOCKETS} sockets connected in ${connectS.toFixed(1)} s; RSS ${before.join('+')} → ${after.join('+')} KB; ${perSocketKb.toFixed(1)} KB per socket`);
-    for (const s of idle) s.close();
-    // Let presence settle (grace period, then the sweep takes them offline) before measuring throughput.
-    await sleep(8000);
-
-    // (c) bare relay, then (b) persisted chat; senders on node 1, receivers on node 2.
-    const relayLanes: Lane[] = await Promise.all(
-      pairs.map(async (p) => {
-        const sender = await open(url(r1), { user: p.a });
-        const receiver = await open(url(r2), { user: p.b });
-        return { sender, receiver, send: (id: string) => new Promise<void>((r) => sender.emit('relay', { to: p.b, body: { id, text: 'hello there' } }, () => r())) };
-      }),
-    );
-    let k = 0;
-    const chatLanes: Lane[] = await Promise.all(
-      pairs.map(async (p) => {
-        const sender = await open(url(p1), { token: token.get(p.a)! });
-        const receiver = await open(url(p2), { token: token.get(p.b)! });
-        return {
-          sender,
-          receiver,
-          send: (id: string) =>
-            new Promise<void>((r) =>
-              sender.emit('message:send', { conversation_id: p.conversation, body: 'hello there', client_msg_id: `${id}-${k++}` }, (ack: { ok: boolean; error?: unknown }) => {
-                if (!ack.ok) console.error('send refused', ack.error);
-                r();
-              }),
-            ),
-        };
-      }),
-    );
-    const relayId = (p: { id: string }) => p.id;
-    const chatId = (p: { message: { client_msg_id: string } }) => p.message.client_msg_id.slice(0, p.message.client_msg_id.lastIndexOf('-'));
-
-    const cpu = (procs: ChildProcess[]) => procs.map((c) => cpuS(c.pid!));
-    const busy = (before: number[], after: number[], seconds: number) => before.map((b, i) => `${(((after[i] - b) / seconds) * 100).toFixed(0)}%`).join(' + ');
-    let t = performance.now();
-    let c0 = cpu(relays);
-    const relayMax = await maxRate(relayLanes, 'msg', relayId);
-    console.log(`(c) bare relay: ${relayMax.toFixed(0)} msg/s (relay CPU ${busy(c0, cpu(relays), (performance.now() - t) / 1000)} of a core)`);
-    t = performance.now();
-    c0 = cpu(rt);
-    const chatMax = await maxRate(chatLanes, 'message:new', chatId);
-    console.log(`(b) persisted chat: ${chatMax.toFixed(0)} msg/s (realtime CPU ${busy(c0, cpu(rt), (performance.now() - t) / 1000)} of a core)`);
-    const half = chatMax / 2;
-    const low = await latencyAt(chatLanes, 100, 'message:new', chatId);
-    console.log(`(b) at 100 msg/s: p50 ${low.p50.toFixed(1)} ms, p99 ${low.p99.toFixed(1)} ms`);
-    const m0 = await writerFigures(url(p1));
-    const chatLat = await latencyAt(chatLanes, half, 'message:new', chatId);
-    const m1 = await writerFigures(url(p1));
-    const d = (k: keyof typeof m0) => m1[k] - m0[k];
-    console.log(
-      `    node 1 during it: ${d('batches')} batches of ${(d('batchMsgs') / d('batches')).toFixed(1)}, ${((d('batchS') / d('batches')) * 1000).toFixed(1)} ms each; send to commit ${((d('sendS') / d('sends')) * 1000).toFixed(1)} ms on average`,
-    );
-    console.log(`(b) at ${half.toFixed(0)} msg/s: p50 ${chatLat.p50.toFixed(1)} ms, p99 ${chatLat.p99.toFixed(1)} ms (${chatLat.delivered}/${chatLat.sent} delivered)`);
-    const relayLat = await latencyAt(relayLanes, half, 'msg', relayId);
-    console.log(`(c) at ${half.toFixed(0)} msg/s: p50 ${relayLat.p50.toFixed(1)} ms, p99 ${relayLat.p99.toFixed(1)} ms`);
-    const stored = Number((await db('messages').count('* as n'))[0].n);
-    for (const port of [p1, p2]) {
-      const text = await (await fetch(`${url(port)}/metrics`)).text();
-      const v = (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-      const batches = v('chat_commit_batch_size_count');
-      const send = ((v('chat_send_duration_seconds_sum') / v('chat_send_duration_seconds_count')) * 1000).toFixed(1);
-      console.log(
-        `node :${port}: ${batches} batches, mean size ${(v('chat_commit_batch_size_sum') / batches).toFixed(1)}, mean ${((v('chat_commit_duration_seconds_sum') / batches) * 1000).toFixed(1)} ms each, send to commit ${send} ms; event loop lag p99 ${(v('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms`,
-      );
-    }
-
-    console.log('\n| measure | figure | target |');
-    console.log('| --- | --- | --- |');
-    console.log(`| (a) RSS per idle authenticated socket (${SOCKETS} sockets, 2 nodes) | ${perSocketKb.toFixed(1)} KB | ≤ 20 KB |`);
-    console.log(`| (b) persisted chat, end to end across nodes | ${chatMax.toFixed(0)} msg/s | ≥ 0.6 × (c) |`);
-    console.log(`| (c) bare Socket.IO relay, same adapter | ${relayMax.toFixed(0)} msg/s | ceiling |`);
-    console.log(`| ratio (b) / (c) | ${(chatMax / relayMax).toFixed(2)} | ≥ 0.6 |`);
-    console.log(`| (b) delivery latency at ${half.toFixed(0)} msg/s (half of max) | p50 ${chatLat.p50.toFixed(1)} ms, p99 ${chatLat.p99.toFixed(1)} ms | p99 < 50 ms |`);
-    console.log(`| (c) relay latency at the same rate | p50 ${relayLat.p50.toFixed(1)} ms, p99 ${relayLat.p99.toFixed(1)} ms | — |`);
-    console.log(`\n${stored} messages stored; ${PAIRS} conversations, window ${WINDOW} per sender, ${SECONDS} s per phase.`);
-    for (const l of [...relayLanes, ...chatLanes]) {
-      l.sender.close();
-      l.receiver.close();
-    }
-  } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await sleep(1000);
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await db.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.destroy();
-    await deleteByPrefix(redis, prefix);
-    await redis.quit();
+  // Users: SOCKETS idle ones and PAIRS matched pairs, made in bulk.
+  const { rows: users } = await pg.db.raw(`INSERT INTO users (telegram_id, first_name) SELECT 7000000000 + g, 'bench' FROM generate_series(1, ?) g RETURNING id`, [SOCKETS + 2 * PAIRS]);
+  const ids = (users as { id: string }[]).map((u) => u.id);
+  const { rows: sessions } = await pg.db.raw(`INSERT INTO sessions (user_id, expires_at) SELECT unnest(?::uuid[]), now() + interval '1 day' RETURNING id, user_id`, [ids]);
+  const token = new Map((sessions as { id: string; user_id: string }[]).map((s) => [s.user_id, signAccessToken(config.jwt, { userId: s.user_id, sessionId: s.id }, 3600)]));
+  const pairs: { a: string; b: string; conversation: string }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const [a, b] = [ids[SOCKETS + 2 * i], ids[SOCKETS + 2 * i + 1]];
+    const [m] = await pg.db('matches').insert({ user_a: a < b ? a : b, user_b: a < b ? b : a }).returning('id');
+    const [c] = await pg.db('conversations').insert({ match_id: m.id }).returning('id');
+    await pg.db('conversation_members').insert([{ conversation_id: c.id, user_id: a }, { conversation_id: c.id, user_id: b }]);
+    pairs.push({ a, b, conversation: c.id });
   }
+
+  const gen = await startGenerator('bench/lib/chat-load.ts', 'chat');
+  const meter = new CpuMeter(
+    {
+      realtime: () => rt.map((s) => s.pid),
+      relay: () => relays.map((s) => s.pid),
+      postgres: () => postgresBackends(pg.db, pg.name),
+      postgres_background: () => postgresBackground(pg.db),
+    },
+    redis.client,
+  );
+
+  // Idle sockets: RSS of the two realtime processes before and after.
+  await sleep(1000);
+  const before = rt.map((s) => rssKbOf(s.pid));
+  const idle = await gen.call<{ opened: number; failed: number; seconds: number; cpu: { cores: number } }>('openIdle', {
+    clients: ids.slice(0, SOCKETS).map((id, i) => ({ url: url(i % 2 ? p2 : p1), auth: { token: token.get(id)! } })),
+  });
+  await sleep(3000);
+  const after = rt.map((s) => rssKbOf(s.pid));
+  const rssPerSocket = (after[0] - before[0] + after[1] - before[1]) / idle.opened;
+  out(`${idle.opened} idle sockets (${idle.failed} failed) in ${idle.seconds.toFixed(1)} s; RSS ${before.join('+')} → ${after.join('+')} KB: ${rssPerSocket.toFixed(1)} KB per socket`);
+  await gen.call('closeIdle');
+  // Presence settles (grace period, then the sweep takes them offline) before throughput.
+  await sleep(8000);
+
+  // Lanes: each pair has a member on either server, and both members send to the other.
+  const relayClients: ClientSpec[] = pairs.flatMap((p) => [
+    { url: url(r1), auth: { user: p.a }, peer: p.b },
+    { url: url(r2), auth: { user: p.b }, peer: p.a },
+  ]);
+  const chatClients: ClientSpec[] = pairs.flatMap((p) => [
+    { url: url(p1), auth: { token: token.get(p.a)! }, peer: p.b, conversation: p.conversation },
+    { url: url(p2), auth: { token: token.get(p.b)! }, peer: p.a, conversation: p.conversation },
+  ]);
+  await gen.call('openLanes', { name: 'relay', kind: 'relay', clients: relayClients });
+  await gen.call('openLanes', { name: 'persisted', kind: 'persisted', clients: chatClients });
+
+  const maxima: Phase[] = [];
+  for (const window of WINDOWS) for (const kind of ['relay', 'persisted'] as const) maxima.push(await phase(gen, meter, kind, { window }));
+  const best = (kind: Phase['kind']) => maxima.filter((p) => p.kind === kind).sort((x, y) => y.rate - x.rate)[0];
+  const relay = best('relay');
+  const persisted = best('persisted');
+  const half = persisted.rate / 2;
+  const m0 = await writerFigures(url(p1)).catch(() => undefined);
+  const persistedHalf = await phase(gen, meter, 'persisted', { rate: half });
+  const m1 = await writerFigures(url(p1)).catch(() => undefined);
+  const relayHalf = await phase(gen, meter, 'relay', { rate: half });
+  const persistedLow = await phase(gen, meter, 'persisted', { rate: 100 });
+  await gen.call('closeAll');
+  await gen.stop();
+  const stored = Number((await pg.db('messages').count('* as n'))[0].n);
+
+  const usPersisted = usPerMessage(persisted);
+  const usRelay = usPerMessage(relay);
+  const serverPersisted = (usPersisted.realtime ?? 0) + (usPersisted.postgres ?? 0) + (usPersisted.redis ?? 0);
+  const serverRelay = (usRelay.relay ?? 0) + (usRelay.redis ?? 0);
+  const perMessage = (p: Phase) =>
+    p.usage.redis && { commands: round(p.usage.redis.commands / p.usage.seconds / p.rate, 2), bytes_in: round(p.usage.redis.bytes_in / p.usage.seconds / p.rate, 0), bytes_out: round(p.usage.redis.bytes_out / p.usage.seconds / p.rate, 0) };
+  const all = [...maxima, persistedHalf, relayHalf, persistedLow];
+  const lowerBounds = [
+    ...(relay.cpu.saturated ? ['relay_msg_per_s'] : []),
+    ...(persisted.cpu.saturated ? ['persisted_msg_per_s'] : []),
+  ];
+  const d = m0 && m1 ? { batches: m1.batches - m0.batches, msgs: m1.batch_msgs - m0.batch_msgs, batch_s: m1.batch_s - m0.batch_s, sends: m1.sends - m0.sends, send_s: m1.send_s - m0.send_s } : undefined;
+
+  const figures = {
+    persisted_msg_per_s: round(persisted.rate, 0),
+    relay_msg_per_s: round(relay.rate, 0),
+    persisted_vs_relay: round(persisted.rate / relay.rate, 2),
+    persisted_p99_ms_at_half: persistedHalf.latency.p99_ms,
+    relay_p99_ms_at_half: relayHalf.latency.p99_ms,
+    rss_kb_per_socket: round(rssPerSocket, 1),
+    loadgen_cpu_max: round(Math.max(...all.map((p) => p.cpu.cores)), 2),
+    // A figure the generator may have bounded (it was at ≥ SATURATED_CORES cores).
+    lower_bounds: lowerBounds,
+    saturated_at_cores: SATURATED_CORES,
+    // Server CPU per delivered message at the maximum; realtime + PostgreSQL backends + Redis vs relay + Redis.
+    cpu_us_per_msg: {
+      persisted: { ...usPersisted, server: round(serverPersisted, 1) },
+      relay: { ...usRelay, server: round(serverRelay, 1) },
+    },
+    cpu_persisted_vs_relay: round(serverPersisted / serverRelay, 2),
+    redis_per_msg: { persisted: perMessage(persisted), relay: perMessage(relay), own_server: redis.own },
+    half_rate_msg_per_s: round(half, 0),
+    latency_ms: {
+      persisted_at_half: persistedHalf.latency,
+      relay_at_half: relayHalf.latency,
+      persisted_at_100: persistedLow.latency,
+    },
+    writer_at_half: d && {
+      batches: d.batches,
+      mean_batch: round(d.msgs / d.batches, 1),
+      commit_ms: round((d.batch_s / d.batches) * 1000, 1),
+      send_to_commit_ms: round((d.send_s / d.sends) * 1000, 1),
+    },
+    setup: { sockets: SOCKETS, sockets_opened: idle.opened, pairs: PAIRS, clients_per_kind: 2 * PAIRS, body_bytes: 100, windows: WINDOWS, seconds: SECONDS, messages_stored: stored },
+    phases: all.map((p) => ({
+      kind: p.kind,
+      window: p.window,
+      target_rate: p.target_rate,
+      msg_per_s: round(p.rate, 0),
+      sent: p.sent,
+      acked: p.acked,
+      delivered: p.delivered,
+      errors: p.errors,
+      p50_ms: p.latency.p50_ms,
+      p99_ms: p.latency.p99_ms,
+      loadgen_cores: p.cpu.cores,
+      loadgen_saturated: p.cpu.saturated,
+      server_cores: p.usage.cores,
+    })),
+  };
+  const file = writeResults('realtime', run, figures);
+  out('');
+  out(`persisted ${figures.persisted_msg_per_s} msg/s vs relay ${figures.relay_msg_per_s} msg/s: ratio ${figures.persisted_vs_relay}${lowerBounds.length ? ` (lower bounds: ${lowerBounds.join(', ')})` : ''}`);
+  out(`p99 at half (${figures.half_rate_msg_per_s} msg/s): persisted ${figures.persisted_p99_ms_at_half} ms, relay ${figures.relay_p99_ms_at_half} ms`);
+  out(`server CPU per message: persisted ${serverPersisted.toFixed(0)} µs (${JSON.stringify(usPersisted)}), relay ${serverRelay.toFixed(0)} µs; ratio ${figures.cpu_persisted_vs_relay}`);
+  out(`RSS ${figures.rss_kb_per_socket} KB per socket; generator at most ${figures.loadgen_cpu_max} cores; ${stored} messages stored → ${file}`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await cleanup();
+}
 process.exit(0);
