@@ -1,140 +1,103 @@
-// Requests per second of POST /auth/token and GET /auth/verify on this machine.
+// Logins per second (POST /auth/token) and token checks per second
+// (GET /auth/verify) of the real auth process (api/auth/main.ts, production
+// mode) on a throwaway database and a Redis of the run's own, with the per-IP
+// and per-user login limits lifted. The load comes from autocannon in a
+// generator process of its own (its CPU is reported; a saturated generator
+// marks the figure as a lower bound); CPU per request of the service, its
+// PostgreSQL backends and Redis beside it. Writes bench/results/auth.json
+// (logins_per_s, …).
+//
 //   npx tsx bench/auth.ts [--duration 5] [--connections 16] [--users 2000]
-//   npx tsx bench/auth.ts --url http://127.0.0.1:8081   (a running service; lift its RATE_LIMIT_AUTH_PER_MIN first)
-// Without --url it runs the real auth process (api/auth/main.ts) on a throwaway
-// database and Redis prefix, with the per-IP limit lifted, and removes both afterwards.
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import autocannon from 'autocannon';
-import knexFactory from 'knex';
-import { Redis } from 'ioredis';
-import { createDb, migrateLatest } from '../shared/db.js';
-import { deleteByPrefix } from '../shared/redis.js';
 import { devInitData } from '../api/auth/init-data.js';
-import { freePort, startTs, waitForHttp, type Proc } from '../test/helpers/processes.js';
+import { CpuMeter, postgresBackends, type Usage } from './lib/cpu.js';
+import { startGenerator } from './lib/generator.js';
+import { startRun, writeResults } from './lib/results.js';
+import { round } from './lib/stats.js';
+import { BENCH_BOT_TOKEN, benchRedis, cleanup, freePort, httpOk, productionEnv, runId, startService, throwawayDatabase } from './lib/stores.js';
+import type { GeneratorCpu } from './lib/generator.js';
 
 const { values: args } = parseArgs({
   options: {
-    url: { type: 'string' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
     users: { type: 'string', default: '2000' },
-    // Production mode (what is measured) refuses the public development token.
-    'bot-token': { type: 'string', default: '1234567890:bench-bot-token-of-this-run' },
-    'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'redis-url': { type: 'string' },
   },
 });
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const userCount = Number(args.users);
+const run = startRun('bench/auth.ts');
+const out = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Target {
-  url: string;
-  /** CPU seconds the service process has used so far (only for the process this bench starts). */
-  cpuS?(): Promise<number>;
-  stop(): Promise<void>;
+interface Loop {
+  requests_per_s: number;
+  total: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  cpu: GeneratorCpu;
 }
 
-/** utime + stime of a process, from /proc (Linux). */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
-}
+const perRequest = (u: Usage, n: number) => Object.fromEntries(Object.entries(u.cpu_s).map(([k, s]) => [k, round((s * 1000) / n, 3)]));
 
-async function startOwnService(): Promise<Target> {
-  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const dbName = `bench_auth_${id}`;
-  const admin = knexFactory({ client: 'pg', connection: args['pg-admin-url'], pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${dbName}"`);
-  const dbUrl = new URL(args['pg-admin-url']!);
-  dbUrl.pathname = `/${dbName}`;
-  const db = createDb(dbUrl.toString(), 1);
-  await migrateLatest(db);
-  await db.destroy();
-  const prefix = `bench:${id}:`;
+async function main() {
+  const redis = await benchRedis(args['redis-url']);
+  const pg = await throwawayDatabase('auth');
   const port = await freePort();
-  const proc: Proc = startTs('api/auth/main.ts', {
-    NODE_ENV: 'production',
-    BOT_TOKEN: args['bot-token']!,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: args['redis-url'],
-    REDIS_PREFIX: prefix,
-    AUTH_PORT: String(port),
-    HOST: '127.0.0.1',
-    RATE_LIMIT_AUTH_PER_MIN: '1000000000',
-    RATE_LIMIT_TOKEN_PER_USER_PER_HOUR: '1000000000',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, 30_000);
-  return {
-    url,
-    cpuS: () => cpuSecondsOf(proc.child.pid!),
-    async stop() {
-      await proc.stop('SIGTERM');
-      await admin.raw(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-      await admin.destroy();
-      const redis = new Redis(args['redis-url']!);
-      await deleteByPrefix(redis, prefix);
-      await redis.quit();
+  const service = await startService(
+    ['api/auth/main.ts'],
+    {
+      ...productionEnv(),
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: `bench:${runId}:`,
+      AUTH_PORT: String(port),
+      RATE_LIMIT_AUTH_PER_MIN: '1000000000',
+      RATE_LIMIT_TOKEN_PER_USER_PER_HOUR: '1000000000',
     },
-  };
-}
-
-function report(name: string, r: autocannon.Result, cpuS?: number) {
-  const errors = r.non2xx + r.errors + r.timeouts;
-  // On a shared machine req/s depends on the neighbours; CPU per request does much less.
-  const cpu = cpuS === undefined ? '' : `, service CPU ${((cpuS * 1000) / r.requests.total).toFixed(2)} ms/request`;
-  process.stdout.write(
-    `${name.padEnd(18)} ${r.requests.average.toFixed(0).padStart(6)} req/s  ` +
-      `latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${cpu}  (${r.requests.total} requests, ${errors} failed, ${connections} connections, ${duration} s)\n`,
+    httpOk(`http://127.0.0.1:${port}/health`),
   );
-}
+  const url = `http://127.0.0.1:${port}`;
+  const meter = new CpuMeter({ auth: () => [service.pid], postgres: () => postgresBackends(pg.db, pg.name) }, redis.own ? redis.client : undefined);
+  const gen = await startGenerator('bench/lib/http-load.ts', 'http');
 
-async function measure(opts: autocannon.Options): Promise<[autocannon.Result, number | undefined]> {
-  const before = await target.cpuS?.();
-  const result = await autocannon(opts);
-  const after = await target.cpuS?.();
-  return [result, before === undefined || after === undefined ? undefined : after - before];
-}
-
-const target: Target = args.url ? { url: args.url, stop: async () => {} } : await startOwnService();
-try {
   // Distinct Telegram users, cycled: the first pass creates them, later passes log them in again.
   const base = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
-  const bodies = Array.from({ length: userCount }, (_, i) =>
-    JSON.stringify({ init_data: devInitData({ id: base + i, first_name: `Bench ${i}` }, args['bot-token']!) }),
+  const bodies = Array.from({ length: userCount }, (_, i) => JSON.stringify({ init_data: devInitData({ id: base + i, first_name: `Bench ${i}` }, BENCH_BOT_TOKEN) }));
+  const login = await meter.measure(() =>
+    gen.call<Loop>('closedLoop', { url: `${url}/auth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies, connections, duration }),
   );
-  let next = 0;
-  const token = await measure({
-    url: target.url,
-    duration,
-    connections,
-    requests: [
-      {
-        method: 'POST',
-        path: '/auth/token',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
-      },
-    ],
-  });
+  const first = await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
+  const { access_token } = (await first.json()) as { access_token: string };
+  const verify = await meter.measure(() => gen.call<Loop>('closedLoop', { url: `${url}/auth/verify`, headers: { authorization: `Bearer ${access_token}` }, connections, duration }));
+  await gen.stop();
+  const users = Number((await pg.db('users').count('* as n'))[0].n);
 
-  const login = await fetch(`${target.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
-  const { access_token } = (await login.json()) as { access_token: string };
-  const verify = await measure({
-    url: `${target.url}/auth/verify`,
-    duration,
-    connections,
-    headers: { authorization: `Bearer ${access_token}` },
-  });
-
-  report('POST /auth/token', ...token);
-  report('GET /auth/verify', ...verify);
-} finally {
-  await target.stop();
+  for (const [name, r] of [['POST /auth/token', login], ['GET /auth/verify', verify]] as const) {
+    out(
+      `${name.padEnd(18)} ${r.value.requests_per_s.toFixed(0).padStart(6)} req/s  p50 ${r.value.p50_ms} ms, p99 ${r.value.p99_ms} ms; ` +
+        `CPU ms/request ${JSON.stringify(perRequest(r.usage, r.value.total))}; generator ${r.value.cpu.cores} cores; ${r.value.non2xx + r.value.errors + r.value.timeouts} failed`,
+    );
+  }
+  const figures = {
+    logins_per_s: round(login.value.requests_per_s, 0),
+    verify_per_s: round(verify.value.requests_per_s, 0),
+    lower_bounds: [...(login.value.cpu.saturated ? ['logins_per_s'] : []), ...(verify.value.cpu.saturated ? ['verify_per_s'] : [])],
+    login: { ...login.value, cpu_ms_per_request: perRequest(login.usage, login.value.total), server_cores: login.usage.cores },
+    verify: { ...verify.value, cpu_ms_per_request: perRequest(verify.usage, verify.value.total), server_cores: verify.usage.cores },
+    loadgen_cpu_max: round(Math.max(login.value.cpu.cores, verify.value.cpu.cores), 2),
+    setup: { connections, duration_s: duration, distinct_users: userCount, users_created: users },
+  };
+  out(`→ ${writeResults('auth', run, figures)}`);
 }
+
+try {
+  await main();
+} finally {
+  await cleanup();
+}
+process.exit(0);

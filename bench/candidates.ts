@@ -1,156 +1,81 @@
-// Candidates latency with a realistic population: creates a database of its
-// own, seeds it (scripts/seed.ts), measures GET /discovery/candidates as the
-// service runs it (viewer, ranked page, impressions read and write, photos)
-// and the ranking query alone, for random callers; then drops the discovery
-// indexes of profiles and measures the same again (full scan) as the
-// reference. The database is dropped at the end.
+// Candidates latency with a realistic population (issue 17): a database of its
+// own seeded by scripts/seed.ts, then
+//   GET /discovery/candidates as a client sees it: the real discovery process
+//     (api/discovery/main.ts, production mode) over HTTP, with the JWT check,
+//     the revocation lookup, the viewer, the ranked page, impressions read and
+//     written, photos and JSON; one request after another from a generator
+//     process, one per random visible caller;
+//   the ranking query alone, in this process, for the same callers;
+//   CPU per request of the service, its PostgreSQL backends and Redis, hence
+//     requests per core;
+//   the same request and query once the discovery indexes of profiles are
+//     dropped (full scan), for other callers: the reference.
+// Writes bench/results/candidates.json: p50_ms, p99_ms, full_scan_p50_ms and
+// profiles at the top for this size, or under `at_1m` for --profiles 1000000
+// (each run keeps the other's figures).
 //
 //   npx tsx bench/candidates.ts [--profiles 100000] [--callers 300] [--reference-callers 40]
-//
-// Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres)
-// to create and drop the bench database.
-import { performance } from 'node:perf_hooks';
-import knexFactory from 'knex';
-import { loadConfigOrExit } from '../shared/config.js';
-import { createDb, migrateLatest, type Knex } from '../shared/db.js';
-import { createPlatform } from '../shared/platform.js';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config.js';
+import type { Knex } from '../shared/db.js';
+import { signAccessToken } from '../shared/jwt.js';
 import { ageOn } from '../shared/public-profile.js';
-import { DiscoveryService, boundingBox } from '../api/discovery/service.js';
+import { boundingBox } from '../api/discovery/service.js';
 import * as repo from '../api/discovery/repo.js';
 import { IMPRESSION_CAP_PER_DAY } from '../api/discovery/scoring.js';
 import { progressBar, seedProfiles } from '../scripts/seed.js';
+import { CpuMeter, postgresBackends } from './lib/cpu.js';
+import { startGenerator } from './lib/generator.js';
+import type { Req } from './lib/http-load.js';
+import { startRun, writeResults } from './lib/results.js';
+import { round, summarize, type LatencySummary } from './lib/stats.js';
+import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, startService, throwawayDatabase } from './lib/stores.js';
 
-function arg(name: string, def: number): number {
-  const args = process.argv.slice(2);
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : def;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : def;
-}
-
-const PROFILES = arg('profiles', 100_000);
-const CALLERS = arg('callers', 300);
-const REFERENCE_CALLERS = arg('reference-callers', 40);
+const { values: args } = parseArgs({
+  options: {
+    profiles: { type: 'string', default: '100000' },
+    callers: { type: 'string', default: '300' },
+    'reference-callers': { type: 'string', default: '40' },
+    'redis-url': { type: 'string' },
+  },
+});
+const PROFILES = Number(args.profiles);
+const CALLERS = Number(args.callers);
+const REFERENCE_CALLERS = Number(args['reference-callers']);
 const LIMIT = 20;
+const WARM = 20;
+const run = startRun('bench/candidates.ts');
+const out = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function stats(ms: number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-const fmt = (x: number) => x.toFixed(2).padStart(8);
-
-function line(label: string, s: Stats) {
-  return `${label.padEnd(44)} n=${String(s.n).padStart(4)}  p50 ${fmt(s.p50)}  p95 ${fmt(s.p95)}  p99 ${fmt(s.p99)}  max ${fmt(s.max)}  mean ${fmt(s.mean)}  (ms)`;
-}
-
-async function main() {
-  const config = loadConfigOrExit();
-  const adminUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_candidates_${Date.now().toString(36)}`;
-  const admin = knexFactory({ client: 'pg', connection: adminUrl, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${name}"`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const platform = createPlatform(config, 'bench', { databaseUrl: u.toString() });
-  const out: string[] = [];
-  try {
-    const db = platform.db;
-    await migrateLatest(db);
-    const seeded = await seedProfiles(db, { profiles: PROFILES, swipesPerUser: 3, onProgress: progressBar() });
-    process.stderr.write(`seeded in ${(seeded.ms / 1000).toFixed(1)} s; vacuum analyze…\n`);
-    await db.raw('VACUUM ANALYZE');
-
-    const picked = await db.raw(`SELECT user_id FROM profiles WHERE visibility = 'visible' ORDER BY random() LIMIT ?`, [CALLERS + 20]);
-    const callers = (picked.rows as { user_id: string }[]).map((r) => r.user_id);
-    const warm = callers.slice(0, 20);
-    const measured = callers.slice(20);
-    const service = new DiscoveryService(platform);
-
-    const run = async (ids: string[]) => {
-      const request: number[] = [];
-      const query: number[] = [];
-      let found = 0;
-      for (const id of ids) {
-        let t = performance.now();
-        const res = await service.candidates(id, { limit: LIMIT, debug: false });
-        request.push(performance.now() - t);
-        found += res.candidates.length;
-        const viewer = (await repo.findViewer(db, id))!;
-        const asOf = new Date();
-        t = performance.now();
-        await repo.findCandidates(db, {
-          viewer,
-          myAge: ageOn(viewer.birthdate, asOf),
-          asOf,
-          box: boundingBox(viewer.lat!, viewer.lon!, viewer.max_distance_km),
-          after: null,
-          limit: 40,
-          impressionsDay: asOf.toISOString().slice(0, 10),
-          impressionCap: IMPRESSION_CAP_PER_DAY,
-        });
-        query.push(performance.now() - t);
-      }
-      return { request: stats(request), query: stats(query), avgFound: found / ids.length };
-    };
-
-    await run(warm);
-    const indexed = await run(measured);
-    const plan = await explain(db, measured[0]);
-
-    await db.raw('DROP INDEX profiles_discovery_idx');
-    await db.raw('DROP INDEX IF EXISTS profiles_lat_lon_index');
-    await db.raw('DROP INDEX IF EXISTS profiles_visibility_gender_index');
-    await db.raw('ANALYZE profiles');
-    await run(warm.slice(0, 3));
-    const scan = await run(measured.slice(0, REFERENCE_CALLERS));
-    const scanPlan = await explain(db, measured[0]);
-
-    out.push(
-      '',
-      `candidates benchmark: ${PROFILES.toLocaleString('en')} profiles over 8 cities, ${seeded.swipes.toLocaleString('en')} swipes, page of ${LIMIT}, random visible callers`,
-      `(avg ${indexed.avgFound.toFixed(1)} candidates returned per request)`,
-      '',
-      line('with indexes: GET /discovery/candidates', indexed.request),
-      line('with indexes: ranking query alone', indexed.query),
-      line('without (full scan): GET /discovery/candidates', scan.request),
-      line('without (full scan): ranking query alone', scan.query),
-      '',
-      `plan with indexes:    ${plan}`,
-      `plan without indexes: ${scanPlan}`,
-      '',
-    );
-  } finally {
-    await platform.close();
-    await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.destroy();
-  }
-  process.stdout.write(out.join('\n'));
-}
-
-/** How the profiles are reached, from EXPLAIN of the ranking query for one caller. */
-async function explain(db: Knex, userId: string): Promise<string> {
-  const viewer = (await repo.findViewer(db, userId))!;
+function rankingQuery(db: Knex, viewer: NonNullable<Awaited<ReturnType<typeof repo.findViewer>>>) {
   const asOf = new Date();
-  const q = {
+  return {
     viewer,
     myAge: ageOn(viewer.birthdate, asOf),
     asOf,
     box: boundingBox(viewer.lat!, viewer.lon!, viewer.max_distance_km),
     after: null,
-    limit: 40,
+    limit: 2 * LIMIT,
     impressionsDay: asOf.toISOString().slice(0, 10),
     impressionCap: IMPRESSION_CAP_PER_DAY,
   };
+}
+
+/** The ranking query alone for each caller (read-only: it records no impression). */
+async function queryAlone(db: Knex, ids: string[]): Promise<LatencySummary> {
+  const ms: number[] = [];
+  for (const id of ids) {
+    const q = rankingQuery(db, (await repo.findViewer(db, id))!);
+    const t = performance.now();
+    await repo.findCandidates(db, q);
+    ms.push(performance.now() - t);
+  }
+  return summarize(ms);
+}
+
+/** How the profiles are reached, from EXPLAIN ANALYZE of the ranking query for one caller. */
+async function explain(db: Knex, userId: string): Promise<string> {
+  const q = rankingQuery(db, (await repo.findViewer(db, userId))!);
   let plan = '';
   await db.transaction(async (trx) => {
     // Same SQL, EXPLAIN ANALYZE'd: knex's query event gives the exact text and bindings.
@@ -174,7 +99,83 @@ async function explain(db: Knex, userId: string): Promise<string> {
   return plan;
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+async function main() {
+  const redis = await benchRedis(args['redis-url']);
+  const pg = await throwawayDatabase('candidates');
+  const seeded = await seedProfiles(pg.db, { profiles: PROFILES, swipesPerUser: 3, onProgress: progressBar() });
+  process.stderr.write(`seeded in ${(seeded.ms / 1000).toFixed(1)} s; vacuum analyze…\n`);
+  await pg.db.raw('VACUUM ANALYZE');
+
+  const env = { ...productionEnv(), DATABASE_URL: pg.url, REDIS_URL: redis.url, REDIS_PREFIX: `bench:${runId}:`, RATE_LIMIT_CANDIDATES_PER_MIN: '1000000' };
+  const config = loadConfig(env);
+  const port = await freePort();
+  const service = await startService(['api/discovery/main.ts'], { ...env, DISCOVERY_PORT: String(port) }, httpOk(`http://127.0.0.1:${port}/ready`));
+
+  // Callers: random visible people, each with a session; the measured ones and the full-scan ones apart
+  // (a request records impressions, so nobody is asked twice).
+  const picked = await pg.db.raw(`SELECT user_id FROM profiles WHERE visibility = 'visible' ORDER BY random() LIMIT ?`, [WARM + CALLERS + REFERENCE_CALLERS]);
+  const ids = (picked.rows as { user_id: string }[]).map((r) => r.user_id);
+  const { rows: sessions } = await pg.db.raw(`INSERT INTO sessions (user_id, expires_at) SELECT unnest(?::uuid[]), now() + interval '1 day' RETURNING id, user_id`, [ids]);
+  const token = new Map((sessions as { id: string; user_id: string }[]).map((s) => [s.user_id, signAccessToken(config.jwt, { userId: s.user_id, sessionId: s.id }, 3600)]));
+  const requests = (callers: string[]): Req[] => callers.map((id) => ({ path: `/discovery/candidates?limit=${LIMIT}`, headers: { authorization: `Bearer ${token.get(id)}` } }));
+  const warm = ids.slice(0, WARM);
+  const measured = ids.slice(WARM, WARM + CALLERS);
+  const reference = ids.slice(WARM + CALLERS);
+
+  const gen = await startGenerator('bench/lib/http-load.ts', 'http');
+  const base = `http://127.0.0.1:${port}`;
+  type Seq = { latency: LatencySummary; statuses: Record<string, number>; cpu: { cores: number; saturated: boolean } };
+  const meter = new CpuMeter({ discovery: () => [service.pid], postgres: () => postgresBackends(pg.db, pg.name) }, redis.own ? redis.client : undefined);
+
+  await gen.call('sequence', { base, requests: requests(warm.slice(0, 10)) });
+  const { value: indexed, usage } = await meter.measure(() => gen.call<Seq>('sequence', { base, requests: requests(measured) }));
+  const indexedQuery = await queryAlone(pg.db, measured);
+  const plan = await explain(pg.db, measured[0]);
+  const cpuMsPerRequest = Object.fromEntries(Object.entries(usage.cpu_s).map(([k, s]) => [k, round((s * 1000) / measured.length, 3)]));
+  const cpuTotal = Object.values(usage.cpu_s).reduce((a, b) => a + b, 0);
+  out(`with indexes, HTTP: ${JSON.stringify(indexed.latency)} ${JSON.stringify(indexed.statuses)}; query alone ${JSON.stringify(indexedQuery)}`);
+  out(`CPU ms per request: ${JSON.stringify(cpuMsPerRequest)}; plan: ${plan}`);
+
+  // Every non-unique index of profiles (whatever discovery's indexes are called today).
+  const { rows: indexes } = await pg.db.raw(`SELECT c.relname AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'profiles'::regclass AND NOT x.indisunique`);
+  for (const { name } of indexes as { name: string }[]) await pg.db.raw('DROP INDEX ??', [name]);
+  await pg.db.raw('ANALYZE profiles');
+  await gen.call('sequence', { base, requests: requests(warm.slice(10, 13)) });
+  const scan = await gen.call<Seq>('sequence', { base, requests: requests(reference) });
+  const scanQuery = await queryAlone(pg.db, reference);
+  const scanPlan = await explain(pg.db, reference[0]);
+  await gen.stop();
+  out(`without (full scan), HTTP: ${JSON.stringify(scan.latency)}; query alone ${JSON.stringify(scanQuery)}; plan: ${scanPlan}`);
+
+  const figures = {
+    profiles: PROFILES,
+    p50_ms: indexed.latency.p50_ms,
+    p99_ms: indexed.latency.p99_ms,
+    full_scan_p50_ms: scan.latency.p50_ms,
+    vs_full_scan_p50: round(scan.latency.p50_ms! / indexed.latency.p50_ms!, 1),
+    // Sequential requests: what one caller waits, and what a request costs each process.
+    cpu_ms_per_request: cpuMsPerRequest,
+    requests_per_core_s: round(measured.length / cpuTotal, 0),
+    statuses: indexed.statuses,
+    request: indexed.latency,
+    query_alone: indexedQuery,
+    full_scan: { request: scan.latency, query_alone: scanQuery, callers: reference.length },
+    plan,
+    full_scan_plan: scanPlan,
+    dropped_indexes: (indexes as { name: string }[]).map((i) => i.name),
+    callers: measured.length,
+    page: LIMIT,
+    seeded_swipes: seeded.swipes,
+    seed_profiles_per_s: round(PROFILES / (seeded.ms / 1000), 0),
+    loadgen_cpu_max: round(Math.max(indexed.cpu.cores, scan.cpu.cores), 2),
+  };
+  const file = writeResults('candidates', run, figures, PROFILES >= 1_000_000 ? { under: 'at_1m' } : {});
+  out(`${PROFILES.toLocaleString('en')} profiles: p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms; full scan p50 ${figures.full_scan_p50_ms} ms (${figures.vs_full_scan_p50}×); ${figures.requests_per_core_s} requests per core-second → ${file}`);
+}
+
+try {
+  await main();
+} finally {
+  await cleanup();
+}
+process.exit(0);

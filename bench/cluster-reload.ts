@@ -8,6 +8,7 @@
 // removes all of it afterwards. The clients behave like the WebApp: each send
 // carries a client_msg_id and is retried with the same id until acked; after a
 // reconnect a client fetches what it missed with GET /chat/messages?after_seq=.
+// Writes bench/results/cluster-reload.json.
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { Redis } from 'ioredis';
@@ -17,6 +18,9 @@ import { testEnv } from '../test/helpers/env.js';
 import { closeSockets, emitAck, nextEvent, type ClientSocket } from '../test/helpers/sockets.js';
 import type { ChatMessage } from '../realtime/events.js';
 import { api, chatSocket, clientMsgId, joinPlatform, startCluster, type Cluster, type Member } from '../test/cluster/harness.js';
+import { startRun, writeResults } from './lib/results.js';
+
+const run = startRun('bench/cluster-reload.ts');
 
 const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '20' } } });
 const perSecond = Number(args.rate);
@@ -131,7 +135,8 @@ async function main() {
 
     t = Date.now();
     await cluster.pm2(['reload', 'all']);
-    out(`pm2 reload all: ${Date.now() - t} ms`);
+    const reloadMs = Date.now() - t;
+    out(`pm2 reload all: ${reloadMs} ms`);
     await sleep(3000);
     chatting = false;
     await loop;
@@ -160,6 +165,20 @@ async function main() {
     out(`processes after the reload: ${procs.map((p) => `${p.name}:${p.pm2_env.status}`).join(' ')}`);
     const ok = lost.length === 0 && storedTwice === 0 && gapless && missing(a) === 0 && missing(b) === 0 && history.length === sent.length;
     out(ok ? 'PASS: no message lost or doubled' : 'FAIL');
+    out(
+      `→ ${writeResults('cluster-reload', run, {
+        pass: ok,
+        sent: sent.length,
+        stored: history.length,
+        lost: lost.length,
+        stored_twice: storedTwice,
+        seq_gapless: gapless,
+        missing_after_catch_up: missing(a) + missing(b),
+        reload_s: Number((reloadMs / 1000).toFixed(1)),
+        retried_sends: a.retries + b.retries,
+        rate_per_s: perSecond,
+      })}`,
+    );
     process.exitCode = ok ? 0 : 1;
   } finally {
     closeSockets();

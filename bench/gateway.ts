@@ -1,61 +1,86 @@
 // What the gateway costs: the same small JSON GET straight to an upstream and
 // through the real gateway process (api/gateway/main.ts), plus the gateway's
-// CPU per proxied request (steadier than req/s on a shared machine).
+// CPU per proxied request (steadier than req/s on a shared machine). The load
+// comes from autocannon in a generator process of its own.
+// Writes bench/results/gateway.json.
 //   npx tsx bench/gateway.ts [--duration 5] [--connections 32]
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
-import autocannon from 'autocannon';
 import Router from '@koa/router';
 import { createHttpApp } from '../shared/http/app.js';
 import { createLogger } from '../shared/logger.js';
-import { freePort, startTs, waitForHttp } from '../test/helpers/processes.js';
 import { startHttp } from '../test/helpers/http.js';
+import { cpuSecondsOf } from './lib/cpu.js';
+import { startGenerator, type GeneratorCpu } from './lib/generator.js';
+import { startRun, writeResults } from './lib/results.js';
+import { round } from './lib/stats.js';
+import { cleanup, freePort, httpOk, onCleanup, startService } from './lib/stores.js';
 
 const { values: args } = parseArgs({
   options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } },
 });
 const duration = Number(args.duration);
 const connections = Number(args.connections);
+const run = startRun('bench/gateway.ts');
 
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+interface Loop {
+  requests_per_s: number;
+  total: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  cpu: GeneratorCpu;
 }
 
-function report(name: string, r: autocannon.Result, cpuMsPerRequest?: number) {
-  const failed = r.non2xx + r.errors + r.timeouts;
+function report(name: string, r: Loop, cpuMsPerRequest?: number) {
   const cpu = cpuMsPerRequest === undefined ? '' : `, gateway CPU ${cpuMsPerRequest.toFixed(3)} ms/request`;
   process.stdout.write(
-    `${name.padEnd(22)} ${r.requests.average.toFixed(0).padStart(6)} req/s  latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${cpu}` +
-      `  (${r.requests.total} requests, ${failed} failed, ${connections} connections, ${duration} s)\n`,
+    `${name.padEnd(22)} ${r.requests_per_s.toFixed(0).padStart(6)} req/s  latency p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms${cpu}` +
+      `  (${r.total} requests, ${r.non2xx + r.errors + r.timeouts} failed, generator ${r.cpu.cores} cores)\n`,
   );
 }
 
-const logger = createLogger({ logLevel: 'silent', instance: undefined }, 'bench');
-const router = new Router();
-router.get('/media/ping', (ctx) => {
-  ctx.body = { id: 'bench', status: 'approved', urls: { thumb: '/media/files/x-thumb.webp' } };
-});
-const upstream = await startHttp(createHttpApp({ service: 'media', logger, readiness: {}, routers: [router] }).callback());
-const gatewayPort = await freePort();
-const gateway = startTs('api/gateway/main.ts', {
-  GATEWAY_PORT: String(gatewayPort),
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  MEDIA_URL: upstream.url,
-  REALTIME_URLS: `http://127.0.0.1:${await freePort()}`,
-});
-try {
-  await waitForHttp(`http://127.0.0.1:${gatewayPort}/health`, 30_000);
-  const run = (url: string) => autocannon({ url, connections, duration });
-  await run(`http://127.0.0.1:${gatewayPort}/api/v1/media/ping`); // warm-up (JIT, keep-alive pool)
-  report('direct to the service', await run(`${upstream.url}/media/ping`));
-  const before = await cpuSecondsOf(gateway.child.pid!);
-  const through = await run(`http://127.0.0.1:${gatewayPort}/api/v1/media/ping`);
-  const cpuS = (await cpuSecondsOf(gateway.child.pid!)) - before;
-  report('through the gateway', through, (cpuS * 1000) / through.requests.total);
-} finally {
-  await gateway.stop();
-  await upstream.close();
+async function main() {
+  const logger = createLogger({ logLevel: 'silent', instance: undefined }, 'bench');
+  const router = new Router();
+  router.get('/media/ping', (ctx) => {
+    ctx.body = { id: 'bench', status: 'approved', urls: { thumb: '/media/files/x-thumb.webp' } };
+  });
+  const upstream = await startHttp(createHttpApp({ service: 'media', logger, readiness: {}, routers: [router] }).callback());
+  onCleanup(() => upstream.close());
+  const gatewayPort = await freePort();
+  const gateway = await startService(
+    ['api/gateway/main.ts'],
+    { GATEWAY_PORT: String(gatewayPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MEDIA_URL: upstream.url, REALTIME_URLS: `http://127.0.0.1:${await freePort()}` },
+    httpOk(`http://127.0.0.1:${gatewayPort}/health`),
+  );
+  const gen = await startGenerator('bench/lib/http-load.ts', 'http');
+  const load = (url: string) => gen.call<Loop>('closedLoop', { url, connections, duration });
+  await load(`http://127.0.0.1:${gatewayPort}/api/v1/media/ping`); // warm-up (JIT, keep-alive pool)
+  const direct = await load(`${upstream.url}/media/ping`);
+  report('direct to the service', direct);
+  const before = cpuSecondsOf(gateway.pid)!;
+  const through = await load(`http://127.0.0.1:${gatewayPort}/api/v1/media/ping`);
+  const cpuMs = ((cpuSecondsOf(gateway.pid)! - before) * 1000) / through.total;
+  report('through the gateway', through, cpuMs);
+  await gen.stop();
+  const file = writeResults('gateway', run, {
+    direct_req_per_s: round(direct.requests_per_s, 0),
+    gateway_req_per_s: round(through.requests_per_s, 0),
+    gateway_cpu_ms_per_request: round(cpuMs, 3),
+    direct_p50_ms: direct.p50_ms,
+    gateway_p50_ms: through.p50_ms,
+    lower_bounds: [...(direct.cpu.saturated ? ['direct_req_per_s'] : []), ...(through.cpu.saturated ? ['gateway_req_per_s'] : [])],
+    loadgen_cpu_max: round(Math.max(direct.cpu.cores, through.cpu.cores), 2),
+    setup: { connections, duration_s: duration, note: 'the upstream runs in the benchmark process' },
+  });
+  process.stdout.write(`→ ${file}\n`);
 }
+
+try {
+  await main();
+} finally {
+  await cleanup();
+}
+process.exit(0);

@@ -7,6 +7,9 @@
 //     storage, PostgreSQL, media.moderated) with NSFW scoring off, then on;
 //   - NSFW ms per image for each TensorFlow.js backend that loads (each in its own process).
 // Runs on a throwaway database, Redis prefix and media directory, removed afterwards.
+// Writes bench/results/moderation.json: nsfw_ms_per_image (mean per image, one
+// after another, the backend the worker picks: the first that loads) and
+// pipeline_vs_sharp (the pipeline with NSFW on ÷ bare sharp, in images per second).
 import { parseArgs } from 'node:util';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -26,6 +29,8 @@ import { createLogger } from '../shared/logger.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
 import { loadNsfwClassifier, NSFW_INPUT_SIZE, type NsfwBackend } from '../workers/moderation/nsfw.js';
 import { processImage } from '../workers/moderation/pipeline.js';
+import { startRun, writeResults } from './lib/results.js';
+import { round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +43,9 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
+
+const benchRun = startRun('bench/moderation.ts');
+const perS = (n: number, ms: number) => round((n * 1000) / ms, 2);
 
 const sha256 = async (b: Buffer) => (await import('node:crypto')).createHash('sha256').update(b).digest('hex');
 const rate = (n: number, ms: number) => `${((n * 1000) / ms).toFixed(1)} images/s (${(ms / n).toFixed(0)} ms/image)`;
@@ -132,17 +140,22 @@ async function main() {
     console.log(`average size ${(images.reduce((a, b) => a + b.length, 0) / n / 1024).toFixed(0)} KiB`);
 
     await bareSharp(images.slice(0, 2)); // warm-up
-    console.log(`ceiling, bare sharp (decode + rotate + one 1280 px WebP): ${rate(n, await bareSharp(images))}`);
-    console.log(`sharp work of the pipeline (decode once + 3 WebP variants): ${rate(n, await variantsOnly(images))}`);
+    const bareMs = await bareSharp(images);
+    console.log(`ceiling, bare sharp (decode + rotate + one 1280 px WebP): ${rate(n, bareMs)}`);
+    const variantsMs = await variantsOnly(images);
+    console.log(`sharp work of the pipeline (decode once + 3 WebP variants): ${rate(n, variantsMs)}`);
+    const pipelineMs: Record<string, number> = {};
 
     for (const nsfw of [false, true]) {
       const config = loadConfig({ DATABASE_URL: dbUrl.toString(), REDIS_URL: args['redis-url'], REDIS_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NSFW_ENABLED: String(nsfw) });
       const platform = createPlatform(config, 'bench');
       platforms.push(platform);
       const ms = await throughPipeline(platform, images, user.id);
+      pipelineMs[nsfw ? 'on' : 'off'] = ms;
       console.log(`pipeline, one worker, NSFW ${nsfw ? 'on ' : 'off'}: ${rate(n, ms)}`);
     }
 
+    const nsfwMs: Record<string, number | null> = {};
     const run = promisify(execFile);
     const self = fileURLToPath(import.meta.url);
     for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
@@ -151,10 +164,23 @@ async function main() {
         const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--nsfw-child', backend, '--nsfw-runs', String(runs)], { timeout: 300_000 });
         const r = JSON.parse(stdout.trim().split('\n').pop()!);
         console.log(`NSFW ${backend}: ${r.msPerImage.toFixed(1)} ms/image (model load ${r.loadMs} ms, ${runs} runs)`);
+        nsfwMs[backend] = round(r.msPerImage, 1);
       } catch (err) {
+        nsfwMs[backend] = null;
         console.log(`NSFW ${backend}: unavailable (${String((err as Error).message).split('\n').find((l) => /Error|Cannot/.test(l)) ?? 'failed to load'})`);
       }
     }
+    // The worker's backend: the first of its order that loads.
+    const used = (['tensorflow', 'wasm', 'cpu'] as const).find((b) => nsfwMs[b] != null);
+    const file = writeResults('moderation', benchRun, {
+      nsfw_ms_per_image: used ? nsfwMs[used] : null,
+      nsfw_backend: used ?? null,
+      pipeline_vs_sharp: round(bareMs / pipelineMs.on, 2),
+      nsfw_ms_per_image_by_backend: nsfwMs,
+      images_per_s: { bare_sharp: perS(n, bareMs), pipeline_sharp_work: perS(n, variantsMs), pipeline_nsfw_off: perS(n, pipelineMs.off), pipeline_nsfw_on: perS(n, pipelineMs.on) },
+      setup: { images: n, width: Number(args.width), height: Number(args.height), nsfw_runs: Number(args['nsfw-runs']), cores: os.cpus().length },
+    });
+    console.log(`→ ${file}`);
   } finally {
     for (const p of platforms) await p.close();
     const { Redis } = await import('ioredis');

@@ -3,6 +3,7 @@
 //   2. bot messages flushed per second to a local recording Bot API.
 //   npx tsx bench/notifications.ts [--users 500] [--events 5000] [--concurrency 20]
 // Runs on a throwaway database and Redis prefix, removed afterwards.
+// Writes bench/results/notifications.json.
 import { parseArgs } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
 import knexFactory from 'knex';
@@ -12,6 +13,9 @@ import { createPlatform } from '../shared/platform.js';
 import { deleteByPrefix } from '../shared/redis.js';
 import { startNotificationsWorker } from '../workers/notifications/index.js';
 import { FakeBotApi } from '../test/notifications/fake-bot-api.js';
+import { startRun, writeResults } from './lib/results.js';
+
+const run = startRun('bench/notifications.ts');
 
 const { values: args } = parseArgs({
   options: {
@@ -82,6 +86,12 @@ try {
   console.log(`users ${userCount}, events ${eventCount}, recipients ${recipients}`);
   console.log(`publish ${s(published - t0)} s; all recorded after ${s(recorded - t0)} s → ${Math.round(eventCount / ((recorded - t0) / 1000))} events/s recorded`);
   console.log(`flush of ${recipients} batched messages: ${s(flushed - t1)} s → ${Math.round(recipients / ((flushed - t1) / 1000))} bot messages/s (concurrency ${args.concurrency})`);
+  const file = writeResults('notifications', run, {
+    events_recorded_per_s: Math.round(eventCount / ((recorded - t0) / 1000)),
+    bot_messages_per_s: Math.round(recipients / ((flushed - t1) / 1000)),
+    setup: { users: userCount, events: eventCount, recipients, concurrency: Number(args.concurrency) },
+  });
+  console.log(`→ ${file}`);
 } finally {
   await platform.close();
   await bot.close();

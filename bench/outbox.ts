@@ -9,12 +9,7 @@
 // Writes bench/results/outbox.json (commit, date, nproc, load average, figures).
 //
 //   npx tsx bench/outbox.ts [--events 1000] [--burst 20]
-import { execSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../shared/config.js';
@@ -23,11 +18,13 @@ import { deleteByPrefix } from '../shared/redis.js';
 import { createPlatform, type Platform } from '../shared/platform.js';
 import { enqueue } from '../shared/outbox/enqueue.js';
 import { STREAMS } from '../shared/events.js';
+import { startRun, writeResults } from './lib/results.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
+const run = startRun('bench/outbox.ts');
 const EVENTS = arg('events', 1000);
 const BURST = arg('burst', 20);
 
@@ -115,18 +112,10 @@ try {
   await redis.quit();
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const result = {
-  bench: 'bench/outbox.ts',
-  commit: execSync('git rev-parse HEAD', { cwd: root }).toString().trim(),
-  date: new Date().toISOString(),
-  nproc: os.cpus().length,
-  loadavg: os.loadavg().map((l) => +l.toFixed(2)),
+const file = writeResults('outbox', run, {
   events: EVENTS,
   figures,
   note: 'on_bus: commit resolved → relay publish resolved; at_consumer: commit resolved → consumer handler (bus read latency included)',
-};
-fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-fs.writeFileSync(path.join(root, 'bench', 'results', 'outbox.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result, null, 2));
+});
+console.log(`→ ${file}`);
 process.exit(0);
