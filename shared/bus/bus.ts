@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+import type { Logger } from '../logger.js';
 
 export interface ConsumeOptions {
   /** The consumer group: one per worker kind. Each event reaches one consumer of a group. */
@@ -91,6 +92,73 @@ export function onEvents(handlers: Handlers): (event: BusEvent) => Promise<void>
     const h = handlers[event.type] as ((e: BusEvent) => Promise<void>) | undefined;
     if (h) await h(event);
   };
+}
+
+/** What the bus does for a consumer with one event in its hands. */
+export interface Claim {
+  /** Renews the consumer's claim (so a slow handler keeps the event). */
+  touch(): void;
+  ack(): unknown;
+  deadLetter(error: string): unknown;
+}
+
+/**
+ * A consumer of a group, on either bus: its name, its attempts and visibility
+ * timeout (the bus's defaults unless the options say), its logger, and how it
+ * delivers one event. Each bus adds how it reads and stops.
+ */
+export abstract class GroupConsumer implements Consumer {
+  readonly name: string;
+  abstract readonly ready: Promise<void>;
+  onStopped?: () => void;
+  protected stopping = false;
+  protected abandoned = false;
+  protected readonly maxAttempts: number;
+  protected readonly visibilityMs: number;
+  protected readonly logger: Logger;
+
+  constructor(
+    protected readonly opts: ConsumeOptions,
+    defaults: BusDefaults,
+    logger: Logger,
+  ) {
+    this.name = opts.consumer ?? defaultConsumerName();
+    this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
+    this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
+    this.logger = logger.child({ group: opts.group, consumer: this.name });
+  }
+
+  abstract stop(opts?: StopOptions): Promise<void>;
+
+  /**
+   * At-least-once delivery: the claim is renewed while the handler runs and the
+   * event acked once it resolved. A failed handler leaves the event pending,
+   * reclaimed (by any consumer of the group) after the visibility timeout; its
+   * last allowed attempt moves it to the dead letters. An abandoned consumer
+   * (a crash) leaves the event as it is.
+   */
+  protected async deliver(event: BusEvent, claim: Claim): Promise<void> {
+    const heartbeat = setInterval(() => {
+      if (this.abandoned) clearInterval(heartbeat);
+      else claim.touch();
+    }, Math.max(5, this.visibilityMs / 3));
+    try {
+      await this.opts.handler(event);
+      clearInterval(heartbeat);
+      if (!this.abandoned) await claim.ack();
+    } catch (err) {
+      clearInterval(heartbeat);
+      if (this.abandoned) return;
+      const log = { event_id: event.id, type: event.type, attempt: event.attempt, err: errorText(err) };
+      if (event.attempt >= this.maxAttempts) {
+        this.logger.error(log, 'event failed for the last time; moved to dead letters');
+        await claim.deadLetter(errorText(err));
+        await claim.ack();
+      } else {
+        this.logger.warn(log, 'event handler failed; will retry');
+      }
+    }
+  }
 }
 
 export function errorText(err: unknown): string {

@@ -5,18 +5,7 @@
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import type { Logger } from '../logger.js';
 import { wakeableSleep } from '../wakeable-sleep.js';
-import {
-  defaultConsumerName,
-  errorText,
-  validatePayload,
-  type BusDefaults,
-  type ConsumeOptions,
-  type Consumer,
-  type DeadLetter,
-  type EventBus,
-  type PublishOptions,
-  type StopOptions,
-} from './bus.js';
+import { GroupConsumer, validatePayload, type BusDefaults, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type PublishOptions, type StopOptions } from './bus.js';
 
 interface Entry {
   id: string;
@@ -141,27 +130,18 @@ export class MemoryBus implements EventBus {
   }
 }
 
-class MemoryConsumer implements Consumer {
-  readonly name: string;
+class MemoryConsumer extends GroupConsumer {
   readonly ready = Promise.resolve();
-  onStopped?: () => void;
-  private stopping = false;
-  private abandoned = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
-  private readonly maxAttempts: number;
-  private readonly visibilityMs: number;
 
   constructor(
     private readonly bus: MemoryBus,
-    private readonly opts: ConsumeOptions,
+    opts: ConsumeOptions,
     defaults: BusDefaults,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.name = opts.consumer ?? defaultConsumerName();
-    this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
-    this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
-    this.logger = logger.child({ group: opts.group, consumer: this.name });
+    super(opts, defaults, logger);
   }
 
   start() {
@@ -202,26 +182,13 @@ class MemoryConsumer implements Consumer {
       published_at: entry.published_at,
       attempt: p.deliveries,
     };
-    const heartbeat = setInterval(() => {
-      if (this.abandoned) clearInterval(heartbeat);
-      else this.bus.touch(entry.stream, this.opts.group, entry.id);
-    }, Math.max(5, this.visibilityMs / 3));
-    try {
-      await this.opts.handler(event);
-      clearInterval(heartbeat);
-      if (!this.abandoned) this.bus.ack(entry.stream, this.opts.group, entry.id);
-    } catch (err) {
-      clearInterval(heartbeat);
-      if (this.abandoned) return;
-      const log = { event_id: entry.id, type: entry.type, attempt: p.deliveries, err: errorText(err) };
-      if (p.deliveries >= this.maxAttempts) {
-        this.logger.error(log, 'event failed for the last time; moved to dead letters');
-        this.bus.deadLetter({ stream: entry.stream, group: this.opts.group, event_id: entry.id, type: entry.type, payload: entry.payload, error: errorText(err), attempts: p.deliveries });
-        this.bus.ack(entry.stream, this.opts.group, entry.id);
-      } else {
-        this.logger.warn(log, 'event handler failed; will retry');
-      }
-    }
+    const { stream, id } = entry;
+    await this.deliver(event, {
+      touch: () => this.bus.touch(stream, this.opts.group, id),
+      ack: () => this.bus.ack(stream, this.opts.group, id),
+      deadLetter: (error) =>
+        this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: entry.type, payload: entry.payload, error, attempts: p.deliveries }),
+    });
   }
 
   async stop(opts: StopOptions = {}) {

@@ -13,19 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { duplicate, isCluster, type RedisClient } from '../redis.js';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
-import {
-  defaultConsumerName,
-  errorText,
-  sleep,
-  validatePayload,
-  type BusDefaults,
-  type ConsumeOptions,
-  type Consumer,
-  type DeadLetter,
-  type EventBus,
-  type PublishOptions,
-  type StopOptions,
-} from './bus.js';
+import { errorText, GroupConsumer, sleep, validatePayload, type BusDefaults, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type PublishOptions, type StopOptions } from './bus.js';
 
 const DEAD_LETTER_STREAM = 'events:dead-letter';
 type RawEntry = [id: string, fields: string[]];
@@ -148,30 +136,22 @@ interface Lane {
   lastClaimAt: number;
 }
 
-class RedisConsumer implements Consumer {
-  readonly name: string;
+class RedisConsumer extends GroupConsumer {
   ready: Promise<void>;
-  onStopped?: () => void;
   private readonly lanes: Lane[];
   private readonly streamByKey = new Map<string, StreamName>();
-  private readonly maxAttempts: number;
-  private readonly visibilityMs: number;
   private readonly batch: number;
-  private stopping = false;
-  private abandoned = false;
   private loop?: Promise<void>;
   private readonly laneReady: (() => void)[] = [];
 
   constructor(
     private readonly bus: RedisStreamsBus,
     private readonly redis: RedisClient,
-    private readonly opts: ConsumeOptions,
+    opts: ConsumeOptions,
     defaults: BusDefaults,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.name = opts.consumer ?? defaultConsumerName();
-    this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
-    this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
+    super(opts, defaults, logger);
     this.batch = opts.batchSize ?? 10;
     const keys = opts.streams.map((s) => {
       const k = bus.key(s);
@@ -188,7 +168,6 @@ class RedisConsumer implements Consumer {
     });
     // Ready once every lane is blocked on its first read.
     this.ready = Promise.all(this.lanes.map(() => new Promise<void>((r) => this.laneReady.push(r)))).then(() => undefined);
-    this.logger = logger.child({ group: opts.group, consumer: this.name });
   }
 
   start() {
@@ -285,6 +264,7 @@ class RedisConsumer implements Consumer {
   private async handle(key: string, [id, fields]: RawEntry, attempt: number) {
     const stream = this.streamByKey.get(key)!;
     const f = fieldsToObject(fields);
+    const ack = () => this.redis.xack(key, this.opts.group, id);
     let event: BusEvent;
     try {
       if (!(f.type in EVENTS)) throw new Error(`unknown event type ${f.type}`);
@@ -292,31 +272,15 @@ class RedisConsumer implements Consumer {
     } catch (err) {
       // A malformed entry can never succeed: straight to the dead letters.
       await this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: f.type ?? '?', payload: f.payload, error: errorText(err), attempts: attempt });
-      await this.redis.xack(key, this.opts.group, id);
+      await ack();
       return;
     }
-    const heartbeat = setInterval(() => {
-      if (this.abandoned) return clearInterval(heartbeat);
-      this.redis.xclaim(key, this.opts.group, this.name, 0, id, 'JUSTID').catch(() => {});
-    }, Math.max(5, this.visibilityMs / 3));
-    try {
-      await this.opts.handler(event);
-      clearInterval(heartbeat);
-      if (this.abandoned) return;
-      await this.redis.xack(key, this.opts.group, id);
-    } catch (err) {
-      clearInterval(heartbeat);
-      if (this.abandoned) return;
-      const log = { event_id: id, type: event.type, attempt, err: errorText(err) };
-      if (attempt >= this.maxAttempts) {
-        this.logger.error(log, 'event failed for the last time; moved to dead letters');
-        await this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: event.type, payload: event.payload, error: errorText(err), attempts: attempt });
-        await this.redis.xack(key, this.opts.group, id);
-      } else {
-        // Left pending: reclaimed (by any consumer) after the visibility timeout.
-        this.logger.warn(log, 'event handler failed; will retry');
-      }
-    }
+    await this.deliver(event, {
+      touch: () => void this.redis.xclaim(key, this.opts.group, this.name, 0, id, 'JUSTID').catch(() => {}),
+      ack,
+      deadLetter: (error) =>
+        this.bus.deadLetter({ stream, group: this.opts.group, event_id: id, type: event.type, payload: event.payload, error, attempts: attempt }),
+    });
   }
 
   async stop(opts: StopOptions = {}) {
