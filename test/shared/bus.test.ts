@@ -1,4 +1,5 @@
-// One behaviour suite, run against both implementations of the event bus.
+// One behaviour suite, run against both implementations of the event bus, the
+// Redis one on a Redis server and on a Redis Cluster (test/helpers/redis-topology.ts).
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -7,6 +8,8 @@ import { createLogger } from '../../shared/logger.js';
 import { MemoryBus, RedisStreamsBus, sleep, type EventBus, type Consumer } from '../../shared/bus/index.js';
 import type { BusEvent } from '../../shared/events.js';
 import { testConfig, testEnv } from '../helpers/env.js';
+import { redisTopologies } from '../helpers/redis-topology.js';
+import { quit } from '../../shared/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = createLogger(testConfig(), 'bus-test');
@@ -21,8 +24,9 @@ interface Harness {
   close(): Promise<void>;
 }
 
-function behaviourSuite(name: string, make: () => Harness) {
+function behaviourSuite(name: string, make: () => Harness, use = () => {}) {
   describe(`event bus behaviour: ${name}`, () => {
+    use();
     let h: Harness;
     let consumers: Consumer[];
     // Each test uses its own group names so leftovers of one test never reach another.
@@ -80,6 +84,18 @@ function behaviourSuite(name: string, make: () => Harness) {
       await waitFor('delivery', () => seen.length >= 1, 5000);
       await witness.seenAgain();
       expect(seen).to.have.length(1);
+    });
+
+    it('delivers the events of every stream a consumer reads (streams that may live on different shards)', async () => {
+      const seen: string[] = [];
+      const user = profileDeleted();
+      const match = { match_id: randomUUID(), conversation_id: randomUUID(), user_ids: [randomUUID(), randomUUID()] as [string, string], reason: 'unmatch' as const };
+      const c = consume(g('both'), async (e) => void seen.push(e.type), { streams: ['events:users', 'events:matches'] });
+      await c.ready;
+      await h.bus.publish('match.removed', match);
+      await h.bus.publish('profile.deleted', user);
+      await waitFor('both events', () => seen.length >= 2, 5000);
+      expect(seen.sort()).to.deep.equal(['match.removed', 'profile.deleted']);
     });
 
     it('gives each group its own copy', async () => {
@@ -210,17 +226,23 @@ behaviourSuite('in-memory', () => {
   return { bus, close: () => bus.close() };
 });
 
-behaviourSuite('Redis Streams', () => {
-  const redis = new Redis(testEnv.redisUrl);
-  const bus = new RedisStreamsBus(redis, { prefix: `${testEnv.redisPrefix}bus:${randomUUID().slice(0, 8)}:`, logger, defaults });
-  return {
-    bus,
-    async close() {
-      await bus.close();
-      await redis.quit();
+for (const topology of redisTopologies()) {
+  behaviourSuite(
+    `Redis Streams on ${topology.name}`,
+    () => {
+      const redis = topology.client();
+      const bus = new RedisStreamsBus(redis, { prefix: `${testEnv.redisPrefix}bus:${randomUUID().slice(0, 8)}:`, logger, defaults });
+      return {
+        bus,
+        async close() {
+          await bus.close();
+          await quit(redis);
+        },
+      };
     },
-  };
-});
+    topology.use,
+  );
+}
 
 describe('event bus on Redis: a killed process', () => {
   it('has its in-flight event reclaimed by another process’s consumer', async function () {
