@@ -97,6 +97,31 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
   proxy.on('econnreset', () => {});
   proxy.on('error', (err, req) => logger.debug({ err, url: req.url }, 'proxy error without a handler'));
 
+  // The client connections proxied to each realtime instance (WebSockets, polls and REST
+  // calls in flight). When the instance leaves the pool (its registry entry lapsed) and its
+  // last probe got no answer at all, its host is gone from the network: those connections
+  // are closed, so that their clients reconnect through the gateway to another instance at
+  // once. A host that is cut off sends no reset, and Engine.IO's heartbeat would take up to
+  // 45 s to notice. A node that drains refuses probes instead, and closes its clients itself
+  // once its acks are out; a killed one's connections are reset by its kernel.
+  const proxiedTo = new Map<Upstream, Set<net.Socket | http.ServerResponse>>();
+  function track(upstream: Upstream, conn: net.Socket | http.ServerResponse) {
+    let conns = proxiedTo.get(upstream);
+    if (!conns) proxiedTo.set(upstream, (conns = new Set()));
+    conns.add(conn);
+    conn.once('close', () => {
+      conns.delete(conn);
+      if (!conns.size && proxiedTo.get(upstream) === conns) proxiedTo.delete(upstream);
+    });
+  }
+  realtime.onLeave((upstream) => {
+    const conns = proxiedTo.get(upstream);
+    proxiedTo.delete(upstream);
+    if (!conns?.size || !upstream.silent) return;
+    logger.warn({ upstream: upstream.key, target: upstream.target, connections: conns.size }, 'realtime instance left; closing the connections proxied to it');
+    for (const conn of conns) conn.destroy();
+  });
+
   function fail(res: http.ServerResponse, service: ServiceName, status: number, code: string, message: string, requestId: string) {
     proxied.inc({ service, status: String(status) });
     if (res.headersSent) {
@@ -152,6 +177,7 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
     const retryable = !sticky && bodiless;
 
     const send = (target: string, upstream: Upstream | undefined, attempt: number, body?: Readable) => {
+      if (upstream) track(upstream, res);
       proxy.web(req, res, { target, agent, proxyTimeout: timeout, ...(body ? { buffer: body } : {}) }, (err) => {
         const code = (err as NodeJS.ErrnoException).code;
         if (timedOut.has(req)) {
@@ -196,6 +222,7 @@ export function createGatewayProxy(opts: ProxyOptions): GatewayProxy {
           return failSocket(socket, 503, 'service_unavailable', 'No realtime instance for this session; reconnect', requestId);
         }
         const { upstream } = choice;
+        track(upstream, socket);
         proxy.ws(req, socket, head, { target: upstream.target }, (err) => {
           const e = err as NodeJS.ErrnoException;
           if (e.code && UNREACHABLE.has(e.code)) {

@@ -36,6 +36,11 @@ export interface Upstream {
   expectTag?: string;
   /** The tag it answered /health with. */
   learnedTag?: string;
+  /**
+   * Its last probe got no answer at all (it timed out, the host was unreachable): not a
+   * refusal, which a draining node answers with. Its connections may be hanging.
+   */
+  silent?: boolean;
 }
 
 /** What a source knows of an instance. */
@@ -156,6 +161,7 @@ export class RealtimePool {
   private refreshing: Promise<void> | undefined;
   private reading: Promise<void> | undefined;
   private lastRead = 0;
+  private readonly leaveListeners: ((upstream: Upstream) => void)[] = [];
   private readonly probeIntervalMs: number;
   private readonly probeTimeoutMs: number;
   private readonly service: string;
@@ -219,6 +225,16 @@ export class RealtimePool {
     return this.byTag(tag);
   }
 
+  /**
+   * Calls `fn` with each instance that leaves the pool: its registry entry lapsed or
+   * was withdrawn, or it is no longer in the static list. (A source that cannot be
+   * read keeps its instances: a Redis outage makes nobody leave.) `silent` tells a
+   * host that went away from a node that drains.
+   */
+  onLeave(fn: (upstream: Upstream) => void): void {
+    this.leaveListeners.push(fn);
+  }
+
   /** Called by the proxy when an instance refused a connection. */
   markDown(upstream: Upstream): void {
     if (!upstream.healthy) return;
@@ -262,10 +278,13 @@ export class RealtimePool {
         next.set(d.key, { ...d, healthy: false, load: d.load ?? 0, sent: 0 });
       }
     }
-    for (const u of this.upstreams.values()) if (!next.has(u.key)) this.opts.logger.info({ upstream: u.key, target: u.target }, 'realtime instance left');
+    const kept = new Set(next.values());
+    const left = [...this.upstreams.values()].filter((u) => !kept.has(u));
+    for (const u of left) this.opts.logger.info({ upstream: u.key, target: u.target }, 'realtime instance left');
     for (const u of next.values()) if (!this.upstreams.has(u.key)) this.opts.logger.info({ upstream: u.key, target: u.target }, 'realtime instance found');
     this.upstreams = next;
     this.indexTags();
+    for (const u of left) for (const fn of this.leaveListeners) fn(u);
   }
 
   private indexTags(): void {
@@ -287,8 +306,11 @@ export class RealtimePool {
           u.sent = 0;
         }
       }
-    } catch {
+      u.silent = false;
+    } catch (err) {
       ok = false;
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      u.silent = code !== 'ECONNREFUSED' && code !== 'ECONNRESET';
     }
     if (ok && !u.healthy) this.opts.logger.info({ upstream: u.key, tag: u.learnedTag }, 'realtime instance up');
     if (!ok && u.healthy) this.opts.logger.warn({ upstream: u.key }, 'realtime instance down');

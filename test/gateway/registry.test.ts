@@ -198,6 +198,50 @@ describe('realtime registry: gateways route by what realtime nodes announce', fu
     });
   });
 
+  describe('a realtime process that stops answering (frozen, as a host cut off from the network)', () => {
+    let proc: Proc | undefined;
+    afterEach(async () => {
+      await proc?.stop('SIGKILL');
+    });
+
+    it('lapses from the registry, and the gateway closes the connections it proxied there: its clients reconnect to another node at once', async () => {
+      const other = await start();
+      const gw = await gatewayOf();
+      const port = await freePort();
+      proc = startTs('realtime/main.ts', {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: testEnv.databaseUrl,
+        DATABASE_POOL_MAX: '2',
+        REDIS_URL: testEnv.redisUrl,
+        REDIS_PREFIX: testEnv.redisPrefix,
+        HOST: '127.0.0.1',
+        REALTIME_PORT: String(port),
+        ...FAST,
+      });
+      await waitForHttp(`http://127.0.0.1:${port}/health`, 20_000);
+      const entry = await waitFor('the process in the registry', async () => (await registry()).find((e) => e.url === `http://127.0.0.1:${port}`));
+      await waitFor('the process healthy at the gateway', () => healthyTags(gw).includes(entry.tag));
+      const token = await userToken(other);
+      // A WebSocket through the gateway on the process (the least loaded node takes the next session).
+      const socket = await waitFor('a session on the process', async () => {
+        const s = await openSocket(gw.url, token, { ...DEFAULT_CLIENT, reconnection: true, reconnectionDelay: 100, timeoutMs: 10_000 });
+        if (tagOf(s) === entry.tag) return s;
+        s.close();
+        return undefined;
+      });
+      await waitFor('the upgrade to WebSocket', () => socket.io.engine.transport.name === 'websocket');
+
+      // Its kernel still holds the connections, so nothing is reset: only the gateway can tell the client.
+      proc.child.kill('SIGSTOP');
+      const frozenAt = Date.now();
+      await waitFor('the client reconnected on the other node', () => socket.connected && tagOf(socket) === other.rt.tag, 10_000);
+      // Engine.IO's own heartbeat would have taken 45 s.
+      expect(Date.now() - frozenAt).to.be.below(10_000);
+      expect((await emitAck(socket, 'presence:query', { user_ids: [] })).ok).to.equal(true);
+    });
+  });
+
   it('with REALTIME_URLS, uses that static list and learns the nodes\' tags from their /health answers', async () => {
     const a = await start();
     const b = await start();
