@@ -1,15 +1,16 @@
 // One behaviour suite, run against both presence stores: Redis (shared by every
 // realtime node and read by the notification worker) and memory (the all-in-one
 // process without Redis). "Two nodes" are two stores on two connections over
-// the same keys in Redis, and the one store of the process in memory.
+// the same keys in Redis, and the one store of the process in memory. The Redis
+// store runs on a Redis server and on a Redis Cluster (test/helpers/redis-topology.ts).
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { MemoryPresenceStore } from '../../realtime/presence/memory-store.js';
 import { RedisPresenceStore } from '../../realtime/presence/redis-store.js';
 import { onlineAmong, type Device, type PresenceStore } from '../../realtime/presence/store.js';
-import { deleteByPrefix } from '../../shared/redis.js';
+import { deleteByPrefix, quit } from '../../shared/redis.js';
 import { testEnv } from '../helpers/env.js';
+import { redisTopologies, type RedisTopology } from '../helpers/redis-topology.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 const TTL_MS = 400;
@@ -21,14 +22,14 @@ interface Harness {
   close(): Promise<void>;
 }
 
-function inRedis(): Harness {
+function inRedis(topology: RedisTopology): Harness {
   const prefix = `${testEnv.redisPrefix}presence-${randomBytes(3).toString('hex')}:`;
-  const conns = [new Redis(testEnv.redisUrl), new Redis(testEnv.redisUrl)];
+  const conns = [topology.client(), topology.client()];
   return {
     nodes: [new RedisPresenceStore(conns[0], prefix), new RedisPresenceStore(conns[1], prefix)],
     async close() {
       await deleteByPrefix(conns[0], prefix);
-      await Promise.all(conns.map((c) => c.quit()));
+      await Promise.all(conns.map(quit));
     },
   };
 }
@@ -38,8 +39,9 @@ function inMemory(): Harness {
   return { nodes: [store, store], close: async () => {} };
 }
 
-function behaviourSuite(name: string, make: () => Harness) {
+function behaviourSuite(name: string, make: () => Harness, use = () => {}) {
   describe(`presence store behaviour: ${name}`, () => {
+    use();
     let h: Harness;
     let a: PresenceStore;
     let b: PresenceStore;
@@ -165,5 +167,5 @@ function behaviourSuite(name: string, make: () => Harness) {
   });
 }
 
-behaviourSuite('Redis', inRedis);
+for (const topology of redisTopologies()) behaviourSuite(topology.name, () => inRedis(topology), topology.use);
 behaviourSuite('memory', inMemory);

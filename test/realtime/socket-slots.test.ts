@@ -2,13 +2,14 @@
 // across every realtime node) and memory (the all-in-one process without
 // Redis). "Two nodes" are two stores on two connections over the same keys in
 // Redis, and the one store of the process in memory. What only Redis does
-// (slots of a node that died lapse) has its own block below.
+// (slots of a node that died lapse) has its own block below. The Redis store
+// runs on a Redis server and on a Redis Cluster (test/helpers/redis-topology.ts).
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { MemorySlotStore, RedisSlotStore, type Slot, type SlotStore } from '../../realtime/socket-slots.js';
-import { deleteByPrefix } from '../../shared/redis.js';
+import { deleteByPrefix, quit } from '../../shared/redis.js';
 import { testEnv } from '../helpers/env.js';
+import { redisTopologies, standaloneTopology, type RedisTopology } from '../helpers/redis-topology.js';
 import { waitFor } from '../helpers/wait.js';
 
 const limits = { perUser: 2, perAddress: 3 };
@@ -18,14 +19,14 @@ interface Harness {
   close(): Promise<void>;
 }
 
-function inRedis(ttlMs = 30_000): Harness {
+function inRedis(topology: RedisTopology, ttlMs = 30_000): Harness {
   const prefix = `${testEnv.redisPrefix}slots-${randomBytes(3).toString('hex')}:`;
-  const conns = [new Redis(testEnv.redisUrl), new Redis(testEnv.redisUrl)];
+  const conns = [topology.client(), topology.client()];
   return {
     nodes: [new RedisSlotStore(conns[0], prefix, ttlMs), new RedisSlotStore(conns[1], prefix, ttlMs)],
     async close() {
       await deleteByPrefix(conns[0], prefix);
-      await Promise.all(conns.map((c) => c.quit()));
+      await Promise.all(conns.map(quit));
     },
   };
 }
@@ -37,8 +38,9 @@ function inMemory(): Harness {
 
 const slot = (userId: string, address = `addr-${randomUUID()}`, node = 'n1'): Slot => ({ userId, address, member: `${node}:${randomUUID()}` });
 
-function behaviourSuite(name: string, make: () => Harness) {
+function behaviourSuite(name: string, make: () => Harness, use = () => {}) {
   describe(`socket slot store behaviour: ${name}`, () => {
+    use();
     let h: Harness;
     let a: SlotStore;
     let b: SlotStore;
@@ -100,7 +102,7 @@ function behaviourSuite(name: string, make: () => Harness) {
   });
 }
 
-behaviourSuite('Redis', () => inRedis());
+for (const topology of redisTopologies()) behaviourSuite(topology.name, () => inRedis(topology), topology.use);
 behaviourSuite('memory', inMemory);
 
 describe('socket slot store in Redis: a node that stops renewing', () => {
@@ -108,7 +110,7 @@ describe('socket slot store in Redis: a node that stops renewing', () => {
   const TTL_MS = 300;
 
   beforeEach(() => {
-    h = inRedis(TTL_MS);
+    h = inRedis(standaloneTopology, TTL_MS);
   });
   afterEach(() => h.close());
 

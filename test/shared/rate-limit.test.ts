@@ -1,12 +1,13 @@
 // One behaviour suite, run against both rate limiter factories: Redis (counted
-// across every instance) and memory (the all-in-one process without Redis).
+// across every instance; on a Redis server and on a Redis Cluster) and memory
+// (the all-in-one process without Redis).
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { AppError } from '../../shared/errors.js';
 import { memoryLimiter, redisLimiter, type Limiter } from '../../shared/rate-limit.js';
-import { deleteByPrefix } from '../../shared/redis.js';
+import { deleteByPrefix, quit, type RedisClient } from '../../shared/redis.js';
 import { testEnv } from '../helpers/env.js';
+import { redisTopologies, standaloneTopology, type RedisTopology } from '../helpers/redis-topology.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Harness {
@@ -14,20 +15,20 @@ interface Harness {
   close(): Promise<void>;
 }
 
-function inRedis(): Harness & { prefix: string; another(): Limiter } {
+function inRedis(topology: RedisTopology): Harness & { prefix: string; another(): Limiter } {
   const prefix = `${testEnv.redisPrefix}rl-${randomBytes(3).toString('hex')}:`;
-  const conns: Redis[] = [new Redis(testEnv.redisUrl)];
+  const conns: RedisClient[] = [topology.client()];
   return {
     prefix,
     limiter: redisLimiter(conns[0], prefix),
     another() {
-      const c = new Redis(testEnv.redisUrl);
+      const c = topology.client();
       conns.push(c);
       return redisLimiter(c, prefix);
     },
     async close() {
       await deleteByPrefix(conns[0], prefix);
-      await Promise.all(conns.map((c) => c.quit()));
+      await Promise.all(conns.map(quit));
     },
   };
 }
@@ -47,8 +48,9 @@ async function refusal(p: Promise<void>): Promise<AppError | undefined> {
   }
 }
 
-function behaviourSuite(name: string, make: () => Harness) {
+function behaviourSuite(name: string, make: () => Harness, use = () => {}) {
   describe(`rate limiter behaviour: ${name}`, () => {
+    use();
     let h: Harness;
     const limitName = () => `test-${randomUUID().slice(0, 8)}`;
 
@@ -100,12 +102,12 @@ function behaviourSuite(name: string, make: () => Harness) {
   });
 }
 
-behaviourSuite('Redis', inRedis);
+for (const topology of redisTopologies()) behaviourSuite(topology.name, () => inRedis(topology), topology.use);
 behaviourSuite('memory', inMemory);
 
 describe('rate limiter in Redis: several instances', () => {
   it('counts a limit of one name together across instances', async () => {
-    const h = inRedis();
+    const h = inRedis(standaloneTopology);
     try {
       const [mine, theirs] = [h.limiter('shared', 2, 60), h.another()('shared', 2, 60)];
       await mine.consume('alice');

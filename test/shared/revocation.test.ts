@@ -1,23 +1,24 @@
 // Session revocations: one behaviour suite over both lists (Redis, and this
-// process's memory in the all-in-one mode), then what only the Redis copy needs
-// (coming back empty).
+// process's memory in the all-in-one mode; Redis as a server and as a Redis
+// Cluster), then what only the Redis copy needs (coming back empty).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { deleteByPrefix } from '../../shared/redis.js';
+import { deleteByPrefix, quit, type RedisClient } from '../../shared/redis.js';
 import type { Knex } from 'knex';
 import type { Platform } from '../../shared/platform.js';
 import { MemoryRevocations, RedisRevocations, type SessionRevocations } from '../../shared/revocation.js';
 import { testEnv, testPlatform } from '../helpers/env.js';
 import { createUser } from '../helpers/users.js';
 import { redisOf } from '../helpers/redis.js';
+import { redisTopologies } from '../helpers/redis-topology.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A list as a process starts with it (`ttlS`: how long an access token lives). */
 type Make = (db: Knex, ttlS: number) => SessionRevocations;
 
-function behaviourSuite(name: string, make: Make) {
+function behaviourSuite(name: string, make: Make, use = () => {}) {
   describe(`session revocations behaviour: ${name}`, () => {
+    use();
     let platform: Platform;
 
     before(() => {
@@ -65,50 +66,59 @@ function behaviourSuite(name: string, make: Make) {
 }
 
 describe('session revocations over both lists', () => {
-  const conns: Redis[] = [];
-  after(() => Promise.all(conns.map((c) => c.quit())));
-  behaviourSuite('Redis', (db, ttlS) => {
-    const c = new Redis(testEnv.redisUrl);
-    conns.push(c);
-    // A prefix of its own: a fresh list is a Redis that has never seen a revocation.
-    return new RedisRevocations(c, `${testEnv.redisPrefix}rev-${randomBytes(3).toString('hex')}:`, ttlS, db);
-  });
+  const conns: RedisClient[] = [];
+  after(() => Promise.all(conns.map(quit)));
+  for (const topology of redisTopologies()) {
+    behaviourSuite(
+      topology.name,
+      (db, ttlS) => {
+        const c = topology.client();
+        conns.push(c);
+        // A prefix of its own: a fresh list is a Redis that has never seen a revocation.
+        return new RedisRevocations(c, `${testEnv.redisPrefix}rev-${randomBytes(3).toString('hex')}:`, ttlS, db);
+      },
+      topology.use,
+    );
+  }
   behaviourSuite('memory', (db, ttlS) => new MemoryRevocations(ttlS, db));
 });
 
-describe('session revocations in Redis: a Redis that comes back empty', () => {
-  let platform: Platform;
-  let prefix: string;
+for (const topology of redisTopologies()) {
+  describe(`session revocations in Redis: a Redis that comes back empty (${topology.name})`, () => {
+    topology.use();
+    let platform: Platform;
+    let prefix: string;
 
-  before(() => {
-    prefix = `${testEnv.redisPrefix}rev-${randomBytes(3).toString('hex')}:`;
-    platform = testPlatform({ REDIS_PREFIX: prefix });
+    before(() => {
+      prefix = `${testEnv.redisPrefix}rev-${randomBytes(3).toString('hex')}:`;
+      platform = testPlatform({ ...topology.env(), REDIS_PREFIX: prefix });
+    });
+    after(() => platform.close());
+
+    async function revokedSession() {
+      const u = await createUser(platform.db, platform.config);
+      await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: platform.db.fn.now(), revoke_reason: 'logout' });
+      await platform.revocations.revoke([u.sessionId]);
+      return u;
+    }
+
+    it('still refuses a revoked session after Redis comes back empty (rebuilt from the sessions table)', async () => {
+      const revoked = await revokedSession();
+      const live = await createUser(platform.db, platform.config);
+      await deleteByPrefix(redisOf(platform.config), prefix); // what a restart without persistence does
+      expect(await platform.revocations.isRevoked(revoked.sessionId)).to.equal(true);
+      expect(await platform.revocations.isRevoked(live.sessionId)).to.equal(false);
+      // The rebuilt entry lasts as long as the session's access tokens can, no longer.
+      const until = Number(await redisOf(platform.config).zscore(`${prefix}revoked:sessions`, revoked.sessionId));
+      expect(until - Date.now()).to.be.within(1, platform.config.jwt.accessTtlS * 1000);
+    });
+
+    it('does not bring back revocations older than an access token can live', async () => {
+      const u = await createUser(platform.db, platform.config);
+      const long = new Date(Date.now() - (platform.config.jwt.accessTtlS + 60) * 1000);
+      await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: long });
+      await deleteByPrefix(redisOf(platform.config), prefix);
+      expect(await platform.revocations.isRevoked(u.sessionId)).to.equal(false);
+    });
   });
-  after(() => platform.close());
-
-  async function revokedSession() {
-    const u = await createUser(platform.db, platform.config);
-    await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: platform.db.fn.now(), revoke_reason: 'logout' });
-    await platform.revocations.revoke([u.sessionId]);
-    return u;
-  }
-
-  it('still refuses a revoked session after Redis comes back empty (rebuilt from the sessions table)', async () => {
-    const revoked = await revokedSession();
-    const live = await createUser(platform.db, platform.config);
-    await deleteByPrefix(redisOf(platform.config), prefix); // what a restart without persistence does
-    expect(await platform.revocations.isRevoked(revoked.sessionId)).to.equal(true);
-    expect(await platform.revocations.isRevoked(live.sessionId)).to.equal(false);
-    // The rebuilt entry lasts as long as the session's access tokens can, no longer.
-    const until = Number(await redisOf(platform.config).zscore(`${prefix}revoked:sessions`, revoked.sessionId));
-    expect(until - Date.now()).to.be.within(1, platform.config.jwt.accessTtlS * 1000);
-  });
-
-  it('does not bring back revocations older than an access token can live', async () => {
-    const u = await createUser(platform.db, platform.config);
-    const long = new Date(Date.now() - (platform.config.jwt.accessTtlS + 60) * 1000);
-    await platform.db('sessions').where('id', u.sessionId).update({ revoked_at: long });
-    await deleteByPrefix(redisOf(platform.config), prefix);
-    expect(await platform.revocations.isRevoked(u.sessionId)).to.equal(false);
-  });
-});
+}
