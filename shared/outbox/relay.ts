@@ -36,6 +36,7 @@ import type { EventBus } from '../bus/bus.js';
 import type { EventType } from '../events.js';
 import type { Logger } from '../logger.js';
 import { committed, payloadsOfRow } from './enqueue.js';
+import { wakeableSleep } from '../wakeable-sleep.js';
 
 const COMMIT_TO_PUBLISH = 'outbox_commit_to_publish_seconds';
 // Looked up first: a test runner may evaluate this module twice in one process.
@@ -129,18 +130,12 @@ export class OutboxRelay {
     }
   }
 
-  private pause(ms: number) {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeUp = undefined;
-        resolve();
-      }
-      this.wakeUp = done;
-      if (this.woken) done();
-    });
+  private async pause(ms: number) {
+    const sleep = wakeableSleep(ms);
+    this.wakeUp = sleep.wake;
+    if (this.woken) sleep.wake(); // a commit signalled between the round and now
+    await sleep.done;
+    this.wakeUp = undefined;
   }
 
   private async round(): Promise<Outcome> {
