@@ -58,12 +58,14 @@ export interface TwoNodes {
  * each test. n1 and n2 are filled in by the before hook, so use them inside
  * tests and hooks only.
  */
-export function twoNodes(env: Record<string, string | undefined> = {}, opts: RealtimeOptions = {}): TwoNodes {
+export function twoNodes(env: Record<string, string | undefined> | (() => Record<string, string | undefined>) = {}, opts: RealtimeOptions = {}): TwoNodes {
   const n1 = {} as Node;
   const n2 = {} as Node;
   before(async () => {
-    Object.assign(n1, await startNode(env, opts));
-    Object.assign(n2, await startNode(env, opts));
+    // A function: settings known only once an earlier hook ran (a Redis topology the block started).
+    const settings = typeof env === 'function' ? env() : env;
+    Object.assign(n1, await startNode(settings, opts));
+    Object.assign(n2, await startNode(settings, opts));
   });
   afterEach(() => closeSockets());
   after(async () => {
