@@ -106,9 +106,16 @@ export async function quit(conn: RedisClient): Promise<void> {
   );
 }
 
-/** The servers that hold data: the masters of a Cluster, else the one connection. */
-function dataNodes(conn: RedisClient): Redis[] {
-  return isCluster(conn) ? conn.nodes('master') : [conn];
+/** The servers that hold data: the masters of a Cluster (known once it is ready), else the one connection. */
+export async function dataNodes(conn: RedisClient): Promise<Redis[]> {
+  if (!isCluster(conn)) return [conn];
+  if (conn.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      conn.once('ready', resolve);
+      conn.once('end', () => reject(new Error('Redis Cluster connection ended')));
+    });
+  }
+  return conn.nodes('master');
 }
 
 /**
@@ -118,7 +125,7 @@ function dataNodes(conn: RedisClient): Redis[] {
  * only the operator can tell.
  */
 async function checkEvictionPolicy(conn: RedisClient, logger: Logger, connection: string): Promise<void> {
-  await Promise.all(dataNodes(conn).map((node) => checkNodeEvictionPolicy(node, logger, connection)));
+  await Promise.all((await dataNodes(conn)).map((node) => checkNodeEvictionPolicy(node, logger, connection)));
 }
 
 async function checkNodeEvictionPolicy(redis: Redis, logger: Logger, connection: string): Promise<void> {
@@ -158,7 +165,7 @@ export function handleEveryCommand(conn: Redis): Redis {
 export async function deleteByPrefix(conn: RedisClient, prefix: string): Promise<number> {
   if (!prefix) throw new Error('refusing to delete every key: empty prefix');
   let n = 0;
-  for (const redis of dataNodes(conn)) {
+  for (const redis of await dataNodes(conn)) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

@@ -3,26 +3,55 @@ import { closeSockets, collect, disconnected, emitAck, nextEvent, openSocket, un
 import { sleep } from '../helpers/wait.js';
 import { clientMsgId, sentinelMessage, startNode, twoNodes, type Node } from '../helpers/realtime.js';
 import { matchedPair } from '../helpers/users.js';
+import { clusterTopology, redisTopologies } from '../helpers/redis-topology.js';
+import { testEnv } from '../helpers/env.js';
+import { dataNodes, quit } from '../../shared/redis.js';
 
-describe('realtime with the sharded pub/sub adapter (two nodes)', () => {
-  const { n1, n2 } = twoNodes({ REALTIME_ADAPTER: 'pubsub' });
+// On a Redis server (REALTIME_ADAPTER=pubsub) and on a Redis Cluster (the only adapter there).
+for (const topology of redisTopologies()) {
+  describe(`realtime with the sharded pub/sub adapter (two nodes, ${topology.name})`, () => {
+    topology.use();
+    const { n1, n2 } = twoNodes(() => ({ REALTIME_ADAPTER: 'pubsub', ...topology.env() }));
 
-  it('delivers across nodes and disconnects a revoked session everywhere', async () => {
-    const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
-    const sa = await openSocket(n1.url, a.token);
-    const sb = await openSocket(n2.url, b.token);
-    const got = collect(sb, 'message:new');
-    const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'via shards', client_msg_id: clientMsgId() });
-    await untilCount(got, 1);
-    expect(got[0].message).to.deep.equal(ack.message);
-    const last = await sentinelMessage(sa, conversationId, [sb]);
-    expect(got.map((p) => p.message.id)).to.deep.equal([ack.message.id, last.id]);
+    it('delivers across nodes and disconnects a revoked session everywhere', async () => {
+      const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
+      const sa = await openSocket(n1.url, a.token);
+      const sb = await openSocket(n2.url, b.token);
+      const got = collect(sb, 'message:new');
+      const ack = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'via shards', client_msg_id: clientMsgId() });
+      await untilCount(got, 1);
+      expect(got[0].message).to.deep.equal(ack.message);
+      const last = await sentinelMessage(sa, conversationId, [sb]);
+      expect(got.map((p) => p.message.id)).to.deep.equal([ack.message.id, last.id]);
 
-    const gone = disconnected(sb);
-    await n1.platform.bus.publish('session.revoked', { session_id: b.sessionId, user_id: b.id, reason: 'logout' });
-    expect(await gone).to.equal('io server disconnect');
+      const gone = disconnected(sb);
+      await n1.platform.bus.publish('session.revoked', { session_id: b.sessionId, user_id: b.id, reason: 'logout' });
+      expect(await gone).to.equal('io server disconnect');
+    });
+
+    // The cluster is this run's alone (the shared Redis server is not): every key on it is one a platform of the run wrote.
+    if (topology === clusterTopology) {
+      it('writes every key under REDIS_PREFIX (every master scanned)', async () => {
+        const redis = topology.client();
+        try {
+          const keys: string[] = [];
+          for (const node of await dataNodes(redis)) {
+            let cursor = '0';
+            do {
+              const [next, found] = await node.scan(cursor, 'COUNT', 1000);
+              cursor = next;
+              keys.push(...found);
+            } while (cursor !== '0');
+          }
+          expect(keys.length, 'the suites before wrote keys').to.be.above(0);
+          expect(keys.filter((k) => !k.startsWith(testEnv.redisPrefix))).to.deep.equal([]);
+        } finally {
+          await quit(redis);
+        }
+      });
+    }
   });
-});
+}
 
 describe('realtime in the all-in-one mode (no Redis: in-memory adapter, bus and presence)', () => {
   let node: Node;
