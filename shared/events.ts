@@ -81,6 +81,10 @@ export const EVENTS = {
   /** A chat message was stored (whichever way it was sent); for notifications. */
   'message.created': {
     stream: STREAMS.chat,
+    // Its one reader, the notification worker, gathers messages for NOTIFY_GATHER_S
+    // anyway (live delivery does not go through the bus): the relays' next poll
+    // takes it, and a chat batch costs no relay round of its own.
+    publishAtCommit: false,
     schema: z.object({
       message_id: uuid,
       conversation_id: uuid,
@@ -112,4 +116,14 @@ export interface BusEvent<T extends EventType = EventType> {
 
 export function streamOf(type: EventType): StreamName {
   return EVENTS[type].stream;
+}
+
+/**
+ * Whether a commit that enqueued this event wakes the outbox relays of its
+ * process (every event but those the catalogue marks `publishAtCommit: false`,
+ * which wait for the relays' next poll, OUTBOX_POLL_MS at most).
+ */
+export function publishedAtCommit(type: EventType): boolean {
+  const entry = EVENTS[type];
+  return !('publishAtCommit' in entry) || entry.publishAtCommit !== false;
 }

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import { validatePayload } from '../bus/bus.js';
-import type { EventPayload, EventType } from '../events.js';
+import { publishedAtCommit, type EventPayload, type EventType } from '../events.js';
 
 export type OutboxEvent = { [T in EventType]: { type: T; payload: EventPayload<T> } }[EventType];
 
@@ -44,7 +44,7 @@ export async function enqueue(trx: Knex.Transaction, ...events: OutboxEvent[]): 
     else rows.push({ type: e.type, payloads: [payload] });
   }
   await trx('outbox').insert(rows.map((r) => ({ type: r.type, payload: JSON.stringify(r.payloads.length === 1 ? r.payloads[0] : r.payloads) })));
-  signalAtCommit(trx as unknown as Transactor);
+  if (rows.some((r) => publishedAtCommit(r.type))) signalAtCommit(trx as unknown as Transactor);
 }
 
 /** The payloads one outbox row holds, in order (see enqueue). */
