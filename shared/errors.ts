@@ -48,11 +48,14 @@ export class AppError extends Error {
 }
 
 // Connection failures of pg/knex and ioredis (refused, reset, server shut down or
-// starting, pool wait timed out, retries on reconnect used up): the store is
-// down for now, and the same request can succeed once it is back.
+// starting, pool wait timed out, retries on reconnect used up; on Sentinel and
+// Cluster also: no sentinel answers, a failover or resharding under way, a
+// replica not promoted yet): the store is down for now, and the same request
+// can succeed once it is back.
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
-const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'KnexTimeoutError']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|Connection ended unexpectedly|Connection is closed|not queryable/;
+const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'KnexTimeoutError', 'ClusterAllFailedError']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Connection ended unexpectedly|Connection is closed|not queryable|^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN) |All sentinels are unreachable|None of startup nodes is available|Cluster is disconnect|Cluster isn't ready|Too many Cluster redirections/;
 
 /** True when `err` says a store is unreachable rather than that the request or the code is wrong. */
 export function isUnavailable(err: unknown): boolean {

@@ -31,6 +31,9 @@ const commandOptions = {
   maxRetriesPerRequest: 3,
   enableOfflineQueue: true,
   retryStrategy: (times: number) => Math.min(times * 200, 2000),
+  // A primary demoted to a replica (a failover behind one address, or an old primary back
+  // after Sentinel moved on): connect again, to the primary, and send the command again.
+  reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
 } satisfies RedisOptions;
 
 /** A new connection to `conn` (a URL: one server), named `name` (CLIENT LIST, logs). */

@@ -70,4 +70,19 @@ describe('errors: a store that cannot be reached (shared)', () => {
     for (const err of [unique, new TypeError('x is undefined'), AppError.notFound(), 'text', null]) expect(isUnavailable(err)).to.equal(false);
     expect(errorAck(unique).error.code).to.equal('internal_error');
   });
+
+  it('tells the outages of Redis Sentinel and Redis Cluster (a failover, a resharding, nothing to connect to)', () => {
+    const clusterAllFailed = Object.assign(new Error('Failed to refresh slots cache.'), { name: 'ClusterAllFailedError' });
+    const texts = [
+      'CLUSTERDOWN The cluster is down',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      "READONLY You can't write against a read only replica.",
+      'LOADING Redis is loading the dataset in memory',
+      'All sentinels are unreachable. Retrying from scratch after 10ms.',
+      'None of startup nodes is available',
+      'Too many Cluster redirections. Last error: Error: CLUSTERDOWN',
+    ];
+    for (const err of [clusterAllFailed, ...texts.map((t) => new Error(t))]) expect(isUnavailable(err), err.message).to.equal(true);
+    expect(isUnavailable(new Error("CROSSSLOT Keys in request don't hash to the same slot")), 'a bug, not an outage').to.equal(false);
+  });
 });
