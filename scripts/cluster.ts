@@ -3,7 +3,8 @@
 //   npm run cluster:stop     (tsx scripts/cluster.ts stop)   delete the apps; stop the PM2 daemon if it runs nothing else
 //   tsx scripts/cluster.ts status | migrate
 // Without DATABASE_URL / REDIS_URL it uses the local PostgreSQL (database
-// `tg_dating`, created when missing) and Redis, and says so. PM2_HOME chooses
+// `tg_dating`, created when missing) and Redis, and says so; REDIS_SENTINELS
+// or REDIS_CLUSTER_NODES take precedence over both REDIS_URL and that default. PM2_HOME chooses
 // the PM2 daemon as usual (default ~/.pm2); the instance counts are read by
 // ecosystem.config.js.
 //
@@ -22,8 +23,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
-import { Redis } from 'ioredis';
+import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from '../shared/config.js';
+import { createRedis, describeRedis } from '../shared/redis.js';
 import { createDb, migrateLatest } from '../shared/db.js';
 import { readRegistry } from '../realtime/registry.js';
 
@@ -78,7 +80,9 @@ function clusterEnv(): NodeJS.ProcessEnv {
     env.DATABASE_URL = LOCAL_DATABASE_URL;
     out(`DATABASE_URL is unset: using the local PostgreSQL, ${LOCAL_DATABASE_URL}`);
   }
-  if (!env.REDIS_URL) {
+  if (env.REDIS_SENTINELS || env.REDIS_CLUSTER_NODES) {
+    out(`Redis: ${env.REDIS_CLUSTER_NODES ? `Redis Cluster (REDIS_CLUSTER_NODES=${env.REDIS_CLUSTER_NODES})` : `Sentinel (REDIS_SENTINELS=${env.REDIS_SENTINELS})`}${env.REDIS_URL ? '; REDIS_URL is ignored' : ''}`);
+  } else if (!env.REDIS_URL) {
     env.REDIS_URL = LOCAL_REDIS_URL;
     out(`REDIS_URL is unset: using the local Redis, ${LOCAL_REDIS_URL}`);
   }
@@ -197,11 +201,14 @@ async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void
 
 /** The realtime instances of every machine, as the gateways see them (the registry in Redis). */
 async function printRegistry(config: Config): Promise<void> {
-  if (!config.redisUrl || config.realtimeRegistry.staticList) return;
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  redis.on('error', () => {});
+  if (!config.redis || config.realtimeRegistry.staticList) return;
+  // The processes' own kind of connection (one server, Sentinel or Cluster), given 3 s to answer.
+  const redis = createRedis(config.redis, pino({ level: 'silent' }), 'cluster-status');
   try {
-    const entries = await readRegistry(redis, config.redisPrefix);
+    const entries = await Promise.race([
+      readRegistry(redis, config.redisPrefix),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer from ${describeRedis(config.redis!)} within 3 s`)), 3000).unref()),
+    ]);
     out();
     out(`Realtime registry (every machine): ${entries.length} instance(s)`);
     for (const e of entries.sort((a, b) => a.url.localeCompare(b.url))) out(`  ${e.tag.padEnd(22)} ${e.url.padEnd(28)} ${e.load} client(s)`);
