@@ -7,7 +7,7 @@
 // PostgreSQL backends and Redis beside it. Writes bench/results/auth.json
 // (logins_per_s, …).
 //
-//   npx tsx bench/auth.ts [--duration 5] [--connections 16] [--users 2000]
+//   npx tsx bench/auth.ts [--duration 5] [--connections 16] [--users 2000] [--cpu-prof DIR]
 import { parseArgs } from 'node:util';
 import { devInitData } from '../api/auth/init-data.js';
 import { CpuMeter, postgresBackends, type Usage } from './lib/cpu.js';
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     users: { type: 'string', default: '2000' },
     'redis-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -60,6 +61,7 @@ async function main() {
       RATE_LIMIT_TOKEN_PER_USER_PER_HOUR: '1000000000',
     },
     httpOk(`http://127.0.0.1:${port}/health`),
+    { cpuProfDir: args['cpu-prof'] },
   );
   const url = `http://127.0.0.1:${port}`;
   const meter = new CpuMeter({ auth: () => [service.pid], postgres: () => postgresBackends(pg.db, pg.name) }, redis.own ? redis.client : undefined);

@@ -5,11 +5,13 @@
 //     the revocation lookup, the viewer, the ranked page, impressions read and
 //     written, photos and JSON; one request after another from a generator
 //     process, one per random visible caller;
-//   the ranking query alone, in this process, for the same callers;
 //   CPU per request of the service, its PostgreSQL backends and Redis, hence
-//     requests per core;
-//   the same request and query once the discovery indexes of profiles are
-//     dropped (full scan), for other callers: the reference.
+//     requests per core, and the rows of profiles PostgreSQL read per request
+//     (its statistics views: index entries and heap rows alike);
+//   the same request once the indexes of profiles are dropped (full scan),
+//     for other callers: the reference.
+// Only the service's HTTP interface is used, so the benchmark does not
+// depend on how discovery finds its candidates.
 // Writes bench/results/candidates.json: p50_ms, p99_ms, full_scan_p50_ms and
 // profiles at the top for this size, or under `at_1m` for --profiles 1000000
 // (each run keeps the other's figures).
@@ -19,16 +21,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import type { Knex } from '../shared/db.js';
 import { signAccessToken } from '../shared/jwt.js';
-import { ageOn } from '../shared/public-profile.js';
-import { boundingBox } from '../api/discovery/service.js';
-import * as repo from '../api/discovery/repo.js';
-import { IMPRESSION_CAP_PER_DAY } from '../api/discovery/scoring.js';
 import { progressBar, seedProfiles } from '../scripts/seed.js';
 import { CpuMeter, postgresBackends } from './lib/cpu.js';
 import { startGenerator } from './lib/generator.js';
 import type { Req } from './lib/http-load.js';
 import { startRun, writeResults } from './lib/results.js';
-import { round, summarize, type LatencySummary } from './lib/stats.js';
+import { round, type LatencySummary } from './lib/stats.js';
 import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, startService, throwawayDatabase } from './lib/stores.js';
 
 const { values: args } = parseArgs({
@@ -47,57 +45,20 @@ const WARM = 20;
 const run = startRun('bench/candidates.ts');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function rankingQuery(db: Knex, viewer: NonNullable<Awaited<ReturnType<typeof repo.findViewer>>>) {
-  const asOf = new Date();
-  return {
-    viewer,
-    myAge: ageOn(viewer.birthdate, asOf),
-    asOf,
-    box: boundingBox(viewer.lat!, viewer.lon!, viewer.max_distance_km),
-    after: null,
-    limit: 2 * LIMIT,
-    impressionsDay: asOf.toISOString().slice(0, 10),
-    impressionCap: IMPRESSION_CAP_PER_DAY,
-  };
+/** Rows of profiles read so far: index entries returned by its index scans, and heap rows of its sequential scans. */
+async function profileRowsRead(db: Knex): Promise<number> {
+  const { rows } = await db.raw(
+    `SELECT coalesce((SELECT sum(idx_tup_read) FROM pg_stat_user_indexes WHERE relname = 'profiles'), 0)
+          + coalesce((SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'profiles'), 0) AS n`,
+  );
+  return Number(rows[0].n);
 }
 
-/** The ranking query alone for each caller (read-only: it records no impression). */
-async function queryAlone(db: Knex, ids: string[]): Promise<LatencySummary> {
-  const ms: number[] = [];
-  for (const id of ids) {
-    const q = rankingQuery(db, (await repo.findViewer(db, id))!);
-    const t = performance.now();
-    await repo.findCandidates(db, q);
-    ms.push(performance.now() - t);
-  }
-  return summarize(ms);
-}
-
-/** How the profiles are reached, from EXPLAIN ANALYZE of the ranking query for one caller. */
-async function explain(db: Knex, userId: string): Promise<string> {
-  const q = rankingQuery(db, (await repo.findViewer(db, userId))!);
-  let plan = '';
-  await db.transaction(async (trx) => {
-    // Same SQL, EXPLAIN ANALYZE'd: knex's query event gives the exact text and bindings.
-    const captured: { sql: string; bindings: unknown[] }[] = [];
-    const listener = (e: { sql: string; bindings: unknown[] }) => captured.push(e);
-    trx.on('query', listener);
-    await repo.findCandidates(trx, q);
-    trx.removeListener('query', listener);
-    const { sql, bindings } = captured[captured.length - 1];
-    // The event carries the native ($1, $2, …: in order) form; raw() wants '?'.
-    const res = await trx.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[]);
-    const root = res.rows[0]['QUERY PLAN'][0];
-    const scans: string[] = [];
-    const walk = (n: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Actual Rows'?: number; Plans?: unknown[] }) => {
-      if (n['Relation Name'] === 'profiles') scans.push(`${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''} (${n['Actual Rows']} rows)`);
-      for (const c of (n.Plans ?? []) as (typeof n)[]) walk(c);
-    };
-    walk(root.Plan);
-    plan = `${scans.join(', ')}; execution ${root['Execution Time'].toFixed(2)} ms`;
-  });
-  return plan;
-}
+/** Backends publish their statistics at most once a second, and when idle: let them, then read. */
+const settledRowsRead = async (db: Knex) => {
+  await new Promise((r) => setTimeout(r, 1500));
+  return profileRowsRead(db);
+};
 
 async function main() {
   const redis = await benchRedis(args['redis-url']);
@@ -128,24 +89,24 @@ async function main() {
   const meter = new CpuMeter({ discovery: () => [service.pid], postgres: () => postgresBackends(pg.db, pg.name) }, redis.own ? redis.client : undefined);
 
   await gen.call('sequence', { base, requests: requests(warm.slice(0, 10)) });
+  let read0 = await settledRowsRead(pg.db);
   const { value: indexed, usage } = await meter.measure(() => gen.call<Seq>('sequence', { base, requests: requests(measured) }));
-  const indexedQuery = await queryAlone(pg.db, measured);
-  const plan = await explain(pg.db, measured[0]);
+  const rowsPerRequest = ((await settledRowsRead(pg.db)) - read0) / measured.length;
   const cpuMsPerRequest = Object.fromEntries(Object.entries(usage.cpu_s).map(([k, s]) => [k, round((s * 1000) / measured.length, 3)]));
   const cpuTotal = Object.values(usage.cpu_s).reduce((a, b) => a + b, 0);
-  out(`with indexes, HTTP: ${JSON.stringify(indexed.latency)} ${JSON.stringify(indexed.statuses)}; query alone ${JSON.stringify(indexedQuery)}`);
-  out(`CPU ms per request: ${JSON.stringify(cpuMsPerRequest)}; plan: ${plan}`);
+  out(`with indexes: ${JSON.stringify(indexed.latency)} ${JSON.stringify(indexed.statuses)}; ${rowsPerRequest.toFixed(0)} rows of profiles read per request`);
+  out(`CPU ms per request: ${JSON.stringify(cpuMsPerRequest)}`);
 
   // Every non-unique index of profiles (whatever discovery's indexes are called today).
   const { rows: indexes } = await pg.db.raw(`SELECT c.relname AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'profiles'::regclass AND NOT x.indisunique`);
   for (const { name } of indexes as { name: string }[]) await pg.db.raw('DROP INDEX ??', [name]);
   await pg.db.raw('ANALYZE profiles');
   await gen.call('sequence', { base, requests: requests(warm.slice(10, 13)) });
+  read0 = await settledRowsRead(pg.db);
   const scan = await gen.call<Seq>('sequence', { base, requests: requests(reference) });
-  const scanQuery = await queryAlone(pg.db, reference);
-  const scanPlan = await explain(pg.db, reference[0]);
+  const scanRowsPerRequest = ((await settledRowsRead(pg.db)) - read0) / reference.length;
   await gen.stop();
-  out(`without (full scan), HTTP: ${JSON.stringify(scan.latency)}; query alone ${JSON.stringify(scanQuery)}; plan: ${scanPlan}`);
+  out(`without indexes (full scan): ${JSON.stringify(scan.latency)} ${JSON.stringify(scan.statuses)}; ${scanRowsPerRequest.toFixed(0)} rows of profiles read per request`);
 
   const figures = {
     profiles: PROFILES,
@@ -158,10 +119,8 @@ async function main() {
     requests_per_core_s: round(measured.length / cpuTotal, 0),
     statuses: indexed.statuses,
     request: indexed.latency,
-    query_alone: indexedQuery,
-    full_scan: { request: scan.latency, query_alone: scanQuery, callers: reference.length },
-    plan,
-    full_scan_plan: scanPlan,
+    profile_rows_read_per_request: round(rowsPerRequest, 0),
+    full_scan: { request: scan.latency, statuses: scan.statuses, profile_rows_read_per_request: round(scanRowsPerRequest, 0), callers: reference.length },
     dropped_indexes: (indexes as { name: string }[]).map((i) => i.name),
     callers: measured.length,
     page: LIMIT,

@@ -6,7 +6,11 @@
 //   the lean relay (bench/realtime-relay.ts): two bare Socket.IO processes on
 //     the same Redis Streams adapter, `send` re-emitted to the peer's room and
 //     acked, no auth and no storage, measured the same way: the reference;
-//   delivery latency of both at half the persisted maximum.
+//   delivery latency of both at half the persisted maximum;
+//   what idle sockets cost (cores per 1,000 over two heartbeat rounds), what a
+//     stored message takes in the messages table, and what one more node
+//     costs per message (a third realtime and a third relay process with no
+//     client, which the Streams adapter still hands every broadcast).
 // One generator process (bench/lib/chat-load.ts) drives both with --pairs
 // pairs, one member of each on either server, both members sending, 100-byte
 // bodies, 1 and 2 sends in flight per client (--windows); the better setting
@@ -25,7 +29,7 @@ import { CpuMeter, postgresBackends, postgresBackground, rssKbOf, type Usage } f
 import { startGenerator, SATURATED_CORES, type Generator } from './lib/generator.js';
 import type { ClientSpec, Collected } from './lib/chat-load.js';
 import { startRun, writeResults } from './lib/results.js';
-import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, sleep, startService, throwawayDatabase } from './lib/stores.js';
+import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, sleep, startService, throwawayDatabase, type Service } from './lib/stores.js';
 import { round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -43,6 +47,7 @@ const PAIRS = Number(args.pairs);
 const SECONDS = Number(args.seconds);
 const WINDOWS = args.windows!.split(',').map(Number);
 const WARMUP_MS = 1000;
+const IDLE_SECONDS = 50; // two rounds of Socket.IO's 25 s heartbeat
 const run = startRun('bench/realtime.ts');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -127,10 +132,13 @@ async function main() {
   }
 
   const gen = await startGenerator('bench/lib/chat-load.ts', 'chat');
+  const bystanders: { kind: 'realtime' | 'relay'; service: Service }[] = [];
   const meter = new CpuMeter(
     {
       realtime: () => rt.map((s) => s.pid),
       relay: () => relays.map((s) => s.pid),
+      realtime_bystander: () => bystanders.filter((b) => b.kind === 'realtime').map((b) => b.service.pid),
+      relay_bystander: () => bystanders.filter((b) => b.kind === 'relay').map((b) => b.service.pid),
       postgres: () => postgresBackends(pg.db, pg.name),
       postgres_background: () => postgresBackground(pg.db),
     },
@@ -147,6 +155,10 @@ async function main() {
   const after = rt.map((s) => rssKbOf(s.pid));
   const rssPerSocket = (after[0] - before[0] + after[1] - before[1]) / idle.opened;
   out(`${idle.opened} idle sockets (${idle.failed} failed) in ${idle.seconds.toFixed(1)} s; RSS ${before.join('+')} → ${after.join('+')} KB: ${rssPerSocket.toFixed(1)} KB per socket`);
+  // What idle sockets cost (heartbeats every pingInterval, presence refreshes).
+  const { usage: idleUsage } = await meter.measure(() => sleep(IDLE_SECONDS * 1000));
+  const idlePer1000 = Object.fromEntries(Object.entries(idleUsage.cores).map(([k, c]) => [k, round((c / idle.opened) * 1000, 4)]));
+  out(`idle: cores per 1,000 sockets ${JSON.stringify(idlePer1000)}`);
   await gen.call('closeIdle');
   // Presence settles (grace period, then the sweep takes them offline) before throughput.
   await sleep(8000);
@@ -174,9 +186,19 @@ async function main() {
   const m1 = await writerFigures(url(p1)).catch(() => undefined);
   const relayHalf = await phase(gen, meter, 'relay', { rate: half });
   const persistedLow = await phase(gen, meter, 'persisted', { rate: 100 });
+  // Fan-out: the Streams adapter hands every broadcast to every node. A third node of each kind
+  // with no client (a bystander) shows what one more node costs per message, itself and Redis.
+  const [p3, r3] = await Promise.all([freePort(), freePort()]);
+  bystanders.push(
+    { kind: 'realtime', service: await startService(['realtime/main.ts'], { ...env, REALTIME_PORT: String(p3), SERVICE_INSTANCE: 'rt3' }, httpOk(`${url(p3)}/ready`), prof) },
+    { kind: 'relay', service: await startService(['bench/realtime-relay.ts', String(r3), redis.url, `${prefix}relay:`], {}, httpOk(`${url(r3)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof) },
+  );
+  const persistedHalf3 = await phase(gen, meter, 'persisted', { rate: half });
+  const relayHalf3 = await phase(gen, meter, 'relay', { rate: half });
   await gen.call('closeAll');
   await gen.stop();
   const stored = Number((await pg.db('messages').count('* as n'))[0].n);
+  const { rows: size } = await pg.db.raw(`SELECT pg_relation_size('messages') AS heap, pg_total_relation_size('messages') AS total`);
 
   const usPersisted = usPerMessage(persisted);
   const usRelay = usPerMessage(relay);
@@ -184,7 +206,18 @@ async function main() {
   const serverRelay = (usRelay.relay ?? 0) + (usRelay.redis ?? 0);
   const perMessage = (p: Phase) =>
     p.usage.redis && { commands: round(p.usage.redis.commands / p.usage.seconds / p.rate, 2), bytes_in: round(p.usage.redis.bytes_in / p.usage.seconds / p.rate, 0), bytes_out: round(p.usage.redis.bytes_out / p.usage.seconds / p.rate, 0) };
-  const all = [...maxima, persistedHalf, relayHalf, persistedLow];
+  const all = [...maxima, persistedHalf, relayHalf, persistedLow, persistedHalf3, relayHalf3];
+  /** What the third node added per message: its own CPU, and Redis's CPU and bytes out compared with the same rate on two. */
+  const extraNode = (two: Phase, three: Phase, kind: 'realtime' | 'relay') => {
+    const us = usPerMessage(three);
+    const perMsg = (p: Phase, k: 'bytes_out' | 'commands') => (p.usage.redis ? p.usage.redis[k] / p.usage.seconds / p.rate : NaN);
+    return {
+      node_cpu_us: us[`${kind}_bystander`],
+      redis_cpu_us: round((us.redis ?? NaN) - (usPerMessage(two).redis ?? NaN), 1),
+      redis_bytes_out: round(perMsg(three, 'bytes_out') - perMsg(two, 'bytes_out'), 0),
+      redis_commands: round(perMsg(three, 'commands') - perMsg(two, 'commands'), 2),
+    };
+  };
   const lowerBounds = [
     ...(relay.cpu.saturated ? ['relay_msg_per_s'] : []),
     ...(persisted.cpu.saturated ? ['persisted_msg_per_s'] : []),
@@ -209,6 +242,8 @@ async function main() {
     },
     cpu_persisted_vs_relay: round(serverPersisted / serverRelay, 2),
     redis_per_msg: { persisted: perMessage(persisted), relay: perMessage(relay), own_server: redis.own },
+    // One more node on the Streams adapter, per message delivered (at half the persisted maximum).
+    per_extra_node_per_msg: { persisted: extraNode(persistedHalf, persistedHalf3, 'realtime'), relay: extraNode(relayHalf, relayHalf3, 'relay') },
     half_rate_msg_per_s: round(half, 0),
     latency_ms: {
       persisted_at_half: persistedHalf.latency,
@@ -221,9 +256,14 @@ async function main() {
       commit_ms: round((d.batch_s / d.batches) * 1000, 1),
       send_to_commit_ms: round((d.send_s / d.sends) * 1000, 1),
     },
-    setup: { sockets: SOCKETS, sockets_opened: idle.opened, pairs: PAIRS, clients_per_kind: 2 * PAIRS, body_bytes: 100, windows: WINDOWS, seconds: SECONDS, messages_stored: stored },
+    // Cores busy per 1,000 idle sockets, per process kind, over IDLE_SECONDS.
+    idle_cores_per_1000_sockets: idlePer1000,
+    // What a stored message takes in PostgreSQL: the messages table's heap, and with its indexes and TOAST.
+    messages_bytes_per_row: { heap: round(Number(size[0].heap) / stored, 0), total: round(Number(size[0].total) / stored, 0) },
+    setup: { idle_seconds: IDLE_SECONDS, sockets: SOCKETS, sockets_opened: idle.opened, pairs: PAIRS, clients_per_kind: 2 * PAIRS, body_bytes: 100, windows: WINDOWS, seconds: SECONDS, messages_stored: stored },
     phases: all.map((p) => ({
       kind: p.kind,
+      nodes: p === persistedHalf3 || p === relayHalf3 ? 3 : 2,
       window: p.window,
       target_rate: p.target_rate,
       msg_per_s: round(p.rate, 0),

@@ -3,12 +3,14 @@
 // average, the command), so the README's table and docs/CAPACITY.md can be
 // traced to a run. A run writes its own keys and keeps the others already in
 // the file (a 100k candidates run keeps `at_1m`; a run under `at_1m` keeps the
-// 100k figures), each part carrying the run that measured it.
+// 100k figures), each part carrying the run that measured it; then the docs
+// that show the files are rendered again (docs.ts).
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderDocs } from './docs.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -71,5 +73,11 @@ export function writeResults(name: string, run: Run, figures: Record<string, unk
   const measured = { ...run.info(), ...figures };
   const after = opts.under ? { bench: `bench/${name}.ts`, ...before, [opts.under]: measured } : { ...before, bench: `bench/${name}.ts`, ...measured };
   fs.writeFileSync(file, `${JSON.stringify(after, null, 2)}\n`);
+  // The docs show what the files hold: render them again.
+  try {
+    renderDocs();
+  } catch (err) {
+    process.stderr.write(`docs not rendered (${(err as Error).message}): run npm run bench:table\n`);
+  }
   return file;
 }

@@ -1,0 +1,225 @@
+// docs/CAPACITY.md's figures and arithmetic, rendered from bench/results/*.json
+// (npm run bench:table), so each number names the file and command that
+// measured it and the arithmetic is redone whenever a benchmark runs again.
+// The assumptions (ASSUME) are the only numbers not measured here.
+
+export const CAPACITY_START = '<!-- capacity:start — rendered by `npm run bench:table` from bench/results/*.json; do not edit by hand -->';
+export const CAPACITY_END = '<!-- capacity:end -->';
+
+type R = Record<string, any>;
+
+/** What the model takes as given rather than measured. */
+export const ASSUME = {
+  users: 1_000_000,
+  msgPerS: 10_000,
+  /** Share of a core each process is planned at, at peak (room for GC pauses, a lost node's clients, bursts). */
+  utilization: 0.5,
+  /** RSS a realtime process may give its sockets (above its own base), in MB. */
+  socketMemoryMb: 1536,
+  /** Cores of one VM of the socket tier, one realtime process per core. */
+  realtimeVmCores: 8,
+  /** Cores of the PostgreSQL primary, and of each read replica. */
+  primaryCores: 16,
+  replicaCores: 8,
+  /** Candidates pages per second: 5% of the users online swiping, a page of 20 every 20 s. */
+  candidatesPerS: 2_500,
+  /** The day's average message rate as a share of the peak. */
+  averageOfPeak: 0.4,
+  /** Hash partitions of messages. */
+  partitions: 32,
+};
+
+const fmt = (x: number | null | undefined, digits = 0) =>
+  typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'not measured';
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : NaN);
+const ceil = (x: number) => (Number.isFinite(x) ? Math.ceil(x) : NaN);
+
+interface Figure {
+  what: string;
+  value: number;
+  unit: string;
+  digits: number;
+  /** `file.json` → key path */
+  source: string;
+  command: string;
+}
+
+/** The per-unit figures the arithmetic uses, each with where it was measured. */
+export function unitFigures(results: Record<string, R>) {
+  const rt = results.realtime ?? {};
+  const cand = results.candidates ?? {};
+  const c1m = cand.at_1m;
+  const cl = results.cluster ?? {};
+  const gw = results.gateway ?? {};
+  const auth = results.auth ?? {};
+  const candUse = c1m ?? cand;
+  const candKey = c1m ? 'at_1m.' : '';
+  const p = rt.cpu_us_per_msg?.persisted ?? {};
+  const extra = rt.per_extra_node_per_msg?.persisted ?? {};
+  const redisMsg = rt.redis_per_msg?.persisted ?? {};
+  const f = (what: string, value: unknown, unit: string, digits: number, file: string, key: string, command: unknown): Figure => ({
+    what,
+    value: num(value),
+    unit,
+    digits,
+    source: `[${file}.json](../bench/results/${file}.json) → \`${key}\``,
+    command: String(command ?? `npx tsx bench/${file}.ts`),
+  });
+  return {
+    rss: f('RSS per idle authenticated socket (two realtime processes)', rt.rss_kb_per_socket, 'KB', 1, 'realtime', 'rss_kb_per_socket', rt.command),
+    rssGateway: f('RSS per socket through the gateway, in the cluster', cl.rss_kb_per_socket, 'KB', 1, 'cluster', 'rss_kb_per_socket', cl.command),
+    idle: f('realtime CPU of idle sockets (heartbeats, presence)', rt.idle_cores_per_1000_sockets?.realtime, 'cores per 1,000 sockets', 4, 'realtime', 'idle_cores_per_1000_sockets.realtime', rt.command),
+    idleRedis: f('Redis CPU of idle sockets', rt.idle_cores_per_1000_sockets?.redis, 'cores per 1,000 sockets', 4, 'realtime', 'idle_cores_per_1000_sockets.redis', rt.command),
+    rtMsg: f('realtime CPU per delivered message (sender’s node and receiver’s node together)', p.realtime, 'µs', 0, 'realtime', 'cpu_us_per_msg.persisted.realtime', rt.command),
+    nodeMsg: f('CPU per message of each further realtime node (the Streams adapter hands it every broadcast)', extra.node_cpu_us, 'µs', 1, 'realtime', 'per_extra_node_per_msg.persisted.node_cpu_us', rt.command),
+    pgMsg: f('PostgreSQL backend CPU per stored message', p.postgres, 'µs', 0, 'realtime', 'cpu_us_per_msg.persisted.postgres', rt.command),
+    rowBytes: f('bytes per stored message in `messages` (heap, indexes, TOAST)', rt.messages_bytes_per_row?.total, 'B', 0, 'realtime', 'messages_bytes_per_row.total', rt.command),
+    batch: f('messages per commit at half the maximum (group commit)', rt.writer_at_half?.mean_batch, 'messages', 1, 'realtime', 'writer_at_half.mean_batch', rt.command),
+    redisMsg: f('Redis CPU per message (two nodes)', p.redis, 'µs', 1, 'realtime', 'cpu_us_per_msg.persisted.redis', rt.command),
+    redisOps: f('Redis commands per message (two nodes)', redisMsg.commands, 'commands', 2, 'realtime', 'redis_per_msg.persisted.commands', rt.command),
+    redisIn: f('Redis bytes in per message', redisMsg.bytes_in, 'B', 0, 'realtime', 'redis_per_msg.persisted.bytes_in', rt.command),
+    redisOut: f('Redis bytes out per message (two nodes)', redisMsg.bytes_out, 'B', 0, 'realtime', 'redis_per_msg.persisted.bytes_out', rt.command),
+    redisExtraUs: f('Redis CPU per message for each further node', extra.redis_cpu_us, 'µs', 1, 'realtime', 'per_extra_node_per_msg.persisted.redis_cpu_us', rt.command),
+    redisExtraOut: f('Redis bytes out per message for each further node', extra.redis_bytes_out, 'B', 0, 'realtime', 'per_extra_node_per_msg.persisted.redis_bytes_out', rt.command),
+    candPerCore: f(`candidates requests per core-second, service + PostgreSQL + Redis (${fmt(candUse.profiles)} profiles)`, candUse.requests_per_core_s, 'requests', 0, 'candidates', `${candKey}requests_per_core_s`, candUse.command),
+    candPg: f('PostgreSQL CPU per candidates request', candUse.cpu_ms_per_request?.postgres, 'ms', 2, 'candidates', `${candKey}cpu_ms_per_request.postgres`, candUse.command),
+    candSvc: f('discovery service CPU per candidates request', candUse.cpu_ms_per_request?.discovery, 'ms', 2, 'candidates', `${candKey}cpu_ms_per_request.discovery`, candUse.command),
+    gateway: f('gateway CPU per proxied HTTP request', gw.gateway_cpu_ms_per_request, 'ms', 3, 'gateway', 'gateway_cpu_ms_per_request', gw.command),
+    login: f('auth service CPU per login', auth.login?.cpu_ms_per_request?.auth, 'ms', 2, 'auth', 'login.cpu_ms_per_request.auth', auth.command),
+  };
+}
+
+function figureTable(u: ReturnType<typeof unitFigures>): string {
+  const rows = Object.values(u).map((x) => `| ${x.what} | ${fmt(x.value, x.digits)} ${x.unit} | ${x.source} | \`${x.command}\` |`);
+  return ['| per unit | figure | file → key | measured by |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The plan for ASSUME.users and ASSUME.msgPerS, from the per-unit figures. */
+export function plan(results: Record<string, R>) {
+  const u = unitFigures(results);
+  const A = ASSUME;
+  const U = A.utilization;
+  // Socket tier.
+  const socketsPerProcessByMemory = (A.socketMemoryMb * 1024) / u.rss.value;
+  const idleCores = (A.users / 1000) * u.idle.value;
+  const msgCores = (A.msgPerS * u.rtMsg.value) / 1e6;
+  const fanoutPerNode = (A.msgPerS * u.nodeMsg.value) / 1e6;
+  const byMemory = ceil(A.users / socketsPerProcessByMemory);
+  const byCpuPubsub = ceil((idleCores + msgCores) / U);
+  // Streams: every node also reads every message; solvable only while that alone stays under U.
+  const byCpuStreams = fanoutPerNode < U ? ceil((idleCores + msgCores) / (U - fanoutPerNode)) : Infinity;
+  const nodesPubsub = Math.max(byMemory, byCpuPubsub);
+  const nodesStreams = Math.max(byMemory, byCpuStreams);
+  // Redis.
+  const redisIdleCores = (A.users / 1000) * u.idleRedis.value;
+  const streamsRedisCores = (n: number) => redisIdleCores + (A.msgPerS * (u.redisMsg.value + Math.max(0, n - 2) * u.redisExtraUs.value)) / 1e6;
+  const streamsRedisOutMBps = (n: number) => (A.msgPerS * (u.redisOut.value + Math.max(0, n - 2) * u.redisExtraOut.value)) / 1e6;
+  const redisOpsPerS = A.msgPerS * u.redisOps.value;
+  // Sharded pub/sub delivers a message to the peer's node only: the two-node figures hold at any size.
+  const pubsubRedisCores = redisIdleCores + (A.msgPerS * u.redisMsg.value) / 1e6;
+  const redisShards = ceil(pubsubRedisCores / U);
+  // The most messages per second one Streams adapter (one stream, one Redis thread) carries with nodesStreams nodes.
+  const streamsRedisCeiling = (U - redisIdleCores) / ((u.redisMsg.value + Math.max(0, nodesPubsub - 2) * u.redisExtraUs.value) / 1e6);
+  // PostgreSQL.
+  const pgCores = (A.msgPerS * u.pgMsg.value) / 1e6;
+  const commitsPerS = A.msgPerS / u.batch.value;
+  const primaryCeiling = (A.primaryCores * U) / (u.pgMsg.value / 1e6);
+  const perDay = A.msgPerS * A.averageOfPeak * 86_400;
+  const gbPerDay = (perDay * u.rowBytes.value) / 1e9;
+  const candPgCores = (A.candidatesPerS * u.candPg.value) / 1000;
+  const replicas = ceil(candPgCores / (A.replicaCores * U));
+  const discoveryProcesses = ceil((A.candidatesPerS * u.candSvc.value) / 1000 / U);
+  const candidatesTotalCores = A.candidatesPerS / u.candPerCore.value;
+  const bottlenecks = [
+    { what: 'the Streams adapter’s one stream on one Redis thread', msgPerS: streamsRedisCeiling },
+    { what: `each realtime node reading every broadcast (Streams adapter)`, msgPerS: U / (u.nodeMsg.value / 1e6) },
+    { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
+  ].filter((b) => Number.isFinite(b.msgPerS)).sort((a, b) => a.msgPerS - b.msgPerS);
+  return {
+    u,
+    socketsPerProcessByMemory,
+    idleCores,
+    msgCores,
+    fanoutPerNode,
+    byMemory,
+    byCpuPubsub,
+    byCpuStreams,
+    nodesPubsub,
+    nodesStreams,
+    redisIdleCores,
+    streamsRedisCores: streamsRedisCores(nodesPubsub),
+    streamsRedisOutMBps: streamsRedisOutMBps(nodesPubsub),
+    redisOpsPerS,
+    pubsubRedisCores,
+    redisShards,
+    streamsRedisCeiling,
+    pgCores,
+    commitsPerS,
+    primaryCeiling,
+    perDay,
+    gbPerDay,
+    candPgCores,
+    replicas,
+    discoveryProcesses,
+    candidatesTotalCores,
+    bottlenecks,
+  };
+}
+
+export function renderCapacity(results: Record<string, R>): string {
+  const p = plan(results);
+  const A = ASSUME;
+  const u = p.u;
+  const n = fmt;
+  const vms = (procs: number) => ceil(procs / A.realtimeVmCores);
+  const lines = [
+    '### Per-unit figures',
+    '',
+    figureTable(u),
+    '',
+    `### The arithmetic for ${n(A.users)} concurrent users and ${n(A.msgPerS)} messages per second`,
+    '',
+    `Assumptions (not measured): every process planned at ${A.utilization} of a core at peak; a realtime process gives its sockets at most ${n(A.socketMemoryMb)} MB;`,
+    `${A.realtimeVmCores}-core VMs for the socket tier (one realtime process per core); a ${A.primaryCores}-core primary and ${A.replicaCores}-core replicas;`,
+    `${n(A.candidatesPerS)} candidates pages per second (5% of the users online swiping, a page every 20 s); the day's average message rate ${A.averageOfPeak * 100}% of the peak.`,
+    '',
+    '**Realtime nodes.**',
+    `- Memory: ${n(A.socketMemoryMb)} MB ÷ ${n(u.rss.value, 1)} KB = ${n(p.socketsPerProcessByMemory)} sockets per process → **${n(p.byMemory)} processes** for ${n(A.users)} sockets.`,
+    `- Idle sockets: ${n(A.users / 1000)} × ${n(u.idle.value, 4)} = ${n(p.idleCores, 1)} cores.`,
+    `- Messages: ${n(A.msgPerS)}/s × ${n(u.rtMsg.value)} µs = ${n(p.msgCores, 1)} cores (sending and receiving node together).`,
+    `- With the sharded pub/sub adapter (a message reaches the peer's node only): (${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ ${A.utilization} = ${n(p.byCpuPubsub)} processes by CPU → **${n(p.nodesPubsub)} processes** (the larger of memory and CPU), ${n(vms(p.nodesPubsub))} VMs of ${A.realtimeVmCores} cores.`,
+    `- With the Streams adapter every node also reads every message: ${n(A.msgPerS)}/s × ${n(u.nodeMsg.value, 1)} µs = ${n(p.fanoutPerNode, 2)} of a core on each node before its own clients, so ` +
+      (Number.isFinite(p.byCpuStreams)
+        ? `(${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNode, 2)}) = ${n(p.byCpuStreams)} processes by CPU → **${n(p.nodesStreams)} processes**.`
+        : `no number of nodes is enough: reading alone takes a node's whole budget.`),
+    '',
+    '**Redis.**',
+    `- Commands: ${n(A.msgPerS)}/s × ${n(u.redisOps.value, 2)} = ${n(p.redisOpsPerS)} commands/s on two nodes; idle sockets add ${n(p.redisIdleCores, 2)} cores (${n(A.users / 1000)} × ${n(u.idleRedis.value, 4)}).`,
+    `- Streams adapter (one stream, one key, so one shard and one thread whatever the cluster): with ${n(p.nodesPubsub)} nodes, ${n(A.msgPerS)}/s × (${n(u.redisMsg.value, 1)} + ${n(Math.max(0, p.nodesPubsub - 2))} × ${n(u.redisExtraUs.value, 1)}) µs + ${n(p.redisIdleCores, 2)} = **${n(p.streamsRedisCores, 1)} cores** of a single thread and ${n(p.streamsRedisOutMBps)} MB/s out; it carries at most ${n(p.streamsRedisCeiling)} msg/s at ${A.utilization} of its core.`,
+    `- Sharded pub/sub on Redis Cluster (\`REALTIME_ADAPTER=pubsub\`, \`REDIS_CLUSTER_NODES\`): ${n(A.msgPerS)}/s × ${n(u.redisMsg.value, 1)} µs + ${n(p.redisIdleCores, 2)} = ${n(p.pubsubRedisCores, 1)} cores → **${n(p.redisShards)} shards** at ${A.utilization} of a core each (the bus streams, presence and limits hash-tagged across them), plus a replica each for failover.`,
+    '',
+    '**PostgreSQL.**',
+    `- Writes: ${n(A.msgPerS)} message rows/s in ${n(p.commitsPerS)} commits/s (${n(u.batch.value, 1)} messages per group commit, measured at half the maximum); backend CPU ${n(A.msgPerS)} × ${n(u.pgMsg.value)} µs = **${n(p.pgCores, 1)} cores**; a ${A.primaryCores}-core primary at ${A.utilization} takes ${n(p.primaryCeiling)} msg/s.`,
+    `- Growth: ${n(A.msgPerS)} × ${A.averageOfPeak} × 86,400 = ${n(p.perDay / 1e6)} million messages a day × ${n(u.rowBytes.value)} B = **${n(p.gbPerDay, 1)} GB a day**, ${n((p.gbPerDay * 365) / 1000, 1)} TB a year.`,
+    `- Partitioning: \`messages\` hash-partitioned by \`conversation_id\` (${A.partitions} partitions: ${n(p.gbPerDay / A.partitions, 2)} GB a day each). Every chat query names the conversation, so each touches one partition; the unique \`(conversation_id, seq)\` keeps its partition key; the idempotency key \`(sender_id, client_msg_id)\` has to become \`(conversation_id, sender_id, client_msg_id)\`, since a unique index of a partitioned table must contain the partition key. The same key shards the table over several primaries when one is not enough.`,
+    `- Discovery on read replicas: ${n(A.candidatesPerS)} pages/s × ${n(u.candPg.value, 2)} ms = ${n(p.candPgCores, 1)} PostgreSQL cores → **${n(p.replicas)} replicas** of ${A.replicaCores} cores; the discovery service: ${n(A.candidatesPerS)} × ${n(u.candSvc.value, 2)} ms ÷ ${A.utilization} = **${n(p.discoveryProcesses)} processes**; all of it ${n(p.candidatesTotalCores, 1)} cores at ${n(u.candPerCore.value)} requests per core-second. (Impressions are written on each request: they go to the primary.)`,
+    '',
+    '**First bottleneck** (messages per second at which each shared single part reaches its budget, from the figures above):',
+    ...p.bottlenecks.map((b, i) => `${i + 1}. ${b.what}: ${n(b.msgPerS)} msg/s${i === 0 ? ' ← first' : ''}`),
+  ];
+  return lines.join('\n');
+}
+
+export function withCapacity(doc: string, body: string): string {
+  const a = doc.indexOf(CAPACITY_START);
+  const b = doc.indexOf(CAPACITY_END);
+  if (a === -1 || b === -1 || b < a) throw new Error(`docs/CAPACITY.md has no ${CAPACITY_START} … ${CAPACITY_END} block`);
+  return `${doc.slice(0, a + CAPACITY_START.length)}\n${body}\n${doc.slice(b)}`;
+}
+
+export function capacityIn(doc: string): string {
+  const a = doc.indexOf(CAPACITY_START);
+  const b = doc.indexOf(CAPACITY_END);
+  if (a === -1 || b === -1 || b < a) throw new Error('no capacity markers in docs/CAPACITY.md');
+  return doc.slice(a + CAPACITY_START.length, b).trim();
+}
