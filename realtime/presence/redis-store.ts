@@ -12,7 +12,7 @@
 import type { RedisClient } from '../../shared/redis.js';
 import type { Device, PresenceRecord, PresenceStore } from './store.js';
 
-/** Fixed: a user's keys are found by it. */
+/** Never changed on a running platform: the bucket count decides where a user's keys are. */
 const BUCKETS = 16;
 
 /** FNV-1a of the user id, into a bucket. */
