@@ -16,7 +16,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   SERVICE_INSTANCE:
     'Name of this instance in its logs; a realtime node also begins its routing tag with it (the tag is always made unique with a random part, never the port).',
 
-  DATABASE_URL: 'PostgreSQL URL. Unset: the all-in-one process runs an embedded PostgreSQL (PGlite) under `DATA_DIR`; the cluster processes need it.',
+  DATABASE_URL: 'PostgreSQL URL. Unset: the all-in-one process runs an embedded PostgreSQL (PGlite) under `DATA_DIR`; the cluster processes need it. `?idle_in_transaction_session_timeout=<ms>` changes how long PostgreSQL keeps a session idle inside a transaction before ending it and releasing its locks (default 30000: a process cut off from the network mid-transaction does not hold a conversation for hours).',
   DATABASE_POOL_MAX: 'Most PostgreSQL connections one process opens.',
   REDIS_URL:
     'Redis URL (one server). Unset, and no `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` either: the all-in-one process uses its in-memory event bus, socket adapter, presence and rate limits (one process only).',

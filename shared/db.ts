@@ -35,13 +35,24 @@ export function migrationConfig(): Knex.MigratorConfig {
 }
 
 /**
+ * How long PostgreSQL lets one of our sessions sit idle inside a transaction before it
+ * ends the session. None of our transactions waits that long between two statements (the
+ * longest waits: an S3 put of the largest upload, an outbox publish bounded by
+ * OUTBOX_PUBLISH_TIMEOUT_MS). One that does has lost its process or its network, and would
+ * otherwise keep its row locks (a conversation's, which every node's sends to it wait for)
+ * until the server's TCP keepalive gives up on it: two hours by default. A DATABASE_URL
+ * query parameter of the same name (`?idle_in_transaction_session_timeout=<ms>`) wins.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
  * `logger`: where knex's own warnings go (a connection the server closed, a failed connect), else the console.
  * `applicationName`: how the connections show in pg_stat_activity (the platform passes its service name).
  */
 export function createDb(url: string, poolMax = 10, logger?: Logger, applicationName = 'platform'): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: url, application_name: applicationName },
+    connection: { connectionString: url, application_name: applicationName, idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS },
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 10_000,
     migrations: migrationConfig(),
