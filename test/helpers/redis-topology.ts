@@ -27,7 +27,11 @@ const silent = pino({ level: 'silent' });
 /** What is missing to run redis-server topologies here, or undefined. */
 export function missingRedisBinaries(): string | undefined {
   const missing = ['redis-server', 'redis-cli'].filter((bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).error);
-  return missing.length ? `${missing.join(' and ')} not found on PATH` : undefined;
+  if (missing.length) return `${missing.join(' and ')} not found on PATH`;
+  // Sharded pub/sub (the adapter on Cluster) and --cluster-port came with Redis 7.
+  const version = /v=(\d+)\./.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+  if (version && Number(version[1]) < 7) return `redis-server ${version[1]}.x found, 7 or later needed`;
+  return undefined;
 }
 
 /** Every redis-server this process started, killed when it exits (mocha's `exit: true` included). */
