@@ -154,9 +154,20 @@ async function migrate(databaseUrl: string): Promise<string[]> {
   }
 }
 
-async function health(port: number): Promise<string> {
+/**
+ * Where an app of this machine answers: the gateway on HOST, the others on SERVICES_HOST
+ * (as ecosystem.config.js binds them; a VM's own address when other VMs reach them), on
+ * loopback when unset or a wildcard.
+ */
+function hostOf(app: string, env: NodeJS.ProcessEnv): string {
+  const host = app === 'gateway' ? env.HOST : env.SERVICES_HOST;
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function health(host: string, port: number): Promise<string> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { status?: string };
     return res.ok ? (body.status ?? 'ok') : `HTTP ${res.status}`;
   } catch {
@@ -187,11 +198,11 @@ async function printStatus(env: NodeJS.ProcessEnv, config: Config): Promise<void
   for (const [name, port] of Object.entries(ports)) {
     if (!names.includes(name)) continue;
     const note = name === 'gateway' ? '; the public entry: API, /api/v1, Socket.IO /chat/connect, web client' : '';
-    row(name, `http://localhost:${port}`, await health(port), `${instances(name)}${note}`);
+    row(name, `http://${hostOf(name, env)}:${port}`, await health(hostOf(name, env), port), `${instances(name)}${note}`);
   }
   for (const p of byName('realtime').sort((a, b) => Number(a.pm2_env.REALTIME_PORT) - Number(b.pm2_env.REALTIME_PORT))) {
     const port = Number(p.pm2_env.REALTIME_PORT);
-    row('realtime', `http://localhost:${port}`, await health(port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
+    row('realtime', `http://${hostOf('realtime', env)}:${port}`, await health(hostOf('realtime', env), port), `pm2 id ${p.pm_id}, ${p.pm2_env.status}`);
   }
   for (const name of names.filter((n) => !(n in ports) && n !== 'realtime')) row(name, '(worker, no port)', '', instances(name));
   await printRegistry(config);
@@ -219,10 +230,10 @@ async function printRegistry(config: Config): Promise<void> {
   }
 }
 
-async function waitHealthy(ports: number[], timeoutMs: number): Promise<boolean> {
+async function waitHealthy(apps: [host: string, port: number][], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const states = await Promise.all(ports.map(health));
+    const states = await Promise.all(apps.map(([host, port]) => health(host, port)));
     if (states.every((s) => s === 'healthy')) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -239,8 +250,10 @@ async function start(): Promise<void> {
   await pm2(['start', ecosystem, ...(only ? ['--only', only.join(',')] : [])], env);
   const { gateway, auth, profile, discovery, media, realtime } = config.ports;
   const portOf: Record<string, number> = { gateway, auth, profile, discovery, media, realtime };
-  const ports = Object.entries(portOf).filter(([app]) => !only || only.includes(app)).map(([, port]) => port);
-  if (!(await waitHealthy(ports, 60_000))) out('Some processes are not healthy yet; see `npx pm2 logs`.');
+  const apps = Object.entries(portOf)
+    .filter(([app]) => !only || only.includes(app))
+    .map(([app, port]): [string, number] => [hostOf(app, env), port]);
+  if (!(await waitHealthy(apps, 60_000))) out('Some processes are not healthy yet; see `npx pm2 logs`.');
   await printStatus(env, config);
 }
 

@@ -65,6 +65,9 @@ export async function startStores(net: Network, databaseUrl: string, octet = 10)
   const db = new URL(databaseUrl);
   db.hostname = forward.host;
   db.port = String(forward.port);
+  // A host cut off inside a transaction keeps its conversation locked until PostgreSQL ends
+  // the session (shared/db.ts; 30 s by default): 2 s here, to keep the test short.
+  db.searchParams.set('idle_in_transaction_session_timeout', '2000');
   return {
     redisUrl,
     databaseUrl: db.toString(),
@@ -148,4 +151,43 @@ export async function startApp(net: Network, host: string, app: string, shared: 
     early.catch(() => {});
   }
   return p;
+}
+
+export interface Machine {
+  host: string;
+  /** What `npm run cluster` printed. */
+  output: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A host that joins as an operator adds a VM: `npm run cluster -- --only <roles>`
+ * (scripts/cluster.ts under a PM2 daemon of its own, started inside the host's
+ * namespace), its apps on the host's address (SERVICES_HOST).
+ */
+export async function startMachine(net: Network, host: string, only: string, shared: PlatformEnv): Promise<Machine> {
+  const pm2Home = await fsp.mkdtemp(path.join(os.tmpdir(), 'netns-pm2-'));
+  const env = {
+    ...shared.env,
+    PM2_HOME: pm2Home,
+    SERVICES_HOST: net.address(host),
+    SERVICE_INSTANCE: host,
+    REALTIME_PORT: String(REALTIME_PORT),
+    REALTIME_INSTANCES: '1',
+  };
+  const cluster = async (args: string[]) => {
+    const p = net.spawn(host, `cluster ${args[0]}`, process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', ...args], { cwd: root, env });
+    const code = await p.exited;
+    return { code, output: p.output() };
+  };
+  const stop = async () => {
+    await cluster(['stop']);
+    await fsp.rm(pm2Home, { recursive: true, force: true });
+  };
+  const started = await cluster(['start', '--only', only]);
+  if (started.code !== 0 || !started.output.includes('Cluster (PM2):')) {
+    await stop();
+    throw new Error(`npm run cluster -- --only ${only} on ${host} failed (${started.code}):\n${started.output}`);
+  }
+  return { host, output: started.output, stop };
 }
