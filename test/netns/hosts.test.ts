@@ -9,8 +9,11 @@
 // gateway only. Pairs chat from A to B (the web client's delivery code, as
 // the fault suite runs it); then A's cable is pulled mid-chat. Its clients
 // must come back through the gateway on B and catch up: every acked message
-// stored once and held once by the peer at its seq. Then C starts, and the
-// gateway, as it was started, sends new connections to it.
+// stored once and held once by the peer at its seq. (The gateway closes what
+// it proxied to A once A's registry entry lapses; PostgreSQL ends a session A
+// left inside a transaction, and its conversation lock, after 2 s here.) Then
+// C joins as an operator adds a VM, `npm run cluster -- --only realtime`
+// there, and the gateway, as it was started, sends new connections to it.
 //
 // Needs root and iproute2 (CI is root); skips, saying why, where network
 // namespaces cannot be made.
