@@ -16,7 +16,8 @@ const BENCHES: Record<string, string[][]> = {
   notifications: [[]],
   candidates: [[]],
   moderation: [[]],
-  realtime: [[]],
+  // Both cluster adapters: docs/CAPACITY.md compares them.
+  realtime: [[], ['--adapter', 'pubsub']],
   cluster: [[]],
   'cluster-reload': [[]],
 };

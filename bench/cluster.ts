@@ -12,7 +12,7 @@
 // busy per process kind (each PM2 app, PostgreSQL backends, Redis, generators).
 // Writes bench/results/cluster.json.
 //
-//   npx tsx bench/cluster.ts [--sockets 2000] [--pairs 100] [--rates 100,250,500] [--rest-rate 60]
+//   npx tsx bench/cluster.ts [--sockets 2000] [--pairs 100] [--rates 100,250,500] [--rest-rate 30]
 //                            [--seconds 10] [--profiles 20000] [--realtime 2] [--chat-generators 1]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
     sockets: { type: 'string', default: '2000' },
     pairs: { type: 'string', default: '100' },
     rates: { type: 'string', default: '100,250,500' },
-    'rest-rate': { type: 'string', default: '60' },
+    'rest-rate': { type: 'string', default: '30' },
     seconds: { type: 'string', default: '10' },
     profiles: { type: 'string', default: '20000' },
     realtime: { type: 'string', default: '2' },

@@ -18,9 +18,11 @@
 // saturated is listed in `lower_bounds`. Redis is a redis-server of the run's
 // own (INFO then counts the run alone); PostgreSQL is the local server, its
 // backends for the run's database read from /proc.
-// Writes bench/results/realtime.json.
+// Writes bench/results/realtime.json; with --adapter pubsub (the sharded
+// pub/sub adapter, REALTIME_ADAPTER=pubsub, for servers and relays alike) the
+// same figures go under its `pubsub` key and the rest of the file stays.
 //
-//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--seconds 5] [--windows 1,2] [--cpu-prof DIR]
+//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--seconds 5] [--windows 1,2] [--adapter streams|pubsub] [--cpu-prof DIR]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { signAccessToken } from '../shared/jwt.js';
@@ -39,14 +41,17 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     windows: { type: 'string', default: '1,2' },
     'redis-url': { type: 'string' },
+    adapter: { type: 'string', default: 'streams' },
     'cpu-prof': { type: 'string' },
   },
 });
+const ADAPTER = args.adapter === 'pubsub' ? 'pubsub' : 'streams';
 const SOCKETS = Number(args.sockets);
 const PAIRS = Number(args.pairs);
 const SECONDS = Number(args.seconds);
 const WINDOWS = args.windows!.split(',').map(Number);
 const WARMUP_MS = 1000;
+const QUIET_SECONDS = 10;
 const IDLE_SECONDS = 50; // two rounds of Socket.IO's 25 s heartbeat
 const run = startRun('bench/realtime.ts');
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -98,6 +103,7 @@ async function main() {
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
+    REALTIME_ADAPTER: ADAPTER,
     RATE_LIMIT_MESSAGES_PER_MIN: '100000000',
     // Every socket comes from 127.0.0.1 and the pairs send as fast as acks come back.
     SOCKETS_PER_ADDRESS: '1000000',
@@ -114,7 +120,7 @@ async function main() {
   );
   const relays = await Promise.all(
     // A prefix of their own: on the product's, the realtime nodes would read the relay's stream too.
-    [r1, r2].map((p) => startService(['bench/realtime-relay.ts', String(p), redis.url, `${prefix}relay:`], {}, httpOk(`${url(p)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof)),
+    [r1, r2].map((p) => startService(['bench/realtime-relay.ts', String(p), redis.url, `${prefix}relay:`, ADAPTER], {}, httpOk(`${url(p)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof)),
   );
 
   // Users: SOCKETS idle ones and PAIRS matched pairs, made in bulk.
@@ -145,8 +151,9 @@ async function main() {
     redis.client,
   );
 
-  // Idle sockets: RSS of the two realtime processes before and after.
+  // Idle sockets: RSS of the two realtime processes before and after, and CPU above the quiet level.
   await sleep(1000);
+  const quiet0 = (await meter.measure(() => sleep(QUIET_SECONDS * 1000))).usage;
   const before = rt.map((s) => rssKbOf(s.pid));
   const idle = await gen.call<{ opened: number; failed: number; seconds: number; cpu: { cores: number } }>('openIdle', {
     clients: ids.slice(0, SOCKETS).map((id, i) => ({ url: url(i % 2 ? p2 : p1), auth: { token: token.get(id)! } })),
@@ -157,7 +164,7 @@ async function main() {
   out(`${idle.opened} idle sockets (${idle.failed} failed) in ${idle.seconds.toFixed(1)} s; RSS ${before.join('+')} → ${after.join('+')} KB: ${rssPerSocket.toFixed(1)} KB per socket`);
   // What idle sockets cost (heartbeats every pingInterval, presence refreshes).
   const { usage: idleUsage } = await meter.measure(() => sleep(IDLE_SECONDS * 1000));
-  const idlePer1000 = Object.fromEntries(Object.entries(idleUsage.cores).map(([k, c]) => [k, round((c / idle.opened) * 1000, 4)]));
+  const idlePer1000 = Object.fromEntries(Object.entries(idleUsage.cores).map(([k, c]) => [k, round(((c - (quiet0.cores[k] ?? 0)) / idle.opened) * 1000, 4)]));
   out(`idle: cores per 1,000 sockets ${JSON.stringify(idlePer1000)}`);
   await gen.call('closeIdle');
   // Presence settles (grace period, then the sweep takes them offline) before throughput.
@@ -186,13 +193,19 @@ async function main() {
   const m1 = await writerFigures(url(p1)).catch(() => undefined);
   const relayHalf = await phase(gen, meter, 'relay', { rate: half });
   const persistedLow = await phase(gen, meter, 'persisted', { rate: 100 });
-  // Fan-out: the Streams adapter hands every broadcast to every node. A third node of each kind
-  // with no client (a bystander) shows what one more node costs per message, itself and Redis.
+  // Fan-out: the Streams adapter hands every broadcast to every node (the pub/sub one only to nodes
+  // with a subscriber). A third node of each kind with no client (a bystander) shows what one more
+  // node costs per message, itself and Redis.
+  // Each window at half the maximum is compared with a quiet one of the same nodes (registry
+  // heartbeats, consumers' blocking reads and outbox polls cost a node something with no traffic).
+  const quiet2 = (await meter.measure(() => sleep(QUIET_SECONDS * 1000))).usage;
   const [p3, r3] = await Promise.all([freePort(), freePort()]);
   bystanders.push(
     { kind: 'realtime', service: await startService(['realtime/main.ts'], { ...env, REALTIME_PORT: String(p3), SERVICE_INSTANCE: 'rt3' }, httpOk(`${url(p3)}/ready`), prof) },
-    { kind: 'relay', service: await startService(['bench/realtime-relay.ts', String(r3), redis.url, `${prefix}relay:`], {}, httpOk(`${url(r3)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof) },
+    { kind: 'relay', service: await startService(['bench/realtime-relay.ts', String(r3), redis.url, `${prefix}relay:`, ADAPTER], {}, httpOk(`${url(r3)}${SOCKET_PATH}/?EIO=4&transport=polling`), prof) },
   );
+  await sleep(2000);
+  const quiet3 = (await meter.measure(() => sleep(QUIET_SECONDS * 1000))).usage;
   const persistedHalf3 = await phase(gen, meter, 'persisted', { rate: half });
   const relayHalf3 = await phase(gen, meter, 'relay', { rate: half });
   await gen.call('closeAll');
@@ -207,15 +220,20 @@ async function main() {
   const perMessage = (p: Phase) =>
     p.usage.redis && { commands: round(p.usage.redis.commands / p.usage.seconds / p.rate, 2), bytes_in: round(p.usage.redis.bytes_in / p.usage.seconds / p.rate, 0), bytes_out: round(p.usage.redis.bytes_out / p.usage.seconds / p.rate, 0) };
   const all = [...maxima, persistedHalf, relayHalf, persistedLow, persistedHalf3, relayHalf3];
-  /** What the third node added per message: its own CPU, and Redis's CPU and bytes out compared with the same rate on two. */
+  /**
+   * What the third node added per message: its own CPU above its quiet level, and Redis's CPU,
+   * bytes out and commands above their quiet level compared with the same rate on two nodes.
+   */
   const extraNode = (two: Phase, three: Phase, kind: 'realtime' | 'relay') => {
-    const us = usPerMessage(three);
-    const perMsg = (p: Phase, k: 'bytes_out' | 'commands') => (p.usage.redis ? p.usage.redis[k] / p.usage.seconds / p.rate : NaN);
+    const perS = (u: Usage, k: 'bytes_out' | 'commands') => (u.redis ? u.redis[k] / u.seconds : NaN);
+    const cores = (u: Usage, k: string) => (u.cpu_s[k] ?? NaN) / u.seconds;
+    const above = (loaded: number, quiet: number, rate: number) => (loaded - quiet) / rate;
     return {
-      node_cpu_us: us[`${kind}_bystander`],
-      redis_cpu_us: round((us.redis ?? NaN) - (usPerMessage(two).redis ?? NaN), 1),
-      redis_bytes_out: round(perMsg(three, 'bytes_out') - perMsg(two, 'bytes_out'), 0),
-      redis_commands: round(perMsg(three, 'commands') - perMsg(two, 'commands'), 2),
+      node_cpu_us: round(above(cores(three.usage, `${kind}_bystander`), cores(quiet3, `${kind}_bystander`), three.rate) * 1e6, 1),
+      node_quiet_cores: round(cores(quiet3, `${kind}_bystander`), 3),
+      redis_cpu_us: round((above(cores(three.usage, 'redis'), cores(quiet3, 'redis'), three.rate) - above(cores(two.usage, 'redis'), cores(quiet2, 'redis'), two.rate)) * 1e6, 1),
+      redis_bytes_out: round(above(perS(three.usage, 'bytes_out'), perS(quiet3, 'bytes_out'), three.rate) - above(perS(two.usage, 'bytes_out'), perS(quiet2, 'bytes_out'), two.rate), 0),
+      redis_commands: round(above(perS(three.usage, 'commands'), perS(quiet3, 'commands'), three.rate) - above(perS(two.usage, 'commands'), perS(quiet2, 'commands'), two.rate), 2),
     };
   };
   const lowerBounds = [
@@ -256,8 +274,9 @@ async function main() {
       commit_ms: round((d.batch_s / d.batches) * 1000, 1),
       send_to_commit_ms: round((d.send_s / d.sends) * 1000, 1),
     },
-    // Cores busy per 1,000 idle sockets, per process kind, over IDLE_SECONDS.
+    // Cores busy per 1,000 idle sockets above the quiet level, per process kind, over IDLE_SECONDS.
     idle_cores_per_1000_sockets: idlePer1000,
+    quiet_cores: quiet0.cores,
     // What a stored message takes in PostgreSQL: the messages table's heap, and with its indexes and TOAST.
     messages_bytes_per_row: { heap: round(Number(size[0].heap) / stored, 0), total: round(Number(size[0].total) / stored, 0) },
     setup: { idle_seconds: IDLE_SECONDS, sockets: SOCKETS, sockets_opened: idle.opened, pairs: PAIRS, clients_per_kind: 2 * PAIRS, body_bytes: 100, windows: WINDOWS, seconds: SECONDS, messages_stored: stored },
@@ -278,7 +297,7 @@ async function main() {
       server_cores: p.usage.cores,
     })),
   };
-  const file = writeResults('realtime', run, figures);
+  const file = writeResults('realtime', run, { adapter: ADAPTER, ...figures }, ADAPTER === 'pubsub' ? { under: 'pubsub' } : {});
   out('');
   out(`persisted ${figures.persisted_msg_per_s} msg/s vs relay ${figures.relay_msg_per_s} msg/s: ratio ${figures.persisted_vs_relay}${lowerBounds.length ? ` (lower bounds: ${lowerBounds.join(', ')})` : ''}`);
   out(`p99 at half (${figures.half_rate_msg_per_s} msg/s): persisted ${figures.persisted_p99_ms_at_half} ms, relay ${figures.relay_p99_ms_at_half} ms`);

@@ -57,6 +57,10 @@ export function unitFigures(results: Record<string, R>) {
   const p = rt.cpu_us_per_msg?.persisted ?? {};
   const extra = rt.per_extra_node_per_msg?.persisted ?? {};
   const redisMsg = rt.redis_per_msg?.persisted ?? {};
+  // The sharded pub/sub adapter's run (npx tsx bench/realtime.ts --adapter pubsub), under `pubsub`.
+  const ps = rt.pubsub ?? {};
+  const psP = ps.cpu_us_per_msg?.persisted ?? {};
+  const psExtra = ps.per_extra_node_per_msg?.persisted ?? {};
   const f = (what: string, value: unknown, unit: string, digits: number, file: string, key: string, command: unknown): Figure => ({
     what,
     value: num(value),
@@ -72,6 +76,10 @@ export function unitFigures(results: Record<string, R>) {
     idleRedis: f('Redis CPU of idle sockets', rt.idle_cores_per_1000_sockets?.redis, 'cores per 1,000 sockets', 4, 'realtime', 'idle_cores_per_1000_sockets.redis', rt.command),
     rtMsg: f('realtime CPU per delivered message (sender’s node and receiver’s node together)', p.realtime, 'µs', 0, 'realtime', 'cpu_us_per_msg.persisted.realtime', rt.command),
     nodeMsg: f('CPU per message of each further realtime node (the Streams adapter hands it every broadcast)', extra.node_cpu_us, 'µs', 1, 'realtime', 'per_extra_node_per_msg.persisted.node_cpu_us', rt.command),
+    rtMsgPubsub: f('realtime CPU per delivered message, sharded pub/sub adapter', psP.realtime, 'µs', 0, 'realtime', 'pubsub.cpu_us_per_msg.persisted.realtime', ps.command),
+    nodeMsgPubsub: f('CPU per message of each further realtime node, sharded pub/sub adapter', psExtra.node_cpu_us, 'µs', 1, 'realtime', 'pubsub.per_extra_node_per_msg.persisted.node_cpu_us', ps.command),
+    nodeMsgPubsubRelay: f('CPU per message of each further relay node, sharded pub/sub adapter (one room per broadcast)', ps.per_extra_node_per_msg?.relay?.node_cpu_us, 'µs', 1, 'realtime', 'pubsub.per_extra_node_per_msg.relay.node_cpu_us', ps.command),
+    redisMsgPubsub: f('Redis CPU per message, sharded pub/sub adapter', psP.redis, 'µs', 1, 'realtime', 'pubsub.cpu_us_per_msg.persisted.redis', ps.command),
     pgMsg: f('PostgreSQL backend CPU per stored message', p.postgres, 'µs', 0, 'realtime', 'cpu_us_per_msg.persisted.postgres', rt.command),
     rowBytes: f('bytes per stored message in `messages` (heap, indexes, TOAST)', rt.messages_bytes_per_row?.total, 'B', 0, 'realtime', 'messages_bytes_per_row.total', rt.command),
     batch: f('messages per commit at half the maximum (group commit)', rt.writer_at_half?.mean_batch, 'messages', 1, 'realtime', 'writer_at_half.mean_batch', rt.command),
@@ -104,22 +112,32 @@ export function plan(results: Record<string, R>) {
   const idleCores = (A.users / 1000) * u.idle.value;
   const msgCores = (A.msgPerS * u.rtMsg.value) / 1e6;
   const fanoutPerNode = (A.msgPerS * u.nodeMsg.value) / 1e6;
+  // Pub/sub: its own run's figures where measured, else the Streams ones (then said so).
+  const pubsubMeasured = Number.isFinite(u.rtMsgPubsub.value);
+  const msgCoresPubsub = (A.msgPerS * (pubsubMeasured ? u.rtMsgPubsub.value : u.rtMsg.value)) / 1e6;
+  const fanoutPerNodePubsub = pubsubMeasured && Number.isFinite(u.nodeMsgPubsub.value) ? (A.msgPerS * u.nodeMsgPubsub.value) / 1e6 : 0;
   const byMemory = ceil(A.users / socketsPerProcessByMemory);
-  const byCpuPubsub = ceil((idleCores + msgCores) / U);
+  const byCpuPubsub = fanoutPerNodePubsub < U ? ceil((idleCores + msgCoresPubsub) / (U - fanoutPerNodePubsub)) : Infinity;
+  // The relay broadcasts to one room, which the sharded adapter carries on that room's channel only.
+  const fanoutPerNodeOneRoom = Math.max(0, (A.msgPerS * (Number.isFinite(u.nodeMsgPubsubRelay.value) ? u.nodeMsgPubsubRelay.value : 0)) / 1e6);
+  const byCpuOneRoom = ceil((idleCores + msgCoresPubsub) / (U - fanoutPerNodeOneRoom));
+  const nodesOneRoom = Math.max(byMemory, byCpuOneRoom);
   // Streams: every node also reads every message; solvable only while that alone stays under U.
   const byCpuStreams = fanoutPerNode < U ? ceil((idleCores + msgCores) / (U - fanoutPerNode)) : Infinity;
   const nodesPubsub = Math.max(byMemory, byCpuPubsub);
   const nodesStreams = Math.max(byMemory, byCpuStreams);
   // Redis.
   const redisIdleCores = (A.users / 1000) * u.idleRedis.value;
-  const streamsRedisCores = (n: number) => redisIdleCores + (A.msgPerS * (u.redisMsg.value + Math.max(0, n - 2) * u.redisExtraUs.value)) / 1e6;
-  const streamsRedisOutMBps = (n: number) => (A.msgPerS * (u.redisOut.value + Math.max(0, n - 2) * u.redisExtraOut.value)) / 1e6;
+  const streamsRedisCores = (n: number) => redisIdleCores + (A.msgPerS * (u.redisMsg.value + Math.max(0, n - 2) * Math.max(0, u.redisExtraUs.value))) / 1e6;
+  const streamsRedisOutMBps = (n: number) => (A.msgPerS * (u.redisOut.value + Math.max(0, n - 2) * Math.max(0, u.redisExtraOut.value))) / 1e6;
   const redisOpsPerS = A.msgPerS * u.redisOps.value;
-  // Sharded pub/sub delivers a message to the peer's node only: the two-node figures hold at any size.
-  const pubsubRedisCores = redisIdleCores + (A.msgPerS * u.redisMsg.value) / 1e6;
+  // Sharded pub/sub delivers a message to the nodes of the rooms' subscribers only: the two-node figures hold at any size.
+  const redisMsgPubsub = pubsubMeasured && Number.isFinite(u.redisMsgPubsub.value) ? u.redisMsgPubsub.value : u.redisMsg.value;
+  const pubsubRedisCores = redisIdleCores + (A.msgPerS * redisMsgPubsub) / 1e6;
   const redisShards = ceil(pubsubRedisCores / U);
-  // The most messages per second one Streams adapter (one stream, one Redis thread) carries with nodesStreams nodes.
-  const streamsRedisCeiling = (U - redisIdleCores) / ((u.redisMsg.value + Math.max(0, nodesPubsub - 2) * u.redisExtraUs.value) / 1e6);
+  // The Streams adapter needs one Redis server (standalone or Sentinel): idle sockets and every message on its one thread.
+  // The most messages per second it carries with as many nodes as the plan (0 when idle sockets alone fill it).
+  const streamsRedisCeiling = Math.max(0, U - redisIdleCores) / ((u.redisMsg.value + Math.max(0, nodesOneRoom - 2) * Math.max(0, u.redisExtraUs.value)) / 1e6);
   // PostgreSQL.
   const pgCores = (A.msgPerS * u.pgMsg.value) / 1e6;
   const commitsPerS = A.msgPerS / u.batch.value;
@@ -130,25 +148,45 @@ export function plan(results: Record<string, R>) {
   const replicas = ceil(candPgCores / (A.replicaCores * U));
   const discoveryProcesses = ceil((A.candidatesPerS * u.candSvc.value) / 1000 / U);
   const candidatesTotalCores = A.candidatesPerS / u.candPerCore.value;
-  const bottlenecks = [
-    { what: 'the Streams adapter’s one stream on one Redis thread', msgPerS: streamsRedisCeiling },
-    { what: `each realtime node reading every broadcast (Streams adapter)`, msgPerS: U / (u.nodeMsg.value / 1e6) },
-    { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
-  ].filter((b) => Number.isFinite(b.msgPerS)).sort((a, b) => a.msgPerS - b.msgPerS);
+  // Where each configuration stops first: the message rate at which a shared part reaches its budget.
+  const nodeReadCeiling = U / (u.nodeMsg.value / 1e6);
+  const nodeReadCeilingPubsub = pubsubMeasured && u.nodeMsgPubsub.value > 0 ? U / (u.nodeMsgPubsub.value / 1e6) : Infinity;
+  const oneRoomCeiling = fanoutPerNodeOneRoom > 0 ? U / (fanoutPerNodeOneRoom / A.msgPerS) : Infinity;
+  const bottlenecks = {
+    streams: [
+      { what: 'the one Redis server the Streams adapter needs', msgPerS: streamsRedisCeiling },
+      { what: 'each realtime node reading every broadcast', msgPerS: nodeReadCeiling },
+    ].sort((x, y) => x.msgPerS - y.msgPerS),
+    pubsub: [
+      { what: 'each realtime node reading every `message:new` on the main channel', msgPerS: nodeReadCeilingPubsub },
+      { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
+    ].sort((x, y) => x.msgPerS - y.msgPerS),
+    oneRoom: [
+      { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
+      { what: 'each realtime node’s work for one-room broadcasts it has no client for', msgPerS: oneRoomCeiling },
+    ].sort((x, y) => x.msgPerS - y.msgPerS),
+  };
   return {
     u,
     socketsPerProcessByMemory,
     idleCores,
     msgCores,
     fanoutPerNode,
+    pubsubMeasured,
+    fanoutPerNodeOneRoom,
+    byCpuOneRoom,
+    nodesOneRoom,
+    msgCoresPubsub,
+    fanoutPerNodePubsub,
+    redisMsgPubsub,
     byMemory,
     byCpuPubsub,
     byCpuStreams,
     nodesPubsub,
     nodesStreams,
     redisIdleCores,
-    streamsRedisCores: streamsRedisCores(nodesPubsub),
-    streamsRedisOutMBps: streamsRedisOutMBps(nodesPubsub),
+    streamsRedisCores: streamsRedisCores(nodesOneRoom),
+    streamsRedisOutMBps: streamsRedisOutMBps(nodesOneRoom),
     redisOpsPerS,
     pubsubRedisCores,
     redisShards,
@@ -165,6 +203,12 @@ export function plan(results: Record<string, R>) {
     bottlenecks,
   };
 }
+
+const chain = (parts: { what: string; msgPerS: number }[]) =>
+  parts
+    .filter((b) => Number.isFinite(b.msgPerS))
+    .map((b) => `${b.what} at ${fmt(b.msgPerS)} msg/s`)
+    .join(', then ');
 
 export function renderCapacity(results: Record<string, R>): string {
   const p = plan(results);
@@ -186,8 +230,13 @@ export function renderCapacity(results: Record<string, R>): string {
     '**Realtime nodes.**',
     `- Memory: ${n(A.socketMemoryMb)} MB ÷ ${n(u.rss.value, 1)} KB = ${n(p.socketsPerProcessByMemory)} sockets per process → **${n(p.byMemory)} processes** for ${n(A.users)} sockets.`,
     `- Idle sockets: ${n(A.users / 1000)} × ${n(u.idle.value, 4)} = ${n(p.idleCores, 1)} cores.`,
-    `- Messages: ${n(A.msgPerS)}/s × ${n(u.rtMsg.value)} µs = ${n(p.msgCores, 1)} cores (sending and receiving node together).`,
-    `- With the sharded pub/sub adapter (a message reaches the peer's node only): (${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ ${A.utilization} = ${n(p.byCpuPubsub)} processes by CPU → **${n(p.nodesPubsub)} processes** (the larger of memory and CPU), ${n(vms(p.nodesPubsub))} VMs of ${A.realtimeVmCores} cores.`,
+    `- Messages: ${n(A.msgPerS)}/s × ${n(u.rtMsg.value)} µs = ${n(p.msgCores, 1)} cores with the Streams adapter, ${n(A.msgPerS)}/s × ${n(p.pubsubMeasured ? u.rtMsgPubsub.value : u.rtMsg.value)} µs = ${n(p.msgCoresPubsub, 1)} cores with the sharded pub/sub one${p.pubsubMeasured ? '' : ' (not measured: the Streams figure)'} (sending and receiving node together).`,
+    `- With the sharded pub/sub adapter a broadcast reaches the nodes with a subscriber only; what each node still does per message of the cluster is ${n(p.fanoutPerNodePubsub, 2)} of a core. ` +
+      (Number.isFinite(p.byCpuPubsub)
+        ? `(${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodePubsub, 2)}) = ${n(p.byCpuPubsub)} processes by CPU → ${n(p.nodesPubsub)} processes (the larger of memory and CPU), ${n(vms(p.nodesPubsub))} VMs of ${A.realtimeVmCores} cores.`
+        : 'No number of nodes is enough: that alone takes a node’s whole budget.') +
+      ` The product's \`message:new\` goes to two rooms at once (the peer's and the sender's other devices), and the adapter publishes a broadcast to several rooms on its main channel, which every node reads. ` +
+      `Emitted to each room on its own, as the relay's one-room broadcast is (${n(p.fanoutPerNodeOneRoom, 2)} of a core per node for the cluster's messages), it would take (${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodeOneRoom, 2)}) = ${n(p.byCpuOneRoom)} processes by CPU → **${n(p.nodesOneRoom)} processes**, ${n(vms(p.nodesOneRoom))} VMs.`,
     `- With the Streams adapter every node also reads every message: ${n(A.msgPerS)}/s × ${n(u.nodeMsg.value, 1)} µs = ${n(p.fanoutPerNode, 2)} of a core on each node before its own clients, so ` +
       (Number.isFinite(p.byCpuStreams)
         ? `(${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNode, 2)}) = ${n(p.byCpuStreams)} processes by CPU → **${n(p.nodesStreams)} processes**.`
@@ -195,8 +244,8 @@ export function renderCapacity(results: Record<string, R>): string {
     '',
     '**Redis.**',
     `- Commands: ${n(A.msgPerS)}/s × ${n(u.redisOps.value, 2)} = ${n(p.redisOpsPerS)} commands/s on two nodes; idle sockets add ${n(p.redisIdleCores, 2)} cores (${n(A.users / 1000)} × ${n(u.idleRedis.value, 4)}).`,
-    `- Streams adapter (one stream, one key, so one shard and one thread whatever the cluster): with ${n(p.nodesPubsub)} nodes, ${n(A.msgPerS)}/s × (${n(u.redisMsg.value, 1)} + ${n(Math.max(0, p.nodesPubsub - 2))} × ${n(u.redisExtraUs.value, 1)}) µs + ${n(p.redisIdleCores, 2)} = **${n(p.streamsRedisCores, 1)} cores** of a single thread and ${n(p.streamsRedisOutMBps)} MB/s out; it carries at most ${n(p.streamsRedisCeiling)} msg/s at ${A.utilization} of its core.`,
-    `- Sharded pub/sub on Redis Cluster (\`REALTIME_ADAPTER=pubsub\`, \`REDIS_CLUSTER_NODES\`): ${n(A.msgPerS)}/s × ${n(u.redisMsg.value, 1)} µs + ${n(p.redisIdleCores, 2)} = ${n(p.pubsubRedisCores, 1)} cores → **${n(p.redisShards)} shards** at ${A.utilization} of a core each (the bus streams, presence and limits hash-tagged across them), plus a replica each for failover.`,
+    `- Streams adapter (standalone Redis or Sentinel: one server, one thread): with ${n(p.nodesOneRoom)} nodes, ${n(A.msgPerS)}/s × (${n(u.redisMsg.value, 1)} + ${n(Math.max(0, p.nodesOneRoom - 2))} × ${n(Math.max(0, u.redisExtraUs.value), 1)}) µs + ${n(p.redisIdleCores, 2)} = **${n(p.streamsRedisCores, 1)} cores** of that one thread and ${n(p.streamsRedisOutMBps)} MB/s out; at ${A.utilization} of its core it carries ${n(p.streamsRedisCeiling)} msg/s.`,
+    `- Sharded pub/sub on Redis Cluster (\`REDIS_CLUSTER_NODES\`, which picks the adapter): ${n(A.msgPerS)}/s × ${n(p.redisMsgPubsub, 1)} µs${p.pubsubMeasured ? '' : ' (the Streams figure: pub/sub not measured)'} + ${n(p.redisIdleCores, 2)} = ${n(p.pubsubRedisCores, 1)} cores → **${n(p.redisShards)} shards** at ${A.utilization} of a core each (the bus streams, presence and limits spread by their hash tags), plus a replica each for failover.`,
     '',
     '**PostgreSQL.**',
     `- Writes: ${n(A.msgPerS)} message rows/s in ${n(p.commitsPerS)} commits/s (${n(u.batch.value, 1)} messages per group commit, measured at half the maximum); backend CPU ${n(A.msgPerS)} × ${n(u.pgMsg.value)} µs = **${n(p.pgCores, 1)} cores**; a ${A.primaryCores}-core primary at ${A.utilization} takes ${n(p.primaryCeiling)} msg/s.`,
@@ -204,8 +253,12 @@ export function renderCapacity(results: Record<string, R>): string {
     `- Partitioning: \`messages\` hash-partitioned by \`conversation_id\` (${A.partitions} partitions: ${n(p.gbPerDay / A.partitions, 2)} GB a day each). Every chat query names the conversation, so each touches one partition; the unique \`(conversation_id, seq)\` keeps its partition key; the idempotency key \`(sender_id, client_msg_id)\` has to become \`(conversation_id, sender_id, client_msg_id)\`, since a unique index of a partitioned table must contain the partition key. The same key shards the table over several primaries when one is not enough.`,
     `- Discovery on read replicas: ${n(A.candidatesPerS)} pages/s × ${n(u.candPg.value, 2)} ms = ${n(p.candPgCores, 1)} PostgreSQL cores → **${n(p.replicas)} replicas** of ${A.replicaCores} cores; the discovery service: ${n(A.candidatesPerS)} × ${n(u.candSvc.value, 2)} ms ÷ ${A.utilization} = **${n(p.discoveryProcesses)} processes**; all of it ${n(p.candidatesTotalCores, 1)} cores at ${n(u.candPerCore.value)} requests per core-second. (Impressions are written on each request: they go to the primary.)`,
     '',
-    '**First bottleneck** (messages per second at which each shared single part reaches its budget, from the figures above):',
-    ...p.bottlenecks.map((b, i) => `${i + 1}. ${b.what}: ${n(b.msgPerS)} msg/s${i === 0 ? ' ← first' : ''}`),
+    '**First bottleneck**, for each way of running the socket tier (the message rate at which a shared part reaches its budget, from the figures above):',
+    p.redisIdleCores >= A.utilization
+      ? `- Streams adapter on one Redis (the default): the one Redis server it needs, before any message: ${n(A.users)} idle sockets alone take ${n(p.redisIdleCores, 2)} of its one thread. Each realtime node reading every broadcast would stop it next, at ${n(p.bottlenecks.streams.find((b) => b.what.startsWith('each'))!.msgPerS)} msg/s.`
+      : `- Streams adapter on one Redis (the default): ${chain(p.bottlenecks.streams)}.`,
+    `- Sharded pub/sub on Redis Cluster, as the product emits today: ${chain(p.bottlenecks.pubsub)}.`,
+    `- Sharded pub/sub with one room per broadcast: ${chain(p.bottlenecks.oneRoom)}; Redis shards and realtime nodes are added side by side.`,
   ];
   return lines.join('\n');
 }
