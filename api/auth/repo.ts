@@ -11,6 +11,15 @@ export interface LoginRow {
   session_id: string;
 }
 
+/** One login of a group-commit batch: the session's id is chosen by the caller, so each answer finds its login. */
+export interface LoginInput {
+  user: TelegramUser;
+  sessionId: string;
+  userAgent: string | null;
+  ip: string | null;
+  refreshHash: string;
+}
+
 export interface RefreshTokenState {
   session_id: string;
   user_id: string;
@@ -44,47 +53,68 @@ export class AuthRepo {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Creates or refreshes the user from Telegram's fields, opens a session and
-   * stores its first refresh token, in one statement: this is the hot path of
-   * every login (one round trip, one commit). Returns nothing for a banned user
-   * (the upsert's WHERE leaves the row alone, so no session follows).
-   * `xmax = 0` tells a freshly inserted row from an updated one.
+   * A group-commit batch of logins in ONE statement (one round trip, one commit
+   * for all of them: see login-writer.ts). For each login: creates or refreshes
+   * the user from Telegram's fields, opens a session with the given id and
+   * stores its first refresh token. Answers in the order of `logins`, nothing
+   * for a banned user (the upsert's WHERE leaves the row alone, so no session follows).
+   * - ON CONFLICT may touch a row only once per statement: the user rows are one
+   *   per Telegram id (the batch's last login of that user carries the fields),
+   *   upserted in telegram_id order so concurrent batches lock in one order;
+   *   every login still gets a session of its own.
+   * - `xmax = 0` tells a freshly inserted row from an updated one; only the
+   *   batch's first login of a new user is told it is new, as if one after another.
    */
-  async login(u: TelegramUser, s: { userAgent: string | null; ip: string | null; refreshHash: string; ttlS: number }): Promise<LoginRow | undefined> {
-    const { rows } = await this.db.raw<{ rows: LoginRow[] }>(
-      `WITH u AS (
+  async loginBatch(logins: LoginInput[], ttlS: number): Promise<(LoginRow | undefined)[]> {
+    // Arrays with null elements (NULL in SQL); knex's binding types know arrays without.
+    const col = (k: 'sessionId' | 'userAgent' | 'ip' | 'refreshHash') => logins.map((l) => l[k]) as string[];
+    const users = logins.map((l) => l.user);
+    const ucol = (k: 'first_name' | 'last_name' | 'username' | 'language_code' | 'photo_url') => users.map((u) => u[k] ?? null) as string[];
+    const { rows } = await this.db.raw<{ rows: (LoginRow & { ord: number })[] }>(
+      `WITH input AS (
+         SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::uuid[], ?::text[], ?::text[], ?::text[])
+           WITH ORDINALITY AS i(telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, session_id, user_agent, ip, refresh_hash, ord)
+       ), latest AS (
+         SELECT DISTINCT ON (telegram_id) * FROM input ORDER BY telegram_id, ord DESC
+       ), u AS (
          INSERT INTO users (telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, last_active_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, now())
+         SELECT telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, now() FROM latest ORDER BY telegram_id
          ON CONFLICT (telegram_id) DO UPDATE SET
            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, username = EXCLUDED.username,
            language_code = EXCLUDED.language_code, photo_url = EXCLUDED.photo_url, is_premium = EXCLUDED.is_premium,
            last_active_at = now(), updated_at = now()
          WHERE users.banned_at IS NULL
-         RETURNING id, first_name, username, (xmax = 0) AS is_new
+         RETURNING id, telegram_id, (xmax = 0) AS is_new
        ), s AS (
-         INSERT INTO sessions (user_id, user_agent, ip, expires_at)
-         SELECT id, ?, ?, now() + make_interval(secs => ?) FROM u
-         RETURNING id, user_id, expires_at
+         INSERT INTO sessions (id, user_id, user_agent, ip, expires_at)
+         SELECT i.session_id, u.id, i.user_agent, i.ip, now() + make_interval(secs => ?) FROM input i JOIN u USING (telegram_id)
+         ORDER BY i.ord
+         RETURNING id, expires_at
        ), t AS (
          INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
-         SELECT ?, id, expires_at FROM s
+         SELECT i.refresh_hash, s.id, s.expires_at FROM input i JOIN s ON s.id = i.session_id
        )
-       SELECT u.id, u.first_name, u.username, u.is_new, s.id AS session_id FROM u JOIN s ON s.user_id = u.id`,
+       SELECT i.ord::int AS ord, u.id, i.first_name, i.username, s.id AS session_id,
+              u.is_new AND i.ord = min(i.ord) OVER (PARTITION BY i.telegram_id) AS is_new
+         FROM input i JOIN u USING (telegram_id) JOIN s ON s.id = i.session_id`,
       [
-        u.id,
-        u.first_name,
-        u.last_name ?? null,
-        u.username ?? null,
-        u.language_code ?? null,
-        u.photo_url ?? null,
-        u.is_premium ?? false,
-        s.userAgent,
-        s.ip,
-        s.ttlS,
-        s.refreshHash,
+        users.map((u) => u.id),
+        ucol('first_name'),
+        ucol('last_name'),
+        ucol('username'),
+        ucol('language_code'),
+        ucol('photo_url'),
+        users.map((u) => u.is_premium ?? false),
+        col('sessionId'),
+        col('userAgent'),
+        col('ip'),
+        col('refreshHash'),
+        ttlS,
       ],
     );
-    return rows[0];
+    const out: (LoginRow | undefined)[] = new Array(logins.length).fill(undefined);
+    for (const { ord, ...row } of rows) out[ord - 1] = row;
+    return out;
   }
 
   async refreshTokenState(tokenHash: string): Promise<RefreshTokenState | undefined> {

@@ -9,6 +9,7 @@ import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { devInitData, validateInitData, type TelegramUser, type ValidatedInitData } from './init-data.js';
+import type { LoginWriter } from './login-writer.js';
 import type { AuthRepo } from './repo.js';
 import type { TokenPair } from '../../shared/contract/auth.js';
 
@@ -16,6 +17,8 @@ export interface AuthServiceDeps {
   config: Config;
   logger: Logger;
   repo: AuthRepo;
+  /** Stores logins in group-commit batches. */
+  logins: LoginWriter;
   revocations: SessionRevocations;
   /** Per user, on POST /auth/refresh. */
   refreshLimit: RateLimit;
@@ -75,11 +78,7 @@ export class AuthService {
     // Counted only for init data that validates: forged data cannot spend someone else's logins.
     await this.deps.tokenLimit.consume(String(user.id));
     const refreshToken = newRefreshToken();
-    const row = await this.deps.repo.login(user, {
-      ...client,
-      refreshHash: hashOf(refreshToken),
-      ttlS: this.deps.config.jwt.refreshTtlS,
-    });
+    const row = await this.deps.logins.login({ user, ...client, sessionId: crypto.randomUUID(), refreshHash: hashOf(refreshToken) });
     if (!row) throw AppError.forbidden('This account is banned');
     this.deps.logger.info({ user_id: row.id, session_id: row.session_id, is_new: row.is_new }, 'login');
     return this.tokens(row.id, row.session_id, refreshToken, {
