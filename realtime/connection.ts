@@ -125,6 +125,9 @@ const HANDLERS: Record<keyof ClientToServerEvents, Handler> = {
     return r;
   },
   'message:read': (ctx, socket, payload) => ctx.chat.read(socket.data.userId, payload, { socketId: socket.id }),
+  'message:react': (ctx, socket, payload) => ctx.chat.actions.react(socket.data.userId, payload, { socketId: socket.id }),
+  'message:edit': (ctx, socket, payload) => ctx.chat.actions.edit(socket.data.userId, payload, { socketId: socket.id }),
+  'message:delete': (ctx, socket, payload) => ctx.chat.actions.delete(socket.data.userId, payload, { socketId: socket.id }),
   'typing:start': (ctx, socket, payload) => ctx.typing.start(socket.id, socket.data.userId, payload),
   'typing:stop': (ctx, socket, payload) => ctx.typing.stop(socket.id, payload),
   'presence:query': async (ctx, socket, payload) => {

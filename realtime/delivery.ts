@@ -29,6 +29,21 @@ export class Delivery {
     this.toUsers([...peers, readerId], exceptSocketId).emit('message:read', { conversation_id: conversationId, user_id: readerId, seq });
   }
 
+  /** A reaction set or removed: to the peers and the reactor's other devices. */
+  reaction(payload: Parameters<ServerToClientEvents['message:reaction']>[0], peers: string[], exceptSocketId?: string) {
+    this.toUsers([...peers, payload.user_id], exceptSocketId).emit('message:reaction', payload);
+  }
+
+  /** An edited message as it is now: to the peers and the sender's other devices. */
+  edited(message: ChatMessage, peers: string[], exceptSocketId?: string) {
+    this.toUsers([...peers, message.sender_id], exceptSocketId).emit('message:edited', { message });
+  }
+
+  /** An unsent message to every member's devices; one deleted for the caller only to their other devices. */
+  deleted(payload: Parameters<ServerToClientEvents['message:deleted']>[0], peers: string[], userId: string, exceptSocketId?: string) {
+    this.toUsers([...peers, userId], exceptSocketId).emit('message:deleted', payload);
+  }
+
   /** Ephemeral: dropped for a socket that cannot take it right now. */
   typing(conversationId: string, userId: string, typing: boolean, peers: string[]) {
     if (!peers.length) return;

@@ -17,6 +17,13 @@ export const TYPING_TTL_MS = 6_000;
 /** Body length in characters (Unicode code points). */
 export const MAX_BODY_CHARS = 4_000;
 export const MAX_CLIENT_MSG_ID_CHARS = 64;
+/** The reactions a message can get (one per user per message). */
+export const REACTIONS = ['❤️', '👍', '😂', '😮', '😢', '🔥', '👏', '🙏'] as const;
+export type ReactionEmoji = (typeof REACTIONS)[number];
+/** The sender may edit a text message for this long after sending it. */
+export const EDIT_WINDOW_MS = 15 * 60_000;
+/** A reply quotes this many characters of the original. */
+export const QUOTE_CHARS = 100;
 /** The most user ids one `presence:query` may ask about. */
 export const MAX_PRESENCE_QUERY = 200;
 
@@ -32,6 +39,29 @@ export interface SendPayload {
   conversation_id: string;
   body: string;
   client_msg_id: string;
+  /** The message this one answers. */
+  reply_to_seq?: number;
+  /** Send it although the ack was `needs_confirmation`. */
+  confirm?: boolean;
+}
+/** `client_id` (optional): a retry with the same one applies once. */
+export interface ReactPayload {
+  conversation_id: string;
+  seq: number;
+  emoji: ReactionEmoji | null;
+  client_id?: string;
+}
+export interface EditPayload {
+  conversation_id: string;
+  seq: number;
+  body: string;
+  client_id?: string;
+}
+/** scope `everyone` (the default): unsend while the peer has not read it; `me`: hide it from the caller's own history. */
+export interface DeletePayload {
+  conversation_id: string;
+  seq: number;
+  scope?: 'everyone' | 'me';
 }
 export interface ReadPayload {
   conversation_id: string;
@@ -48,6 +78,9 @@ type AckOf<E extends keyof typeof AckBodies> = Omit<z.infer<(typeof AckBodies)[E
 export interface ClientToServerEvents {
   'message:send': (payload: SendPayload, ack: AckFn<AckOf<'message:send'>>) => void;
   'message:read': (payload: ReadPayload, ack: AckFn<AckOf<'message:read'>>) => void;
+  'message:react': (payload: ReactPayload, ack: AckFn<AckOf<'message:react'>>) => void;
+  'message:edit': (payload: EditPayload, ack: AckFn<AckOf<'message:edit'>>) => void;
+  'message:delete': (payload: DeletePayload, ack: AckFn<AckOf<'message:delete'>>) => void;
   'typing:start': (payload: TypingPayload, ack?: AckFn) => void;
   'typing:stop': (payload: TypingPayload, ack?: AckFn) => void;
   'presence:query': (payload: { user_ids: string[] }, ack: AckFn<AckOf<'presence:query'>>) => void;
@@ -64,6 +97,9 @@ type Payload<E extends keyof typeof ServerEventPayloads> = z.infer<(typeof Serve
 export interface ServerToClientEvents {
   'message:new': (payload: Payload<'message:new'>) => void;
   'message:read': (payload: Payload<'message:read'>) => void;
+  'message:reaction': (payload: Payload<'message:reaction'>) => void;
+  'message:edited': (payload: Payload<'message:edited'>) => void;
+  'message:deleted': (payload: Payload<'message:deleted'>) => void;
   typing: (payload: Payload<'typing'>) => void;
   presence: (payload: Payload<'presence'>) => void;
   'match:new': (payload: Payload<'match:new'>) => void;

@@ -3,30 +3,59 @@
 // group-commit batch, whatever its size (see writer.ts).
 import type { Knex } from 'knex';
 import { blockedEitherWaySql } from '../../shared/blocks.js';
-import type { ChatMessage } from '../events.js';
+import { QUOTE_CHARS, type ChatMessage } from '../events.js';
 
 interface MessageRow {
   id: string;
   conversation_id: string;
   seq: number;
   sender_id: string;
-  body: string;
+  body: string | null;
   client_msg_id: string;
   created_at: Date;
+  reply_to_seq?: number | null;
+  edited_at?: Date | null;
+  deleted_at?: Date | null;
+  change_seq?: number;
+  flagged?: boolean;
+  // Joined in by the reads that show a message to someone:
+  /** The quoted original of a reply. */
+  q_sender_id?: string | null;
+  q_body?: string | null;
+  q_deleted?: boolean | null;
+  /** Reaction counts by emoji (null: none). */
+  reactions?: Record<string, number> | null;
+  /** The viewer's own reaction, and whether they deleted it for themselves. */
+  my_reaction?: string | null;
+  hidden?: boolean;
 }
 
-const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, body, client_msg_id, created_at';
+const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, body, client_msg_id, created_at, reply_to_seq, edited_at, deleted_at, change_seq, flagged';
 
+/** The contract's message: the optional fields only when they say something. */
 export function toMessage(r: MessageRow): ChatMessage {
-  return {
+  const deleted = Boolean(r.deleted_at) || Boolean(r.hidden);
+  const m: ChatMessage = {
     id: r.id,
     conversation_id: r.conversation_id,
     seq: r.seq,
     sender_id: r.sender_id,
-    body: r.body,
+    body: deleted ? null : r.body,
     client_msg_id: r.client_msg_id,
     created_at: r.created_at.toISOString(),
   };
+  if (r.reply_to_seq && r.q_sender_id) {
+    m.reply_to = { seq: r.reply_to_seq, sender_id: r.q_sender_id, body: r.q_deleted ? null : (r.q_body ?? null), deleted: Boolean(r.q_deleted) };
+  }
+  if (deleted) m.deleted = true;
+  else {
+    if (r.edited_at) m.edited_at = r.edited_at.toISOString();
+    if (r.reactions && Object.keys(r.reactions).length) m.reactions = r.reactions;
+    if (r.my_reaction) m.my_reaction = r.my_reaction as ChatMessage['my_reaction'];
+    if (r.flagged) m.flagged = true;
+  }
+  if (r.change_seq) m.change_seq = r.change_seq;
+  return m;
 }
 
 // "Live" everywhere below: the conversation is open, its match has not ended,
@@ -44,6 +73,9 @@ export interface SendRow {
   senderId: string;
   body: string;
   clientMsgId: string;
+  replyToSeq?: number;
+  /** The filter flagged it and the sender confirmed. */
+  flagged?: boolean;
 }
 
 export interface SendBatchResult {
@@ -55,12 +87,22 @@ export interface SendBatchResult {
   inserted: ChatMessage[];
 }
 
-type JsonMessage = Omit<MessageRow, 'created_at'> & { created_at: string };
-const fromJson = (m: JsonMessage) => toMessage({ ...m, created_at: new Date(m.created_at) });
+type JsonMessage = Omit<MessageRow, 'created_at' | 'edited_at' | 'deleted_at'> & { created_at: string; edited_at?: string | null; deleted_at?: string | null };
+const rowFromJson = (m: JsonMessage): MessageRow => ({
+  ...m,
+  created_at: new Date(m.created_at),
+  edited_at: m.edited_at ? new Date(m.edited_at) : null,
+  deleted_at: m.deleted_at ? new Date(m.deleted_at) : null,
+});
+const fromJson = (m: JsonMessage) => toMessage(rowFromJson(m));
+
+// The quote of a reply, joined to a message row `x`.
+const QUOTE_JOIN = `LEFT JOIN messages q ON q.conversation_id = x.conversation_id AND q.seq = x.reply_to_seq`;
+const QUOTE_COLUMNS = `q.sender_id AS q_sender_id, left(q.body, ${QUOTE_CHARS}) AS q_body, (q.deleted_at IS NOT NULL) AS q_deleted`;
 
 const SEND_BATCH_SQL = `WITH input AS (
-       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[])
-         WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, ord)
+       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::bool[])
+         WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, reply_to_seq, flagged, ord)
      ), conv AS (
        SELECT c.id,
               (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
@@ -88,16 +130,17 @@ const SEND_BATCH_SQL = `WITH input AS (
         WHERE c.id = locked.id
        RETURNING c.id, c.last_seq, counts.n
      ), inserted AS (
-       INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id)
+       INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id, reply_to_seq, flagged)
        SELECT a.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY a.conversation_id ORDER BY a.ord),
-              a.sender_id, a.body, a.client_msg_id
+              a.sender_id, a.body, a.client_msg_id, a.reply_to_seq, a.flagged
          FROM accepted a JOIN bumped b ON b.id = a.conversation_id
         ORDER BY a.ord
        RETURNING ${MESSAGE_COLUMNS}
      )
      SELECT (SELECT COALESCE(json_agg(conv), '[]') FROM conv) AS conversations,
-            (SELECT COALESCE(json_agg(stored), '[]') FROM stored) AS stored,
-            (SELECT COALESCE(json_agg(inserted), '[]') FROM inserted) AS inserted`;
+            (SELECT COALESCE(json_agg(y), '[]') FROM (SELECT x.*, ${QUOTE_COLUMNS} FROM stored x ${QUOTE_JOIN}) y) AS stored,
+            -- A reply's original was committed before it (the service checked reply_to_seq against last_seq).
+            (SELECT COALESCE(json_agg(y), '[]') FROM (SELECT x.*, ${QUOTE_COLUMNS} FROM inserted x ${QUOTE_JOIN}) y) AS inserted`;
 
 /**
  * A whole group-commit batch in ONE statement, so one round trip (the writer
@@ -118,7 +161,15 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
   // Planned each time on purpose: a cached generic plan made while the tables
   // were small would keep scanning them once they are not.
   const ids = rows.map((r) => r.conversationId);
-  const { rows: out } = await db.raw(SEND_BATCH_SQL, [ids, rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.clientMsgId), ids]);
+  const { rows: out } = await db.raw(SEND_BATCH_SQL, [
+    ids,
+    rows.map((r) => r.senderId),
+    rows.map((r) => r.body),
+    rows.map((r) => r.clientMsgId),
+    rows.map((r) => r.replyToSeq ?? null),
+    rows.map((r) => r.flagged ?? false),
+    ids,
+  ] as unknown as readonly Knex.RawBinding[]);
   const r = out[0] as { conversations: SendTarget[]; stored: JsonMessage[]; inserted: JsonMessage[] };
   return {
     conversations: new Map(r.conversations.map((c) => [c.id, c])),
@@ -131,6 +182,7 @@ export interface ConversationAccess {
   id: string;
   live: boolean;
   last_seq: number;
+  last_change_seq: number;
   last_read_seq: number;
   peer_ids: string[];
 }
@@ -138,7 +190,7 @@ export interface ConversationAccess {
 /** The caller's view of one conversation; undefined when it does not exist or the caller is not a member. */
 export async function conversationAccess(db: Knex, conversationId: string, userId: string): Promise<ConversationAccess | undefined> {
   const { rows } = await db.raw(
-    `SELECT c.id, c.last_seq, me.last_read_seq,
+    `SELECT c.id, c.last_seq, c.last_change_seq, me.last_read_seq,
             (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
             ARRAY(SELECT cm.user_id FROM conversation_members cm
                    WHERE cm.conversation_id = c.id AND cm.user_id <> me.user_id)::text[] AS peer_ids
@@ -201,28 +253,140 @@ export async function listConversations(db: Knex, userId: string, limit: number)
       LIMIT ?`,
     [userId, limit],
   );
-  return (rows as (Omit<ConversationRow, 'last'> & { last: (Omit<MessageRow, 'created_at'> & { created_at: string }) | null })[]).map((r) => ({
-    ...r,
-    last: r.last ? { ...r.last, created_at: new Date(r.last.created_at) } : null,
-  }));
+  return (rows as (Omit<ConversationRow, 'last'> & { last: JsonMessage | null })[]).map((r) => ({ ...r, last: r.last ? rowFromJson(r.last) : null }));
 }
 
-/** A page of messages in ascending seq; one more than `limit` is read to tell whether there are more. */
+// How a viewer sees messages: the quote of a reply, the reaction counts, their
+// own reaction, and whether they deleted it for themselves. The two reaction
+// subqueries are primary-key probes per message of the page.
+const VIEW_SQL = `SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.body, x.client_msg_id, x.created_at,
+         x.reply_to_seq, x.edited_at, x.deleted_at, x.change_seq, x.flagged, ${QUOTE_COLUMNS},
+         (SELECT json_object_agg(emoji, n) FROM (SELECT emoji, count(*)::int AS n FROM message_reactions r
+           WHERE r.message_id = x.id GROUP BY emoji) rc) AS reactions,
+         (SELECT emoji FROM message_reactions r WHERE r.message_id = x.id AND r.user_id = :viewer) AS my_reaction,
+         EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = x.id AND h.user_id = :viewer) AS hidden
+    FROM messages x ${QUOTE_JOIN}
+   WHERE x.conversation_id = :conversation`;
+
+/**
+ * A page of messages as `viewerId` sees them, in ascending seq (one more than
+ * `limit` is read to tell whether there are more); with `eventsAfter`, the
+ * messages changed after that change cursor, in ascending change_seq.
+ */
 export async function listMessages(
   db: Knex,
   conversationId: string,
-  q: { beforeSeq?: number; afterSeq?: number; limit: number },
+  viewerId: string,
+  q: { beforeSeq?: number; afterSeq?: number; eventsAfter?: number; limit: number },
 ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
-  const query = db<MessageRow>('messages').select(MESSAGE_COLUMNS.split(', ')).where('conversation_id', conversationId);
-  if (q.beforeSeq !== undefined) query.andWhere('seq', '<', q.beforeSeq);
-  if (q.afterSeq !== undefined) query.andWhere('seq', '>', q.afterSeq);
-  // Forward paging (after_seq) reads oldest first; otherwise the newest page below before_seq.
-  const forward = q.afterSeq !== undefined;
-  const rows = (await query.orderBy('seq', forward ? 'asc' : 'desc').limit(q.limit + 1)) as unknown as MessageRow[];
+  const b: Record<string, unknown> = { viewer: viewerId, conversation: conversationId, limit: q.limit + 1 };
+  let where = '';
+  let order: string;
+  if (q.eventsAfter !== undefined) {
+    where = ' AND x.change_seq > :events_after';
+    b.events_after = q.eventsAfter;
+    order = 'x.change_seq ASC';
+  } else {
+    if (q.beforeSeq !== undefined) (where += ' AND x.seq < :before'), (b.before = q.beforeSeq);
+    if (q.afterSeq !== undefined) (where += ' AND x.seq > :after'), (b.after = q.afterSeq);
+    // Forward paging (after_seq) reads oldest first; otherwise the newest page below before_seq.
+    order = q.afterSeq !== undefined ? 'x.seq ASC' : 'x.seq DESC';
+  }
+  const { rows } = await db.raw(`${VIEW_SQL}${where} ORDER BY ${order} LIMIT :limit`, b);
   const hasMore = rows.length > q.limit;
-  const page = rows.slice(0, q.limit);
-  if (!forward) page.reverse();
+  const page = (rows as MessageRow[]).slice(0, q.limit);
+  if (order === 'x.seq DESC') page.reverse();
   return { messages: page.map(toMessage), hasMore };
+}
+
+/** One message as `viewerId` sees it. */
+export async function viewMessage(db: Knex, conversationId: string, seq: number, viewerId: string): Promise<ChatMessage | undefined> {
+  const { rows } = await db.raw(`${VIEW_SQL} AND x.seq = :seq`, { viewer: viewerId, conversation: conversationId, seq });
+  return rows[0] ? toMessage(rows[0] as MessageRow) : undefined;
+}
+
+// ------------------------------------------------------------ message actions
+// Each runs in the service's transaction: the message row is locked first,
+// then the conversation's change cursor (always in that order: no deadlock
+// between actions; sends never lock an existing message).
+
+export interface LockedMessage {
+  id: string;
+  sender_id: string;
+  body: string | null;
+  created_at: Date;
+  deleted_at: Date | null;
+  change_seq: number;
+}
+
+export async function lockMessage(trx: Knex, conversationId: string, seq: number): Promise<LockedMessage | undefined> {
+  return trx('messages')
+    .select('id', 'sender_id', 'body', 'created_at', 'deleted_at', 'change_seq')
+    .where({ conversation_id: conversationId, seq })
+    .forUpdate()
+    .first();
+}
+
+/** Takes the conversation's next change cursor and stamps the message with it. */
+export async function stampChange(trx: Knex, conversationId: string, messageId: string): Promise<number> {
+  const { rows } = await trx.raw(
+    `WITH c AS (UPDATE conversations SET last_change_seq = last_change_seq + 1 WHERE id = ? RETURNING last_change_seq)
+     UPDATE messages SET change_seq = c.last_change_seq FROM c WHERE messages.id = ? RETURNING messages.change_seq`,
+    [conversationId, messageId],
+  );
+  return (rows[0] as { change_seq: number }).change_seq;
+}
+
+export async function editMessage(trx: Knex, messageId: string, body: string): Promise<void> {
+  await trx('messages').where('id', messageId).update({ body, edited_at: trx.fn.now() });
+}
+
+/** Records an edit's or reaction's retry key; false when it was applied before (a retry). */
+export async function claimActionKey(trx: Knex, userId: string, clientId: string): Promise<boolean> {
+  const rows = await trx('message_action_keys').insert({ user_id: userId, client_id: clientId }).onConflict(['user_id', 'client_id']).ignore().returning('user_id');
+  return rows.length > 0;
+}
+
+/** Removes the body from storage (and its reactions); the row keeps its seq as a placeholder. */
+export async function unsendMessage(trx: Knex, messageId: string): Promise<void> {
+  await trx('messages').where('id', messageId).update({ body: null, deleted_at: trx.fn.now() });
+  await trx('message_reactions').where('message_id', messageId).delete();
+}
+
+/** True when the message was not hidden for the user yet. */
+export async function hideMessage(trx: Knex, messageId: string, userId: string): Promise<boolean> {
+  const rows = await trx('message_hidden').insert({ message_id: messageId, user_id: userId }).onConflict(['message_id', 'user_id']).ignore().returning('message_id');
+  return rows.length > 0;
+}
+
+/** Whether any other member has read up to `seq`. */
+export async function readByPeer(trx: Knex, conversationId: string, userId: string, seq: number): Promise<boolean> {
+  const row = await trx('conversation_members').select(trx.raw('1')).where('conversation_id', conversationId).whereNot('user_id', userId).andWhere('last_read_seq', '>=', seq).first();
+  return Boolean(row);
+}
+
+export async function reactionOf(trx: Knex, messageId: string, userId: string): Promise<string | undefined> {
+  const row = await trx('message_reactions').select('emoji').where({ message_id: messageId, user_id: userId }).first();
+  return row?.emoji as string | undefined;
+}
+
+export async function setReaction(trx: Knex, messageId: string, userId: string, emoji: string | null): Promise<void> {
+  if (emoji === null) {
+    await trx('message_reactions').where({ message_id: messageId, user_id: userId }).delete();
+    return;
+  }
+  await trx('message_reactions')
+    .insert({ message_id: messageId, user_id: userId, emoji })
+    .onConflict(['message_id', 'user_id'])
+    .merge({ emoji, created_at: trx.fn.now() });
+}
+
+export async function reactionCounts(db: Knex, messageId: string): Promise<Record<string, number>> {
+  const rows = (await db('message_reactions').select('emoji').count<{ emoji: string; n: string }[]>({ n: '*' }).where('message_id', messageId).groupBy('emoji')) as unknown as {
+    emoji: string;
+    n: string | number;
+  }[];
+  return Object.fromEntries(rows.map((r) => [r.emoji, Number(r.n)]));
 }
 
 /** Users the given user has a live match with (no block either way): who sees their presence. */

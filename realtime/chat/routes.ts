@@ -6,8 +6,8 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { caller, requireAuth } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { ChatService } from './service.js';
-import { ConversationParams as Params, ReadBodySchema } from './schemas.js';
-import type { ConversationList, MessagePage, MessageSent } from '../../shared/contract/index.js';
+import { ConversationParams as Params, DeleteQuerySchema, EditBodySchema, MessageParams, ReactBodySchema, ReadBodySchema } from './schemas.js';
+import type { ConversationList, MessageChanged, MessageDeleted, MessagePage, MessageSent, ReactionSet } from '../../shared/contract/index.js';
 
 export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
   const router = new Router({ prefix: '/chat' });
@@ -33,6 +33,25 @@ export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
     const { seq } = parse(ReadBodySchema, ctx.request.body ?? {});
     await chat.read(caller(ctx).userId, { conversation_id, seq });
     ctx.status = 204;
+  });
+
+  // One message: /chat/messages/{conversation_id}/{seq} (the socket's message:react, :edit, :delete).
+  router.put('/messages/:conversation_id/:seq/reaction', async (ctx) => {
+    const target = parse(MessageParams, ctx.params);
+    const body = parse(ReactBodySchema, ctx.request.body ?? {});
+    ctx.body = (await chat.actions.react(caller(ctx).userId, { ...target, ...body })) satisfies ReactionSet;
+  });
+
+  router.put('/messages/:conversation_id/:seq', async (ctx) => {
+    const target = parse(MessageParams, ctx.params);
+    const body = parse(EditBodySchema, ctx.request.body ?? {});
+    ctx.body = (await chat.actions.edit(caller(ctx).userId, { ...target, ...body })) satisfies MessageChanged;
+  });
+
+  router.delete('/messages/:conversation_id/:seq', async (ctx) => {
+    const target = parse(MessageParams, ctx.params);
+    const { scope } = parse(DeleteQuerySchema, ctx.query);
+    ctx.body = (await chat.actions.delete(caller(ctx).userId, { ...target, scope })) satisfies MessageDeleted;
   });
 
   return router;

@@ -1,7 +1,7 @@
 // zod schemas of the chat contract (socket payloads and REST bodies/queries).
 import { z } from 'zod';
 import { isBlank } from '../../shared/validation.js';
-import { MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_CHARS, MAX_PRESENCE_QUERY } from '../events.js';
+import { MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_CHARS, MAX_PRESENCE_QUERY, REACTIONS } from '../events.js';
 
 export const conversationId = z
   .string()
@@ -23,13 +23,38 @@ const clientMsgId = z
   .max(MAX_CLIENT_MSG_ID_CHARS)
   .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
 
-// Strict objects: an unknown field (a sender_id, a seq) is refused, never silently dropped.
-export const SendSchema = z.strictObject({ conversation_id: conversationId, body, client_msg_id: clientMsgId });
-export type SendInput = z.infer<typeof SendSchema>;
-
 // A number in bodies and payloads ("2", true or null are not a seq); query strings are text.
 const seq = z.number().int().min(0).max(2_147_483_647);
 const querySeq = z.coerce.number().int().min(0).max(2_147_483_647);
+/** The seq of a stored message (messages start at 1). */
+const messageSeq = seq.min(1);
+
+// Strict objects: an unknown field (a sender_id, a seq) is refused, never silently dropped.
+export const SendSchema = z.strictObject({
+  conversation_id: conversationId,
+  body,
+  client_msg_id: clientMsgId,
+  /** The message this one answers (its quote comes with the message). */
+  reply_to_seq: messageSeq.optional(),
+  /** Send although the ack was needs_confirmation (the filter flagged it). */
+  confirm: z.boolean().optional(),
+});
+export type SendInput = z.infer<typeof SendSchema>;
+
+/** An optional retry key: a retried edit or reaction with the same one applies once. */
+const clientId = clientMsgId.optional();
+const emoji = z.enum(REACTIONS).nullable();
+const scope = z.enum(['everyone', 'me']).default('everyone');
+
+export const ReactSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, emoji, client_id: clientId });
+export const EditSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, body, client_id: clientId });
+export const DeleteSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, scope });
+
+/** The path of one message in the REST fallback: /chat/messages/{conversation_id}/{seq}. */
+export const MessageParams = z.object({ conversation_id: conversationId, seq: z.coerce.number().int().min(1).max(2_147_483_647) });
+export const ReactBodySchema = z.strictObject({ emoji, client_id: clientId });
+export const EditBodySchema = z.strictObject({ body, client_id: clientId });
+export const DeleteQuerySchema = z.strictObject({ scope });
 
 export const ReadSchema = z.strictObject({ conversation_id: conversationId, seq });
 export const ReadBodySchema = z.strictObject({ seq });
@@ -45,9 +70,16 @@ export const PresenceQuerySchema = z.strictObject({
 
 export const RefreshSchema = z.strictObject({ token: z.string().min(1).max(4096) });
 
-export const MessagesQuerySchema = z.object({
-  before_seq: querySeq.optional(),
-  after_seq: querySeq.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const MessagesQuerySchema = z
+  .object({
+    before_seq: querySeq.optional(),
+    after_seq: querySeq.optional(),
+    /** The messages changed (edited, reacted to, deleted) after this change cursor, in change order. */
+    events_after: querySeq.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.events_after === undefined || (q.before_seq === undefined && q.after_seq === undefined), {
+    message: 'events_after cannot be combined with before_seq or after_seq',
+    path: ['events_after'],
+  });
 export type MessagesQuery = z.infer<typeof MessagesQuerySchema>;

@@ -14,6 +14,7 @@ import * as repo from './repo.js';
 import client from 'prom-client';
 import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
 import { AbuseControls } from '../abuse/controls.js';
+import { MessageActions } from './actions.js';
 
 /** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
 export interface Origin {
@@ -31,6 +32,8 @@ const sendSeconds = new client.Histogram({
 export class ChatService {
   private readonly sendLimit: RateLimit;
   private readonly abuse: AbuseControls;
+  /** React, edit, unsend. */
+  readonly actions: MessageActions;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -39,22 +42,30 @@ export class ChatService {
   ) {
     this.sendLimit = deps.limiter('chat-send', deps.config.rateLimits.messagesPerMin, 60);
     this.abuse = new AbuseControls(deps.db, deps.limiter, deps.config);
+    this.actions = new MessageActions(deps, delivery, (c, u) => this.requireLive(c, u));
   }
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
     const req = parse(SendSchema, input);
     const done = sendSeconds.startTimer();
     const r = await this.writer.submit(
-      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id },
+      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id, replyToSeq: req.reply_to_seq },
       async () => {
         // The rate limit first: a refused send must not use up a reported user's new-conversation allowance.
         await this.sendLimit.consume(userId);
-        await this.abuse.check(userId, req.conversation_id, req.body);
+        await Promise.all([this.abuse.check(userId, req.conversation_id, req.body), this.checkReply(userId, req.conversation_id, req.reply_to_seq)]);
       },
     );
     done();
     if (r.created) this.deliver(r, origin);
     return { message: r.message, duplicate: !r.created };
+  }
+
+  /** A reply answers a stored message of the same conversation (a non-member is refused by the write itself). */
+  private async checkReply(userId: string, conversationId: string, replyToSeq: number | undefined) {
+    if (replyToSeq === undefined) return;
+    const access = await repo.conversationAccess(this.deps.db, conversationId, userId);
+    if (access && replyToSeq > access.last_seq) throw AppError.notFound('The message replied to was not found');
   }
 
   private deliver(r: SendResult, origin: Origin) {
@@ -97,9 +108,15 @@ export class ChatService {
 
   async messages(userId: string, conversationId: string, query: unknown) {
     const q = parse(MessagesQuerySchema, query);
-    await this.requireLive(conversationId, userId);
-    const page = await repo.listMessages(this.deps.db, conversationId, { beforeSeq: q.before_seq, afterSeq: q.after_seq, limit: q.limit });
-    return { messages: page.messages, has_more: page.hasMore };
+    // The cursor is read before the page: a change landing in between is fetched again next time, never missed.
+    const access = await this.requireLive(conversationId, userId);
+    const page = await repo.listMessages(this.deps.db, conversationId, userId, {
+      beforeSeq: q.before_seq,
+      afterSeq: q.after_seq,
+      eventsAfter: q.events_after,
+      limit: q.limit,
+    });
+    return { messages: page.messages, has_more: page.hasMore, change_seq: access.last_change_seq };
   }
 
   /** The peers of a live conversation, for typing indicators. */

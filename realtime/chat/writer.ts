@@ -42,6 +42,10 @@ export interface SendRequest {
   conversationId: string;
   body: string;
   clientMsgId: string;
+  /** The message this one answers (checked to exist before the send is queued). */
+  replyToSeq?: number;
+  /** The offensive-language filter flagged it and the sender confirmed. */
+  flagged?: boolean;
 }
 
 export interface SendResult {
@@ -201,7 +205,14 @@ async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | 
   const { conversations, stored, inserted } = await db.transaction(async (trx) => {
     const batch = await repo.sendBatch(
       trx,
-      reqs.map((r) => ({ conversationId: r.conversationId, senderId: r.senderId, body: r.body, clientMsgId: r.clientMsgId })),
+      reqs.map((r) => ({
+        conversationId: r.conversationId,
+        senderId: r.senderId,
+        body: r.body,
+        clientMsgId: r.clientMsgId,
+        replyToSeq: r.replyToSeq,
+        flagged: r.flagged,
+      })),
     );
     await enqueue(
       trx,

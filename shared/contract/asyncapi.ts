@@ -5,8 +5,8 @@
 // and written to docs/asyncapi.json by `npm run docs`. Payloads are JSON
 // Schema draft-07 (AsyncAPI's default schema format).
 import { z } from 'zod';
-import { PresenceQuerySchema, ReadSchema, RefreshSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
-import { MAX_PRESENCE_QUERY, SOCKET_PATH, TYPING_TTL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../realtime/events.js';
+import { DeleteSchema, EditSchema, PresenceQuerySchema, ReactSchema, ReadSchema, RefreshSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
+import { EDIT_WINDOW_MS, MAX_PRESENCE_QUERY, REACTIONS, SOCKET_PATH, TYPING_TTL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../realtime/events.js';
 import { responseShapes } from './common.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { AckBodies, AckError, CONNECT_REFUSALS, ServerEventPayloads } from './socket.js';
@@ -26,6 +26,22 @@ const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; 
     summary: 'Send a message. A resend with the same client_msg_id acks the stored message with duplicate: true; every member\'s sockets get message:new.',
     errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
   },
+  'message:react': {
+    payload: ReactSchema,
+    summary: `React to a message with one of ${REACTIONS.join(' ')} (one per user per message; emoji null removes it). Peers get message:reaction. A retry (same emoji, or the same client_id) applies once.`,
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+  },
+  'message:edit': {
+    payload: EditSchema,
+    summary: `The sender rewrites a message within ${EDIT_WINDOW_MS / 60_000} minutes (forbidden otherwise, and for anyone else; conflict once it was deleted). Peers get message:edited; the history shows the latest text with edited_at.`,
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+  },
+  'message:delete': {
+    payload: DeleteSchema,
+    summary:
+      'scope everyone (default): the sender unsends a message no peer has read yet (conflict once read); its body is removed and the history keeps a placeholder at its seq (deleted: true, body: null). scope me: hide it from your own history. Members get message:deleted.',
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+  },
   'message:read': { payload: ReadSchema, summary: 'Move the read position up to seq (never back); the peer gets message:read.', errors: ['validation_failed', 'not_found', 'forbidden'] },
   'typing:start': { payload: TypingSchema, summary: `The peer gets typing (typing: true), which expires by itself after ${TYPING_TTL_MS} ms. The ack is optional.`, errors: ['validation_failed', 'not_found', 'forbidden'] },
   'typing:stop': { payload: TypingSchema, summary: 'The peer gets typing (typing: false). The ack is optional.', errors: ['validation_failed', 'not_found', 'forbidden'] },
@@ -40,6 +56,9 @@ const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; 
 const SERVER_EVENTS: Record<ServerEvent, string> = {
   'message:new': 'A message in one of the user\'s conversations (also to the sender\'s other sockets).',
   'message:read': 'A member moved their read position.',
+  'message:reaction': 'A member set or removed their reaction (reactions: the counts now; change_seq: the conversation\'s change cursor).',
+  'message:edited': 'A message was edited: the message as it is now.',
+  'message:deleted': 'A message was unsent (scope everyone), or deleted by the user on another device (scope me).',
   typing: 'A peer started or stopped typing.',
   presence: "A live match came online or went offline.",
   'match:new': 'A new match (user: the peer\'s public view, null when it cannot be shown).',

@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import { Id, shape, Timestamp } from './common.js';
 import { PublicProfile } from './profiles.js';
+import { REACTIONS } from '../../realtime/events.js';
+
+export const Reaction = z.enum(REACTIONS);
+
+/** The quoted original of a reply: its sender and first 100 characters (null once it was unsent). */
+export const ReplyQuote = shape(
+  'ReplyQuote',
+  z.object({ seq: z.number().int().min(1), sender_id: Id, body: z.string().nullable(), deleted: z.boolean() }),
+);
 
 export const ChatMessage = shape(
   'ChatMessage',
@@ -11,9 +20,23 @@ export const ChatMessage = shape(
     /** 1, 2, 3 … per conversation, no gaps. */
     seq: z.number().int().min(1),
     sender_id: Id,
-    body: z.string(),
+    /** null once the message was unsent (deleted: true). */
+    body: z.string().nullable(),
     client_msg_id: z.string(),
     created_at: Timestamp,
+    // The fields below are present only when they say something (a plain message has none).
+    reply_to: ReplyQuote.optional(),
+    edited_at: Timestamp.optional(),
+    /** Unsent by its sender, or deleted by the caller for themselves: the placeholder keeps its seq. */
+    deleted: z.literal(true).optional(),
+    /** Reaction counts by emoji. */
+    reactions: z.record(z.string(), z.number().int().min(1)).optional(),
+    /** The caller's own reaction (history only). */
+    my_reaction: Reaction.optional(),
+    /** The sender confirmed it after the offensive-language filter flagged it: the recipient may be asked "does this bother you?". */
+    flagged: z.literal(true).optional(),
+    /** The conversation's change cursor when this message last changed (edit, reaction, deletion). */
+    change_seq: z.number().int().min(1).optional(),
   }),
 );
 export type ChatMessage = z.infer<typeof ChatMessage>;
@@ -35,7 +58,29 @@ export type Conversation = z.infer<typeof Conversation>;
 
 export const ConversationList = shape('ConversationList', z.object({ conversations: z.array(Conversation) }));
 export type ConversationList = z.infer<typeof ConversationList>;
-export const MessagePage = shape('MessagePage', z.object({ messages: z.array(ChatMessage), has_more: z.boolean() }), 'Messages in ascending seq.');
+export const MessagePage = shape(
+  'MessagePage',
+  z.object({
+    messages: z.array(ChatMessage),
+    has_more: z.boolean(),
+    /** The conversation's change cursor now: pass it as events_after to catch up on edits, reactions and deletions later. */
+    change_seq: z.number().int().min(0),
+  }),
+  'Messages in ascending seq (with events_after: the messages changed after that cursor, in ascending change_seq).',
+);
 export type MessagePage = z.infer<typeof MessagePage>;
 export const MessageSent = shape('MessageSent', z.object({ message: ChatMessage }));
 export type MessageSent = z.infer<typeof MessageSent>;
+
+export const MessageChanged = shape('MessageChanged', z.object({ message: ChatMessage }), 'The message as it is now.');
+export type MessageChanged = z.infer<typeof MessageChanged>;
+export const ReactionSet = shape(
+  'ReactionSet',
+  z.object({ conversation_id: Id, seq: z.number().int().min(1), emoji: Reaction.nullable(), reactions: z.record(z.string(), z.number().int().min(1)), change_seq: z.number().int().min(0) }),
+);
+export type ReactionSet = z.infer<typeof ReactionSet>;
+export const MessageDeleted = shape(
+  'MessageDeleted',
+  z.object({ conversation_id: Id, seq: z.number().int().min(1), scope: z.enum(['everyone', 'me']), change_seq: z.number().int().min(0) }),
+);
+export type MessageDeleted = z.infer<typeof MessageDeleted>;

@@ -10,7 +10,7 @@ import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../.
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
-import { ConversationParams, MessagesQuerySchema, ReadBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
+import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
 import { AUTHENTICATED_ERRORS, BODY_PARSER_ERRORS, type ErrorCode } from './errors.js';
 
@@ -272,6 +272,40 @@ export const OPERATIONS: Operation[] = [
     query: MessagesQuerySchema,
     answers: { 200: c.MessagePage },
     errors: ['validation_failed', 'forbidden', 'not_found'],
+    description: 'events_after=<change_seq>: the messages edited, reacted to or deleted since that change cursor (catch-up without a reload).',
+  },
+  {
+    method: 'put',
+    path: '/chat/messages/{conversation_id}/{seq}/reaction',
+    tag: 'chat',
+    summary: 'Set or remove (emoji: null) your reaction',
+    auth: 'bearer',
+    params: MessageParams,
+    body: { json: ReactBodySchema },
+    answers: { 200: c.ReactionSet },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict'],
+  },
+  {
+    method: 'put',
+    path: '/chat/messages/{conversation_id}/{seq}',
+    tag: 'chat',
+    summary: 'Edit your message (within 15 minutes)',
+    auth: 'bearer',
+    params: MessageParams,
+    body: { json: EditBodySchema },
+    answers: { 200: c.MessageChanged },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict'],
+  },
+  {
+    method: 'delete',
+    path: '/chat/messages/{conversation_id}/{seq}',
+    tag: 'chat',
+    summary: 'Unsend your message (scope=everyone, while unread) or delete it for yourself (scope=me)',
+    auth: 'bearer',
+    params: MessageParams,
+    query: DeleteQuerySchema,
+    answers: { 200: c.MessageDeleted },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict'],
   },
   {
     method: 'post',

@@ -3,7 +3,7 @@
 // schemas in realtime/chat/schemas.ts).
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { ChatMessage } from './chat.js';
+import { ChatMessage, MessageDeleted, ReactionSet } from './chat.js';
 import { MediaStatus, PublicProfile } from './profiles.js';
 
 export const PresenceState = z.object({
@@ -24,6 +24,9 @@ const ok = <T extends z.core.$ZodLooseShape>(fields: T) => z.object({ ok: z.lite
 export const AckBodies = {
   'message:send': ok({ message: ChatMessage, duplicate: z.boolean() }),
   'message:read': ok({ conversation_id: Id, seq: z.number().int().min(0) }),
+  'message:react': ok(ReactionSet.shape),
+  'message:edit': ok({ message: ChatMessage }),
+  'message:delete': ok(MessageDeleted.shape),
   'typing:start': ok({}),
   'typing:stop': ok({}),
   'presence:query': ok({ presence: z.record(z.string(), PresenceState) }),
@@ -34,6 +37,12 @@ export const AckBodies = {
 export const ServerEventPayloads = {
   'message:new': z.object({ message: ChatMessage }),
   'message:read': z.object({ conversation_id: Id, user_id: Id, seq: z.number().int().min(0) }),
+  /** user_id set (or removed: emoji null) their reaction; reactions: the counts now. */
+  'message:reaction': z.object({ ...ReactionSet.shape, user_id: Id }),
+  /** The message as it is now (body, edited_at, change_seq). */
+  'message:edited': z.object({ message: ChatMessage }),
+  /** scope everyone: the sender unsent it (to every member); me: the caller's other devices hide it. */
+  'message:deleted': MessageDeleted,
   typing: z.object({ conversation_id: Id, user_id: Id, typing: z.boolean(), expires_in_ms: z.number().int().optional() }),
   presence: z.object({ user_id: Id, ...PresenceState.shape }),
   /** user: the peer's public view; null when it cannot be shown (match:new carries no distance). */

@@ -88,7 +88,7 @@ export interface Harness {
 /** The number of cases the suite ran (printed at the end). */
 export const tally = { cases: 0, propertyRuns: 0 };
 
-const EXTRA_TABLES = ['refresh_tokens', 'admin_audit', 'notification_pending', 'notification_state'];
+const EXTRA_TABLES = ['refresh_tokens', 'admin_audit', 'notification_pending', 'notification_state', 'message_reactions', 'message_hidden', 'message_action_keys'];
 
 /**
  * One string that changes when any row of the cast changes (every column), or

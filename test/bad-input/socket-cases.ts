@@ -16,6 +16,8 @@ export interface SocketCase {
 const NOBODY = randomUUID();
 const s = (name: string, event: string, payload: (c: Cast) => unknown, code?: string): SocketCase => ({ name, event, payload, code });
 const ab = (c: Cast) => c.ab.conversationId;
+const react = (c: Cast, fields: Record<string, unknown> = {}) => ({ conversation_id: ab(c), seq: 2, emoji: '👍', ...fields });
+const edit = (c: Cast, fields: Record<string, unknown> = {}) => ({ conversation_id: ab(c), seq: 1, body: 'edited', ...fields });
 const send = (c: Cast, fields: Record<string, unknown> = {}) => ({ conversation_id: ab(c), body: 'hello', client_msg_id: `sock-${randomUUID()}`, ...fields });
 
 /** Payload shapes that are wrong for every event. */
@@ -59,6 +61,48 @@ export function socketCases(): Record<string, SocketCase[]> {
       s('an extra seq and id', 'message:send', (c) => send(c, { seq: 1, id: NOBODY }), 'validation_failed'),
       s('a binary payload', 'message:send', () => Buffer.from('{"conversation_id":"x"}'), 'validation_failed'),
       s('a binary body', 'message:send', (c) => send(c, { body: Buffer.from('hello') }), 'validation_failed'),
+      s('reply_to_seq 0', 'message:send', (c) => send(c, { reply_to_seq: 0 }), 'validation_failed'),
+      s('reply_to_seq "1" (a string)', 'message:send', (c) => send(c, { reply_to_seq: '1' }), 'validation_failed'),
+      s('reply_to_seq of no message', 'message:send', (c) => send(c, { reply_to_seq: 99 }), 'not_found'),
+      s('confirm "yes"', 'message:send', (c) => send(c, { confirm: 'yes' }), 'validation_failed'),
+    ],
+    'message:react': [
+      ...shapes('message:react'),
+      s('an emoji outside the set', 'message:react', (c) => react(c, { emoji: '💩' }), 'validation_failed'),
+      s('an empty emoji', 'message:react', (c) => react(c, { emoji: '' }), 'validation_failed'),
+      s('two emoji', 'message:react', (c) => react(c, { emoji: '❤️👍' }), 'validation_failed'),
+      s('no emoji', 'message:react', (c) => ({ conversation_id: ab(c), seq: 2 }), 'validation_failed'),
+      s('seq 0', 'message:react', (c) => react(c, { seq: 0 }), 'validation_failed'),
+      s('seq "2" (a string)', 'message:react', (c) => react(c, { seq: '2' }), 'validation_failed'),
+      s('an unknown seq', 'message:react', (c) => react(c, { seq: 99 }), 'not_found'),
+      s("other people's conversation", 'message:react', (c) => react(c, { conversation_id: c.de.conversationId, seq: 1 }), 'not_found'),
+      s('a closed conversation', 'message:react', (c) => react(c, { conversation_id: c.af.conversationId, seq: 1 }), 'forbidden'),
+      s('a 65-character client_id', 'message:react', (c) => react(c, { client_id: 'k'.repeat(65) }), 'validation_failed'),
+      s('an extra user_id', 'message:react', (c) => react(c, { user_id: c.bob.id }), 'validation_failed'),
+    ],
+    'message:edit': [
+      ...shapes('message:edit'),
+      s("the peer's message", 'message:edit', (c) => edit(c, { seq: 2 }), 'forbidden'),
+      s('an empty body', 'message:edit', (c) => edit(c, { body: '' }), 'validation_failed'),
+      s('a zero-width body', 'message:edit', (c) => edit(c, { body: '\u200b' }), 'validation_failed'),
+      s('4001 characters', 'message:edit', (c) => edit(c, { body: 'x'.repeat(4001) }), 'validation_failed'),
+      s('a NUL in the body', 'message:edit', (c) => edit(c, { body: 'a\u0000b' }), 'validation_failed'),
+      s('body as a number', 'message:edit', (c) => edit(c, { body: 5 }), 'validation_failed'),
+      s('an unknown seq', 'message:edit', (c) => edit(c, { seq: 99 }), 'not_found'),
+      s('seq -1', 'message:edit', (c) => edit(c, { seq: -1 }), 'validation_failed'),
+      s("other people's conversation", 'message:edit', (c) => edit(c, { conversation_id: c.de.conversationId }), 'not_found'),
+      s('a closed conversation', 'message:edit', (c) => edit(c, { conversation_id: c.af.conversationId }), 'forbidden'),
+      s('an extra edited_at', 'message:edit', (c) => edit(c, { edited_at: new Date().toISOString() }), 'validation_failed'),
+    ],
+    'message:delete': [
+      ...shapes('message:delete'),
+      s("unsending the peer's message", 'message:delete', (c) => ({ conversation_id: ab(c), seq: 2 }), 'forbidden'),
+      s('an unknown scope', 'message:delete', (c) => ({ conversation_id: ab(c), seq: 1, scope: 'all' }), 'validation_failed'),
+      s('an unknown seq', 'message:delete', (c) => ({ conversation_id: ab(c), seq: 99 }), 'not_found'),
+      s('seq 1.5', 'message:delete', (c) => ({ conversation_id: ab(c), seq: 1.5 }), 'validation_failed'),
+      s("other people's conversation", 'message:delete', (c) => ({ conversation_id: c.de.conversationId, seq: 1, scope: 'me' }), 'not_found'),
+      s('a closed conversation', 'message:delete', (c) => ({ conversation_id: c.af.conversationId, seq: 1, scope: 'me' }), 'forbidden'),
+      s('an extra body', 'message:delete', (c) => ({ conversation_id: ab(c), seq: 1, body: 'x' }), 'validation_failed'),
     ],
     'message:read': [
       ...shapes('message:read'),

@@ -118,7 +118,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
       row.pending = undefined;
       if (existedAsPending) place(row);
     } else {
-      row = makeRow(m.client_msg_id, m.body, m.created_at, m.sender_id === me);
+      row = makeRow(m.client_msg_id, m.body ?? '', m.created_at, m.sender_id === me);
       row.message = m;
       rows.set(m.client_msg_id, row);
       place(row);
