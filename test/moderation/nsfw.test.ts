@@ -23,6 +23,13 @@ describe('NSFW classification (bundled MobileNetV2)', function () {
     expect(Object.keys(out.scores).sort()).to.deep.equal(['drawing', 'hentai', 'neutral', 'porn', 'sexy']);
   });
 
+  it('scores as nsfwjs does with the batch norms and ReLUs folded into the convolutions', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/nsfw-fused.ts'], { timeout: 60_000 });
+    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(out.images).to.equal(4);
+    expect(out.maxDiff).to.be.below(1e-4);
+  });
+
   it('decides against the thresholds: approve below, reject above, review in between', () => {
     const t = { approveBelow: 0.4, rejectAbove: 0.85 };
     expect(decide(0.1, t)).to.equal('approved');
