@@ -56,6 +56,14 @@ export interface EditPayload {
   seq: number;
   body: string;
   client_id?: string;
+  confirm?: boolean;
+}
+/** "Does this bother you?": report a peer's message (reason defaults to offensive_message). */
+export interface ReportPayload {
+  conversation_id: string;
+  seq: number;
+  reason?: string;
+  details?: string;
 }
 /** scope `everyone` (the default): unsend while the peer has not read it; `me`: hide it from the caller's own history. */
 export interface DeletePayload {
@@ -81,6 +89,7 @@ export interface ClientToServerEvents {
   'message:react': (payload: ReactPayload, ack: AckFn<AckOf<'message:react'>>) => void;
   'message:edit': (payload: EditPayload, ack: AckFn<AckOf<'message:edit'>>) => void;
   'message:delete': (payload: DeletePayload, ack: AckFn<AckOf<'message:delete'>>) => void;
+  'message:report': (payload: ReportPayload, ack: AckFn<AckOf<'message:report'>>) => void;
   'typing:start': (payload: TypingPayload, ack?: AckFn) => void;
   'typing:stop': (payload: TypingPayload, ack?: AckFn) => void;
   'presence:query': (payload: { user_ids: string[] }, ack: AckFn<AckOf<'presence:query'>>) => void;

@@ -66,6 +66,10 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   REPORTED_NEW_CONVERSATIONS_PER_DAY:
     'New conversations per day a user may start while reported by at least `REPORT_THROTTLE_MIN_REPORTERS` people (0: none).',
   REPORT_WINDOW_DAYS: 'How many days of reports count for the reported-user throttle.',
+  CHAT_OPENER_WINDOW_DAYS:
+    "A conversation's first message is refused (`opener_not_unique`) when it is a near-copy of an opener the same sender used in this many days (0: no such rule).",
+  CHAT_OPENER_SIMILARITY:
+    'How alike two openers must be to count as a copy, from 0.5 to 1 (1: the same text once case, spacing, emoji, digits and punctuation are ignored); 1 minus the edit distance over the longer length.',
 
   BUS_MAX_ATTEMPTS: 'Deliveries of one event to a consumer group before it goes to the dead-letter stream.',
   BUS_VISIBILITY_TIMEOUT_MS: 'An event a consumer has held this long without acking is reclaimed by another consumer of its group (`XAUTOCLAIM`).',

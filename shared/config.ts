@@ -149,6 +149,8 @@ export const EnvSchema = z.object({
   CHAT_LINK_FILTER_MESSAGES: int(3, 0, 1000),
   REPORTED_NEW_CONVERSATIONS_PER_DAY: int(3, 0, 1000),
   REPORT_WINDOW_DAYS: int(7, 1, 365),
+  CHAT_OPENER_WINDOW_DAYS: int(30, 0, 365),
+  CHAT_OPENER_SIMILARITY: z.coerce.number().min(0.5).max(1).default(0.85),
 
   BUS_MAX_ATTEMPTS: int(5, 1, 100),
   BUS_VISIBILITY_TIMEOUT_MS: int(30_000, 10),
@@ -333,6 +335,9 @@ function toConfig(e: Env) {
       linkFilterMessages: e.CHAT_LINK_FILTER_MESSAGES,
       reportedNewConversationsPerDay: e.REPORTED_NEW_CONVERSATIONS_PER_DAY,
       reportWindowDays: e.REPORT_WINDOW_DAYS,
+      /** A conversation's first message may not be a near-copy (similarity at least openerSimilarity) of the sender's openers of the last openerWindowDays (0: off). */
+      openerWindowDays: e.CHAT_OPENER_WINDOW_DAYS,
+      openerSimilarity: e.CHAT_OPENER_SIMILARITY,
     },
     /** Unset: each composition root picks (public entries 0.0.0.0, services 127.0.0.1). */
     host: e.HOST,

@@ -81,9 +81,15 @@ export interface ReportedUserRow {
   oldest_report_at: Date;
   latest_report_at: Date;
   priority: number;
+  /** Messages the user sent after confirming them past the offensive-language filter. */
+  flagged_messages: number;
 }
 
-/** Users with open reports: two points per distinct reporter, plus one per day the oldest has waited. */
+/**
+ * Users with open reports: two points per distinct reporter, plus one per day
+ * the oldest has waited, plus five per step of the highest report priority (a
+ * reported message 1, a reported message the filter flagged 2; profiles 0).
+ */
 export async function reportedUsers(db: Knex, limit: number): Promise<ReportedUserRow[]> {
   const r = await db.raw(
     `SELECT r.target_id AS user_id, p.display_name, u.banned_at,
@@ -91,7 +97,8 @@ export async function reportedUsers(db: Knex, limit: number): Promise<ReportedUs
             count(DISTINCT r.reporter_id)::int AS reporters,
             min(r.created_at) AS oldest_report_at,
             max(r.created_at) AS latest_report_at,
-            (2 * count(DISTINCT r.reporter_id) + EXTRACT(EPOCH FROM now() - min(r.created_at)) / 86400)::float8 AS priority
+            (2 * count(DISTINCT r.reporter_id) + EXTRACT(EPOCH FROM now() - min(r.created_at)) / 86400 + 5 * max(r.priority))::float8 AS priority,
+            (SELECT count(*) FROM messages fm WHERE fm.sender_id = r.target_id AND fm.flagged)::int AS flagged_messages
        FROM reports r
        JOIN users u ON u.id = r.target_id
        LEFT JOIN profiles p ON p.user_id = r.target_id
@@ -114,13 +121,15 @@ export interface ReportRow {
   created_at: Date;
   reviewed_at: Date | null;
   reviewed_by: string | null;
+  /** A reported message as it was reported. */
+  evidence?: Record<string, unknown> | null;
 }
 
 /** The open reports against these users, newest first, at most `perUser` each. */
 export async function openReportsOf(db: Knex, userIds: string[], perUser: number): Promise<ReportRow[]> {
   if (!userIds.length) return [];
   const r = await db.raw(
-    `SELECT id, reporter_id, target_id, reason, details, status, created_at, reviewed_at, reviewed_by
+    `SELECT id, reporter_id, target_id, reason, details, status, created_at, reviewed_at, reviewed_by, evidence
        FROM (SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY created_at DESC) AS n
                FROM reports WHERE status = 'open' AND target_id = ANY(?::uuid[])) x
       WHERE n <= ?

@@ -10,7 +10,7 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
-import type { QueueItem, QueuedPhoto, QueuedUser } from '../../shared/contract/admin.js';
+import type { QueueItem, QueuedPhoto, QueuedUser, ReportEvidence } from '../../shared/contract/admin.js';
 
 type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'>;
 
@@ -75,9 +75,17 @@ export class AdminService {
         reporters: u.reporters,
         oldest_report_at: u.oldest_report_at.toISOString(),
         latest_report_at: u.latest_report_at.toISOString(),
+        flagged_messages: u.flagged_messages,
         reports: reports
           .filter((r) => r.target_id === u.user_id)
-          .map((r) => ({ id: r.id, reporter_id: r.reporter_id, reason: r.reason, details: r.details, created_at: r.created_at.toISOString() })),
+          .map((r) => ({
+            id: r.id,
+            reporter_id: r.reporter_id,
+            reason: r.reason,
+            details: r.details,
+            created_at: r.created_at.toISOString(),
+            ...(r.evidence ? { evidence: r.evidence as ReportEvidence } : {}),
+          })),
       })),
     ];
     items.sort((a, b) => b.priority - a.priority);

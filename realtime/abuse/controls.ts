@@ -5,12 +5,18 @@
 //   reportThrottleMinReporters different people may open only a few new
 //   conversations a day (their first message in a conversation counts); one
 //   reporter alone cannot throttle anyone, so a grudge is not a weapon.
-// Both are checked before a send is written; a refused send stores nothing.
+// - the first message of a conversation may not be a near-copy of an opener
+//   the sender used lately (openers.ts; refused with opener_not_unique).
+// All are checked before a send is written; a refused send stores nothing.
 import type { Knex } from 'knex';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import type { Limiter, RateLimit } from '../../shared/rate-limit.js';
 import * as repo from './repo.js';
+import { copiedOpener } from './openers.js';
+
+/** The most recent openers a new one is compared with. */
+const OPENERS_COMPARED = 200;
 
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const LINK =
@@ -39,18 +45,29 @@ export class AbuseControls {
   }
 
   async check(senderId: string, conversationId: string, body: string): Promise<void> {
-    await Promise.all([this.checkContact(conversationId, body), this.checkReported(senderId, conversationId)]);
+    let read: Promise<number | undefined> | undefined;
+    const lastSeq = () => (read ??= repo.conversationLastSeq(this.db, conversationId));
+    await Promise.all([this.checkContact(lastSeq, body), this.checkReported(senderId, conversationId), this.checkOpener(lastSeq, senderId, body)]);
   }
 
-  private async checkContact(conversationId: string, body: string) {
+  private async checkContact(lastSeqOf: () => Promise<number | undefined>, body: string) {
     const n = this.config.abuse.linkFilterMessages;
     if (n === 0 || !containsContact(body)) return;
-    const lastSeq = await repo.conversationLastSeq(this.db, conversationId);
+    const lastSeq = await lastSeqOf();
     if (lastSeq !== undefined && lastSeq < n) {
       throw AppError.validation(
         [{ field: 'body', message: `links and phone numbers are not allowed in the first ${n} messages of a conversation` }],
         'Links and phone numbers are not allowed yet in this conversation',
       );
+    }
+  }
+
+  private async checkOpener(lastSeqOf: () => Promise<number | undefined>, senderId: string, body: string) {
+    const { openerWindowDays: days, openerSimilarity } = this.config.abuse;
+    if (days === 0 || (await lastSeqOf()) !== 0) return;
+    const earlier = await repo.recentOpeners(this.db, senderId, days, OPENERS_COMPARED);
+    if (copiedOpener(body, earlier, openerSimilarity) !== undefined) {
+      throw new AppError(409, 'opener_not_unique', 'Write a first message of your own: this one copies an opener you sent recently');
     }
   }
 

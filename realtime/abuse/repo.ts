@@ -22,3 +22,39 @@ export async function hasSentIn(db: Knex, conversationId: string, senderId: stri
   const row = await db('messages').select(db.raw('1')).where({ conversation_id: conversationId, sender_id: senderId }).first();
   return Boolean(row);
 }
+
+/** The sender's openers (seq 1 of a conversation) of the last `days` days, newest first (partial index messages_openers). */
+export async function recentOpeners(db: Knex, senderId: string, days: number, limit: number): Promise<string[]> {
+  const rows = await db('messages')
+    .select('body')
+    .where({ sender_id: senderId, seq: 1 })
+    .whereNotNull('body')
+    .andWhere('created_at', '>', db.raw(`now() - make_interval(days => ?)`, [days]))
+    .orderBy('created_at', 'desc')
+    .limit(limit);
+  return rows.map((r: { body: string }) => r.body);
+}
+
+export interface MessageReport {
+  reporterId: string;
+  targetId: string;
+  messageId: string;
+  reason: string;
+  details: string | null;
+  evidence: Record<string, unknown>;
+  priority: number;
+}
+
+/** Files the report once per reporter and message; returns its id and whether it was there already. */
+export async function reportMessage(db: Knex, r: MessageReport): Promise<{ id: string; duplicate: boolean }> {
+  const { rows } = await db.raw(
+    `INSERT INTO reports (reporter_id, target_id, reason, details, message_id, evidence, priority)
+     VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
+     ON CONFLICT (reporter_id, message_id) WHERE message_id IS NOT NULL DO NOTHING
+     RETURNING id`,
+    [r.reporterId, r.targetId, r.reason, r.details, r.messageId, JSON.stringify(r.evidence), r.priority],
+  );
+  if (rows[0]) return { id: rows[0].id as string, duplicate: false };
+  const existing = await db('reports').select('id').where({ reporter_id: r.reporterId, message_id: r.messageId }).first();
+  return { id: existing.id as string, duplicate: true };
+}

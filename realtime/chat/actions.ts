@@ -13,9 +13,14 @@ import { parse } from '../../shared/validation.js';
 import type { ReactionSet, MessageDeleted } from '../../shared/contract/index.js';
 import { EDIT_WINDOW_MS, type ChatMessage } from '../events.js';
 import type { Delivery } from '../delivery.js';
-import { DeleteSchema, EditSchema, ReactSchema } from './schemas.js';
+import { DeleteSchema, EditSchema, ReactSchema, ReportSchema } from './schemas.js';
 import * as repo from './repo.js';
+import * as abuseRepo from '../abuse/repo.js';
+import { isOffensive, needsConfirmation } from '../abuse/offensive.js';
 import type { Origin } from './service.js';
+
+/** reports.priority: profile reports are 0; the admin queue ranks by it first. */
+const MESSAGE_REPORT_PRIORITY = { message: 1, flagged: 2 } as const;
 
 type RequireLive = (conversationId: string, userId: string) => Promise<repo.ConversationAccess>;
 
@@ -51,7 +56,9 @@ export class MessageActions {
 
   /** The sender rewrites a text message within EDIT_WINDOW_MS. */
   async edit(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage }> {
-    const { conversation_id, seq, body, client_id } = parse(EditSchema, input);
+    const { conversation_id, seq, body, client_id, confirm } = parse(EditSchema, input);
+    const flagged = isOffensive(body);
+    if (flagged && !confirm) throw needsConfirmation();
     const access = await this.requireLive(conversation_id, userId);
     const changed = await this.deps.db.transaction(async (trx) => {
       const m = await this.target(trx, conversation_id, seq);
@@ -59,7 +66,7 @@ export class MessageActions {
       if (client_id !== undefined && !(await repo.claimActionKey(trx, userId, client_id))) return false;
       if (m.body === body) return false;
       if (Date.now() - m.created_at.getTime() > EDIT_WINDOW_MS) throw AppError.forbidden(`A message can be edited for ${EDIT_WINDOW_MS / 60_000} minutes after it is sent`);
-      await repo.editMessage(trx, m.id, body);
+      await repo.editMessage(trx, m.id, body, flagged);
       await repo.stampChange(trx, conversation_id, m.id);
       return true;
     });
@@ -94,6 +101,33 @@ export class MessageActions {
     const out: MessageDeleted = { conversation_id, seq, scope, change_seq: r.change };
     if (r.changed) this.delivery.deleted(out, scope === 'everyone' ? access.peer_ids : [], userId, origin.socketId);
     return out;
+  }
+
+  /**
+   * "Does this bother you?": a member reports a peer's message. The report
+   * keeps the message as evidence (an unsend later does not erase it) and
+   * enters the admin queue ahead of profile reports, further ahead when the
+   * filter had flagged it. Open to members of a closed conversation too (a
+   * block closes it). One report per reporter and message.
+   */
+  async report(userId: string, input: unknown): Promise<{ report_id: string; duplicate: boolean }> {
+    const { conversation_id, seq, reason, details } = parse(ReportSchema, input);
+    const access = await repo.conversationAccess(this.deps.db, conversation_id, userId);
+    if (!access) throw AppError.notFound('Conversation not found');
+    const m = await repo.viewMessage(this.deps.db, conversation_id, seq, userId);
+    if (!m) throw AppError.notFound('Message not found');
+    if (m.sender_id === userId) throw AppError.forbidden('You cannot report your own message');
+    if (m.deleted) throw AppError.conflict('The message was deleted');
+    const r = await abuseRepo.reportMessage(this.deps.db, {
+      reporterId: userId,
+      targetId: m.sender_id,
+      messageId: m.id,
+      reason,
+      details: details ?? null,
+      evidence: { conversation_id, seq, body: m.body, created_at: m.created_at, edited_at: m.edited_at ?? null, flagged: m.flagged === true },
+      priority: m.flagged ? MESSAGE_REPORT_PRIORITY.flagged : MESSAGE_REPORT_PRIORITY.message,
+    });
+    return { report_id: r.id, duplicate: r.duplicate };
   }
 
   /** The message at `seq`, locked; a deleted one cannot be reacted to or edited. */

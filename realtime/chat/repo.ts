@@ -315,13 +315,15 @@ export interface LockedMessage {
   sender_id: string;
   body: string | null;
   created_at: Date;
+  edited_at: Date | null;
   deleted_at: Date | null;
   change_seq: number;
+  flagged: boolean;
 }
 
 export async function lockMessage(trx: Knex, conversationId: string, seq: number): Promise<LockedMessage | undefined> {
   return trx('messages')
-    .select('id', 'sender_id', 'body', 'created_at', 'deleted_at', 'change_seq')
+    .select('id', 'sender_id', 'body', 'created_at', 'edited_at', 'deleted_at', 'change_seq', 'flagged')
     .where({ conversation_id: conversationId, seq })
     .forUpdate()
     .first();
@@ -337,8 +339,11 @@ export async function stampChange(trx: Knex, conversationId: string, messageId: 
   return (rows[0] as { change_seq: number }).change_seq;
 }
 
-export async function editMessage(trx: Knex, messageId: string, body: string): Promise<void> {
-  await trx('messages').where('id', messageId).update({ body, edited_at: trx.fn.now() });
+/** flagged: the new text was flagged and confirmed (a message once flagged stays counted). */
+export async function editMessage(trx: Knex, messageId: string, body: string, flagged: boolean): Promise<void> {
+  await trx('messages')
+    .where('id', messageId)
+    .update({ body, edited_at: trx.fn.now(), ...(flagged ? { flagged: true } : {}) });
 }
 
 /** Records an edit's or reaction's retry key; false when it was applied before (a retry). */

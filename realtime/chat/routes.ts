@@ -6,8 +6,8 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { caller, requireAuth } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { ChatService } from './service.js';
-import { ConversationParams as Params, DeleteQuerySchema, EditBodySchema, MessageParams, ReactBodySchema, ReadBodySchema } from './schemas.js';
-import type { ConversationList, MessageChanged, MessageDeleted, MessagePage, MessageSent, ReactionSet } from '../../shared/contract/index.js';
+import { ConversationParams as Params, DeleteQuerySchema, EditBodySchema, MessageParams, ReactBodySchema, ReadBodySchema, ReportBodySchema } from './schemas.js';
+import type { ConversationList, MessageChanged, MessageDeleted, MessagePage, MessageReported, MessageSent, ReactionSet } from '../../shared/contract/index.js';
 
 export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
   const router = new Router({ prefix: '/chat' });
@@ -52,6 +52,14 @@ export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
     const target = parse(MessageParams, ctx.params);
     const { scope } = parse(DeleteQuerySchema, ctx.query);
     ctx.body = (await chat.actions.delete(caller(ctx).userId, { ...target, scope })) satisfies MessageDeleted;
+  });
+
+  router.post('/messages/:conversation_id/:seq/report', async (ctx) => {
+    const target = parse(MessageParams, ctx.params);
+    const body = parse(ReportBodySchema, ctx.request.body ?? {});
+    const r = await chat.actions.report(caller(ctx).userId, { ...target, ...body });
+    ctx.status = r.duplicate ? 200 : 201;
+    ctx.body = r satisfies MessageReported;
   });
 
   return router;

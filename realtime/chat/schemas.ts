@@ -47,13 +47,19 @@ const emoji = z.enum(REACTIONS).nullable();
 const scope = z.enum(['everyone', 'me']).default('everyone');
 
 export const ReactSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, emoji, client_id: clientId });
-export const EditSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, body, client_id: clientId });
+/** confirm: edit into a text the filter flags anyway. */
+export const EditSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, body, client_id: clientId, confirm: z.boolean().optional() });
 export const DeleteSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, scope });
 
 /** The path of one message in the REST fallback: /chat/messages/{conversation_id}/{seq}. */
 export const MessageParams = z.object({ conversation_id: conversationId, seq: z.coerce.number().int().min(1).max(2_147_483_647) });
 export const ReactBodySchema = z.strictObject({ emoji, client_id: clientId });
-export const EditBodySchema = z.strictObject({ body, client_id: clientId });
+export const EditBodySchema = z.strictObject({ body, client_id: clientId, confirm: z.boolean().optional() });
+const reportReason = z.string().trim().min(1).max(32).refine((s) => !isBlank(s), 'must have a visible character');
+const reportDetails = z.string().max(1000);
+/** "Does this bother you?": report a peer's message (it is kept as evidence). */
+export const ReportSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, reason: reportReason.default('offensive_message'), details: reportDetails.optional() });
+export const ReportBodySchema = z.strictObject({ reason: reportReason.default('offensive_message'), details: reportDetails.optional() });
 export const DeleteQuerySchema = z.strictObject({ scope });
 
 export const ReadSchema = z.strictObject({ conversation_id: conversationId, seq });

@@ -15,6 +15,7 @@ import client from 'prom-client';
 import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
 import { AbuseControls } from '../abuse/controls.js';
 import { MessageActions } from './actions.js';
+import { isOffensive, needsConfirmation } from '../abuse/offensive.js';
 
 /** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
 export interface Origin {
@@ -47,9 +48,11 @@ export class ChatService {
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
     const req = parse(SendSchema, input);
+    const flagged = isOffensive(req.body);
+    if (flagged && !req.confirm) throw needsConfirmation();
     const done = sendSeconds.startTimer();
     const r = await this.writer.submit(
-      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id, replyToSeq: req.reply_to_seq },
+      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id, replyToSeq: req.reply_to_seq, flagged },
       async () => {
         // The rate limit first: a refused send must not use up a reported user's new-conversation allowance.
         await this.sendLimit.consume(userId);

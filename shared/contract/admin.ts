@@ -25,6 +25,18 @@ export const QueuedPhoto = z.object({
 });
 export type QueuedPhoto = z.infer<typeof QueuedPhoto>;
 
+/** A reported chat message as it was when reported (it stays after an unsend). */
+export const ReportEvidence = z.object({
+  conversation_id: Id,
+  seq: z.number().int(),
+  body: z.string().nullable(),
+  created_at: Timestamp,
+  edited_at: Timestamp.nullable(),
+  /** The sender confirmed it past the offensive-language filter. */
+  flagged: z.boolean(),
+});
+export type ReportEvidence = z.infer<typeof ReportEvidence>;
+
 export const QueuedUser = z.object({
   kind: z.literal('user'),
   id: Id,
@@ -34,7 +46,11 @@ export const QueuedUser = z.object({
   reporters: z.number().int(),
   oldest_report_at: Timestamp,
   latest_report_at: Timestamp,
-  reports: z.array(z.object({ id: Id, reporter_id: Id, reason: z.string(), details: z.string().nullable(), created_at: Timestamp })),
+  /** Messages the user sent after confirming them past the offensive-language filter ("are you sure?"). */
+  flagged_messages: z.number().int(),
+  reports: z.array(
+    z.object({ id: Id, reporter_id: Id, reason: z.string(), details: z.string().nullable(), created_at: Timestamp, evidence: ReportEvidence.optional() }),
+  ),
 });
 export type QueuedUser = z.infer<typeof QueuedUser>;
 

@@ -5,7 +5,7 @@
 // and written to docs/asyncapi.json by `npm run docs`. Payloads are JSON
 // Schema draft-07 (AsyncAPI's default schema format).
 import { z } from 'zod';
-import { DeleteSchema, EditSchema, PresenceQuerySchema, ReactSchema, ReadSchema, RefreshSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
+import { DeleteSchema, EditSchema, PresenceQuerySchema, ReactSchema, ReadSchema, RefreshSchema, ReportSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
 import { EDIT_WINDOW_MS, MAX_PRESENCE_QUERY, REACTIONS, SOCKET_PATH, TYPING_TTL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../realtime/events.js';
 import { responseShapes } from './common.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
@@ -23,8 +23,9 @@ const ANY_EVENT_ERRORS: ErrorCode[] = ['rate_limited', 'token_expired', 'interna
 const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; errors: ErrorCode[] }> = {
   'message:send': {
     payload: SendSchema,
-    summary: 'Send a message. A resend with the same client_msg_id acks the stored message with duplicate: true; every member\'s sockets get message:new.',
-    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+    summary:
+      "Send a message (reply_to_seq: an answer to that message, quoted in it). A resend with the same client_msg_id acks the stored message with duplicate: true; every member's sockets get message:new. A conversation's first message that copies one of the sender's recent openers is refused with opener_not_unique; a text the offensive-language filter flags is refused with needs_confirmation until it is sent again with confirm: true (the message then carries flagged: true, and its reader may report it).",
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict', 'opener_not_unique', 'needs_confirmation'],
   },
   'message:react': {
     payload: ReactSchema,
@@ -34,12 +35,18 @@ const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; 
   'message:edit': {
     payload: EditSchema,
     summary: `The sender rewrites a message within ${EDIT_WINDOW_MS / 60_000} minutes (forbidden otherwise, and for anyone else; conflict once it was deleted). Peers get message:edited; the history shows the latest text with edited_at.`,
-    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict', 'needs_confirmation'],
   },
   'message:delete': {
     payload: DeleteSchema,
     summary:
       'scope everyone (default): the sender unsends a message no peer has read yet (conflict once read); its body is removed and the history keeps a placeholder at its seq (deleted: true, body: null). scope me: hide it from your own history. Members get message:deleted.',
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+  },
+  'message:report': {
+    payload: ReportSchema,
+    summary:
+      '"Does this bother you?": report a peer\'s message. The report keeps the message as evidence and enters the moderation queue ahead of profile reports (further ahead when the message was flagged). Once per reporter and message: a repeat acks duplicate: true.',
     errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
   },
   'message:read': { payload: ReadSchema, summary: 'Move the read position up to seq (never back); the peer gets message:read.', errors: ['validation_failed', 'not_found', 'forbidden'] },

@@ -84,3 +84,5 @@ export const MessageDeleted = shape(
   z.object({ conversation_id: Id, seq: z.number().int().min(1), scope: z.enum(['everyone', 'me']), change_seq: z.number().int().min(0) }),
 );
 export type MessageDeleted = z.infer<typeof MessageDeleted>;
+export const MessageReported = shape('MessageReported', z.object({ report_id: Id, duplicate: z.boolean() }), 'duplicate: the caller had reported this message already.');
+export type MessageReported = z.infer<typeof MessageReported>;

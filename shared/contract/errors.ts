@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, meaning: 'The path exists but not with this method.' },
   request_timeout: { status: 408, meaning: 'The request (headers or body) took too long to arrive.' },
   conflict: { status: 409, meaning: 'The request clashes with the current state.' },
+  opener_not_unique: { status: 409, meaning: "Chat: a conversation's first message that copies an opener the sender used lately (CHAT_OPENER_WINDOW_DAYS); write another." },
+  needs_confirmation: { status: 409, meaning: 'Chat: the offensive-language filter flagged the text; send it again with confirm: true to send it anyway.' },
   payload_too_large: { status: 413, meaning: 'The body is over its limit (MEDIA_MAX_BYTES for uploads, 1 MB for JSON).' },
   unsupported_media_type: { status: 415, meaning: 'An upload that is not a supported image by its content, or a JSON route sent another media type.' },
   rate_limited: { status: 429, meaning: 'Too many requests or events in a window; wait Retry-After seconds (details.retry_after_s).' },

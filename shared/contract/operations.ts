@@ -10,7 +10,7 @@ import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../.
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
-import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
+import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, ReportBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
 import { AUTHENTICATED_ERRORS, BODY_PARSER_ERRORS, type ErrorCode } from './errors.js';
 
@@ -294,7 +294,19 @@ export const OPERATIONS: Operation[] = [
     params: MessageParams,
     body: { json: EditBodySchema },
     answers: { 200: c.MessageChanged },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'needs_confirmation'],
+  },
+  {
+    method: 'post',
+    path: '/chat/messages/{conversation_id}/{seq}/report',
+    tag: 'chat',
+    summary: "Report a peer's message (\"does this bother you?\")",
+    auth: 'bearer',
+    params: MessageParams,
+    body: { json: ReportBodySchema, optional: true },
+    answers: { 201: c.MessageReported, 200: c.MessageReported },
     errors: ['validation_failed', 'forbidden', 'not_found', 'conflict'],
+    description: 'The message is kept with the report as evidence; the report ranks above profile reports in the moderation queue. 200 when the caller had reported it already.',
   },
   {
     method: 'delete',
@@ -315,8 +327,9 @@ export const OPERATIONS: Operation[] = [
     auth: 'bearer',
     body: { json: SendSchema },
     answers: { 201: c.MessageSent, 200: c.MessageSent },
-    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'],
-    description: '200 for a resend of a stored client_msg_id (the stored message).',
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'opener_not_unique', 'needs_confirmation'],
+    description:
+      '200 for a resend of a stored client_msg_id (the stored message). opener_not_unique: a first message copying a recent opener of the sender; needs_confirmation: the filter flagged the text, send it again with confirm: true.',
   },
   {
     method: 'post',

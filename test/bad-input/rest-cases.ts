@@ -408,6 +408,13 @@ export function restCases(): Record<string, Case[]> {
       c('unsend: an unknown scope', json('DELETE', (cst: Cast) => `/chat/messages/${ab(cst)}/1?scope=all`), 400),
       c('unsend: an unknown seq', json('DELETE', (cst: Cast) => `/chat/messages/${ab(cst)}/99`), 404, 'not_found'),
       c('unsend: conversation not a uuid', json('DELETE', '/chat/messages/abc/1'), 400),
+      c('POST /chat/messages: an offensive text without confirm', json('POST', '/chat/messages', (cst: Cast) => msg(cst, { body: 'ты сука' })), 409, 'needs_confirmation'),
+      c('report: your own message', json('POST', (cst: Cast) => `/chat/messages/${ab(cst)}/1/report`, {}), 403, 'forbidden'),
+      c('report: an unknown seq', json('POST', (cst: Cast) => `/chat/messages/${ab(cst)}/99/report`, {}), 404, 'not_found'),
+      c("report: other people's conversation", json('POST', (cst: Cast) => `/chat/messages/${cst.de.conversationId}/1/report`, {}), 404, 'not_found'),
+      c('report: a blank reason', json('POST', (cst: Cast) => `/chat/messages/${ab(cst)}/2/report`, { reason: '  ' }), 400),
+      c('report: reason as a number', json('POST', (cst: Cast) => `/chat/messages/${ab(cst)}/2/report`, { reason: 5 }), 400),
+      c('report: an extra priority', json('POST', (cst: Cast) => `/chat/messages/${ab(cst)}/2/report`, { priority: 9 }), 400),
     ],
 
     'admin': [

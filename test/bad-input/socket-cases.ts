@@ -65,6 +65,7 @@ export function socketCases(): Record<string, SocketCase[]> {
       s('reply_to_seq "1" (a string)', 'message:send', (c) => send(c, { reply_to_seq: '1' }), 'validation_failed'),
       s('reply_to_seq of no message', 'message:send', (c) => send(c, { reply_to_seq: 99 }), 'not_found'),
       s('confirm "yes"', 'message:send', (c) => send(c, { confirm: 'yes' }), 'validation_failed'),
+      s('an offensive text without confirm', 'message:send', (c) => send(c, { body: 'what the fuck' }), 'needs_confirmation'),
     ],
     'message:react': [
       ...shapes('message:react'),
@@ -92,6 +93,8 @@ export function socketCases(): Record<string, SocketCase[]> {
       s('seq -1', 'message:edit', (c) => edit(c, { seq: -1 }), 'validation_failed'),
       s("other people's conversation", 'message:edit', (c) => edit(c, { conversation_id: c.de.conversationId }), 'not_found'),
       s('a closed conversation', 'message:edit', (c) => edit(c, { conversation_id: c.af.conversationId }), 'forbidden'),
+      s('an offensive text without confirm', 'message:edit', (c) => edit(c, { body: 'fuck this' }), 'needs_confirmation'),
+      s('confirm as a string', 'message:edit', (c) => edit(c, { confirm: 'true' }), 'validation_failed'),
       s('an extra edited_at', 'message:edit', (c) => edit(c, { edited_at: new Date().toISOString() }), 'validation_failed'),
     ],
     'message:delete': [
@@ -118,6 +121,17 @@ export function socketCases(): Record<string, SocketCase[]> {
       s("other people's conversation", 'message:read', (c) => ({ conversation_id: c.de.conversationId, seq: 1 }), 'not_found'),
       s('a closed conversation', 'message:read', (c) => ({ conversation_id: c.af.conversationId, seq: 1 }), 'forbidden'),
       s('an extra user_id', 'message:read', (c) => ({ conversation_id: ab(c), seq: 1, user_id: c.bob.id }), 'validation_failed'),
+    ],
+    'message:report': [
+      ...shapes('message:report'),
+      s('your own message', 'message:report', (c) => ({ conversation_id: ab(c), seq: 1 }), 'forbidden'),
+      s('an unknown seq', 'message:report', (c) => ({ conversation_id: ab(c), seq: 99 }), 'not_found'),
+      s('seq 0', 'message:report', (c) => ({ conversation_id: ab(c), seq: 0 }), 'validation_failed'),
+      s("other people's conversation", 'message:report', (c) => ({ conversation_id: c.de.conversationId, seq: 1 }), 'not_found'),
+      s('an empty reason', 'message:report', (c) => ({ conversation_id: ab(c), seq: 2, reason: '' }), 'validation_failed'),
+      s('a 33-character reason', 'message:report', (c) => ({ conversation_id: ab(c), seq: 2, reason: 'r'.repeat(33) }), 'validation_failed'),
+      s('1001 characters of details', 'message:report', (c) => ({ conversation_id: ab(c), seq: 2, details: 'd'.repeat(1001) }), 'validation_failed'),
+      s('an extra target_id', 'message:report', (c) => ({ conversation_id: ab(c), seq: 2, target_id: c.carol.id }), 'validation_failed'),
     ],
     'typing:start / typing:stop': [
       ...shapes('typing:start'),

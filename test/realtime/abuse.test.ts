@@ -9,7 +9,8 @@ describe('chat abuse controls', () => {
   let node: Node;
 
   before(async () => {
-    node = await startNode({ CHAT_LINK_FILTER_MESSAGES: '3', REPORTED_NEW_CONVERSATIONS_PER_DAY: '2' });
+    // Openers here repeat on purpose ("hey 1", "hey 2"): the unique-opener rule has its own tests.
+    node = await startNode({ CHAT_LINK_FILTER_MESSAGES: '3', REPORTED_NEW_CONVERSATIONS_PER_DAY: '2', CHAT_OPENER_WINDOW_DAYS: '0' });
   });
   afterEach(() => closeSockets());
   after(() => node.close());
