@@ -24,17 +24,44 @@ export type { Candidate };
 
 const EARTH_KM = 6371;
 
-/** A lat/lon box that contains every point within `km` of (lat, lon). */
-export function boundingBox(lat: number, lon: number, km: number) {
+/** A lat/lon box to search, and the caller's longitude as seen from it. */
+export interface SearchArea {
+  latMin: number;
+  latMax: number;
+  lonMin: number;
+  lonMax: number;
+  /** The caller's longitude in this box's frame (lon, or lon ± 360 beyond the antimeridian). */
+  fromLon: number;
+}
+
+/**
+ * Where to look for everyone within `km` of (lat, lon): one box, or two where
+ * the circle crosses the antimeridian (the second on the far side, seen from
+ * lon ± 360, so that nearest-first search measures across the line). Near a
+ * pole the box spans every longitude.
+ */
+export function searchAreas(lat: number, lon: number, km: number): SearchArea[] {
   const dLat = (km / EARTH_KM) * (180 / Math.PI);
   const latMin = Math.max(-90, lat - dLat);
   const latMax = Math.min(90, lat + dLat);
   const s = Math.sin(km / EARTH_KM) / Math.cos((lat * Math.PI) / 180);
-  // Near a pole, or across the antimeridian, the box spans every longitude.
-  if (latMin <= -90 || latMax >= 90 || s >= 1) return { latMin, latMax, lonMin: -180, lonMax: 180 };
+  if (latMin <= -90 || latMax >= 90 || s >= 1) return [{ latMin, latMax, lonMin: -180, lonMax: 180, fromLon: lon }];
   const dLon = Math.asin(s) * (180 / Math.PI);
-  if (lon - dLon < -180 || lon + dLon > 180) return { latMin, latMax, lonMin: -180, lonMax: 180 };
-  return { latMin, latMax, lonMin: lon - dLon, lonMax: lon + dLon };
+  const west = lon - dLon;
+  const east = lon + dLon;
+  if (west < -180) {
+    return [
+      { latMin, latMax, lonMin: -180, lonMax: east, fromLon: lon },
+      { latMin, latMax, lonMin: west + 360, lonMax: 180, fromLon: lon + 360 },
+    ];
+  }
+  if (east > 180) {
+    return [
+      { latMin, latMax, lonMin: west, lonMax: 180, fromLon: lon },
+      { latMin, latMax, lonMin: -180, lonMax: east - 360, fromLon: lon - 360 },
+    ];
+  }
+  return [{ latMin, latMax, lonMin: west, lonMax: east, fromLon: lon }];
 }
 
 export class DiscoveryService {
@@ -87,7 +114,7 @@ export class DiscoveryService {
     const asOf = from?.asOf ?? new Date();
     const today = new Date().toISOString().slice(0, 10);
     // The filter compares the distance as shown (whole km), so up to half a km more passes.
-    const box = boundingBox(viewer.lat, viewer.lon, viewer.max_distance_km + 0.5);
+    const areas = searchAreas(viewer.lat, viewer.lon, viewer.max_distance_km + 0.5);
     const myAge = ageOn(viewer.birthdate, asOf);
 
     const after = from ? { score: from.score, userId: from.userId } : null;
@@ -96,7 +123,7 @@ export class DiscoveryService {
       viewer,
       myAge,
       asOf,
-      box,
+      areas,
       after,
       limit: q.limit + 1,
       impressionsDay: today,

@@ -12,7 +12,8 @@ import { startMatchingWorker, type MatchingWorker } from '../../workers/matching
 import { testConfig } from '../helpers/env.js';
 import { createMatch } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
-import { makePerson, newSpot, startDiscovery, type DiscoveryApp } from './fixtures.js';
+import { candidateScans, makePerson, newSpot, startDiscovery, type DiscoveryApp } from './fixtures.js';
+import { findViewer } from '../../api/discovery/repo.js';
 
 describe('discovery and matching on the embedded PostgreSQL (PGlite)', function () {
   this.timeout(60_000);
@@ -74,5 +75,11 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
     const other = await createMatch(platform.db, dan.id, carl.id);
     await platform.bus.publish('profile.deleted', { user_id: dan.id });
     await waitFor('the ended match', async () => !!(await platform.db('matches').where('id', other.matchId).first()).ended_at, 10_000);
+  });
+
+  it('reads candidates nearest first from the GiST index there too (core PostgreSQL, no extension)', async () => {
+    const me = await makePerson(platform.db, platform.config, newSpot(), { gender: 'woman', age: 30, looking_for: ['man'] });
+    const scans = await candidateScans(platform.db, (await findViewer(platform.db, me.id))!);
+    expect(scans.filter((s) => s.index !== 'profiles_pkey')).to.deep.equal([{ node: 'Index Only Scan', index: 'profiles_nearby_man_for_woman_idx', nearestFirst: true }]);
   });
 });

@@ -11,6 +11,9 @@ import { createDiscoveryRouter, type DiscoveryOptions } from '../../api/discover
 import { createUser, type TestUser } from '../helpers/users.js';
 import { birthdateForAge, createProfile } from '../helpers/profiles.js';
 import { client, startHttp, type Running } from '../helpers/http.js';
+import * as repo from '../../api/discovery/repo.js';
+import { searchAreas } from '../../api/discovery/service.js';
+import { ageOn } from '../../shared/public-profile.js';
 
 export interface Spot {
   lat: number;
@@ -29,11 +32,11 @@ export function newSpot(): Spot {
   return { lat: -58 + (k % 13) * 3, lon: -150 + (Math.floor(k / 13) % 12) * 5 };
 }
 
-/** The point `northKm` north and `eastKm` east of `spot` (flat-earth approximation, fine over tens of km). */
+/** The point `northKm` north and `eastKm` east of `spot` (flat-earth approximation, fine over tens of km), its longitude in [-180, 180). */
 export function offset(spot: Spot, northKm: number, eastKm: number): Spot {
   const lat = spot.lat + northKm / 111.195;
   const lon = spot.lon + eastKm / (111.195 * Math.cos((spot.lat * Math.PI) / 180));
-  return { lat, lon };
+  return { lat, lon: lon - 360 * Math.floor((lon + 180) / 360) };
 }
 
 export interface ProfileSpec {
@@ -89,6 +92,51 @@ export async function makePeople(db: Knex, config: Platform['config'], spot: Spo
   const out: Record<string, Person> = {};
   for (const [name, spec] of Object.entries(specs)) out[name] = await makePerson(db, config, spot, { ...spec, name });
   return out;
+}
+
+export interface ProfileScan {
+  node: string;
+  index?: string;
+  /** The index returns the entries nearest first (a KNN scan: `Order By` in the plan). */
+  nearestFirst: boolean;
+}
+
+/**
+ * How the candidates query reaches profiles for this caller: each scan of
+ * profiles in its plan (EXPLAIN of the exact statement). Sequential scans are
+ * priced out, as a table of thousands of rows would price them: a test
+ * database is too small for the planner to bother with an index.
+ */
+export async function candidateScans(db: Knex, viewer: repo.Viewer): Promise<ProfileScan[]> {
+  return db.transaction(async (trx) => {
+    await trx.raw('SET LOCAL enable_seqscan = off');
+    const captured: { sql: string; bindings: Knex.RawBinding[] }[] = [];
+    const listener = (e: { sql: string; bindings: Knex.RawBinding[] }) => captured.push(e);
+    trx.on('query', listener);
+    const asOf = new Date();
+    await repo.findCandidates(trx, {
+      viewer,
+      myAge: ageOn(viewer.birthdate, asOf),
+      asOf,
+      areas: searchAreas(viewer.lat!, viewer.lon!, viewer.max_distance_km + 0.5),
+      after: null,
+      limit: 10,
+      impressionsDay: asOf.toISOString().slice(0, 10),
+      impressionCap: 100,
+    });
+    trx.removeListener('query', listener);
+    const { sql, bindings } = captured[captured.length - 1];
+    // The event carries the native ($1, $2, …: in order) form; raw() wants '?'.
+    const res = await trx.raw(`EXPLAIN (FORMAT JSON) ${sql.replace(/\$\d+/g, '?')}`, bindings);
+    const scans: ProfileScan[] = [];
+    type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Order By'?: string; Plans?: PlanNode[] };
+    const walk = (n: PlanNode) => {
+      if (n['Relation Name'] === 'profiles') scans.push({ node: n['Node Type'], index: n['Index Name'], nearestFirst: !!n['Order By'] });
+      for (const c of n.Plans ?? []) walk(c);
+    };
+    walk(res.rows[0]['QUERY PLAN'][0].Plan);
+    return scans;
+  });
 }
 
 export interface DiscoveryApp {
