@@ -24,6 +24,7 @@ import { startNotifications } from './notifications.js';
 import { DEFAULT_SLOW_CONSUMER_LIMITS, guardSlowConsumers, type SlowConsumerLimits } from './backpressure.js';
 import { authMiddleware, expireTokens, Inflight, limitsMiddleware, onConnection, type ConnectionContext } from './connection.js';
 import { SocketLimits } from './limits.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 export interface RealtimeOptions {
   presence?: Partial<PresenceTimings>;
@@ -167,7 +168,10 @@ export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): 
       expiry?.stop();
       await consumer?.stop();
       if (attached) io.engine.close();
-      await io.of('/').adapter.close();
+      // Closing the adapter may wait on Redis, which a host cut off never answers.
+      await withTimeout(Promise.resolve(io.of('/').adapter.close()), 2000, 'the Socket.IO adapter').catch((err: Error) =>
+        logger.warn({ err: err.message }, 'adapter did not close cleanly'),
+      );
       await adapter.close();
       await hot.close();
       logger.info('realtime stopped');

@@ -25,6 +25,10 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { withTimeout } from '../shared/with-timeout.js';
+
+/** Longest wait for Redis when leaving the registry. */
+const WITHDRAW_TIMEOUT_MS = 2000;
 
 export interface RegistryEntry {
   tag: string;
@@ -174,9 +178,13 @@ export async function announce(opts: AnnounceOptions): Promise<Announcement> {
       if (withdrawn) return;
       withdrawn = true;
       clearInterval(timer);
-      // A renewal still on its way must not put the entry back after the removal.
-      await beating;
-      await redis.hdel(key, tag).catch((err: Error) => logger.warn({ err: err.message, tag }, 'cannot remove the realtime registry entry; it lapses with its TTL'));
+      // A renewal still on its way must not put the entry back after the removal. Both
+      // are bounded: a Redis that stopped answering must not hold the shutdown (the entry lapses).
+      try {
+        await withTimeout(beating.then(() => redis.hdel(key, tag)), WITHDRAW_TIMEOUT_MS, 'Redis');
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, tag }, 'cannot remove the realtime registry entry; it lapses with its TTL');
+      }
       if (load() > 0) await new Promise((r) => setTimeout(r, opts.settleMs ?? REGISTRY_READ_MS));
     },
   };

@@ -8,6 +8,10 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, deadlineM
     if (closing) return;
     closing = true;
     logger.info({ reason }, 'shutting down');
+    // From here connections are torn down on purpose, some of them to a store that
+    // stopped answering: a command still queued on one rejects with nobody left to
+    // hear it. That is the shutdown working, not a crash: logged, and the exit stays clean.
+    process.on('unhandledRejection', (err) => logger.warn({ err: (err as Error)?.message ?? String(err) }, 'a call was cut short by the shutdown'));
     const timer = setTimeout(() => {
       logger.error({ deadlineMs }, 'shutdown deadline passed; exiting');
       process.exit(1);

@@ -9,6 +9,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config, RedisConnection } from './config.js';
 import type { Logger } from './logger.js';
+import { withTimeout } from './with-timeout.js';
 
 export type { Redis, Cluster, RedisConnection };
 /** A connection to Redis in any mode: a Redis (one server, or a Sentinel-found primary) or a Cluster. */
@@ -101,12 +102,12 @@ export function duplicate(conn: RedisClient, name: string, opts: DuplicateOption
   return conn.duplicate({ connectionName: name, enableAutoPipelining: opts.autoPipelining ?? false });
 }
 
-/** QUIT, or a hard disconnect when that fails (the server is gone). */
-export async function quit(conn: RedisClient): Promise<void> {
-  await conn.quit().then(
-    () => undefined,
-    () => conn.disconnect(),
-  );
+/**
+ * QUIT (what was sent before it is answered first), or a hard disconnect when
+ * that fails or gets no answer within `timeoutMs` (a server gone, or a host cut off).
+ */
+export async function quit(conn: RedisClient, timeoutMs = 1000): Promise<void> {
+  await withTimeout(conn.quit(), timeoutMs, 'Redis').catch(() => conn.disconnect());
 }
 
 /** The servers that hold data: the masters of a Cluster (known once it is ready), else the one connection. */

@@ -25,34 +25,39 @@ export async function runService(
 ): Promise<void> {
   const config = loadConfigOrExit();
   const platform = createPlatform(config, service);
-  const parts = await build(platform);
+  // Registered before anything can hang on a store that does not answer: a SIGTERM
+  // during the start still stops what exists and exits 0.
+  let parts: ServiceParts | undefined;
+  let server: http.Server | undefined;
+  onShutdown(platform.logger, async () => {
+    // Stop accepting first (no request arrives at a half-stopped service), then
+    // let the parts drain (sockets told to reconnect elsewhere) while in-flight requests finish.
+    const closing = server ? closeServer(server) : Promise.resolve();
+    await parts?.stop?.();
+    await closing;
+    await platform.close();
+  });
+  parts = await build(platform);
   platform.relay.start();
   // A service sits behind the gateway: it believes as many hops as TRUSTED_PROXY_HOPS says (the
   // launchers set 1, the gateway's) and, unless HOST says otherwise, listens on loopback, so
   // nobody reaches it around the gateway with a forwarding header of their own.
   const app = createHttpApp({ service, logger: platform.logger, readiness: platform, routers: parts.routers, trustedHops: config.trustedProxyHops });
-  const server = await listen(app.callback(), port(config), config.host ?? '127.0.0.1');
+  server = await listen(app.callback(), port(config), config.host ?? '127.0.0.1');
   await parts.attach?.(server);
   platform.logger.info({ port: portOf(server) }, `${service} listening`);
-  onShutdown(platform.logger, async () => {
-    // Stop accepting first (no request arrives at a half-stopped service), then
-    // let the parts drain (sockets told to reconnect elsewhere) while in-flight requests finish.
-    const closing = closeServer(server);
-    await parts.stop?.();
-    await closing;
-    await platform.close();
-  });
 }
 
 /** The same for a worker: no port, just start and stop. */
 export async function runWorker(service: string, build: (platform: Platform) => Promise<{ stop(): Promise<void> }>): Promise<void> {
   const config = loadConfigOrExit();
   const platform = createPlatform(config, service);
-  const worker = await build(platform);
-  platform.relay.start();
-  platform.logger.info(`${service} worker started`);
+  let worker: { stop(): Promise<void> } | undefined;
   onShutdown(platform.logger, async () => {
-    await worker.stop();
+    await worker?.stop();
     await platform.close(); // stops the relay after the worker's last commits
   });
+  worker = await build(platform);
+  platform.relay.start();
+  platform.logger.info(`${service} worker started`);
 }

@@ -113,6 +113,8 @@ export abstract class GroupConsumer implements Consumer {
   onStopped?: () => void;
   protected stopping = false;
   protected abandoned = false;
+  /** Handlers running now (an event in hand). */
+  protected handling = 0;
   protected readonly maxAttempts: number;
   protected readonly visibilityMs: number;
   protected readonly logger: Logger;
@@ -142,8 +144,9 @@ export abstract class GroupConsumer implements Consumer {
       if (this.abandoned) clearInterval(heartbeat);
       else claim.touch();
     }, Math.max(5, this.visibilityMs / 3));
+    this.handling++;
     try {
-      await this.opts.handler(event);
+      await this.opts.handler(event).finally(() => this.handling--);
       clearInterval(heartbeat);
       if (!this.abandoned) await claim.ack();
     } catch (err) {

@@ -13,9 +13,12 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { duplicate, isCluster, type RedisClient } from '../redis.js';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+import { withTimeout } from '../with-timeout.js';
 import { errorText, GroupConsumer, sleep, validatePayload, type BusDefaults, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type PublishOptions, type StopOptions } from './bus.js';
 
 const DEAD_LETTER_STREAM = 'events:dead-letter';
+/** How long a stopping consumer waits for an answer from Redis while no handler runs. */
+const STOP_GRACE_MS = 2000;
 type RawEntry = [id: string, fields: string[]];
 
 function fieldsToObject(fields: string[]): Record<string, string> {
@@ -296,7 +299,19 @@ class RedisConsumer extends GroupConsumer {
     }
     // Interrupt an idle blocking read; an event in hand is finished first.
     for (const lane of this.lanes) if (lane.reading) lane.reader.disconnect();
-    await this.loop;
+    // A Redis that stopped answering (a host cut off) would hold the stop for ever on
+    // a command of the loop's. Outside a handler nothing is lost by not waiting for its
+    // answer (an entry read and not handled stays pending, reclaimed elsewhere): give up
+    // after STOP_GRACE_MS once no handler runs, and let the late loop do nothing more.
+    for (;;) {
+      const ended = await withTimeout(Promise.resolve(this.loop), STOP_GRACE_MS).then(() => true, () => false);
+      if (ended) break;
+      if (this.handling === 0) {
+        this.abandoned = true;
+        this.logger.warn({ group: this.opts.group }, 'Redis did not answer the stopping consumer; left without waiting');
+        break;
+      }
+    }
     for (const lane of this.lanes) lane.reader.disconnect();
   }
 }

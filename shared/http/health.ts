@@ -14,6 +14,7 @@ import type { Context, Middleware, Next } from 'koa';
 import client from 'prom-client';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { withTimeout } from '../with-timeout.js';
 
 let defaultMetricsStarted = false;
 const httpDuration = new client.Histogram({
@@ -47,15 +48,11 @@ export interface ReadinessDeps {
   probes?: Record<string, Probe>;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
-
 export async function readiness(deps: ReadinessDeps) {
   const checks: Record<string, 'ok' | 'down'> = {};
   await Promise.all(
     Object.entries(deps.probes ?? {}).map(([name, probe]) =>
-      withTimeout(Promise.resolve().then(probe), 2000).then(
+      withTimeout(Promise.resolve().then(probe), 2000, name).then(
         () => { checks[name] = 'ok'; },
         () => { checks[name] = 'down'; },
       ),

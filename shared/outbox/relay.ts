@@ -37,6 +37,7 @@ import type { EventType } from '../events.js';
 import type { Logger } from '../logger.js';
 import { committed, payloadsOfRow } from './enqueue.js';
 import { wakeableSleep } from '../wakeable-sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 const COMMIT_TO_PUBLISH = 'outbox_commit_to_publish_seconds';
 // Looked up first: a test runner may evaluate this module twice in one process.
@@ -161,7 +162,7 @@ export class OutboxRelay {
     const now = Date.now();
     if (this.generation && now - this.generationCheckedAt < this.opts.pollMs) return;
     this.generationCheckedAt = now;
-    const { id, started } = await this.bus.generation();
+    const { id, started } = await withTimeout(this.bus.generation(), this.opts.publishTimeoutMs, 'the bus');
     if (started) {
       const { rowCount } = (await this.db.raw(
         'UPDATE outbox SET published_at = NULL, published_generation = NULL WHERE published_generation IS NOT NULL AND published_generation <> ?',
@@ -188,7 +189,7 @@ export class OutboxRelay {
       // Issued together: one Redis connection keeps them in order, and they share its round trips.
       const sends: Promise<unknown>[] = [];
       for (const r of rows) for (const payload of payloadsOfRow(r.payload)) sends.push(this.bus.publish(r.type, payload as never, { publishedAt: r.created_at }));
-      await withTimeout(Promise.all(sends), this.opts.publishTimeoutMs);
+      await withTimeout(Promise.all(sends), this.opts.publishTimeoutMs, 'the bus');
       const ids = rows.map((r) => r.id);
       if (this.opts.retentionS > 0) {
         await trx.raw('UPDATE outbox SET published_at = now(), published_generation = ? WHERE id = ANY(?::bigint[])', [this.generation ?? null, ids]);
@@ -212,12 +213,4 @@ export class OutboxRelay {
       [this.opts.retentionS],
     );
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`bus did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }

@@ -72,7 +72,7 @@ for (const topology of redisTopologies()) {
         sends.push(emitAck(sb, 'message:send', { conversation_id: conversationId, body: `b${i}`, client_msg_id: clientMsgId('b') }));
       }
       const acks = await Promise.all(sends);
-      expect(acks.every((r) => r.ok)).to.equal(true);
+      expect(acks.filter((r) => !r.ok).slice(0, 3)).to.deep.equal([]);
       const range = Array.from({ length: 200 }, (_, i) => i + 1);
       expect(acks.map((r) => r.message.seq).sort((x, y) => x - y)).to.deep.equal(range);
 
@@ -123,7 +123,7 @@ for (const topology of redisTopologies()) {
         });
       }
       const acks = await Promise.all(sends);
-      expect(acks.every((r) => r.ok)).to.equal(true);
+      expect(acks.filter((r) => !r.ok).slice(0, 3)).to.deep.equal([]);
       for (const conv of convs) {
         const seqs = (await db()('messages').where({ conversation_id: conv.conversationId }).orderBy('seq').select('seq')).map((r) => r.seq);
         expect(seqs).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));

@@ -3,7 +3,6 @@
 // when the bus or the process fails between the commit and the publish.
 // On a database of its own with a Redis prefix of its own: one database, one bus.
 import { expect } from 'chai';
-import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createPlatform, type Platform } from '../../shared/platform.js';
@@ -16,6 +15,7 @@ import { waitFor } from '../helpers/wait.js';
 import { capturingLogger, type LogLine } from '../helpers/logs.js';
 import { redisOf } from '../helpers/redis.js';
 import { deleteByPrefix } from '../../shared/redis.js';
+import { TcpHop } from '../helpers/tcp-hop.js';
 
 /** Each event is a profile.deleted of a fresh id: the id says which commit it came from. */
 function commit(db: Knex, ...ids: string[]) {
@@ -29,34 +29,6 @@ async function listen(p: Platform, startFrom: '$' | '0' = '$') {
   await consumer.ready;
   const ids = () => got.map((e) => (e.payload as { user_id: string }).user_id);
   return { got, ids, count: (id: string) => ids().filter((x) => x === id).length };
-}
-
-/** A TCP hop in front of Redis that can be cut and restored: Redis "down" and "back" for one platform only. */
-class RedisHop {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  async up() {
-    const target = new URL(testEnv.redisUrl);
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async down() {
-    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
 }
 
 describe('outbox: events leave with their commit', function () {
@@ -155,7 +127,7 @@ describe('outbox: events leave with their commit', function () {
   }
 
   it('keeps a committed event while Redis is down and publishes it once Redis is back', async () => {
-    const hop = new RedisHop();
+    const hop = TcpHop.to(testEnv.redisUrl);
     await hop.up();
     try {
       const logs: LogLine[] = [];
