@@ -57,6 +57,13 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   NSFW_ENABLED: 'Score uploads with the bundled NSFW model; `false` approves every decodable image without scoring.',
   NSFW_APPROVE_BELOW: 'NSFW score below which an upload is approved; between this and `NSFW_REJECT_ABOVE` it goes to `review` (an admin decides).',
   NSFW_REJECT_ABOVE: 'NSFW score above which an upload is rejected.',
+  MEDIA_MAX_VIDEO_BYTES: 'Largest video clip upload in bytes; more is 413 `payload_too_large` (images and voice notes keep `MEDIA_MAX_BYTES`).',
+  MEDIA_MAX_VIDEO_SECONDS: 'Longest video clip in seconds; longer is 400 `invalid_video`.',
+  MEDIA_MAX_VOICE_SECONDS: 'Longest voice note in seconds; longer is 400 `invalid_audio`.',
+  MEDIA_VIDEO_KEEP_AUDIO: '`false`: video clips are transcoded without their sound track.',
+  MEDIA_TRANSCODE_TIMEOUT_S: 'Wall-clock limit of one ffmpeg run of the moderation worker; a clip that needs longer is rejected (`transcode_failed`).',
+  MEDIA_TRANSCODE_MAX_MEMORY_MB: 'Address-space limit of one ffmpeg run (ulimit -v); a clip that needs more is rejected (`transcode_failed`).',
+  FFMPEG_PATH: 'The ffmpeg binary (unset: the one `@ffmpeg-installer/ffmpeg` ships, else `ffmpeg` on the PATH).',
 
   ADMIN_TELEGRAM_IDS: 'Comma-separated Telegram user ids allowed to use `/admin/*` (ignored in development mode).',
   TELEGRAM_API_URL: 'Base URL of the Telegram Bot API (tests point it at a fake).',

@@ -141,6 +141,14 @@ export const EnvSchema = z.object({
   NSFW_ENABLED: bool(true),
   NSFW_APPROVE_BELOW: z.coerce.number().min(0).max(1).default(0.4),
   NSFW_REJECT_ABOVE: z.coerce.number().min(0).max(1).default(0.85),
+  // --- video clips and voice notes (issue 18) ---
+  MEDIA_MAX_VIDEO_BYTES: int(50 * 1024 * 1024, 1),
+  MEDIA_MAX_VIDEO_SECONDS: int(15, 1),
+  MEDIA_MAX_VOICE_SECONDS: int(120, 1),
+  MEDIA_VIDEO_KEEP_AUDIO: bool(true),
+  MEDIA_TRANSCODE_TIMEOUT_S: int(120, 1),
+  MEDIA_TRANSCODE_MAX_MEMORY_MB: int(2048, 64),
+  FFMPEG_PATH: z.string().min(1).optional(),
 
   ADMIN_TELEGRAM_IDS: csv.refine((ids) => ids.every((id) => /^\d+$/.test(id)), 'must be comma-separated numeric ids'),
   TELEGRAM_API_URL: url.default('https://api.telegram.org'),
@@ -320,6 +328,16 @@ function toConfig(e: Env) {
         secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       },
       nsfw: { enabled: e.NSFW_ENABLED, approveBelow: e.NSFW_APPROVE_BELOW, rejectAbove: e.NSFW_REJECT_ABOVE },
+      /** Video clips and voice notes: upload limits and the ffmpeg child's limits (shared/ffmpeg.ts). */
+      av: {
+        maxVideoBytes: e.MEDIA_MAX_VIDEO_BYTES,
+        maxVideoSeconds: e.MEDIA_MAX_VIDEO_SECONDS,
+        maxVoiceSeconds: e.MEDIA_MAX_VOICE_SECONDS,
+        keepAudio: e.MEDIA_VIDEO_KEEP_AUDIO,
+        transcodeTimeoutS: e.MEDIA_TRANSCODE_TIMEOUT_S,
+        transcodeMaxMemoryMb: e.MEDIA_TRANSCODE_MAX_MEMORY_MB,
+        ffmpegPath: e.FFMPEG_PATH,
+      },
     },
     bus: {
       maxAttempts: e.BUS_MAX_ATTEMPTS,

@@ -12,9 +12,9 @@
 import type { Knex } from 'knex';
 import { blockBetween } from './blocks.js';
 import type { Config } from './config.js';
-import { variantUrls, type StoredVariants } from './media-urls.js';
+import { variantUrls, videoUrls, type StoredAvFiles, type StoredVariants } from './media-urls.js';
 
-import type { PublicPhoto, PublicProfile } from './contract/profiles.js';
+import type { PublicPhoto, PublicProfile, PublicVideo } from './contract/profiles.js';
 import type { ProfileRow } from './profile-row.js';
 
 // The shapes are the contract's (shared/contract/profiles.ts); this file builds them.
@@ -54,7 +54,7 @@ export function shownDistanceKm(a: Point, b: Point): number {
 type PublicProfileRow = Pick<ProfileRow, 'user_id' | 'display_name' | 'birthdate' | 'gender' | 'bio' | 'interests' | 'coarse_lat' | 'coarse_lon' | 'settings'>;
 
 /** `viewerCoarse` is the viewer's coarse point (never an exact one); without it no distance is shown. */
-export function toPublicProfile(row: PublicProfileRow, photos: PublicPhoto[], viewerCoarse?: Point | null): PublicProfile {
+export function toPublicProfile(row: PublicProfileRow, photos: PublicPhoto[], viewerCoarse?: Point | null, video: PublicVideo | null = null): PublicProfile {
   const settings = row.settings ?? {};
   return {
     user_id: row.user_id,
@@ -64,6 +64,7 @@ export function toPublicProfile(row: PublicProfileRow, photos: PublicPhoto[], vi
     bio: row.bio,
     interests: row.interests ?? [],
     photos,
+    video,
     distance_km:
       settings.show_distance !== false && viewerCoarse && row.coarse_lat !== null && row.coarse_lon !== null
         ? shownDistanceKm(viewerCoarse, { lat: row.coarse_lat, lon: row.coarse_lon })
@@ -85,6 +86,18 @@ export async function loadApprovedPhotos(db: Knex, config: Pick<Config, 'media'>
     const list = out.get(r.owner_id) ?? [];
     list.push({ id: r.id, position: r.position, urls: variantUrls(config, r.variants) });
     out.set(r.owner_id, list);
+  }
+  return out;
+}
+
+/** The approved profile clip of each of these users that has one. */
+export async function loadApprovedVideos(db: Knex, config: Pick<Config, 'media'>, userIds: string[]): Promise<Map<string, PublicVideo>> {
+  const out = new Map<string, PublicVideo>();
+  if (!userIds.length) return out;
+  const rows = await db('media').select('owner_id', 'variants', 'duration_s').whereIn('owner_id', userIds).where({ profile_video: true, status: 'approved' });
+  for (const r of rows as { owner_id: string; variants: StoredAvFiles | null; duration_s: number | null }[]) {
+    const video = videoUrls(config, r.variants, r.duration_s);
+    if (video) out.set(r.owner_id, video);
   }
   return out;
 }
@@ -126,7 +139,8 @@ export async function loadPublicProfiles(
     );
   }
   const rows = (await q) as PublicProfileRow[];
-  const photos = await loadApprovedPhotos(db, config, rows.map((r) => r.user_id));
-  for (const r of rows) out.set(r.user_id, toPublicProfile(r, photos.get(r.user_id) ?? [], viewer.location));
+  const shown = rows.map((r) => r.user_id);
+  const [photos, videos] = await Promise.all([loadApprovedPhotos(db, config, shown), loadApprovedVideos(db, config, shown)]);
+  for (const r of rows) out.set(r.user_id, toPublicProfile(r, photos.get(r.user_id) ?? [], viewer.location, videos.get(r.user_id) ?? null));
   return out;
 }

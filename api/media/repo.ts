@@ -26,6 +26,10 @@ export interface MediaRow {
   position: number | null;
   moderated_at: Date | null;
   created_at: Date;
+  kind: 'image' | 'video' | 'voice';
+  duration_s: number | null;
+  waveform: number[] | null;
+  profile_video: boolean;
 }
 
 const COLUMNS = [
@@ -44,6 +48,10 @@ const COLUMNS = [
   'position',
   'moderated_at',
   'created_at',
+  'kind',
+  'duration_s',
+  'waveform',
+  'profile_video',
 ];
 
 export async function lockOwnerPhotos(trx: Knex.Transaction, ownerId: string): Promise<void> {
@@ -56,7 +64,7 @@ export async function lockContent(trx: Knex.Transaction, sha256: string): Promis
 
 export async function insertMedia(
   db: Knex,
-  row: Pick<MediaRow, 'owner_id' | 'mime' | 'size' | 'width' | 'height' | 'sha256' | 'original_key' | 'position'>,
+  row: Pick<MediaRow, 'owner_id' | 'mime' | 'size' | 'width' | 'height' | 'sha256' | 'original_key' | 'position'> & Partial<Pick<MediaRow, 'kind' | 'duration_s'>>,
 ): Promise<MediaRow> {
   const [inserted] = await db('media').insert(row).returning(COLUMNS);
   return inserted as MediaRow;
@@ -88,12 +96,12 @@ export async function photoCount(db: Knex, ownerId: string): Promise<number> {
 }
 
 /**
- * The owner's media attached to nothing (not a profile photo; messages carry
+ * The owner's media attached to nothing (not a profile photo nor clip; messages carry
  * no attachments yet): how many, and when the oldest was uploaded. These are
  * the ones the moderation worker expires (workers/moderation/repo.ts).
  */
 export async function unattachedOf(db: Knex, ownerId: string): Promise<{ count: number; oldest: Date | null }> {
-  const row = await db('media').where('owner_id', ownerId).whereNull('position').first(db.raw('count(*)::int AS count'), db.raw('min(created_at) AS oldest'));
+  const row = await db('media').where({ owner_id: ownerId, profile_video: false }).whereNull('position').first(db.raw('count(*)::int AS count'), db.raw('min(created_at) AS oldest'));
   return { count: Number(row?.count ?? 0), oldest: row?.oldest ?? null };
 }
 
@@ -127,6 +135,26 @@ export async function keysInUse(trx: Knex.Transaction, sha256: string): Promise<
 /** Approved rows made from this original: the only ones whose variants are served. */
 export async function approvedByContent(db: Knex, sha256: string): Promise<Pick<MediaRow, 'variants'>[]> {
   return db('media').select('variants').where({ sha256, status: 'approved' });
+}
+
+/** The owner's profile clip, if any. */
+export async function profileVideoOf(db: Knex, ownerId: string): Promise<MediaRow | undefined> {
+  return db('media').where({ owner_id: ownerId, profile_video: true }).first(COLUMNS);
+}
+
+/** Makes `id` the owner's one profile clip (the one before, if any, is detached first). */
+export async function setProfileVideo(trx: Knex.Transaction, ownerId: string, id: string): Promise<MediaRow> {
+  await trx('media').where({ owner_id: ownerId, profile_video: true }).whereNot('id', id).update({ profile_video: false });
+  const [row] = await trx('media').where('id', id).update({ profile_video: true }).returning(COLUMNS);
+  return row as MediaRow;
+}
+
+/**
+ * An approved media item `ownerId` owns, of one of `kinds`: what a chat
+ * attachment may be (realtime/chat looks attachments up through this).
+ */
+export async function approvedMediaOf(db: Knex, ownerId: string, id: string, kinds: MediaRow['kind'][]): Promise<MediaRow | undefined> {
+  return db('media').where({ id, owner_id: ownerId, status: 'approved' }).whereIn('kind', kinds).first(COLUMNS);
 }
 
 /**

@@ -8,9 +8,10 @@ import { caller, requireAuth } from '../../shared/http/auth.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { parse } from '../../shared/validation.js';
 import type { MediaService } from './service.js';
-import { AttachPhotoBody, MovePhotoBody, Uuid } from './schemas.js';
-import { isMultipart, multipartUpload, readableRefusals, uploadedFile } from './upload.js';
-import type { Media, MediaList, PhotoAccepted, PhotoList, UploadAccepted } from '../../shared/contract/index.js';
+import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from './schemas.js';
+import { isMultipart, multipartUpload, readableRefusals, uploadedField, uploadedFile } from './upload.js';
+import { parseRange } from './ranges.js';
+import type { Media, MediaList, PhotoAccepted, PhotoList, ProfileVideo, UploadAccepted } from '../../shared/contract/index.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -34,7 +35,7 @@ function userParam(ctx: Context): string {
 
 function ownerOnly(ctx: Context): string {
   const userId = userParam(ctx);
-  if (userId !== caller(ctx).userId) throw AppError.forbidden("Only the owner can change a profile's photos");
+  if (userId !== caller(ctx).userId) throw AppError.forbidden("Only the owner can change a profile's photos and clip");
   return userId;
 }
 
@@ -56,6 +57,8 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
   const router = new Router();
   const auth = requireAuth(deps);
   const upload = multipartUpload({ maxBytes: deps.config.media.maxBytes, uploadDir: opts.uploadDir });
+  // POST /media/upload also takes clips, up to their own limit (decided by the file's first bytes).
+  const anyUpload = multipartUpload({ maxBytes: deps.config.media.maxBytes, videoMaxBytes: deps.config.media.av.maxVideoBytes, uploadDir: opts.uploadDir });
   const refusals = readableRefusals({ drainMaxBytes: deps.config.uploads.drainMaxBytes });
 
   // Files first: its path may sit under /media/, beside /media/{id}.
@@ -69,10 +72,29 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
       ctx.status = 304;
       return;
     }
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    // Clips and voice notes answer range requests (players seek and stream with them).
+    if (served.size !== undefined) {
+      ctx.set('Accept-Ranges', 'bytes');
+      const range = parseRange(ctx.get('range'), served.size, ctx.get('if-range'), served.etag);
+      if (range === 'unsatisfiable') {
+        ctx.set('Content-Range', `bytes */${served.size}`);
+        throw new AppError(416, 'range_not_satisfiable', `The file has ${served.size} bytes`, { size: served.size });
+      }
+      const file = await served.open(range ?? undefined);
+      if (!file) throw AppError.notFound('No such file');
+      ctx.type = served.contentType;
+      if (range) {
+        ctx.status = 206;
+        ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${served.size}`);
+        ctx.length = range.end - range.start + 1;
+      } else ctx.length = served.size;
+      ctx.body = file.body;
+      return;
+    }
     const file = await served.open();
     if (!file) throw AppError.notFound('No such file');
-    ctx.type = 'image/webp';
-    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.type = served.contentType;
     if (file.size !== undefined) ctx.length = file.size;
     ctx.body = file.body;
   });
@@ -82,10 +104,19 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
     await service.admitUpload(caller(ctx).userId, { asPhoto: false });
     await next();
   };
-  router.post('/media/upload', refusals, auth, admitUpload, upload, async (ctx) => {
-    const row = await service.upload(caller(ctx).userId, uploadedFile(ctx));
+  router.post('/media/upload', refusals, auth, admitUpload, anyUpload, async (ctx) => {
+    const row = await service.upload(caller(ctx).userId, uploadedFile(ctx), { kind: uploadedField(ctx, 'kind') });
     ctx.status = 202;
-    ctx.body = { id: row.id, status: row.status, mime: row.mime, size: row.size, width: row.width, height: row.height } satisfies UploadAccepted;
+    ctx.body = {
+      id: row.id,
+      status: row.status,
+      mime: row.mime,
+      size: row.size,
+      width: row.width,
+      height: row.height,
+      kind: row.kind,
+      duration_s: row.duration_s,
+    } satisfies UploadAccepted;
   });
 
   router.get('/media/user/:user_id', auth, async (ctx) => {
@@ -150,6 +181,19 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
   router.delete('/profiles/:user_id/photos/:id', auth, async (ctx) => {
     const userId = ownerOnly(ctx);
     await service.removePhoto(userId, idParam(ctx, 'id', 'photo'));
+    ctx.status = 204;
+  });
+
+  // --- /profiles/{user_id}/video ------------------------------------------------
+
+  router.post('/profiles/:user_id/video', auth, async (ctx) => {
+    const userId = ownerOnly(ctx);
+    const row = await service.setProfileVideo(userId, parse(AttachVideoBody, ctx.request.body ?? {}).media_id);
+    ctx.body = service.profileVideoView(row) satisfies ProfileVideo;
+  });
+
+  router.delete('/profiles/:user_id/video', auth, async (ctx) => {
+    await service.removeProfileVideo(ownerOnly(ctx));
     ctx.status = 204;
   });
 

@@ -11,6 +11,10 @@ export const AttachPhotoBody = z.strictObject({
   media_id: z.string({ error: 'media_id is required (or send the image as multipart field `file`)' }).uuid(),
 });
 
+export const AttachVideoBody = z.strictObject({
+  media_id: z.string({ error: 'media_id is required: upload the clip with POST /media/upload first' }).uuid(),
+});
+
 export const MovePhotoBody = z.strictObject({
   position: z
     .number({ error: 'position must be an integer' })

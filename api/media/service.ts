@@ -3,16 +3,18 @@
 // which files may be served. Routes parse and shape; repo.ts holds the SQL.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
-import { variantUrls, type VariantName } from '../../shared/media-urls.js';
+import { variantUrls, videoUrls, voiceUrls, type StoredAvFiles, type VariantName } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
-import { mediaFiles, originalKey, parseVariantKey, type Storage, type StoredFile } from '../../shared/storage/index.js';
+import { fileTypeFromFile } from 'file-type';
+import { mediaFiles, originalKey, parseAvKey, parseVariantKey, type ByteRange, type Storage, type StoredFile } from '../../shared/storage/index.js';
 import * as repo from './repo.js';
 import { MAX_PHOTOS } from './schemas.js';
 import { inspectImage } from './sniff.js';
-import type { UploadedFile } from './upload.js';
-import type { Media, Photo } from '../../shared/contract/media.js';
+import { bareMime, inspectClip, inspectVoice, VIDEO_CONTAINERS, VOICE_CONTAINERS, type MediaKind } from './sniff-av.js';
+import { tooLarge, type UploadedFile } from './upload.js';
+import type { Media, Photo, ProfileVideo } from '../../shared/contract/media.js';
 
 // The answers' shapes are the contract's (shared/contract/media.ts).
 export type MediaView = Media;
@@ -20,7 +22,21 @@ export type PhotoView = Photo;
 
 export interface ServedFile {
   etag: string;
-  open(): Promise<StoredFile | null>;
+  contentType: string;
+  /** Known for clips and voice notes (range requests need it before the file is opened). */
+  size?: number;
+  open(range?: ByteRange): Promise<StoredFile | null>;
+}
+
+const AV_TYPES: Record<string, string> = { mp4: 'video/mp4', webp: 'image/webp', webm: 'audio/webm' };
+
+interface Inspected {
+  kind: MediaKind;
+  mime: string;
+  ext: string;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
 }
 
 const NO_URLS: Record<VariantName, null> = { thumb: null, medium: null, large: null };
@@ -38,7 +54,7 @@ export class MediaService {
 
   /** Variant URLs only once approved: nothing else is ever served. */
   private urlsOf(row: repo.MediaRow) {
-    return row.status === 'approved' ? variantUrls(this.deps.config, row.variants) : { ...NO_URLS };
+    return row.status === 'approved' && row.kind === 'image' ? variantUrls(this.deps.config, row.variants) : { ...NO_URLS };
   }
 
   mediaView(row: repo.MediaRow): MediaView {
@@ -52,6 +68,11 @@ export class MediaService {
       height: row.height,
       position: row.position,
       urls: this.urlsOf(row),
+      kind: row.kind,
+      duration_s: row.duration_s,
+      video: row.kind === 'video' && row.status === 'approved' ? videoUrls(this.deps.config, row.variants as StoredAvFiles, row.duration_s) : null,
+      voice: row.kind === 'voice' && row.status === 'approved' ? voiceUrls(this.deps.config, row.variants as StoredAvFiles, row.duration_s, row.waveform) : null,
+      profile_video: row.profile_video,
       created_at: row.created_at.toISOString(),
       moderated_at: row.moderated_at ? row.moderated_at.toISOString() : null,
     };
@@ -71,8 +92,8 @@ export class MediaService {
    * under the content lock, so a concurrent delete of another row with the same
    * content waits for this commit, sees this row and keeps the file.
    */
-  async upload(ownerId: string, file: UploadedFile, opts: { asPhoto?: boolean } = {}): Promise<repo.MediaRow> {
-    const image = await inspectImage(file.path, { maxPixels: this.deps.config.media.maxPixels });
+  async upload(ownerId: string, file: UploadedFile, opts: { asPhoto?: boolean; kind?: string } = {}): Promise<repo.MediaRow> {
+    const image = await this.inspect(file, opts);
     const key = originalKey(file.sha256, image.ext);
     const row = await this.db.transaction(async (trx: Knex.Transaction) => {
       let position: number | null = null;
@@ -90,13 +111,49 @@ export class MediaService {
         sha256: file.sha256,
         original_key: key,
         position,
+        kind: image.kind,
+        duration_s: image.duration,
       });
       if (!(await this.deps.storage.exists(key))) await this.deps.storage.putFile(key, file.path, image.mime);
       await enqueue(trx, { type: 'media.uploaded', payload: { media_id: inserted.id, owner_id: ownerId, storage_key: key, mime: image.mime } });
       return inserted;
     });
-    this.deps.logger.info({ media_id: row.id, owner_id: ownerId, size: file.size, mime: image.mime, photo: opts.asPhoto ?? false }, 'media uploaded');
+    this.deps.logger.info({ media_id: row.id, owner_id: ownerId, size: file.size, mime: image.mime, kind: image.kind, photo: opts.asPhoto ?? false }, 'media uploaded');
     return row;
+  }
+
+  /**
+   * What the upload is, by its bytes: an image, a video clip, or (asked for
+   * with kind=voice, or an audio container) a voice note. Photo uploads take
+   * images only. Only clips may exceed MEDIA_MAX_BYTES.
+   */
+  private async inspect(file: UploadedFile, opts: { asPhoto?: boolean; kind?: string }): Promise<Inspected> {
+    const { media } = this.deps.config;
+    if (opts.kind !== undefined && !['image', 'video', 'voice'].includes(opts.kind)) {
+      throw AppError.validation([{ field: 'kind', message: 'must be image, video or voice' }]);
+    }
+    const type = opts.asPhoto || opts.kind === 'image' ? undefined : await fileTypeFromFile(file.path);
+    const mime = type ? bareMime(type.mime) : '';
+    const kind: MediaKind = opts.asPhoto ? 'image' : ((opts.kind as MediaKind | undefined) ?? (VIDEO_CONTAINERS[mime] ? 'video' : mime.startsWith('audio/') && VOICE_CONTAINERS[mime] ? 'voice' : 'image'));
+    if (kind !== 'video' && file.size > media.maxBytes) throw tooLarge(media.maxBytes);
+    const limits = {
+      // Only the header is read here: small fixed limits.
+      timeoutMs: 10_000,
+      maxMemoryMb: 512,
+      binary: media.av.ffmpegPath,
+      maxVideoSeconds: media.av.maxVideoSeconds,
+      maxVoiceSeconds: media.av.maxVoiceSeconds,
+    };
+    if (kind === 'video') {
+      if (!VIDEO_CONTAINERS[mime]) throw unsupported('Video clips are accepted as MP4, MOV or WebM', type?.mime);
+      return inspectClip(file.path, mime, limits);
+    }
+    if (kind === 'voice') {
+      if (!VOICE_CONTAINERS[mime]) throw unsupported('Voice notes are accepted as Ogg/Opus, WebM/Opus or M4A/AAC', type?.mime);
+      return inspectVoice(file.path, mime, limits);
+    }
+    const image = await inspectImage(file.path, { maxPixels: media.maxPixels });
+    return { kind: 'image', ...image, duration: null };
   }
 
   // --- media --------------------------------------------------------------
@@ -251,13 +308,59 @@ export class MediaService {
 
   /** A variant file, if it belongs to approved media; originals never qualify. */
   async servedVariant(key: string): Promise<ServedFile | null> {
+    const av = parseAvKey(key);
+    if (av) return this.servedAvFile(key, av.originalSha256);
     const parsed = parseVariantKey(key);
     if (!parsed) return null;
     const rows = await repo.approvedByContent(this.db, parsed.originalSha256);
     const known = rows.some((r) => Object.values(r.variants ?? {}).some((v) => v?.key === key));
     if (!known) return null;
-    return { etag: `"${parsed.sha256}"`, open: () => this.deps.storage.open(key) };
+    return { etag: `"${parsed.sha256}"`, contentType: 'image/webp', open: () => this.deps.storage.open(key) };
   }
+
+  /** A clip rendition, poster or voice note of approved media: its ETag is its own SHA-256. */
+  private async servedAvFile(key: string, originalSha256: string): Promise<ServedFile | null> {
+    const rows = await repo.approvedByContent(this.db, originalSha256);
+    const file = rows.flatMap((r) => Object.values((r.variants ?? {}) as StoredAvFiles)).find((f) => f?.key === key);
+    if (!file) return null;
+    return {
+      etag: `"${file.sha256}"`,
+      contentType: AV_TYPES[key.slice(key.lastIndexOf('.') + 1)],
+      size: file.size,
+      open: (range) => this.deps.storage.open(key, range),
+    };
+  }
+
+  // --- profile clip -------------------------------------------------------
+
+  profileVideoView(row: repo.MediaRow): ProfileVideo {
+    const view = this.mediaView(row);
+    return { id: row.id, status: row.status, duration_s: row.duration_s, video: view.video };
+  }
+
+  /** Makes one of the owner's clips their profile clip (replacing the one before, which becomes an unattached upload). */
+  async setProfileVideo(userId: string, mediaId: string): Promise<repo.MediaRow> {
+    return this.db.transaction(async (trx: Knex.Transaction) => {
+      await repo.lockOwnerPhotos(trx, userId);
+      const row = await repo.findMediaForUpdate(trx, mediaId);
+      if (!row || row.owner_id !== userId) throw AppError.notFound('No such media of yours');
+      if (row.kind !== 'video') throw AppError.conflict('Only a video clip can be a profile clip', { reason: 'not_a_video' });
+      if (row.status === 'rejected') throw AppError.conflict('This clip was rejected by moderation and cannot be a profile clip', { reason: 'media_rejected' });
+      if (row.profile_video) return row;
+      return repo.setProfileVideo(trx, userId, mediaId);
+    });
+  }
+
+  /** Removes the owner's profile clip (the media and its files go); 404 when there is none. */
+  async removeProfileVideo(userId: string): Promise<void> {
+    const row = await repo.profileVideoOf(this.db, userId);
+    if (!row) throw AppError.notFound('This profile has no clip');
+    await this.destroy(row.id);
+  }
+}
+
+function unsupported(message: string, detected: string | undefined) {
+  return new AppError(415, 'unsupported_media_type', message, { detected: detected ?? 'unknown' });
 }
 
 function photoLimit() {

@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, Transform, type TransformCallback } from 'node:stream';
 import type { Context, Next } from 'koa';
 import formidable, { type File } from 'formidable';
+import { fileTypeFromBuffer } from 'file-type';
 import { AppError } from '../../shared/errors.js';
 
 export interface UploadedFile {
@@ -36,7 +37,7 @@ const TOO_BIG = new Set([1006, 1009, 1016]); // fields, all files, one file
 const EMPTY = new Set([1008, 1010]);
 const TOO_MANY_FILES = 1015;
 
-function tooLarge(maxBytes: number) {
+export function tooLarge(maxBytes: number) {
   return new AppError(413, 'payload_too_large', `The upload is larger than ${maxBytes} bytes`, { max_bytes: maxBytes });
 }
 
@@ -45,8 +46,8 @@ class BodyLimit extends Transform {
   private received = 0;
 
   constructor(
-    private readonly limit: number,
-    private readonly refusal: () => AppError,
+    protected limit: number,
+    protected refusal: () => AppError,
   ) {
     super();
   }
@@ -55,6 +56,50 @@ class BodyLimit extends Transform {
     this.received += chunk.length;
     if (this.received > this.limit) return done(this.refusal());
     done(null, chunk);
+  }
+}
+
+// The `file` part's first bytes: enough for file-type to name any container.
+const SNIFF_BYTES = 4100;
+// A file part that has not begun within this much of the body is held to the image limit.
+const HEAD_MAX = ENVELOPE_BYTES + SNIFF_BYTES;
+const FILE_PART_RE = /content-disposition:[^\r\n]*name="file"[^\r\n]*filename=[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n/i;
+
+/**
+ * A BodyLimit whose limit depends on what the `file` part is, by its first
+ * bytes: a video container may be up to `videoMaxBytes`, anything else is held
+ * to `maxBytes` while it streams (so a huge image is still cut off early).
+ */
+class SniffingBodyLimit extends BodyLimit {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private decided = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly videoMaxBytes: number,
+  ) {
+    super(Math.max(maxBytes, videoMaxBytes) + ENVELOPE_BYTES, () => tooLarge(Math.max(maxBytes, videoMaxBytes)));
+  }
+
+  _transform(chunk: Buffer, encoding: BufferEncoding, done: TransformCallback) {
+    if (this.decided) return super._transform(chunk, encoding, done);
+    this.head.push(chunk);
+    this.headBytes += chunk.length;
+    const head = Buffer.concat(this.head);
+    const m = FILE_PART_RE.exec(head.toString('latin1'));
+    const start = m ? m.index + m[0].length : -1;
+    if ((start < 0 || head.length - start < SNIFF_BYTES) && this.headBytes < HEAD_MAX) return super._transform(chunk, encoding, done);
+    this.decided = true;
+    this.head = [];
+    const sniffed = start < 0 ? Promise.resolve(undefined) : fileTypeFromBuffer(head.subarray(start, start + SNIFF_BYTES)).catch(() => undefined);
+    sniffed.then((type) => {
+      if (!type?.mime.startsWith('video/')) {
+        this.limit = this.maxBytes + ENVELOPE_BYTES;
+        this.refusal = () => tooLarge(this.maxBytes);
+      }
+      super._transform(chunk, encoding, done);
+    }, done);
   }
 }
 
@@ -69,8 +114,9 @@ function mapFormidableError(err: unknown, maxBytes: number): unknown {
 }
 
 /** Reads the multipart body of `req` through a BodyLimit; the files are left on disk for the caller. */
-async function parseMultipart(req: IncomingMessage, opts: { maxBytes: number; uploadDir?: string }): Promise<Record<string, File[] | undefined>> {
-  const limited = new BodyLimit(opts.maxBytes + ENVELOPE_BYTES, () => tooLarge(opts.maxBytes));
+async function parseMultipart(req: IncomingMessage, opts: UploadOptions): Promise<[Record<string, string[] | undefined>, Record<string, File[] | undefined>]> {
+  const fileMax = Math.max(opts.maxBytes, opts.videoMaxBytes ?? 0);
+  const limited = opts.videoMaxBytes ? new SniffingBodyLimit(opts.maxBytes, opts.videoMaxBytes) : new BodyLimit(opts.maxBytes + ENVELOPE_BYTES, () => tooLarge(opts.maxBytes));
   const interrupted = () => {
     if (!req.complete) limited.destroy(AppError.validation([{ field: '(body)', message: 'the upload was interrupted' }]));
   };
@@ -79,8 +125,8 @@ async function parseMultipart(req: IncomingMessage, opts: { maxBytes: number; up
   const form = formidable({
     uploadDir: opts.uploadDir ?? os.tmpdir(),
     maxFiles: 1,
-    maxFileSize: opts.maxBytes,
-    maxTotalFileSize: opts.maxBytes,
+    maxFileSize: fileMax,
+    maxTotalFileSize: fileMax,
     maxFields: 20,
     maxFieldsSize: 64 * 1024,
     allowEmptyFiles: false,
@@ -92,10 +138,10 @@ async function parseMultipart(req: IncomingMessage, opts: { maxBytes: number; up
   try {
     // formidable reads `headers` off the stream it parses. On an error it
     // removes the files it wrote itself.
-    const [, files] = await form.parse(Object.assign(limited, { headers: req.headers }) as unknown as IncomingMessage);
-    return files;
+    const [fields, files] = await form.parse(Object.assign(limited, { headers: req.headers }) as unknown as IncomingMessage);
+    return [fields, files];
   } catch (err) {
-    throw mapFormidableError(err, opts.maxBytes);
+    throw mapFormidableError(err, fileMax);
   } finally {
     req.off('close', interrupted);
     req.unpipe(limited);
@@ -103,14 +149,23 @@ async function parseMultipart(req: IncomingMessage, opts: { maxBytes: number; up
   }
 }
 
-export function multipartUpload(opts: { maxBytes: number; uploadDir?: string }) {
+export interface UploadOptions {
+  maxBytes: number;
+  /** Video containers (sniffed from the first bytes) may be this large instead. */
+  videoMaxBytes?: number;
+  uploadDir?: string;
+}
+
+export function multipartUpload(opts: UploadOptions) {
+  const fileMax = Math.max(opts.maxBytes, opts.videoMaxBytes ?? 0);
   return async function upload(ctx: Context, next: Next) {
     if (!isMultipart(ctx)) return next();
     // A declared length over the limit is refused before a byte is read.
     const declared = Number(ctx.get('content-length') || NaN);
-    if (declared > opts.maxBytes + ENVELOPE_BYTES) throw tooLarge(opts.maxBytes);
-    const files = await parseMultipart(ctx.req, opts);
+    if (declared > fileMax + ENVELOPE_BYTES) throw tooLarge(fileMax);
+    const [fields, files] = await parseMultipart(ctx.req, opts);
     ctx.state.uploadedFiles = files;
+    ctx.state.uploadedFields = fields;
     try {
       await next();
     } finally {
@@ -178,6 +233,12 @@ export function uploadedFile(ctx: Context): UploadedFile {
   const file = files.file?.[0];
   if (!file) throw AppError.validation([{ field: 'file', message: 'a multipart field `file` with the image is required' }]);
   return { path: file.filepath, size: file.size, sha256: String(file.hash) };
+}
+
+/** A text field of the multipart body (its first value), if sent. */
+export function uploadedField(ctx: Context, name: string): string | undefined {
+  const fields = (ctx.state.uploadedFields ?? {}) as Record<string, string[] | undefined>;
+  return fields[name]?.[0];
 }
 
 export function isMultipart(ctx: Context): boolean {

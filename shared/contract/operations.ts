@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from '../../api/admin/schemas.js';
 import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../../api/auth/schemas.js';
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
-import { AttachPhotoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
+import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
 import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, ReportBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
@@ -207,6 +207,19 @@ export const OPERATIONS: Operation[] = [
     errors: ['validation_failed', 'forbidden', 'not_found'],
   },
   { method: 'delete', path: '/profiles/{user_id}/photos/{id}', tag: 'photos', summary: 'Remove a photo', auth: 'bearer', params: PhotoIdParams, answers: { 204: null }, errors: ['forbidden', 'not_found'] },
+  {
+    method: 'post',
+    path: '/profiles/{user_id}/video',
+    tag: 'photos',
+    summary: 'Set the profile clip (one of the caller’s uploaded video clips)',
+    auth: 'bearer',
+    params: PhotoParams,
+    body: { json: AttachVideoBody },
+    answers: { 200: c.ProfileVideo },
+    errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'unsupported_media_type'],
+    description: 'A profile has at most one clip: a new one replaces the one before (which stays as an unattached upload until it expires). The public view shows it as video once approved.',
+  },
+  { method: 'delete', path: '/profiles/{user_id}/video', tag: 'photos', summary: 'Remove the profile clip', auth: 'bearer', params: PhotoParams, answers: { 204: null }, errors: ['forbidden', 'not_found'] },
   // --- discovery -------------------------------------------------------------------
   {
     method: 'get',
@@ -230,11 +243,13 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/media/upload',
     tag: 'media',
-    summary: 'Upload an image',
+    summary: 'Upload an image, a video clip or a voice note',
     auth: 'bearer',
     body: { multipart: true },
     answers: { 202: c.UploadAccepted },
-    errors: ['validation_failed', 'image_too_large', 'invalid_image', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'quota_exceeded'],
+    errors: ['validation_failed', 'image_too_large', 'invalid_image', 'invalid_video', 'invalid_audio', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'quota_exceeded'],
+    description:
+      'The kind is decided by content: JPEG/PNG/WebP/AVIF/HEIC images; MP4/MOV/WebM video clips (H.264, HEVC, VP8, VP9, AV1; at most MEDIA_MAX_VIDEO_BYTES and MEDIA_MAX_VIDEO_SECONDS, at most 4K); Ogg/Opus or M4A/AAC voice notes (at most MEDIA_MAX_VOICE_SECONDS). A WebM or MP4 voice note (MediaRecorder) is sent with the text field kind=voice.',
   },
   { method: 'get', path: '/media/user/{user_id}', tag: 'media', summary: "A user's media", auth: 'bearer', params: idParams('user_id'), answers: { 200: c.MediaList }, errors: ['not_found'] },
   { method: 'get', path: '/media/{id}', tag: 'media', summary: 'One media item', auth: 'bearer', params: idParams('id'), answers: { 200: c.Media }, errors: ['not_found'] },
@@ -253,12 +268,16 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/media/files/{key}',
     tag: 'media',
-    summary: 'A served image variant (WebP)',
+    summary: 'A served file: an image variant or clip poster (WebP), a clip rendition (MP4), a voice note (WebM/Opus)',
     auth: 'none',
     params: FileParams,
-    answers: { 200: { contentType: 'image/webp', description: 'Immutable: cached for a year.' }, 304: notModified },
-    errors: ['not_found'],
-    description: 'Under MEDIA_PUBLIC_URL (default /media/files/); a CDN may front it.',
+    answers: {
+      200: { contentType: 'image/webp', description: 'Immutable: cached for a year. Clips and voice notes are video/mp4 and audio/webm, with Accept-Ranges: bytes.' },
+      206: { contentType: 'video/mp4', description: 'Clips and voice notes: the bytes of a single Range (Content-Range: bytes first-last/size).' },
+      304: notModified,
+    },
+    errors: ['not_found', 'range_not_satisfiable'],
+    description: 'Under MEDIA_PUBLIC_URL (default /media/files/); a CDN may front it. Approved media only.',
   },
   // --- chat -----------------------------------------------------------------------------
   { method: 'get', path: '/chat/conversations', tag: 'chat', summary: "The caller's conversations", auth: 'bearer', answers: { 200: c.ConversationList }, errors: [] },

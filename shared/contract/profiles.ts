@@ -21,6 +21,18 @@ export type MediaStatus = z.infer<typeof MediaStatus>;
 export const PublicPhoto = shape('PublicPhoto', z.object({ id: Id, position: z.number().int().min(0), urls: PhotoUrls }), 'An approved photo of a profile.');
 export type PublicPhoto = z.infer<typeof PublicPhoto>;
 
+export const PublicVideo = shape(
+  'PublicVideo',
+  z.object({
+    url_720: z.string(),
+    url_480: z.string(),
+    poster_url: z.string(),
+    duration_s: z.number(),
+  }),
+  'An approved profile clip: H.264 MP4 with the short side 720 and 480 px (a smaller source keeps its own size under both names: never upscaled), a WebP poster, the length in seconds. Served with range requests.',
+);
+export type PublicVideo = z.infer<typeof PublicVideo>;
+
 /** What every view of a profile shows as its owner wrote it: who they are and what they tell. */
 const ProfileBasics = z.object({
   user_id: Id,
@@ -36,6 +48,8 @@ export const PublicProfile = shape(
     /** null when the owner hides their age. */
     age: z.number().int().nullable(),
     photos: z.array(PublicPhoto),
+    /** The profile clip once approved; null when there is none (or it is not approved yet). */
+    video: PublicVideo.nullable(),
     /** Whole km between the two users' coarse points, at least 1; null where it is not shown. */
     distance_km: z.number().int().min(1).nullable(),
   }),

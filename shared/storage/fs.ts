@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { assertValidKey } from './keys.js';
-import type { Storage, StoredFile } from './index.js';
+import type { ByteRange, Storage, StoredFile } from './index.js';
 
 export class FsStorage implements Storage {
   readonly kind = 'fs' as const;
@@ -61,7 +61,7 @@ export class FsStorage implements Storage {
     }
   }
 
-  async open(key: string): Promise<StoredFile | null> {
+  async open(key: string, range?: ByteRange): Promise<StoredFile | null> {
     let handle: fsp.FileHandle;
     try {
       handle = await fsp.open(this.pathOf(key), fs.constants.O_RDONLY);
@@ -71,6 +71,7 @@ export class FsStorage implements Storage {
     }
     try {
       const { size } = await handle.stat();
+      if (range) return { body: handle.createReadStream({ start: range.start, end: range.end }), size: Math.min(range.end, size - 1) - range.start + 1, contentType: undefined };
       return { body: handle.createReadStream(), size, contentType: undefined };
     } catch (err) {
       await handle.close();

@@ -14,6 +14,12 @@ export interface StoredFile {
   contentType: string | undefined;
 }
 
+/** Inclusive byte offsets, as in HTTP's Range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface Storage {
   readonly kind: 'fs' | 's3';
   /** Stores a local file (streamed) under `key`, replacing what was there. */
@@ -22,8 +28,8 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** The whole object; null when missing. */
   read(key: string): Promise<Buffer | null>;
-  /** A stream of the object; null when missing. */
-  open(key: string): Promise<StoredFile | null>;
+  /** A stream of the object (or of bytes `range.start`..`range.end`, inclusive); null when missing. */
+  open(key: string, range?: ByteRange): Promise<StoredFile | null>;
   /** Removes these keys; missing ones are ignored. */
   delete(keys: string[]): Promise<void>;
 }

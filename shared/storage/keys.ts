@@ -31,6 +31,26 @@ export function parseVariantKey(key: string): { originalSha256: string; sha256: 
 }
 
 /**
+ * Transcoded clips and voice notes, one file per rendition under the
+ * original's hash: a redone job writes the same key again, so a worker killed
+ * mid-transcode leaves nothing behind that the next run does not replace.
+ */
+export const AV_FILES = ['720.mp4', '480.mp4', 'poster.webp', 'voice.webm'] as const;
+export type AvFile = (typeof AV_FILES)[number];
+const AV_KEY_RE = /^av\/[0-9a-f]{2}\/([0-9a-f]{64})\/(720\.mp4|480\.mp4|poster\.webp|voice\.webm)$/;
+
+export function avKey(originalSha256: string, file: AvFile): string {
+  if (!SHA_RE.test(originalSha256)) throw new Error('not a sha256');
+  return `av/${originalSha256.slice(0, 2)}/${originalSha256}/${file}`;
+}
+
+/** The original's hash and the rendition of an av/ key, or null for anything else. */
+export function parseAvKey(key: string): { originalSha256: string; file: AvFile } | null {
+  const m = AV_KEY_RE.exec(key);
+  return m ? { originalSha256: m[1], file: m[2] as AvFile } : null;
+}
+
+/**
  * Advisory-lock names shared by the media service and the moderation worker:
  * a row that adds or drops a reference to content-addressed files holds the
  * content lock; photo writes (limit, positions) hold the owner lock, always

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { assertValidKey } from './keys.js';
-import type { Storage, StoredFile } from './index.js';
+import type { ByteRange, Storage, StoredFile } from './index.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -65,10 +65,10 @@ export class S3Storage implements Storage {
     return Buffer.concat(chunks);
   }
 
-  async open(key: string): Promise<StoredFile | null> {
+  async open(key: string, range?: ByteRange): Promise<StoredFile | null> {
     assertValidKey(key);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
       return { body: res.Body as Readable, size: res.ContentLength, contentType: res.ContentType };
     } catch (err) {
       if (isMissing(err)) return null;

@@ -273,6 +273,8 @@ export async function startHarness(): Promise<Harness> {
     DATA_DIR: dataDir,
     NSFW_ENABLED: 'false',
     MEDIA_MAX_BYTES: String(MEDIA_MAX_BYTES),
+    // Clips have the same limit here, so a declared length over it is refused before reading whatever the file is.
+    MEDIA_MAX_VIDEO_BYTES: String(MEDIA_MAX_BYTES),
     // Production-like: a bot token (admins exist only outside development mode), and a fake
     // Bot API so the notification worker this mode starts never reaches the real one.
     ...ADMIN_CAPABLE_ENV,

@@ -51,6 +51,12 @@ const initData = {
 };
 
 const validProfile = { display_name: 'Nina', birthdate: '1990-03-03', gender: 'woman' };
+// An MP4's ftyp box and nothing else: sniffed as video/mp4, unreadable to ffmpeg.
+const MP4_HEAD = new Uint8Array(Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41')]));
+const withKind = (f: FormData, kind: string) => {
+  f.append('kind', kind);
+  return f;
+};
 const photoPath = (cst: Cast, i = 0) => `/profiles/me/photos/${cst.alicePhotos[i]}`;
 const ab = (cst: Cast) => cst.ab.conversationId;
 const msg = (cst: Cast, fields: Record<string, unknown> = {}) => ({ conversation_id: ab(cst), body: 'hi', client_msg_id: `bad-${randomUUID()}`, ...fields });
@@ -229,6 +235,15 @@ export function restCases(): Record<string, Case[]> {
       c("DELETE /profiles/me/photos/{another user's photo}", json('DELETE', (cst: Cast) => `/profiles/me/photos/${cst.bobPhoto}`), 404, 'not_found'),
       c('DELETE /profiles/me/photos/{a non-photo upload}', json('DELETE', (cst: Cast) => `/profiles/me/photos/${cst.alicePending}`), 404),
       c('DELETE /profiles/me/photos/{not a uuid}', json('DELETE', '/profiles/me/photos/..%2F..%2Fetc'), [400, 404]),
+      c('POST /profiles/{another user}/video', json('POST', (cst: Cast) => `/profiles/${cst.bob.id}/video`, (cst: Cast) => ({ media_id: cst.alicePending })), 403, 'forbidden'),
+      c('POST /profiles/me/video: an image, not a clip', json('POST', '/profiles/me/video', (cst: Cast) => ({ media_id: cst.alicePending })), 409, 'conflict'),
+      c("POST /profiles/me/video: another user's media", json('POST', '/profiles/me/video', (cst: Cast) => ({ media_id: cst.carolPending })), 404, 'not_found'),
+      c('POST /profiles/me/video: unknown media', json('POST', '/profiles/me/video', { media_id: NOBODY }), 404, 'not_found'),
+      c('POST /profiles/me/video: media_id not a uuid', json('POST', '/profiles/me/video', { media_id: 'x' }), 400, 'validation_failed'),
+      c('POST /profiles/me/video: no media_id', json('POST', '/profiles/me/video', {}), 400, 'validation_failed'),
+      c('POST /profiles/me/video: an extra field', json('POST', '/profiles/me/video', { media_id: NOBODY, profile_video: true }), 400, 'validation_failed'),
+      c('DELETE /profiles/me/video: no clip', json('DELETE', '/profiles/me/video'), 404, 'not_found'),
+      c('DELETE /profiles/{another user}/video', json('DELETE', (cst: Cast) => `/profiles/${cst.bob.id}/video`), 403, 'forbidden'),
     ],
 
     'discovery': [
@@ -307,6 +322,10 @@ export function restCases(): Record<string, Case[]> {
       c('upload: a text file named .jpg', raw('POST', '/media/upload', () => form('<?php echo 1; ?>', 'file', 'shell.jpg')), 415, 'unsupported_media_type'),
       c('upload: an SVG', raw('POST', '/media/upload', () => form('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 'file', 'a.svg', 'image/svg+xml')), 415),
       c('upload: a JPEG header and nothing else', raw('POST', '/media/upload', () => form(JPEG_HEAD)), [400, 415]),
+      c('upload: an MP4 header and nothing else', raw('POST', '/media/upload', () => form(MP4_HEAD, 'file', 'a.mp4', 'video/mp4')), 400, 'invalid_video'),
+      c('upload: an MP4 header as a voice note', raw('POST', '/media/upload', () => withKind(form(MP4_HEAD, 'file', 'a.m4a', 'audio/mp4'), 'voice')), 400, 'invalid_audio'),
+      c('upload: text sent as kind=video', raw('POST', '/media/upload', () => withKind(form('just text', 'file', 'a.mp4', 'video/mp4'), 'video')), 415, 'unsupported_media_type'),
+      c('upload: kind=hologram', raw('POST', '/media/upload', () => withKind(form(JPEG_HEAD), 'hologram')), 400, 'validation_failed'),
       c('upload: over MEDIA_MAX_BYTES', raw('POST', '/media/upload', () => form(new Uint8Array(MEDIA_MAX_BYTES + 1024).fill(0xff))), 413, 'payload_too_large'),
       c('upload: a declared length over the limit (refused before reading)', (h) =>
         rawHttp(h, 'POST', '/media/upload', { authorization: `Bearer ${h.cast.alice.token}`, 'content-type': 'multipart/form-data; boundary=xyz', 'content-length': String(MEDIA_MAX_BYTES * 4) }, ['--xyz\r\n']), 413, 'payload_too_large'),

@@ -24,6 +24,8 @@ export const AUTHED_ROUTES: AuthedRoute[] = [
   r('POST', () => '/profiles/me/photos', (c) => ({ media_id: c.alicePending })),
   r('PUT', (c) => `/profiles/me/photos/${c.alicePhotos[1]}`, () => ({ position: 0 })),
   r('DELETE', (c) => `/profiles/me/photos/${c.alicePhotos[1]}`),
+  r('POST', () => '/profiles/me/video', (c) => ({ media_id: c.alicePending })),
+  r('DELETE', () => '/profiles/me/video'),
   r('GET', () => '/discovery/candidates'),
   r('POST', () => '/discovery/like', (c) => ({ target_id: c.dave.id })),
   r('POST', () => '/discovery/pass', (c) => ({ target_id: c.dave.id })),

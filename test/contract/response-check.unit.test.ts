@@ -11,6 +11,7 @@ const profile = {
   bio: '',
   interests: [],
   photos: [],
+  video: null,
   distance_km: null,
 };
 

@@ -17,10 +17,11 @@ import { STREAMS, type BusEvent } from '../../shared/events.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { StoredVariants } from '../../shared/media-urls.js';
 import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
-import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores } from './nsfw.js';
+import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores, type RgbImage } from './nsfw.js';
 import { startExpiry, type ExpiryOptions } from './expiry.js';
 import { decide, processImage, type ModerationStatus } from './pipeline.js';
 import * as repo from './repo.js';
+import { AvRefused, processClip, processVoice, type AvOptions } from './video.js';
 
 export const MODERATION_GROUP = 'moderation';
 
@@ -104,6 +105,7 @@ class ModerationJobs {
 
     const original = await this.storage.read(row.original_key);
     if (!original) return this.finish(row, log, rejected('original_missing'), started);
+    if (row.kind !== 'image') return this.moderateAv(row, original, log, started);
 
     const useClassifier = config.media.nsfw.enabled;
     let image;
@@ -148,6 +150,69 @@ class ModerationJobs {
       { status, width: image.width, height: image.height, variants, nsfw_scores: scores, nsfw_score: score, reject_reason: reason },
       started,
     );
+  }
+
+  /**
+   * A clip or voice note: transcoded (video.ts), a clip's frames scored (the
+   * highest decides, same thresholds as photos). What ffmpeg cannot make
+   * within its limits is rejected, so it never holds up the queue.
+   */
+  private async moderateAv(row: repo.MediaJobRow, original: Buffer, log: Logger, started: number): Promise<void> {
+    const { media } = this.deps.config;
+    const opts: AvOptions = {
+      limits: { timeoutMs: media.av.transcodeTimeoutS * 1000, maxMemoryMb: media.av.transcodeMaxMemoryMb, binary: media.av.ffmpegPath },
+      maxSeconds: row.kind === 'video' ? media.av.maxVideoSeconds : media.av.maxVoiceSeconds,
+      keepAudio: media.av.keepAudio,
+      classify: media.nsfw.enabled,
+    };
+    let outcome: repo.Outcome;
+    try {
+      if (row.kind === 'voice') {
+        const voice = await processVoice(original, row.sha256, this.storage, opts);
+        // Voice notes have no pictures to score.
+        outcome = {
+          status: 'approved',
+          width: null,
+          height: null,
+          variants: voice.files as StoredVariants,
+          nsfw_scores: null,
+          nsfw_score: null,
+          reject_reason: null,
+          duration_s: voice.duration,
+          waveform: voice.waveform,
+        };
+      } else {
+        const clip = await processClip(original, row.sha256, this.storage, opts);
+        const scored = await this.scoreFrames(clip.frames);
+        outcome = { ...scored, width: clip.width, height: clip.height, variants: clip.files as StoredVariants, duration_s: clip.duration };
+      }
+    } catch (err) {
+      if (!(err instanceof AvRefused)) throw err;
+      log.warn({ reason: err.reason, err: err.message }, 'clip or voice note refused');
+      return this.finish(row, log, rejected(err.reason), started);
+    }
+    // Rejected clips keep no renditions: nothing may be shown of them.
+    if (outcome.status === 'rejected' && outcome.variants) {
+      await this.removeUnused(row.sha256, mediaFiles({ original_key: row.original_key, variants: outcome.variants }));
+      outcome.variants = null;
+    }
+    await this.beforeCommit?.(row.id);
+    await this.finish(row, log, outcome, started);
+  }
+
+  private async scoreFrames(frames: RgbImage[]): Promise<Pick<repo.Outcome, 'status' | 'nsfw_scores' | 'nsfw_score' | 'reject_reason'>> {
+    const { nsfw } = this.deps.config.media;
+    if (!nsfw.enabled) return { status: 'approved', nsfw_scores: null, nsfw_score: null, reject_reason: null };
+    const clf = await this.classifier();
+    if (!clf || !frames.length) return { status: 'review', nsfw_scores: null, nsfw_score: null, reject_reason: 'classifier_unavailable' };
+    let worst: { scores: NsfwScores; score: number } | null = null;
+    for (const frame of frames) {
+      const scores = await clf.classify(frame);
+      const score = nsfwScore(scores);
+      if (!worst || score > worst.score) worst = { scores, score };
+    }
+    const status = decide(worst!.score, nsfw);
+    return { status, nsfw_scores: worst!.scores, nsfw_score: worst!.score, reject_reason: status === 'rejected' ? 'nsfw' : null };
   }
 
   private async finish(row: repo.MediaJobRow, log: Logger, outcome: repo.Outcome, started: number) {

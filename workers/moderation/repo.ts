@@ -14,9 +14,10 @@ export interface MediaJobRow {
   original_key: string;
   variants: StoredVariants | null;
   nsfw_score: number | null;
+  kind: 'image' | 'video' | 'voice';
 }
 
-const COLUMNS = ['id', 'owner_id', 'status', 'sha256', 'original_key', 'variants', 'nsfw_score'];
+const COLUMNS = ['id', 'owner_id', 'status', 'sha256', 'original_key', 'variants', 'nsfw_score', 'kind'];
 
 export async function findMedia(db: Knex, id: string): Promise<MediaJobRow | undefined> {
   return db('media').where('id', id).first(COLUMNS);
@@ -30,6 +31,9 @@ export interface Outcome {
   nsfw_scores: NsfwScores | null;
   nsfw_score: number | null;
   reject_reason: string | null;
+  /** Clips and voice notes: their length, and a voice note's waveform. */
+  duration_s?: number;
+  waveform?: number[];
 }
 
 /**
@@ -52,6 +56,8 @@ export async function finishModeration(
         nsfw_scores: o.nsfw_scores === null ? null : JSON.stringify(o.nsfw_scores),
         nsfw_score: o.nsfw_score,
         reject_reason: o.reject_reason,
+        ...(o.duration_s !== undefined ? { duration_s: o.duration_s } : {}),
+        ...(o.waveform !== undefined ? { waveform: JSON.stringify(o.waveform) } : {}),
         moderated_at: trx.fn.now(),
       })
       .returning(COLUMNS)) as MediaJobRow[];
@@ -134,7 +140,7 @@ async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
 
 /**
  * One batch of the expiry sweep: deletes up to `limit` media attached to
- * nothing (not a profile photo: position IS NULL; messages carry no
+ * nothing (not a profile photo: position IS NULL, nor a profile clip; messages carry no
  * attachments yet) uploaded more than `ttlS` ago, oldest first
  * (media_unattached_created_at_idx), and hands the files no other row uses to
  * `removeFiles` while their content locks are held. Resolves with the number
@@ -151,6 +157,7 @@ export async function expireUnattached(db: Knex, ttlS: number, limit: number, re
     const rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await trx('media')
       .select('id', 'sha256', 'original_key', 'variants')
       .whereNull('position')
+      .where('profile_video', false)
       .where('created_at', '<', trx.raw('now() - make_interval(secs => ?)', [ttlS]))
       .orderBy('created_at')
       .limit(limit)
