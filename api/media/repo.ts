@@ -101,7 +101,7 @@ export async function photoCount(db: Knex, ownerId: string): Promise<number> {
  * the ones the moderation worker expires (workers/moderation/repo.ts).
  */
 export async function unattachedOf(db: Knex, ownerId: string): Promise<{ count: number; oldest: Date | null }> {
-  const row = await db('media').where({ owner_id: ownerId, profile_video: false }).whereNull('position').first(db.raw('count(*)::int AS count'), db.raw('min(created_at) AS oldest'));
+  const row = await db('media').where({ owner_id: ownerId, profile_video: false, in_chat: false }).whereNull('position').first(db.raw('count(*)::int AS count'), db.raw('min(created_at) AS oldest'));
   return { count: Number(row?.count ?? 0), oldest: row?.oldest ?? null };
 }
 
@@ -147,14 +147,6 @@ export async function setProfileVideo(trx: Knex.Transaction, ownerId: string, id
   await trx('media').where({ owner_id: ownerId, profile_video: true }).whereNot('id', id).update({ profile_video: false });
   const [row] = await trx('media').where('id', id).update({ profile_video: true }).returning(COLUMNS);
   return row as MediaRow;
-}
-
-/**
- * An approved media item `ownerId` owns, of one of `kinds`: what a chat
- * attachment may be (realtime/chat looks attachments up through this).
- */
-export async function approvedMediaOf(db: Knex, ownerId: string, id: string, kinds: MediaRow['kind'][]): Promise<MediaRow | undefined> {
-  return db('media').where({ id, owner_id: ownerId, status: 'approved' }).whereIn('kind', kinds).first(COLUMNS);
 }
 
 /**

@@ -158,6 +158,7 @@ export async function expireUnattached(db: Knex, ttlS: number, limit: number, re
       .select('id', 'sha256', 'original_key', 'variants')
       .whereNull('position')
       .where('profile_video', false)
+      .where('in_chat', false)
       .where('created_at', '<', trx.raw('now() - make_interval(secs => ?)', [ttlS]))
       .orderBy('created_at')
       .limit(limit)
