@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { AppError } from '../../shared/errors.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
-import { ageOn, loadApprovedPhotos, loadPublicProfiles, toPublicProfile, type Point } from '../../shared/public-profile.js';
+import { ageOn, loadApprovedPhotos, loadApprovedVideos, loadPublicProfiles, toPublicProfile, type Point } from '../../shared/public-profile.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import * as matchesRepo from './matches-repo.js';
@@ -134,11 +134,15 @@ export class DiscoveryService {
     const last = page[page.length - 1];
 
     const ids = page.map((r) => r.user_id);
-    const [photos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), repo.recordImpressions(this.db, userId, ids, today)]);
+    const [photos, videos] = await Promise.all([
+      loadApprovedPhotos(this.db, this.deps.config, ids),
+      loadApprovedVideos(this.db, this.deps.config, ids),
+      repo.recordImpressions(this.db, userId, ids, today),
+    ]);
     const location = { lat: viewer.lat, lon: viewer.lon };
     const debug = q.debug && this.deps.config.devMode;
     const candidates: Candidate[] = page.map((row) => {
-      const view = toPublicProfile(row, photos.get(row.user_id) ?? [], location);
+      const view = toPublicProfile(row, photos.get(row.user_id) ?? [], location, videos.get(row.user_id) ?? null);
       const c: Candidate = { ...view, distance_km: view.distance_km ?? null, score: Number(row.score) };
       if (row.liked_me) c.liked_you = true;
       if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: row.shown_today };

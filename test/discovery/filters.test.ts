@@ -121,6 +121,42 @@ describe('discovery candidates: hard filters in both directions', () => {
     }
   });
 
+  it("shows a candidate's approved profile clip as video, and none while it is not approved", async () => {
+    const sha = 'ab'.repeat(32);
+    const file = (name: string) => ({ key: `av/ab/${sha}/${name}`, size: 1, sha256: sha });
+    const [clip] = await platform
+      .db('media')
+      .insert({
+        owner_id: people.bob.id,
+        status: 'review',
+        kind: 'video',
+        mime: 'video/mp4',
+        size: 1,
+        sha256: sha,
+        original_key: `originals/ab/${sha}.mp4`,
+        variants: JSON.stringify({ v720: file('720.mp4'), v480: file('480.mp4'), poster: file('poster.webp') }),
+        duration_s: 4.5,
+        profile_video: true,
+      })
+      .returning('id');
+    const bobSeen = async () => {
+      const res = await app.api.get('/discovery/candidates?limit=50', { token: people.alice.token });
+      return res.body.candidates.find((x: { user_id: string }) => x.user_id === people.bob.id);
+    };
+    try {
+      expect((await bobSeen()).video).to.equal(null);
+      await platform.db('media').where('id', clip.id).update({ status: 'approved' });
+      expect((await bobSeen()).video).to.deep.equal({
+        url_720: `/media/files/av/ab/${sha}/720.mp4`,
+        url_480: `/media/files/av/ab/${sha}/480.mp4`,
+        poster_url: `/media/files/av/ab/${sha}/poster.webp`,
+        duration_s: 4.5,
+      });
+    } finally {
+      await platform.db('media').where('id', clip.id).delete();
+    }
+  });
+
   it('leaves distance_km null for someone who hides their distance', async () => {
     const spot = newSpot();
     const me = await makePerson(platform.db, platform.config, spot, { gender: 'woman', age: 30, looking_for: ['man'] });

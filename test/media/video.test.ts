@@ -14,6 +14,7 @@ import { filesUnder, moderated, startMediaApp, uploadTo, type MediaApp } from '.
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { ffmpegPath, probe } from '../../shared/ffmpeg.js';
 import { loadPublicProfiles } from '../../shared/public-profile.js';
+import { nsfwScore } from '../../workers/moderation/nsfw.js';
 
 const run = promisify(execFile);
 
@@ -348,5 +349,57 @@ describe('video clips: worker killed mid-transcode', function () {
       release();
       await second.stop();
     }
+  });
+});
+
+describe('video clips: NSFW on frames spread over the clip', function () {
+  this.timeout(120_000);
+  let app: MediaApp;
+  let alice: TestUser;
+  let worker: ModerationWorker | undefined;
+
+  before(async () => {
+    app = await startMediaApp({ NSFW_ENABLED: 'true', BUS_VISIBILITY_TIMEOUT_MS: '2000' });
+    alice = await createUser(app.platform.db, app.platform.config);
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+  });
+  after(() => app.close());
+
+  const withThresholds = (approveBelow: number, rejectAbove: number) => ({
+    ...app.platform,
+    config: { ...app.platform.config, media: { ...app.platform.config.media, nsfw: { enabled: true, approveBelow, rejectAbove } } },
+  });
+
+  it('scores the frames and approves a harmless clip under the default thresholds', async () => {
+    worker = startModerationWorker(app.platform, { storage: app.storage, preloadModel: true });
+    await worker.ready;
+    const res = await uploadClip(app, alice.token, await clip({ seconds: 2, seed: 14 }));
+    const row = await moderated(app.platform.db, res.body.id, 60_000);
+    expect(row.nsfw_score).to.be.a('number');
+    expect(row.nsfw_score).to.be.closeTo(nsfwScore(row.nsfw_scores), 1e-6);
+    expect(row.nsfw_score!).to.be.below(0.4);
+    expect(row.status).to.equal('approved');
+  });
+
+  it('holds a clip in the review band for review (renditions kept, not served), and rejects above the threshold with no renditions', async () => {
+    worker = startModerationWorker(withThresholds(0, 1), { storage: app.storage });
+    await worker.ready;
+    const held = await uploadClip(app, alice.token, await clip({ seconds: 1, seed: 15 }));
+    const review = await moderated(app.platform.db, held.body.id, 60_000);
+    expect(review).to.include({ status: 'review', reject_reason: null });
+    expect(Object.keys(review.variants).sort()).to.deep.equal(['poster', 'v480', 'v720']);
+    expect((await fetch(`${app.running.url}/media/files/${review.variants.v720.key}`)).status).to.equal(404);
+    await worker.stop();
+
+    worker = startModerationWorker(withThresholds(0, 0), { storage: app.storage });
+    await worker.ready;
+    const bad = await uploadClip(app, alice.token, await clip({ seconds: 1, seed: 16 }));
+    const rejected = await moderated(app.platform.db, bad.body.id, 60_000);
+    expect(rejected).to.include({ status: 'rejected', reject_reason: 'nsfw', variants: null });
+    const sha = (await app.platform.db('media').where('id', bad.body.id).first()).sha256;
+    expect((await filesUnder(app.storage.root)).filter((f) => f.startsWith(`av/${sha.slice(0, 2)}/${sha}/`))).to.deep.equal([]);
   });
 });
