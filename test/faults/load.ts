@@ -146,7 +146,12 @@ function chatTransport(url: string, member: Member, socket: ClientSocket): ChatT
         return () => void socket.off('connect', fn);
       },
     },
-    rest: { get: (path) => rest('GET', path), post: (path, body) => rest('POST', path, body ?? {}) },
+    rest: {
+      get: (path) => rest('GET', path),
+      post: (path, body) => rest('POST', path, body ?? {}),
+      put: (path, body) => rest('PUT', path, body ?? {}),
+      del: (path) => rest('DELETE', path),
+    },
   };
 }
 

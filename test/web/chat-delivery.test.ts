@@ -61,6 +61,8 @@ function transport(node: Node, user: TestUser, socket: ClientSocket, net: Networ
     rest: {
       get: (path) => rest(node.api.get(path, { token: user.token })),
       post: (path, body) => rest(node.api.post(path, body ?? {}, { token: user.token })),
+      put: (path, body) => rest(node.api.put(path, body ?? {}, { token: user.token })),
+      del: (path) => rest(node.api.del(path, { token: user.token })),
     },
   };
 }
@@ -117,6 +119,75 @@ describe('web client chat delivery (against a realtime node)', () => {
   }
 
   const stored = (conversationId: string) => db()('messages').where({ conversation_id: conversationId }).orderBy('seq').select('id', 'seq', 'client_msg_id', 'body');
+
+  it('applies reactions, edits and unsends live, and over REST while the socket is down', async () => {
+    const { a, b, conversationId } = await matchedPair(db(), node.platform.config);
+    const alice = await openChat(a, conversationId);
+    const bob = await openChat(b, conversationId);
+    const atBob = next(bob.delivery, message(1, 'live'), 'live message at Bob');
+    alice.delivery.send('hello there');
+    await atBob;
+
+    const reacted = next(alice.delivery, message(1, 'change'), 'the reaction at Alice');
+    await bob.delivery.react(1, '🔥');
+    expect((await reacted).message.reactions).to.deep.equal({ '🔥': 1 });
+    expect(bob.delivery.messages.get(1)).to.include({ my_reaction: '🔥' });
+    expect(alice.delivery.messages.get(1)?.my_reaction).to.equal(undefined);
+
+    const edited = next(bob.delivery, (e): e is MessageEvent => e.type === 'message' && e.source === 'change' && e.message.body === 'hello there!', 'the edit at Bob');
+    await alice.delivery.edit(1, 'hello there!');
+    expect((await edited).message.edited_at).to.be.a('string');
+    expect(bob.delivery.messages.get(1)).to.include({ my_reaction: '🔥' }); // the peers' copy of an edit keeps our own reaction
+
+    alice.socket.disconnect();
+    alice.delivery.send('oops');
+    await next(alice.outbox, (e): e is OutboxEvent => e.type === 'acked', 'the REST send');
+    const gone = next(bob.delivery, (e): e is MessageEvent => e.type === 'message' && e.message.seq === 2 && e.message.deleted === true, 'the unsend at Bob');
+    await alice.delivery.remove(2, 'everyone');
+    await gone;
+    expect(alice.delivery.messages.get(2)).to.include({ deleted: true, body: null });
+    const refused = await bob.delivery.edit(1, 'not mine').catch((err: ApiError) => err.code);
+    expect(refused).to.equal('forbidden');
+  });
+
+  it('catches up on edits, reactions and deletions made while it was away (events_after), without a reload', async () => {
+    const { a, b, conversationId } = await matchedPair(db(), node.platform.config);
+    const alice = await openChat(a, conversationId);
+    for (const body of ['one', 'two', 'three']) alice.delivery.send(body);
+    await next(alice.outbox, (e): e is OutboxEvent => e.type === 'acked' && alice.delivery.pending().length === 0, "Alice's acks");
+    const bob = await openChat(b, conversationId, { dropLive: () => true });
+    bob.socket.disconnect();
+    await alice.delivery.edit(1, 'one, edited');
+    await alice.delivery.react(2, '👏');
+    await alice.delivery.remove(3, 'everyone');
+
+    const pages: string[] = [];
+    const caughtUp = next(bob.delivery, (e): e is MessageEvent => e.type === 'message' && e.source === 'change' && e.message.seq === 3, 'the deletion at Bob');
+    bob.socket.connect();
+    await caughtUp;
+    pages.push(...bob.events.filter((e): e is MessageEvent => e.type === 'message' && e.source === 'change').map((e) => `${e.message.seq}`));
+    expect(pages).to.deep.equal(['1', '2', '3']);
+    expect(bob.delivery.messages.get(1)).to.include({ body: 'one, edited' });
+    expect(bob.delivery.messages.get(2)?.reactions).to.deep.equal({ '👏': 1 });
+    expect(bob.delivery.messages.get(3)).to.include({ deleted: true, body: null });
+    expect(bob.delivery.changeSeq).to.equal(3);
+  });
+
+  it('holds back a copied opener and a flagged message until the user acts: another text, or confirm', async () => {
+    const { a, b, conversationId } = await matchedPair(db(), node.platform.config);
+    const alice = await openChat(a, conversationId);
+    await openChat(b, conversationId);
+    const failedFor = (code: string) =>
+      next(alice.outbox, (e): e is Extract<OutboxEvent, { type: 'changed' }> => e.type === 'changed' && e.pending.state === 'failed' && e.pending.code === code, code);
+    const asked = failedFor('needs_confirmation');
+    const p = alice.delivery.send('fuck off');
+    await asked;
+    expect(await stored(conversationId)).to.deep.equal([]);
+    const acked = next(alice.outbox, (e): e is Extract<OutboxEvent, { type: 'acked' }> => e.type === 'acked', 'the confirmed send');
+    alice.delivery.confirm(p.client_msg_id);
+    expect((await acked).message).to.include({ body: 'fuck off', flagged: true });
+    expect(alice.delivery.pending()).to.deep.equal([]);
+  });
 
   it('retries a send whose ack was lost with the same client_msg_id, and the conversation holds it once', async () => {
     const { a, b, conversationId } = await matchedPair(db(), node.platform.config);

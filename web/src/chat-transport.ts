@@ -21,6 +21,8 @@ export interface ChatSocket {
 export interface ChatRest {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body?: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
 }
 
 export interface ChatTransport {

@@ -35,5 +35,5 @@ export type ProfileUpdate = Partial<Omit<OwnerProfile, 'user_id' | 'age' | 'phot
   settings?: Partial<ProfileSettings>;
 };
 
-export type { Ack, ClientToServerEvents, ServerToClientEvents, MatchUser, PresenceState } from '../../realtime/events.js';
-export { SOCKET_PATH, TYPING_TTL_MS, MAX_BODY_CHARS } from '../../realtime/events.js';
+export type { Ack, ClientToServerEvents, ServerToClientEvents, MatchUser, PresenceState, ReactionEmoji } from '../../realtime/events.js';
+export { SOCKET_PATH, TYPING_TTL_MS, MAX_BODY_CHARS, REACTIONS, EDIT_WINDOW_MS } from '../../realtime/events.js';

@@ -16,6 +16,16 @@ export interface Pending {
   created_at: string;
   state: 'sending' | 'failed';
   error?: string;
+  /** The server's code of a failure (opener_not_unique, needs_confirmation, …). */
+  code?: string;
+  /** The message this one answers. */
+  reply_to_seq?: number;
+  /** Sent past the "are you sure?" of the offensive-language filter. */
+  confirm?: boolean;
+}
+
+export interface SendOptions {
+  replyToSeq?: number;
 }
 
 export type OutboxEvent =
@@ -36,7 +46,8 @@ export interface PendingStore {
 }
 
 /** Errors that another attempt cannot fix. */
-const PERMANENT = new Set(['validation_failed', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unauthorized']);
+// opener_not_unique and needs_confirmation wait for the user: another text, or confirm().
+const PERMANENT = new Set(['validation_failed', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unauthorized', 'opener_not_unique', 'needs_confirmation']);
 
 export const memoryStore = (): PendingStore => ({ load: () => [], save() {} });
 
@@ -91,8 +102,15 @@ export class Outbox {
     return [...this.pending.values()].filter((p) => p.conversation_id === conversationId);
   }
 
-  send(conversationId: string, body: string): Pending {
-    const p: Pending = { client_msg_id: uid(), conversation_id: conversationId, body, created_at: new Date().toISOString(), state: 'sending' };
+  send(conversationId: string, body: string, opts: SendOptions = {}): Pending {
+    const p: Pending = {
+      client_msg_id: uid(),
+      conversation_id: conversationId,
+      body,
+      created_at: new Date().toISOString(),
+      state: 'sending',
+      ...(opts.replyToSeq ? { reply_to_seq: opts.replyToSeq } : {}),
+    };
     this.pending.set(p.client_msg_id, p);
     this.save();
     this.emit({ type: 'queued', pending: p });
@@ -100,11 +118,20 @@ export class Outbox {
     return p;
   }
 
+  /** "Are you sure?" answered yes: the same message again, with confirm. */
+  confirm(clientMsgId: string) {
+    const p = this.pending.get(clientMsgId);
+    if (!p) return;
+    p.confirm = true;
+    this.retry(clientMsgId);
+  }
+
   retry(clientMsgId: string) {
     const p = this.pending.get(clientMsgId);
     if (!p) return;
     p.state = 'sending';
     p.error = undefined;
+    p.code = undefined;
     this.attempts.delete(p.conversation_id);
     this.emit({ type: 'changed', pending: p });
     this.save();
@@ -178,7 +205,13 @@ export class Outbox {
 
   /** One attempt; resolves with the code of a failure worth another attempt, else undefined. */
   private async deliver(p: Pending): Promise<string | undefined> {
-    const payload = { conversation_id: p.conversation_id, body: p.body, client_msg_id: p.client_msg_id };
+    const payload = {
+      conversation_id: p.conversation_id,
+      body: p.body,
+      client_msg_id: p.client_msg_id,
+      ...(p.reply_to_seq ? { reply_to_seq: p.reply_to_seq } : {}),
+      ...(p.confirm ? { confirm: true } : {}),
+    };
     const { socket, rest } = this.transport;
     let message: Message | undefined;
     let code: string | undefined;
@@ -204,6 +237,7 @@ export class Outbox {
     if (code && PERMANENT.has(code)) {
       p.state = 'failed';
       p.error = text || 'Not sent';
+      p.code = code;
       this.save();
       this.emit({ type: 'changed', pending: p });
       return undefined;

@@ -2,14 +2,17 @@
 // and how it stays complete (history, live messages, catch-up, sends through
 // the outbox, read positions) is ChatDelivery's (chat-delivery.ts); typing and
 // presence are ChatActivity's (chat-activity.ts). Each message row is keyed by
-// client_msg_id, so the pending row becomes the stored one in place.
+// client_msg_id, so the pending row becomes the stored one in place. Message
+// actions (reply, react, edit, unsend, report) open from a long-press, a right
+// click or the ⋯ button (chat-actions.ts); a swipe to the right replies.
 import { errorText, type App, type ConversationInfo, type Screen } from '../app.js';
 import { ChatActivity } from '../chat-activity.js';
 import { ChatDelivery, type MessageSource } from '../chat-delivery.js';
-import { MAX_BODY_CHARS, type MatchItem, type Message } from '../contract.js';
-import { announce, clockTime, h, relativeTime } from '../dom.js';
+import { EDIT_WINDOW_MS, MAX_BODY_CHARS, type MatchItem, type Message, type ReactionEmoji } from '../contract.js';
+import { announce, clockTime, h, relativeTime, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import type { Pending } from '../outbox.js';
+import { askAreYouSure, gestures, openActionSheet } from './chat-actions.js';
 
 interface Row {
   key: string;
@@ -19,11 +22,17 @@ interface Row {
   status?: HTMLElement;
 }
 
+/** What the composer's next submit does besides sending: answer a message, or rewrite one of ours. */
+type Compose = { kind: 'new' } | { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message };
+
 export function chatScreen(app: App, conversationId: string): Screen {
   const me = app.userId ?? '';
   const delivery = new ChatDelivery(app.transport, app.outbox, { conversationId, userId: me, visible: () => document.visibilityState === 'visible' });
   const activity = new ChatActivity(app.rt, conversationId, me);
   const rows = new Map<string, Row>();
+  /** Messages the user reported from the "does this bother you?" prompt. */
+  const reported = new Set<number>();
+  let compose: Compose = { kind: 'new' };
   let info: ConversationInfo | undefined = app.conversations.get(conversationId);
   let disposed = false;
 
@@ -38,6 +47,8 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const sendBtn = h('button', { class: 'send', type: 'submit', 'aria-label': 'Send' });
   sendBtn.innerHTML = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M3 20l18-8L3 4l2 8-2 8zm2-8h9" fill="currentColor" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>';
   const composer = h('form', { class: 'composer' }, input, sendBtn);
+  const contextBar = h('div', { class: 'compose-context', hidden: true });
+  const notice = h('p', { class: 'notice compose-notice', role: 'status', hidden: true });
 
   const peerName = () => info?.peer.display_name ?? 'your match';
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -72,22 +83,92 @@ export function chatScreen(app: App, conversationId: string): Screen {
     row.status.title = label;
   };
 
-  const makeRow = (key: string, body: string, createdAt: string, mine: boolean): Row => {
-    const status = mine ? h('span', { class: 'tick', role: 'img' }) : undefined;
-    const li = h(
-      'li',
-      { class: `msg ${mine ? 'mine' : 'theirs'}`, 'data-key': key },
+  const nameOf = (userId: string) => (userId === me ? 'You' : peerName());
+
+  /** The row's content from its message (or its pending send): quote, text, meta, reactions, prompt. */
+  const render = (row: Row) => {
+    const m = row.message;
+    const mine = m ? m.sender_id === me : true;
+    const body = m ? m.body : (row.pending?.body ?? '');
+    // A pending reply quotes the message held at its reply_to_seq until the server's quote arrives.
+    const quote = m?.reply_to
+      ? h('blockquote', { class: 'quote' }, h('strong', null, nameOf(m.reply_to.sender_id)), ' ', m.reply_to.deleted ? h('em', null, 'Deleted message') : (m.reply_to.body ?? ''))
+      : row.pending?.reply_to_seq
+        ? h('blockquote', { class: 'quote' }, quoteText(delivery.messages.get(row.pending.reply_to_seq)))
+        : null;
+    const reactions =
+      m?.reactions && !m.deleted
+        ? h(
+            'div',
+            { class: 'reactions' },
+            Object.entries(m.reactions).map(([emoji, n]) => {
+              const chosen = m.my_reaction === emoji;
+              return h(
+                'button',
+                {
+                  type: 'button',
+                  class: `reaction${chosen ? ' chosen' : ''}`,
+                  'aria-pressed': String(chosen),
+                  'aria-label': `${emoji} ${n}${chosen ? ', yours' : ''}`,
+                  onclick: (e: Event) => {
+                    e.stopPropagation();
+                    react(m, chosen ? null : (emoji as ReactionEmoji));
+                  },
+                },
+                `${emoji} ${n}`,
+              );
+            }),
+          )
+        : null;
+    const bother =
+      m && !mine && m.flagged && !m.deleted && !reported.has(m.seq)
+        ? h(
+            'div',
+            { class: 'bother', role: 'group', 'aria-label': 'Does this bother you?' },
+            h('span', null, 'Does this bother you?'),
+            h('button', { type: 'button', class: 'btn link', onclick: () => void reportMessage(m) }, 'Report'),
+          )
+        : null;
+    row.li.dataset.seq = m ? String(m.seq) : '';
+    row.li.classList.toggle('deleted', m?.deleted === true);
+    const parts: (HTMLElement | null)[] = [
       h('span', { class: 'sr-only' }, mine ? 'You: ' : `${peerName()}: `),
-      h('span', { class: 'body' }, body),
-      h('span', { class: 'meta' }, h('time', { datetime: createdAt }, clockTime(createdAt)), status),
-    );
+      quote,
+      m?.deleted ? h('span', { class: 'body deleted' }, h('em', null, 'Message deleted')) : h('span', { class: 'body' }, body ?? ''),
+      h(
+        'span',
+        { class: 'meta' },
+        m?.edited_at && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null,
+        h('time', { datetime: m?.created_at ?? row.pending?.created_at }, clockTime(m?.created_at ?? row.pending?.created_at ?? new Date().toISOString())),
+        row.status,
+      ),
+      reactions,
+      bother,
+      m ? h('button', { type: 'button', class: 'more', 'aria-label': 'Message actions', onclick: (e: Event) => (e.stopPropagation(), openSheet(row)) }, '⋯') : null,
+    ];
+    row.li.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
+  };
+
+  const makeRow = (key: string, mine: boolean): Row => {
+    const status = mine ? h('span', { class: 'tick', role: 'img' }) : undefined;
+    const li = h('li', { class: `msg ${mine ? 'mine' : 'theirs'}`, 'data-key': key });
     const row: Row = { key, li, status };
     if (mine) {
       li.addEventListener('click', () => {
         if (row.pending?.state === 'failed') delivery.retry(row.pending.client_msg_id);
       });
     }
+    gestures(
+      li,
+      () => row.message && openSheet(row),
+      () => row.message && !row.message.deleted && startReply(row.message),
+    );
     return row;
+  };
+
+  const dropRow = (key: string) => {
+    rows.get(key)?.li.remove();
+    rows.delete(key);
   };
 
   /** Puts a row in seq order (pending rows stay last, in send order). */
@@ -116,11 +197,13 @@ export function chatScreen(app: App, conversationId: string): Screen {
     if (row) {
       row.message = m;
       row.pending = undefined;
+      render(row);
       if (existedAsPending) place(row);
     } else {
-      row = makeRow(m.client_msg_id, m.body ?? '', m.created_at, m.sender_id === me);
+      row = makeRow(m.client_msg_id, m.sender_id === me);
       row.message = m;
       rows.set(m.client_msg_id, row);
+      render(row);
       place(row);
     }
     tick(row);
@@ -129,16 +212,111 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const showPending = (p: Pending) => {
     const row = rows.get(p.client_msg_id);
     if (row?.message) return;
+    if (p.state === 'failed' && (p.code === 'opener_not_unique' || p.code === 'needs_confirmation')) return refusedSend(p);
     if (row) {
       row.pending = p;
       tick(row);
       return;
     }
-    const fresh = makeRow(p.client_msg_id, p.body, p.created_at, true);
+    const fresh = makeRow(p.client_msg_id, true);
     fresh.pending = p;
     rows.set(p.client_msg_id, fresh);
+    render(fresh);
     place(fresh);
     tick(fresh);
+  };
+
+  // --- message actions -------------------------------------------------------------
+  const showNotice = (text: string) => {
+    notice.textContent = text;
+    notice.hidden = !text;
+  };
+  const failed = (err: unknown) => toast(errorText(err), 'error');
+
+  const react = (m: Message, emoji: ReactionEmoji | null) => void delivery.react(m.seq, emoji).catch(failed);
+
+  const reportMessage = async (m: Message) => {
+    try {
+      await delivery.report(m.seq);
+      reported.add(m.seq);
+      const row = rows.get(m.client_msg_id);
+      if (row) render(row);
+      toast('Reported. Thank you: a moderator will look at it.');
+    } catch (err) {
+      failed(err);
+    }
+  };
+
+  const setCompose = (next: Compose) => {
+    compose = next;
+    if (next.kind === 'new') {
+      contextBar.hidden = true;
+      contextBar.replaceChildren();
+      return;
+    }
+    const label = next.kind === 'reply' ? `Replying to ${nameOf(next.message.sender_id)}` : 'Editing message';
+    contextBar.replaceChildren(
+      h('div', { class: 'compose-what' }, h('strong', null, label), h('span', { class: 'compose-quote' }, quoteText(next.message))),
+      h('button', { type: 'button', class: 'btn link', 'aria-label': next.kind === 'reply' ? 'Cancel reply' : 'Cancel edit', onclick: () => cancelCompose() }, '✕'),
+    );
+    contextBar.hidden = false;
+  };
+  const cancelCompose = () => {
+    if (compose.kind === 'edit') input.value = '';
+    setCompose({ kind: 'new' });
+    autosize();
+    input.focus();
+  };
+  const startReply = (m: Message) => {
+    setCompose({ kind: 'reply', message: m });
+    input.focus();
+  };
+  const startEdit = (m: Message) => {
+    setCompose({ kind: 'edit', message: m });
+    input.value = m.body ?? '';
+    autosize();
+    input.focus();
+  };
+
+  const openSheet = (row: Row) => {
+    const m = row.message;
+    if (!m) return;
+    const mine = m.sender_id === me;
+    openActionSheet({
+      message: m,
+      mine,
+      canEdit: Date.now() - Date.parse(m.created_at) < EDIT_WINDOW_MS,
+      canUnsend: !delivery.readByPeer(m.seq),
+      onReact: (emoji) => react(m, emoji),
+      onReply: () => startReply(m),
+      onEdit: () => startEdit(m),
+      onUnsend: () => void delivery.remove(m.seq, 'everyone').catch(failed),
+      onDeleteForMe: () => void delivery.remove(m.seq, 'me').catch(failed),
+      onReport: () => void reportMessage(m),
+    });
+  };
+
+  /** A send the server refused until the user acts: the text goes back to the composer. */
+  const refusedSend = (p: Pending) => {
+    dropRow(p.client_msg_id);
+    if (p.code === 'opener_not_unique') {
+      delivery.discard(p.client_msg_id);
+      input.value = p.body;
+      autosize();
+      showNotice(`This opener looks like one you have sent before. Write ${peerName()} something of your own.`);
+      input.focus();
+      return;
+    }
+    askAreYouSure(
+      peerName(),
+      () => delivery.confirm(p.client_msg_id),
+      () => {
+        delivery.discard(p.client_msg_id);
+        input.value = p.body;
+        autosize();
+        input.focus();
+      },
+    );
   };
 
   /** A message arrived: show it, and follow it down if the user was at the bottom (or sent it). */
@@ -146,7 +324,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     const mine = m.sender_id === me;
     const stick = (source === 'live' && (mine || nearBottom())) || (source === 'catch-up' && nearBottom());
     showMessage(m);
-    if (source === 'live' && !mine) announce(`${peerName()}: ${m.body}`);
+    if (source === 'live' && !mine) announce(`${peerName()}: ${m.body ?? ''}`);
     if (stick) toBottom();
   };
 
@@ -162,14 +340,31 @@ export function chatScreen(app: App, conversationId: string): Screen {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
   };
+  const saveEdit = async (m: Message, body: string, confirm = false): Promise<void> => {
+    try {
+      await delivery.edit(m.seq, body, confirm);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'needs_confirmation') {
+        askAreYouSure(peerName(), () => void saveEdit(m, body, true), () => startEdit({ ...m, body }));
+      } else failed(err);
+    }
+  };
+
   const send = () => {
     const body = input.value.trim();
     if (!body) return;
     input.value = '';
     autosize();
     activity.stopTyping();
-    delivery.send(body); // its row appears through the 'pending' event
-    toBottom();
+    showNotice('');
+    const c = compose;
+    setCompose({ kind: 'new' });
+    if (c.kind === 'edit') {
+      if (body !== c.message.body) void saveEdit(c.message, body);
+    } else {
+      delivery.send(body, c.kind === 'reply' ? { replyToSeq: c.message.seq } : {}); // its row appears through the 'pending' event
+      toBottom();
+    }
     input.focus();
   };
   input.addEventListener('input', () => {
@@ -205,7 +400,10 @@ export function chatScreen(app: App, conversationId: string): Screen {
 
   // --- events ------------------------------------------------------------------------------
   delivery.on((e) => {
-    if (e.type === 'message') arrived(e.message, e.source);
+    if (e.type === 'message') {
+      if (e.source === 'change') showMessage(e.message);
+      else arrived(e.message, e.source);
+    }
     else if (e.type === 'pending') showPending(e.pending);
     else if (e.type === 'peer-read') for (const row of rows.values()) tick(row);
     else if (e.type === 'read' && info) {
@@ -258,7 +456,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     subtitle,
     back: 'matches',
     tabs: false,
-    el: h('div', { class: 'chat' }, scroller, typingLine, composer),
+    el: h('div', { class: 'chat' }, scroller, typingLine, notice, contextBar, composer),
     dispose() {
       disposed = true;
       delivery.close();
@@ -267,4 +465,12 @@ export function chatScreen(app: App, conversationId: string): Screen {
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
+}
+
+/** A line of the quoted message: its first words, or that it was deleted. */
+function quoteText(m: Message | undefined): string {
+  if (!m) return '';
+  if (m.deleted) return 'Deleted message';
+  const text = m.body ?? '';
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
