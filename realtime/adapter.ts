@@ -33,12 +33,19 @@ export interface ClusterAdapter {
   kind: AdapterKind;
   /** For `new Server({adapter})`; undefined = socket.io's in-memory adapter. */
   factory: unknown;
+  /**
+   * A broadcast to several rooms is better sent as one broadcast per room: true for
+   * the sharded pub/sub adapter, which sends a one-room broadcast on that room's
+   * channel (read only by the nodes holding its sockets) but a several-room one on
+   * its main channel, which every node reads. The others send one entry either way.
+   */
+  broadcastPerRoom: boolean;
   /** Releases connections the adapter does not close itself. */
   close(): Promise<void>;
 }
 
 /** One node alone (the all-in-one mode without Redis). */
-export const memoryAdapter = (): ClusterAdapter => ({ kind: 'memory', factory: undefined, close: async () => {} });
+export const memoryAdapter = (): ClusterAdapter => ({ kind: 'memory', factory: undefined, broadcastPerRoom: false, close: async () => {} });
 
 export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: RedisClient): ClusterAdapter {
   const prefix = config.redisPrefix;
@@ -49,6 +56,7 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
     });
     return {
       kind: 'pubsub',
+      broadcastPerRoom: true,
       factory: createShardedAdapter(redis, sub, { channelPrefix: `${prefix}socket.io`, subscriptionMode: 'dynamic' }),
       close: () => quit(sub),
     };
@@ -62,6 +70,7 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
   });
   return {
     kind: 'streams',
+    broadcastPerRoom: false,
     factory: createStreamsAdapter(client, {
       streamName: `${prefix}socket.io`,
       channelPrefix: `${prefix}socket.io`,

@@ -11,12 +11,32 @@ export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
-export class Delivery {
-  constructor(private readonly io: RealtimeServer) {}
+type Emit = <E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>) => void;
 
-  private toUsers(userIds: string[], exceptSocketId?: string) {
-    const op = this.io.to([...new Set(userIds)].map(userRoom));
-    return exceptSocketId ? op.except(exceptSocketId) : op;
+export class Delivery {
+  /** `perRoom`: send a broadcast to several users as one broadcast per user room (ClusterAdapter.broadcastPerRoom). */
+  constructor(
+    private readonly io: RealtimeServer,
+    private readonly perRoom = false,
+  ) {}
+
+  /**
+   * To every device of these users. Per room, the broadcasts never overlap: a
+   * socket is in its own user's room only, so nothing arrives twice.
+   */
+  private toUsers(userIds: string[], exceptSocketId?: string): { emit: Emit; volatile: { emit: Emit } } {
+    const rooms = [...new Set(userIds)].map(userRoom);
+    const ops = (this.perRoom ? rooms.map((r) => [r]) : [rooms]).map((rs) => (exceptSocketId ? this.io.to(rs).except(exceptSocketId) : this.io.to(rs)));
+    const each =
+      (volatile: boolean): Emit =>
+      (event, ...args) => {
+        for (const op of ops) {
+          const target = volatile ? op.volatile : op;
+          // Typed at the door (Emit); socket.io's own overloads do not take a spread.
+          (target.emit as (...a: unknown[]) => boolean).apply(target, [event, ...args]);
+        }
+      };
+    return { emit: each(false), volatile: { emit: each(true) } };
   }
 
   /** To the recipients' devices and the sender's other devices (not the socket that sent it). */

@@ -99,7 +99,7 @@ export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): 
     allowRequest: (_req, cb) => cb(closing ? 'server shutting down' : null, !closing),
   });
 
-  const delivery = new Delivery(io);
+  const delivery = new Delivery(io, adapter.broadcastPerRoom);
   const writer = new MessageWriter(deps.db, logger, opts.writer);
   const chat = new ChatService(hotDeps, writer, delivery);
   const timings = { ...DEFAULT_PRESENCE_TIMINGS, ...opts.presence };

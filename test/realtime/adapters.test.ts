@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { closeSockets, collect, disconnected, emitAck, nextEvent, openSocket, untilCount } from '../helpers/sockets.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { clientMsgId, sentinelMessage, startNode, twoNodes, type Node } from '../helpers/realtime.js';
 import { matchedPair } from '../helpers/users.js';
-import { clusterTopology, redisTopologies } from '../helpers/redis-topology.js';
+import { clusterTopology, redisTopologies, standaloneTopology } from '../helpers/redis-topology.js';
 import { testEnv } from '../helpers/env.js';
 import { dataNodes, quit } from '../../shared/redis.js';
 
@@ -28,6 +28,33 @@ for (const topology of redisTopologies()) {
       await n1.platform.bus.publish('session.revoked', { session_id: b.sessionId, user_id: b.id, reason: 'logout' });
       expect(await gone).to.equal('io server disconnect');
     });
+
+    // MONITOR shows what one server is sent: on the Redis server only (a cluster has one per shard).
+    if (topology === standaloneTopology) {
+      it("sends a message to each user's own channel, never on the main channel every node reads", async () => {
+        const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
+        const sa = await openSocket(n1.url, a.token);
+        const sb = await openSocket(n2.url, b.token);
+        const got = collect(sb, 'message:new');
+        const monitor = await topology.client().monitor();
+        const channels: string[] = [];
+        const probe = `per-room ${clientMsgId()}`;
+        monitor.on('monitor', (_time: string, args: string[]) => {
+          if (args[0]?.toLowerCase() === 'spublish' && args.slice(2).some((x) => x.includes(probe))) channels.push(args[1]);
+        });
+        try {
+          await emitAck(sa, 'message:send', { conversation_id: conversationId, body: probe, client_msg_id: clientMsgId() });
+          await untilCount(got, 1);
+          // A's other devices and B: one broadcast each, on the room's own channel.
+          await waitFor('both broadcasts seen by MONITOR', () => channels.length >= 2, 5000);
+          const prefix = `${testEnv.redisPrefix}socket.io#/#`;
+          expect(channels.sort()).to.deep.equal([`${prefix}user:${a.id}#`, `${prefix}user:${b.id}#`].sort());
+        } finally {
+          monitor.disconnect();
+          closeSockets();
+        }
+      });
+    }
 
     // The cluster is this run's alone (the shared Redis server is not): every key on it is one a platform of the run wrote.
     if (topology === clusterTopology) {
