@@ -5,7 +5,7 @@ import { clientMsgId, sentinelMessage, startNode, twoNodes, type Node } from '..
 import { matchedPair } from '../helpers/users.js';
 import { clusterTopology, redisTopologies, standaloneTopology } from '../helpers/redis-topology.js';
 import { testEnv } from '../helpers/env.js';
-import { dataNodes, quit } from '../../shared/redis.js';
+import { dataNodes, quit, type Redis } from '../../shared/redis.js';
 
 // On a Redis server (REALTIME_ADAPTER=pubsub) and on a Redis Cluster (the only adapter there).
 for (const topology of redisTopologies()) {
@@ -36,7 +36,7 @@ for (const topology of redisTopologies()) {
         const sa = await openSocket(n1.url, a.token);
         const sb = await openSocket(n2.url, b.token);
         const got = collect(sb, 'message:new');
-        const monitor = await topology.client().monitor();
+        const monitor = await (topology.client() as Redis).monitor();
         const channels: string[] = [];
         const probe = `per-room ${clientMsgId()}`;
         monitor.on('monitor', (_time: string, args: string[]) => {
