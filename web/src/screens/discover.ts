@@ -67,7 +67,11 @@ export function discoverScreen(app: App): Screen {
         h(
           'div',
           { class: 'candidate-photo' },
-          src ? h('img', { src, alt: `Photo of ${c.display_name}`, width: '720', height: '960', decoding: 'async' }) : h('div', { class: 'avatar-big', 'aria-hidden': 'true' }, initials(c.display_name)),
+          c.video && photoIndex === 0
+            ? cardClip(c.video, c.display_name)
+            : src
+              ? h('img', { src, alt: `Photo of ${c.display_name}`, width: '720', height: '960', decoding: 'async' })
+              : h('div', { class: 'avatar-big', 'aria-hidden': 'true' }, initials(c.display_name)),
           c.photos.length > 1
             ? h(
                 'button',
@@ -150,4 +154,11 @@ export function discoverScreen(app: App): Screen {
       disposed = true;
     },
   };
+}
+
+/** The profile clip on the card: muted, inline, looping (its poster until it plays). */
+function cardClip(video: NonNullable<Candidate['video']>, name: string) {
+  const v = h('video', { class: 'candidate-clip', src: video.url_480, poster: video.poster_url, muted: '', loop: '', autoplay: '', playsinline: '', preload: 'auto', 'aria-label': `Clip of ${name}`, width: '720', height: '960' });
+  v.muted = true;
+  return v;
 }

@@ -4,6 +4,7 @@ import { errorText, field, showFieldErrors, type App, type Screen } from '../app
 import type { Gender, OwnProfile } from '../contract.js';
 import { h, toast } from '../dom.js';
 import { ApiError } from '../http.js';
+import { clipSection } from './clip.js';
 import { photosSection } from './photos.js';
 
 const GENDERS: [Gender, string, string][] = [
@@ -144,6 +145,7 @@ export function profileScreen(app: App): Screen {
   };
 
   const photos = photosSection(app);
+  const clip = clipSection(app);
   const next = h('a', { class: 'btn primary', href: '#/discover', hidden: creating }, 'Start discovering');
 
   form.addEventListener('submit', async (e) => {
@@ -161,6 +163,7 @@ export function profileScreen(app: App): Screen {
       status.textContent = creating ? 'Profile created. Now add a photo.' : 'Saved.'; // role=status announces it
       submit.textContent = 'Save changes';
       photos.enable();
+      clip.enable();
       next.hidden = false;
       document.getElementById('tabs')!.hidden = false;
       if (creating) {
@@ -182,12 +185,18 @@ export function profileScreen(app: App): Screen {
     }
   });
 
-  if (!creating) photos.enable();
+  if (!creating) {
+    photos.enable();
+    clip.enable();
+  }
   return {
     title: creating ? 'Create your profile' : 'My profile',
     tabs: !creating,
     // Onboarding asks for the profile first (photos need it); the editor shows photos on top.
-    el: h('div', { class: 'screen' }, creating ? [form, photos.el] : [photos.el, form], h('div', { class: 'actions' }, next)),
-    dispose: photos.dispose,
+    el: h('div', { class: 'screen' }, creating ? [form, photos.el, clip.el] : [photos.el, clip.el, form], h('div', { class: 'actions' }, next)),
+    dispose: () => {
+      photos.dispose();
+      clip.dispose();
+    },
   };
 }

@@ -1,0 +1,142 @@
+// The profile clip in the reference Mini App, in a real browser against the
+// all-in-one server: Alice picks a clip (made by ffmpeg in the test), sees the
+// upload's progress, then "Processing…" until moderation approves it, and the
+// approved clip plays muted in a loop; Bob finds her in discovery with the
+// clip looping, muted, on her card.
+import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
+import { buildWeb } from '../../web/build.js';
+import type { Platform } from '../../shared/platform.js';
+import { startHttp, type Running } from '../helpers/http.js';
+import { testPlatform } from '../helpers/env.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
+import { watchResponses } from '../contract/response-check.js';
+import { clip } from '../fixtures/av.js';
+
+interface Person {
+  name: string;
+  gender: 'woman' | 'man';
+  seeking: 'Women' | 'Men';
+  birthdate: string;
+}
+
+const ALICE: Person = { name: 'Alice', gender: 'woman', seeking: 'Men', birthdate: '1994-03-12' };
+const BOB: Person = { name: 'Bob', gender: 'man', seeking: 'Women', birthdate: '1992-07-30' };
+
+describe('web client: the profile clip (Playwright + Chromium, all-in-one server)', function () {
+  this.timeout(180_000);
+  const chromiumPath = findChromium();
+  let platform: Platform;
+  let aio: AllInOne;
+  let http: Running;
+  let browser: Browser;
+  let dataDir: string;
+  let database: IsolatedDatabase | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  const contractBreaks: string[] = [];
+
+  before(async function () {
+    if (!chromiumPath) {
+      // eslint-disable-next-line no-console
+      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
+      this.skip();
+    }
+    await buildWeb(); // test the current sources
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-clip-'));
+    database = await isolatedDatabase('e2e_clip');
+    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e-clip');
+    aio = await buildAllInOne(platform);
+    http = await startHttp(aio.callback);
+    await aio.attach(http.server);
+    browser = await launchChromium(chromiumPath!);
+  });
+
+  afterEach(() => {
+    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
+    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await aio?.stop();
+    await http?.close();
+    await platform?.close();
+    await database?.drop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function phone(lat: number, lon: number): Promise<Page> {
+    const ctx = await phoneContext(browser, { latitude: lat, longitude: lon });
+    contexts.push(ctx);
+    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
+    return page;
+  }
+
+  async function signUp(page: Page, p: Person) {
+    await page.goto(http.url);
+    await page.getByLabel('Your name').fill(p.name);
+    await page.getByRole('button', { name: 'Log in as demo user', exact: true }).click();
+    await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(p.name);
+    await page.getByLabel('Birthday').fill(p.birthdate);
+    await page.getByLabel('I am').selectOption(p.gender);
+    await page.getByLabel(p.seeking, { exact: true }).check();
+    await page.getByRole('button', { name: 'Use my current location', exact: true }).click();
+    await page.locator('#view').getByText('Location set').waitFor();
+    await page.getByRole('button', { name: 'Create profile', exact: true }).click();
+    await page.locator('#view').getByText('Profile created').waitFor();
+  }
+
+  it('uploads a picked clip with progress, processes it, loops it muted, and shows it on the discovery card', async () => {
+    const alice = await phone(52.52, 13.405);
+    const bob = await phone(52.53, 13.41);
+    await signUp(alice, ALICE);
+    await signUp(bob, BOB);
+
+    await alice.locator('label[for="clip-record"]', { hasText: 'Record a clip' }).waitFor();
+    expect(await alice.locator('#clip-record').getAttribute('capture')).to.equal('user');
+    // Every text the clip's status line shows, in order.
+    await alice.evaluate(() => {
+      const w = window as unknown as { clipStates: string[] };
+      w.clipStates = [];
+      new MutationObserver(() => {
+        const t = document.querySelector('.clip-status')?.textContent ?? '';
+        if (t && w.clipStates[w.clipStates.length - 1] !== t) w.clipStates.push(t);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const data = await clip({ width: 480, height: 640, seconds: 2, seed: 17 });
+    await alice.locator('#clip-input').setInputFiles({ name: 'me.mp4', mimeType: 'video/mp4', buffer: data });
+    const view = alice.locator('.clip-view[data-status="approved"] video[src*="/media/files/av/"]');
+    await view.waitFor({ timeout: 60_000 });
+    const states = await alice.evaluate(() => (window as unknown as { clipStates: string[] }).clipStates);
+    expect(states.some((s) => /^Uploading… \d+%$/.test(s)), states.join(' | ')).to.equal(true);
+    expect(states).to.include('Processing…');
+    const played = await view.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, loop: v.loop, autoplay: v.autoplay, inline: v.hasAttribute('playsinline'), poster: v.poster }));
+    expect(played).to.include({ muted: true, loop: true, autoplay: true, inline: true });
+    expect(played.poster).to.match(/\/media\/files\/av\/.+\/poster\.webp$/);
+    await screenshot(alice, '10-profile-clip');
+    expect(await accessibilityProblems(alice), 'accessibility problems on the profile with a clip').to.deep.equal([]);
+
+    await bob.getByRole('link', { name: 'Discover', exact: true }).click();
+    await bob.getByRole('heading', { name: 'Alice', level: 2 }).waitFor();
+    const card = bob.getByRole('article').locator('video.candidate-clip');
+    await card.waitFor();
+    const onCard = await card.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, loop: v.loop, autoplay: v.autoplay, src: v.getAttribute('src') }));
+    expect(onCard).to.include({ muted: true, loop: true, autoplay: true });
+    expect(onCard.src).to.match(/\/media\/files\/av\/.+\/480\.mp4$/);
+    await screenshot(bob, '11-discover-clip');
+
+    // Removing the clip leaves the profile without one.
+    await alice.getByRole('button', { name: 'Remove clip' }).click();
+    await alice.locator('label[for="clip-input"]', { hasText: 'Choose a clip' }).waitFor();
+  });
+});
