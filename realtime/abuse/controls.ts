@@ -32,9 +32,13 @@ export function containsContact(body: string): boolean {
 
 const REPORTED_CACHE_MS = 60_000;
 
+/** Conversations this process saw a message in: their next send is no opener (a conversation never empties again). */
+const STARTED_CACHE = 100_000;
+
 export class AbuseControls {
   private readonly newConversations: RateLimit;
   private readonly reported = new Map<string, { reported: boolean; until: number }>();
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly db: Knex,
@@ -47,7 +51,7 @@ export class AbuseControls {
   async check(senderId: string, conversationId: string, body: string): Promise<void> {
     let read: Promise<number | undefined> | undefined;
     const lastSeq = () => (read ??= repo.conversationLastSeq(this.db, conversationId));
-    await Promise.all([this.checkContact(lastSeq, body), this.checkReported(senderId, conversationId), this.checkOpener(lastSeq, senderId, body)]);
+    await Promise.all([this.checkContact(lastSeq, body), this.checkReported(senderId, conversationId), this.checkOpener(conversationId, lastSeq, senderId, body)]);
   }
 
   private async checkContact(lastSeqOf: () => Promise<number | undefined>, body: string) {
@@ -62,10 +66,19 @@ export class AbuseControls {
     }
   }
 
-  private async checkOpener(lastSeqOf: () => Promise<number | undefined>, senderId: string, body: string) {
+  /** Only a conversation's first message is checked; the hot path (any later one) costs no query once this process saw the conversation started. */
+  private async checkOpener(conversationId: string, lastSeqOf: () => Promise<number | undefined>, senderId: string, body: string) {
     const { openerWindowDays: days, openerSimilarity } = this.config.abuse;
-    if (days === 0 || (await lastSeqOf()) !== 0) return;
-    const earlier = await repo.recentOpeners(this.db, senderId, days, OPENERS_COMPARED);
+    if (days === 0 || this.started.has(conversationId)) return;
+    const lastSeq = await lastSeqOf();
+    if (lastSeq !== 0) {
+      if (lastSeq !== undefined) {
+        if (this.started.size >= STARTED_CACHE) this.started.clear();
+        this.started.add(conversationId);
+      }
+      return;
+    }
+    const earlier = await repo.recentOpeners(this.db, senderId, conversationId, days, OPENERS_COMPARED);
     if (copiedOpener(body, earlier, openerSimilarity) !== undefined) {
       throw new AppError(409, 'opener_not_unique', 'Write a first message of your own: this one copies an opener you sent recently');
     }

@@ -50,9 +50,16 @@ function russian(text: string): boolean {
   return russianWords(text).some((w) => RUSSIAN_WORDS.has(w) || RUSSIAN_STEMS.some((stem) => w.startsWith(stem)));
 }
 
+// A match must span a letter: leetspeak alone turns plain numbers into words (455, 717).
+const LETTER = /\p{L}/u;
+
+function englishMatch(text: string): boolean {
+  return english.getAllMatches(text).some((m) => LETTER.test(text.slice(m.startIndex, m.endIndex + 1)));
+}
+
 /** Whether a message should be confirmed before it is sent. */
 export function isOffensive(text: string): boolean {
-  return english.hasMatch(text) || russian(text);
+  return englishMatch(text) || russian(text);
 }
 
 /** "Are you sure?": the filter flagged the text; the same request with confirm: true goes through. */

@@ -23,11 +23,12 @@ export async function hasSentIn(db: Knex, conversationId: string, senderId: stri
   return Boolean(row);
 }
 
-/** The sender's openers (seq 1 of a conversation) of the last `days` days, newest first (partial index messages_openers). */
-export async function recentOpeners(db: Knex, senderId: string, days: number, limit: number): Promise<string[]> {
+/** The sender's openers (seq 1) of other conversations in the last `days` days, newest first (partial index messages_openers). */
+export async function recentOpeners(db: Knex, senderId: string, exceptConversationId: string, days: number, limit: number): Promise<string[]> {
   const rows = await db('messages')
     .select('body')
     .where({ sender_id: senderId, seq: 1 })
+    .whereNot('conversation_id', exceptConversationId)
     .whereNotNull('body')
     .andWhere('created_at', '>', db.raw(`now() - make_interval(days => ?)`, [days]))
     .orderBy('created_at', 'desc')

@@ -68,8 +68,9 @@ for (const topology of redisTopologies()) {
 
       const sends = [];
       for (let i = 0; i < 100; i++) {
-        sends.push(emitAck(sa, 'message:send', { conversation_id: conversationId, body: `a${i}`, client_msg_id: clientMsgId('a') }));
-        sends.push(emitAck(sb, 'message:send', { conversation_id: conversationId, body: `b${i}`, client_msg_id: clientMsgId('b') }));
+        // Not `a55`: the offensive-language filter reads leetspeak (a55 is ass) and would ask "are you sure?".
+        sends.push(emitAck(sa, 'message:send', { conversation_id: conversationId, body: `a-${i}`, client_msg_id: clientMsgId('a') }));
+        sends.push(emitAck(sb, 'message:send', { conversation_id: conversationId, body: `b-${i}`, client_msg_id: clientMsgId('b') }));
       }
       const acks = await Promise.all(sends);
       expect(acks.filter((r) => !r.ok).slice(0, 3)).to.deep.equal([]);
@@ -91,7 +92,7 @@ for (const topology of redisTopologies()) {
       expect(seenByB.every((p) => p.message.sender_id === a.id)).to.equal(true);
       // One sender's messages keep their order.
       const aBodies = acks.filter((r) => r.message.sender_id === a.id).sort((x, y) => x.message.seq - y.message.seq).map((r) => r.message.body);
-      expect(aBodies).to.deep.equal(Array.from({ length: 100 }, (_, i) => `a${i}`));
+      expect(aBodies).to.deep.equal(Array.from({ length: 100 }, (_, i) => `a-${i}`));
     });
 
     it('keeps every conversation gapless when both nodes write batches spanning the same conversations at once', async () => {

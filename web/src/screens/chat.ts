@@ -9,18 +9,11 @@ import { errorText, type App, type ConversationInfo, type Screen } from '../app.
 import { ChatActivity } from '../chat-activity.js';
 import { ChatDelivery, type MessageSource } from '../chat-delivery.js';
 import { EDIT_WINDOW_MS, MAX_BODY_CHARS, type MatchItem, type Message, type ReactionEmoji } from '../contract.js';
-import { announce, clockTime, h, relativeTime, toast } from '../dom.js';
+import { announce, h, relativeTime, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import type { Pending } from '../outbox.js';
 import { askAreYouSure, gestures, openActionSheet } from './chat-actions.js';
-
-interface Row {
-  key: string;
-  message?: Message;
-  pending?: Pending;
-  li: HTMLLIElement;
-  status?: HTMLElement;
-}
+import { quoteText, renderRow, type Row } from './chat-rows.js';
 
 /** What the composer's next submit does besides sending: answer a message, or rewrite one of ours. */
 type Compose = { kind: 'new' } | { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message };
@@ -85,69 +78,16 @@ export function chatScreen(app: App, conversationId: string): Screen {
 
   const nameOf = (userId: string) => (userId === me ? 'You' : peerName());
 
-  /** The row's content from its message (or its pending send): quote, text, meta, reactions, prompt. */
-  const render = (row: Row) => {
-    const m = row.message;
-    const mine = m ? m.sender_id === me : true;
-    const body = m ? m.body : (row.pending?.body ?? '');
-    // A pending reply quotes the message held at its reply_to_seq until the server's quote arrives.
-    const quote = m?.reply_to
-      ? h('blockquote', { class: 'quote' }, h('strong', null, nameOf(m.reply_to.sender_id)), ' ', m.reply_to.deleted ? h('em', null, 'Deleted message') : (m.reply_to.body ?? ''))
-      : row.pending?.reply_to_seq
-        ? h('blockquote', { class: 'quote' }, quoteText(delivery.messages.get(row.pending.reply_to_seq)))
-        : null;
-    const reactions =
-      m?.reactions && !m.deleted
-        ? h(
-            'div',
-            { class: 'reactions' },
-            Object.entries(m.reactions).map(([emoji, n]) => {
-              const chosen = m.my_reaction === emoji;
-              return h(
-                'button',
-                {
-                  type: 'button',
-                  class: `reaction${chosen ? ' chosen' : ''}`,
-                  'aria-pressed': String(chosen),
-                  'aria-label': `${emoji} ${n}${chosen ? ', yours' : ''}`,
-                  onclick: (e: Event) => {
-                    e.stopPropagation();
-                    react(m, chosen ? null : (emoji as ReactionEmoji));
-                  },
-                },
-                `${emoji} ${n}`,
-              );
-            }),
-          )
-        : null;
-    const bother =
-      m && !mine && m.flagged && !m.deleted && !reported.has(m.seq)
-        ? h(
-            'div',
-            { class: 'bother', role: 'group', 'aria-label': 'Does this bother you?' },
-            h('span', null, 'Does this bother you?'),
-            h('button', { type: 'button', class: 'btn link', onclick: () => void reportMessage(m) }, 'Report'),
-          )
-        : null;
-    row.li.dataset.seq = m ? String(m.seq) : '';
-    row.li.classList.toggle('deleted', m?.deleted === true);
-    const parts: (HTMLElement | null)[] = [
-      h('span', { class: 'sr-only' }, mine ? 'You: ' : `${peerName()}: `),
-      quote,
-      m?.deleted ? h('span', { class: 'body deleted' }, h('em', null, 'Message deleted')) : h('span', { class: 'body' }, body ?? ''),
-      h(
-        'span',
-        { class: 'meta' },
-        m?.edited_at && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null,
-        h('time', { datetime: m?.created_at ?? row.pending?.created_at }, clockTime(m?.created_at ?? row.pending?.created_at ?? new Date().toISOString())),
-        row.status,
-      ),
-      reactions,
-      bother,
-      m ? h('button', { type: 'button', class: 'more', 'aria-label': 'Message actions', onclick: (e: Event) => (e.stopPropagation(), openSheet(row)) }, '⋯') : null,
-    ];
-    row.li.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
-  };
+  const render = (row: Row) =>
+    renderRow(row, {
+      me,
+      peerName: peerName(),
+      held: (seq) => delivery.messages.get(seq),
+      reported: (seq) => reported.has(seq),
+      onReact: react,
+      onReport: (m) => void reportMessage(m),
+      onMenu: () => openSheet(row),
+    });
 
   const makeRow = (key: string, mine: boolean): Row => {
     const status = mine ? h('span', { class: 'tick', role: 'img' }) : undefined;
@@ -467,10 +407,3 @@ export function chatScreen(app: App, conversationId: string): Screen {
   };
 }
 
-/** A line of the quoted message: its first words, or that it was deleted. */
-function quoteText(m: Message | undefined): string {
-  if (!m) return '';
-  if (m.deleted) return 'Deleted message';
-  const text = m.body ?? '';
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
