@@ -24,7 +24,7 @@ export function matchesScreen(app: App): Screen {
       items.map((m) => {
         const unread = app.conversations.get(m.conversation_id)?.unread_count ?? 0;
         const last = m.last_message;
-        const preview = last ? `${last.sender_id === app.userId ? 'You: ' : ''}${last.body}` : 'New match: say hello!';
+        const preview = last ? `${last.sender_id === app.userId ? 'You: ' : ''}${last.body ?? 'Message deleted'}` : 'New match: say hello!';
         const thumb = m.user.photos[0]?.urls.thumb;
         return h(
           'li',
