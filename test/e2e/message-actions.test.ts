@@ -177,6 +177,28 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
     expect(seqs).to.deep.equal([1, 2, 3, 4]);
   });
 
+  it('a long-press opens the action sheet, and a swipe to the right starts a reply', async () => {
+    const target = row(alice, 'It was great, we made the summit!');
+    const box = (await target.boundingBox())!;
+    const [x, y] = [box.x + 20, box.y + box.height / 2];
+    await alice.mouse.move(x, y);
+    await alice.mouse.down();
+    const sheet = alice.getByRole('dialog', { name: 'Message actions' });
+    await sheet.waitFor();
+    await alice.mouse.up();
+    await alice.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+
+    await alice.mouse.move(x, y);
+    await alice.mouse.down();
+    await alice.mouse.move(x + 40, y, { steps: 4 });
+    await alice.mouse.move(x + 90, y, { steps: 4 });
+    await alice.mouse.up();
+    await alice.locator('.compose-context').getByText('Replying to Bob').waitFor();
+    await alice.getByRole('button', { name: 'Cancel reply' }).click();
+    await alice.locator('.compose-context').waitFor({ state: 'hidden' });
+  });
+
   it('keeps the draft of a copied opener, asks "are you sure?" before a hurtful message, and the reader can report it', async () => {
     // A copy of the opener Alice sent Dave, to Carol: refused, the draft stays.
     await alice.goto(`${http.url}/#/chat/${withCarol}`);
