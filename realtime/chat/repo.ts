@@ -346,9 +346,22 @@ export async function editMessage(trx: Knex, messageId: string, body: string, fl
     .update({ body, edited_at: trx.fn.now(), ...(flagged ? { flagged: true } : {}) });
 }
 
-/** Records an edit's or reaction's retry key; false when it was applied before (a retry). */
+/**
+ * Records an edit's or reaction's retry key; false when it was applied before
+ * (a retry). Keys last a day: the same statement drops the user's older ones
+ * (a walk of the primary key's user_id prefix), so the table stays small.
+ */
 export async function claimActionKey(trx: Knex, userId: string, clientId: string): Promise<boolean> {
-  const rows = await trx('message_action_keys').insert({ user_id: userId, client_id: clientId }).onConflict(['user_id', 'client_id']).ignore().returning('user_id');
+  const { rows } = await trx.raw(
+    `WITH expired AS (
+       DELETE FROM message_action_keys WHERE user_id = ? AND created_at < now() - interval '1 day' AND client_id <> ?
+     )
+     INSERT INTO message_action_keys (user_id, client_id) VALUES (?, ?)
+     ON CONFLICT (user_id, client_id) DO UPDATE SET created_at = now()
+       WHERE message_action_keys.created_at < now() - interval '1 day'
+     RETURNING user_id`,
+    [userId, clientId, userId, clientId],
+  );
   return rows.length > 0;
 }
 

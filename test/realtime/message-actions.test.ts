@@ -142,6 +142,16 @@ describe('message actions: replies, reactions, edits, unsend (two nodes)', () =>
     expect(await c.lastSeq()).to.equal(3);
   });
 
+  it('keeps retry keys for a day: an older key of the user is dropped at their next edit or reaction', async () => {
+    const c = await chat();
+    const m = await c.send(c.sa, 'keys');
+    await emitAck(c.sb, 'message:react', { conversation_id: c.conversationId, seq: m.seq, emoji: '👍', client_id: 'old-key' });
+    await db()('message_action_keys').where({ user_id: c.b.id }).update({ created_at: db().raw(`now() - interval '2 days'`) });
+    await emitAck(c.sb, 'message:react', { conversation_id: c.conversationId, seq: m.seq, emoji: '😮', client_id: 'new-key' });
+    expect((await db()('message_action_keys').where({ user_id: c.b.id })).map((k) => k.client_id)).to.deep.equal(['new-key']);
+    expect((await emitAck(c.sb, 'message:react', { conversation_id: c.conversationId, seq: m.seq, emoji: '👍', client_id: 'old-key' })).emoji).to.equal('👍');
+  });
+
   it('catch-up: edits, reactions and deletions made while a client was away come back by events_after, not a reload', async () => {
     const c = await chat();
     for (let i = 0; i < 4; i++) await c.send(c.sa, `m${i}`);
