@@ -5,7 +5,9 @@
 //     and the pipeline's sharp work alone (three variants);
 //   - the whole pipeline (Redis stream → worker → decode, 3 WebP variants,
 //     storage, PostgreSQL, media.moderated) with NSFW scoring off, then on;
-//   - NSFW ms per image for each TensorFlow.js backend that loads (each in its own process).
+//   - NSFW ms per image for each TensorFlow.js backend that loads (each in its own process);
+//   - video clips (bench/lib/clips.ts): 10-second 1080p clips per second through the
+//     pipeline with NSFW on (clips_per_s), and publish → approved of one clip (clip_approval_ms).
 // Runs on a throwaway database, Redis prefix and media directory, removed afterwards.
 // Writes bench/results/moderation.json: nsfw_ms_per_image (mean per image, one
 // after another, the backend the worker picks: the first that loads) and
@@ -29,6 +31,7 @@ import { createLogger } from '../shared/logger.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
 import { loadNsfwClassifier, NSFW_INPUT_SIZE, type NsfwBackend } from '../workers/moderation/nsfw.js';
 import { processImage } from '../workers/moderation/pipeline.js';
+import { measureClips, type ClipSetup } from './lib/clips.js';
 import { startRun, writeResults } from './lib/results.js';
 import { round } from './lib/stats.js';
 
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     height: { type: 'string', default: '1536' },
     'nsfw-runs': { type: 'string', default: '20' },
     'nsfw-child': { type: 'string' },
+    clips: { type: 'string', default: '3' },
     'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -155,6 +159,10 @@ async function main() {
       console.log(`pipeline, one worker, NSFW ${nsfw ? 'on ' : 'off'}: ${rate(n, ms)}`);
     }
 
+    const clipSetup: ClipSetup = { clips: Number(args.clips), width: 1920, height: 1080, seconds: 10 };
+    const clips = await measureClips(platforms[platforms.length - 1], user.id, clipSetup);
+    console.log(`clips, one worker, NSFW on (${clipSetup.clips} × ${clipSetup.seconds} s ${clipSetup.width}×${clipSetup.height}): ${clips.clips_per_s} clips/s; one clip approved in ${clips.clip_approval_ms} ms (median); outcomes ${clips.statuses.join(', ')}`);
+
     const nsfwMs: Record<string, number | null> = {};
     const run = promisify(execFile);
     const self = fileURLToPath(import.meta.url);
@@ -178,7 +186,11 @@ async function main() {
       pipeline_vs_sharp: round(bareMs / pipelineMs.on, 2),
       nsfw_ms_per_image_by_backend: nsfwMs,
       images_per_s: { bare_sharp: perS(n, bareMs), pipeline_sharp_work: perS(n, variantsMs), pipeline_nsfw_off: perS(n, pipelineMs.off), pipeline_nsfw_on: perS(n, pipelineMs.on) },
-      setup: { images: n, width: Number(args.width), height: Number(args.height), nsfw_runs: Number(args['nsfw-runs']), cores: os.cpus().length },
+      clips_per_s: clips.clips_per_s,
+      clip_approval_ms: clips.clip_approval_ms,
+      // A whole run measures the clips too: no separate provenance for them (a clips-only merge writes one).
+      clips_run: undefined,
+      setup: { clips: clipSetup, images: n, width: Number(args.width), height: Number(args.height), nsfw_runs: Number(args['nsfw-runs']), cores: os.cpus().length },
     });
     console.log(`→ ${file}`);
   } finally {
