@@ -4,6 +4,7 @@
 // checked; one over the limits is cut at the transport (no graceful close
 // handshake queued behind the backlog). Its client reconnects and catches up
 // through connection state recovery or GET /chat/messages?after_seq=.
+import client from 'prom-client';
 import type { Logger } from '../shared/logger.js';
 import type { RealtimeServer } from './delivery.js';
 
@@ -23,6 +24,8 @@ interface EngineConnection {
   close(discard?: boolean): void;
 }
 
+const cut = new client.Counter({ name: 'realtime_slow_consumer_disconnects_total', help: 'Sockets cut because their client stopped reading' });
+
 export function guardSlowConsumers(io: RealtimeServer, limits: SlowConsumerLimits, logger: Logger): { stop(): void } {
   const timer = setInterval(() => {
     for (const socket of io.of('/').sockets.values()) {
@@ -31,6 +34,7 @@ export function guardSlowConsumers(io: RealtimeServer, limits: SlowConsumerLimit
       const buffered = conn.transport?.socket?.bufferedAmount ?? 0;
       if (queued <= limits.maxQueuedPackets && buffered <= limits.maxBufferedBytes) continue;
       logger.warn({ socket_id: socket.id, user_id: socket.data.userId, queued, buffered }, 'slow consumer: closing its connection');
+      cut.inc();
       const ws = conn.transport?.socket;
       if (conn.transport?.name === 'websocket' && ws?.terminate) ws.terminate();
       else conn.close(true);

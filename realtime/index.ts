@@ -12,6 +12,7 @@ import type { Consumer } from '../shared/bus/index.js';
 import type { Platform, ServiceDeps } from '../shared/platform.js';
 import { SOCKET_PATH, TYPING_TTL_MS } from './events.js';
 import { engineIdGenerator } from './adapter.js';
+import { watchSockets } from '../shared/ops-metrics.js';
 import { newInstanceTag, type Announcement } from './registry.js';
 import { Delivery, type RealtimeServer } from './delivery.js';
 import { MessageWriter, type WriterOptions } from './chat/writer.js';
@@ -117,6 +118,7 @@ export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): 
 
   let consumer: Consumer | undefined;
   let guard: { stop(): void } | undefined;
+  let unwatchSockets: (() => void) | undefined;
   let expiry: { stop(): void } | undefined;
   let attached = false;
   let leaving = false;
@@ -133,6 +135,7 @@ export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): 
       (io.engine as unknown as { generateId: () => string }).generateId = engineIdGenerator(tag);
       presence.start();
       limits.start(() => io.of('/').sockets.values(), timings);
+      unwatchSockets = watchSockets(nodeId, () => io.engine.clientsCount);
       guard = guardSlowConsumers(io, { ...DEFAULT_SLOW_CONSUMER_LIMITS, ...opts.slowConsumers }, logger);
       expiry = expireTokens(io);
       consumer = startNotifications(deps, delivery);
@@ -165,6 +168,7 @@ export function createRealtime(deps: RealtimeDeps, opts: RealtimeOptions = {}): 
       presence.stop();
       limits.stop();
       guard?.stop();
+      unwatchSockets?.();
       expiry?.stop();
       await consumer?.stop();
       if (attached) io.engine.close();

@@ -20,6 +20,7 @@ import { RedisPresenceStore } from '../realtime/presence/redis-store.js';
 import { MemorySlotStore, RedisSlotStore, type SlotStore } from '../realtime/socket-slots.js';
 import { createClusterAdapter, memoryAdapter, type ClusterAdapter } from '../realtime/adapter.js';
 import { announce as announceNode, type AnnounceOptions, type Announcement } from '../realtime/registry.js';
+import { watchPlatform, type StreamStatsSource } from './ops-metrics.js';
 
 /** The parts the realtime tier's hot path uses, each over Redis or over memory. */
 export interface RealtimeParts {
@@ -135,14 +136,17 @@ export function createPlatform(config: Config, service: string, opts: PlatformOp
   const redis = redisFor(config, logger, service);
   const mode = redis ? inRedis(redis, config, logger, db) : inMemory(config, logger, db);
   const relay = new OutboxRelay(db, mode.bus, logger.child({ component: 'outbox' }), config.outbox);
+  const probes = { database: () => db.raw('select 1'), ...mode.probes };
+  const unwatch = watchPlatform(service, probes, mode.bus as Partial<StreamStatsSource>);
   return {
     ...mode,
     config,
     logger,
     db,
     relay,
-    probes: { database: () => db.raw('select 1'), ...mode.probes },
+    probes,
     async close() {
+      unwatch();
       // The relay first: what committed before the shutdown still reaches the bus if it can.
       await relay.stop();
       await mode.bus.close();

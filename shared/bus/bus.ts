@@ -5,6 +5,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import type { Logger } from '../logger.js';
+import client from 'prom-client';
 
 export interface ConsumeOptions {
   /** The consumer group: one per worker kind. Each event reaches one consumer of a group. */
@@ -102,6 +103,16 @@ export interface Claim {
   deadLetter(error: string): unknown;
 }
 
+// Per consumer group, on either bus: what the workers dashboard and the dead-letter alert read.
+const handledEvents = new client.Counter({ name: 'bus_events_handled_total', help: 'Events a consumer group handled, by outcome (ok, failed, dead_lettered)', labelNames: ['group', 'outcome'] as const });
+const redelivered = new client.Counter({ name: 'bus_events_redelivered_total', help: 'Deliveries of an event after its first (reclaimed from a failed or dead consumer)', labelNames: ['group'] as const });
+const handlerSeconds = new client.Histogram({
+  name: 'bus_handler_duration_seconds',
+  help: 'Time a consumer group takes to handle one event (for the moderation group: one media item)',
+  labelNames: ['group'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 15, 60],
+});
+
 /**
  * A consumer of a group, on either bus: its name, its attempts and visibility
  * timeout (the bus's defaults unless the options say), its logger, and how it
@@ -128,6 +139,9 @@ export abstract class GroupConsumer implements Consumer {
     this.maxAttempts = opts.maxAttempts ?? defaults.maxAttempts;
     this.visibilityMs = opts.visibilityTimeoutMs ?? defaults.visibilityTimeoutMs;
     this.logger = logger.child({ group: opts.group, consumer: this.name });
+    // Series at 0 from the start, so a rate of them has data before the first failure.
+    for (const outcome of ['ok', 'failed', 'dead_lettered']) handledEvents.inc({ group: opts.group, outcome }, 0);
+    redelivered.inc({ group: opts.group }, 0);
   }
 
   abstract stop(opts?: StopOptions): Promise<void>;
@@ -145,14 +159,21 @@ export abstract class GroupConsumer implements Consumer {
       else claim.touch();
     }, Math.max(5, this.visibilityMs / 3));
     this.handling++;
+    if (event.attempt > 1) redelivered.inc({ group: this.opts.group });
+    const timer = handlerSeconds.startTimer({ group: this.opts.group });
     try {
-      await this.opts.handler(event).finally(() => this.handling--);
+      await this.opts.handler(event).finally(() => {
+        this.handling--;
+        timer();
+      });
+      handledEvents.inc({ group: this.opts.group, outcome: 'ok' });
       clearInterval(heartbeat);
       if (!this.abandoned) await claim.ack();
     } catch (err) {
       clearInterval(heartbeat);
       if (this.abandoned) return;
       const log = { event_id: event.id, type: event.type, attempt: event.attempt, err: errorText(err) };
+      handledEvents.inc({ group: this.opts.group, outcome: event.attempt >= this.maxAttempts ? 'dead_lettered' : 'failed' });
       if (event.attempt >= this.maxAttempts) {
         this.logger.error(log, 'event failed for the last time; moved to dead letters');
         await claim.deadLetter(errorText(err));

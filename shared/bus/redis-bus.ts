@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { duplicate, isCluster, type RedisClient } from '../redis.js';
-import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+import { EVENTS, STREAMS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
+import type { StreamStats, StreamStatsSource } from '../ops-metrics.js';
 import { withTimeout } from '../with-timeout.js';
 import { errorText, GroupConsumer, sleep, validatePayload, type BusDefaults, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type PublishOptions, type StopOptions } from './bus.js';
 
@@ -27,7 +28,7 @@ function fieldsToObject(fields: string[]): Record<string, string> {
   return o;
 }
 
-export class RedisStreamsBus implements EventBus {
+export class RedisStreamsBus implements EventBus, StreamStatsSource {
   private readonly consumers = new Set<RedisConsumer>();
 
   constructor(
@@ -124,6 +125,30 @@ export class RedisStreamsBus implements EventBus {
         failed_at: f.failed_at,
       };
     });
+  }
+
+  /** For the metrics (shared/ops-metrics.ts): each stream's length, and pending and lag per group. */
+  async streamStats(): Promise<{ streams: StreamStats[]; deadLetters: number }> {
+    const streams = await Promise.all(
+      Object.values(STREAMS).map(async (stream) => {
+        const key = this.key(stream);
+        const [length, groups] = await Promise.all([
+          this.redis.xlen(key),
+          // A stream nobody consumed yet has no key: no groups.
+          (this.redis.xinfo('GROUPS', key) as Promise<unknown[][]>).catch(() => [] as unknown[][]),
+        ]);
+        return {
+          stream,
+          length,
+          groups: groups.map((fields) => {
+            const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[String(v), fields[i + 1]]])));
+            // lag is null when Redis cannot tell (entries deleted in between): read as 0.
+            return { group: String(f.name), pending: Number(f.pending ?? 0), lag: Number(f.lag ?? 0) };
+          }),
+        };
+      }),
+    );
+    return { streams, deadLetters: await this.redis.xlen(this.key(DEAD_LETTER_STREAM)) };
   }
 
   async close(): Promise<void> {
