@@ -108,9 +108,11 @@ class ModerationJobs {
     if (row.kind !== 'image') return this.moderateAv(row, original, log, started);
 
     const useClassifier = config.media.nsfw.enabled;
+    const clf = useClassifier ? await this.classifier() : null;
     let image;
     try {
-      image = await processImage(original, { maxPixels: config.media.maxPixels, classify: useClassifier });
+      // The classifier scores while the variants encode (pipeline.ts).
+      image = await processImage(original, { maxPixels: config.media.maxPixels, classify: useClassifier, score: clf ? (input) => clf.classify(input) : undefined });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'image could not be decoded');
       return this.finish(row, log, rejected('undecodable'), started);
@@ -121,9 +123,8 @@ class ModerationJobs {
     let status: ModerationStatus = 'approved';
     let reason: string | null = null;
     if (useClassifier) {
-      const clf = await this.classifier();
-      if (clf && image.classifierInput) {
-        scores = await clf.classify(image.classifierInput);
+      if (image.scores) {
+        scores = await image.scores;
         score = nsfwScore(scores);
         status = decide(score, config.media.nsfw);
         if (status === 'rejected') reason = 'nsfw';

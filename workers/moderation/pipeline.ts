@@ -1,8 +1,11 @@
 // The image half of moderation: decode once (auto-oriented, pixel-limited,
 // converted to sRGB, all metadata dropped), then the WebP variants and the
-// classifier's input from those pixels. Variants are never upscaled: an image
-// narrower than a variant's width keeps its own width (so small images have
-// fewer distinct files; identical bytes share one content-addressed key).
+// classifier's input from those pixels. The classifier scores its input on
+// this thread while the variants encode on libuv's, so on an idle core its
+// time hides behind theirs (on a busy machine the CPU of both counts, which
+// decoding once keeps low). Variants are never upscaled: an image narrower
+// than a variant's width keeps its own width (so small images have fewer
+// distinct files; identical bytes share one content-addressed key).
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { VARIANT_WIDTHS, type VariantName } from '../../shared/media-urls.js';
@@ -16,13 +19,23 @@ export interface Variant {
   sha256: string;
 }
 
-export interface ProcessedImage {
+export interface ProcessedImage<S = never> {
   /** Of the original, as displayed. */
   width: number;
   height: number;
   variants: Variant[];
   /** NSFW_INPUT_SIZE² RGB for the classifier (made only when asked). */
   classifierInput?: RgbImage;
+  /** What `score` made of the classifier's input; its failure is the caller's to handle, not the image's. */
+  scores?: Promise<S>;
+}
+
+export interface ProcessOptions<S> {
+  maxPixels: number;
+  /** Make the classifier's input. */
+  classify: boolean;
+  /** Scores the classifier's input while the variants are encoded. */
+  score?: (input: RgbImage) => Promise<S>;
 }
 
 export type ModerationStatus = 'approved' | 'review' | 'rejected';
@@ -36,7 +49,7 @@ export interface Thresholds {
 const WEBP = { quality: 82, effort: 2 } as const;
 const LARGEST = Math.max(...Object.values(VARIANT_WIDTHS));
 
-export async function processImage(input: Buffer, opts: { maxPixels: number; classify: boolean }): Promise<ProcessedImage> {
+export async function processImage<S = never>(input: Buffer, opts: ProcessOptions<S>): Promise<ProcessedImage<S>> {
   const decoder = { limitInputPixels: opts.maxPixels, failOn: 'error' as const };
   const meta = await sharp(input, decoder).metadata();
   if (!meta.width || !meta.height) throw new Error('image without dimensions');
@@ -53,7 +66,10 @@ export async function processImage(input: Buffer, opts: { maxPixels: number; cla
     .toBuffer({ resolveWithObject: true });
   const pixels = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
 
-  const variants = await Promise.all(
+  const toClassify = opts.classify
+    ? pixels().flatten({ background: '#ffffff' }).resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true })
+    : undefined;
+  const encoding = Promise.all(
     (Object.entries(VARIANT_WIDTHS) as [VariantName, number][]).map(async ([name, w]) => {
       const out = await pixels()
         .resize({ width: Math.min(w, info.width) })
@@ -62,17 +78,17 @@ export async function processImage(input: Buffer, opts: { maxPixels: number; cla
       return { name, data: out.data, width: out.info.width, height: out.info.height, sha256: createHash('sha256').update(out.data).digest('hex') };
     }),
   );
+  encoding.catch(() => {}); // awaited below, unless the classifier's input failed first (then that is the image's error)
 
   let classifierInput: RgbImage | undefined;
-  if (opts.classify) {
-    const rgb = await pixels()
-      .flatten({ background: '#ffffff' })
-      .resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+  let scores: Promise<S> | undefined;
+  if (toClassify) {
+    const rgb = await toClassify;
     classifierInput = { data: new Uint8Array(rgb.data.buffer, rgb.data.byteOffset, rgb.data.length), width: rgb.info.width, height: rgb.info.height };
+    scores = opts.score?.(classifierInput);
+    scores?.catch(() => {}); // awaited by the caller; never unhandled if an encode fails
   }
-  return { width, height, variants, classifierInput };
+  return { width, height, variants: await encoding, classifierInput, scores };
 }
 
 /** approved below `approveBelow`, rejected above `rejectAbove`, in between held for review. No score (NSFW off): approved. */
