@@ -50,15 +50,21 @@ export const memoryAdapter = (): ClusterAdapter => ({ kind: 'memory', factory: u
 export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realtime'>, redis: RedisClient): ClusterAdapter {
   const prefix = config.redisPrefix;
   if (config.realtime.adapter === 'pubsub' || isCluster(redis)) {
-    const sub = duplicate(redis, 'realtime-adapter-sub', { shardedSubscribers: true });
-    sub.on('error', () => {
-      /* the main connection reports Redis trouble */
-    });
+    // Connections of their own: the adapter sends some commands without awaiting them
+    // (SUNSUBSCRIBE when a socket's last room goes, SPUBLISH of a broadcast), and one sent
+    // while the node stops must not leave an unhandled rejection (handleEveryCommand).
+    const sub = handleEveryCommand(duplicate(redis, 'realtime-adapter-sub', { shardedSubscribers: true }));
+    const pub = handleEveryCommand(duplicate(redis, 'realtime-adapter-pub', { autoPipelining: true }));
+    for (const conn of [sub, pub]) {
+      conn.on('error', () => {
+        /* the main connection reports Redis trouble */
+      });
+    }
     return {
       kind: 'pubsub',
       broadcastPerRoom: true,
-      factory: createShardedAdapter(redis, sub, { channelPrefix: `${prefix}socket.io`, subscriptionMode: 'dynamic' }),
-      close: () => quit(sub),
+      factory: createShardedAdapter(pub, sub, { channelPrefix: `${prefix}socket.io`, subscriptionMode: 'dynamic' }),
+      close: () => Promise.all([quit(sub), quit(pub)]).then(() => undefined),
     };
   }
   // A connection of its own, not auto-pipelined: the adapter blocks on XREAD, and it

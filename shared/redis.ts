@@ -155,13 +155,14 @@ async function checkNodeEvictionPolicy(redis: Redis, logger: Logger, connection:
  * each command's promise as handled; whoever awaits it still sees the failure.
  * (It covers commands that are not auto-pipelined: those get a promise of their own.)
  */
-export function handleEveryCommand(conn: Redis): Redis {
-  const sendCommand = conn.sendCommand.bind(conn);
-  conn.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+export function handleEveryCommand<C extends RedisClient>(conn: C): C {
+  const target = conn as unknown as { sendCommand: (...args: unknown[]) => unknown };
+  const sendCommand = target.sendCommand.bind(conn);
+  target.sendCommand = (...args: unknown[]) => {
     const sent = sendCommand(...args);
     if (sent instanceof Promise) sent.catch(() => {});
     return sent;
-  }) as typeof conn.sendCommand;
+  };
   return conn;
 }
 
