@@ -16,6 +16,8 @@ import { createAdminRouter } from '../api/admin/index.js';
 import { startNotificationsWorker } from '../workers/notifications/index.js';
 import { createMediaRouter } from '../api/media/index.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
+import { createTelegramRouter } from '../api/telegram/index.js';
+import { startBotWorker } from '../workers/bot/index.js';
 
 export interface AllInOne {
   callback: http.RequestListener;
@@ -48,6 +50,9 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   routers.push(createAdminRouter(platform));
   // Bot notifications need a real bot token.
   if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform));
+  // The bot's webhook, and the worker that answers what it receives.
+  routers.push(createTelegramRouter(platform));
+  if (!platform.config.devMode) runnables.push(startBotWorker(platform));
   routers.push(createMediaRouter(platform));
   runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload
   // --- end of services ---

@@ -67,6 +67,10 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
 
   ADMIN_TELEGRAM_IDS: 'Comma-separated Telegram user ids allowed to use `/admin/*` (ignored in development mode).',
   TELEGRAM_API_URL: 'Base URL of the Telegram Bot API (tests point it at a fake).',
+  TELEGRAM_WEBHOOK_SECRET:
+    'The secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call (16-256 of `A-Z a-z 0-9 _ -`). Unset: `POST /telegram/webhook` answers 404.',
+  TELEGRAM_WEBHOOK_URL: 'The public URL of `POST /telegram/webhook` that `npm run bot:set-webhook` registers with Telegram (e.g. `https://example.com/telegram/webhook`).',
+  REFERRALS_PER_DAY: 'Referrals (`startapp=r_<code>`) that earn an inviter and the invited user a superlike each, per inviter per rolling 24 hours; more are recorded but earn nothing.',
   NOTIFY_INTERVAL_S: 'At most one bot message per offline user per this many seconds.',
   NOTIFY_GATHER_S: 'Seconds the notifications worker waits to gather events into one bot message.',
   CHAT_LINK_FILTER_MESSAGES: 'Links and phone numbers are refused in the first this many messages of a conversation (0: never refused).',

@@ -152,6 +152,10 @@ export const EnvSchema = z.object({
 
   ADMIN_TELEGRAM_IDS: csv.refine((ids) => ids.every((id) => /^\d+$/.test(id)), 'must be comma-separated numeric ids'),
   TELEGRAM_API_URL: url.default('https://api.telegram.org'),
+  // Telegram allows 1-256 of these characters in a webhook's secret_token.
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters A-Z a-z 0-9 _ -').optional(),
+  TELEGRAM_WEBHOOK_URL: url.optional(),
+  REFERRALS_PER_DAY: int(10, 0),
   NOTIFY_INTERVAL_S: int(300, 1),
   NOTIFY_GATHER_S: int(15, 0),
   CHAT_LINK_FILTER_MESSAGES: int(3, 0, 1000),
@@ -294,6 +298,9 @@ function toConfig(e: Env) {
       apiUrl: e.TELEGRAM_API_URL,
       // Development mode lets anyone sign init data for any Telegram id, admins' included.
       adminIds: devMode ? [] : e.ADMIN_TELEGRAM_IDS,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      referralsPerDay: e.REFERRALS_PER_DAY,
     },
     jwt: {
       secret: e.JWT_SECRET ?? devJwtSecret(e.DATA_DIR),

@@ -10,6 +10,7 @@ export const STREAMS = {
   media: 'events:media',
   chat: 'events:chat',
   reports: 'events:reports',
+  telegram: 'events:telegram',
 } as const;
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 
@@ -93,6 +94,11 @@ export const EVENTS = {
       recipient_ids: z.array(uuid),
       created_at: isoDate,
     }),
+  },
+  /** An update Telegram sent to the bot's webhook (once per update_id); the bot worker answers it. */
+  'telegram.update': {
+    stream: STREAMS.telegram,
+    schema: z.object({ update_id: z.number().int().nonnegative(), update: z.record(z.string(), z.unknown()) }),
   },
   'report.created': {
     stream: STREAMS.reports,

@@ -29,6 +29,8 @@ const PREFIXES: ReadonlyArray<[prefix: string, service: ServiceName]> = [
   ['/media', 'media'],
   ['/chat', 'realtime'],
   ['/admin', 'admin'],
+  // The bot's webhook lives in the admin service (api/admin/main.ts).
+  ['/telegram', 'admin'],
 ];
 
 function underPrefix(path: string, prefix: string): boolean {

@@ -9,6 +9,7 @@ import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, Unba
 import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../../api/auth/schemas.js';
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
+import { WebhookUpdateBody } from '../../api/telegram/schemas.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
 import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, ReportBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
@@ -22,6 +23,7 @@ export const TAGS = {
   media: 'Uploads and the served image files.',
   chat: 'The REST fallback of the chat (the socket is described in asyncapi.json).',
   admin: 'Moderation and bans, for the operators in ADMIN_TELEGRAM_IDS only.',
+  telegram: 'The Telegram bot: the webhook Telegram posts updates to.',
   operations: 'Health, readiness and metrics.',
   documentation: 'These documents and the web client.',
 } as const;
@@ -379,6 +381,19 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/admin/users/{id}/ban', tag: 'admin', summary: 'Ban a user', auth: 'admin', params: IdParams, body: { json: BanBody }, answers: { 200: c.BanState }, errors: ['validation_failed', 'not_found', 'unsupported_media_type'] },
   { method: 'post', path: '/admin/users/{id}/unban', tag: 'admin', summary: 'Lift a ban', auth: 'admin', params: IdParams, body: { json: UnbanBody, optional: true }, answers: { 200: c.BanState }, errors: ['validation_failed', 'not_found', 'unsupported_media_type'] },
   { method: 'get', path: '/admin/audit', tag: 'admin', summary: 'The audit log, newest first', auth: 'admin', query: AuditQuery, answers: { 200: c.AuditPage }, errors: ['validation_failed'] },
+  {
+    method: 'post',
+    path: '/telegram/webhook',
+    tag: 'telegram',
+    summary: 'An update from Telegram (the bot webhook)',
+    auth: 'none',
+    body: { json: WebhookUpdateBody },
+    answers: { 200: c.shape('WebhookAccepted', z.object({ ok: z.literal(true) })) },
+    errors: ['unauthorized', 'not_found', 'validation_failed', 'unsupported_media_type'],
+    description:
+      'Called by Telegram only: the header `X-Telegram-Bot-Api-Secret-Token` must carry TELEGRAM_WEBHOOK_SECRET (401 otherwise; 404 when none is configured). ' +
+      'The update is put on the bus and answered by the bot worker; an update_id seen before is accepted again and changes nothing. `npm run bot:set-webhook` registers the URL.',
+  },
 ];
 
 /** The error codes a route may answer: its own, its body parser's, its authentication's, and those of any route. */

@@ -27,6 +27,8 @@ import { FakeBotApi } from '../notifications/fake-bot-api.js';
 import { STREAMS } from '../../shared/events.js';
 
 /** A small upload limit, so a 413 costs little. */
+/** The bot webhook's secret (X-Telegram-Bot-Api-Secret-Token) in this suite. */
+export const WEBHOOK_SECRET = 'bad-input-webhook-secret';
 export const MEDIA_MAX_BYTES = 256 * 1024;
 
 export interface LogLine {
@@ -279,6 +281,7 @@ export async function startHarness(): Promise<Harness> {
     // Bot API so the notification worker this mode starts never reaches the real one.
     ...ADMIN_CAPABLE_ENV,
     TELEGRAM_API_URL: botApi.url,
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
     // The fingerprint counts whole tables: the expiry sweep must not remove another suite's
     // old unattached uploads (test/admin makes some days old) while a case runs.
     MEDIA_UNATTACHED_TTL_S: String(10 * 365 * 86_400),

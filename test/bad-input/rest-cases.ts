@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { signFields, signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
-import { MEDIA_MAX_BYTES } from './harness.js';
+import { MEDIA_MAX_BYTES, WEBHOOK_SECRET } from './harness.js';
 import { c, form, json, raw, rawHttp, rawSocket, type Case } from './requests.js';
 import type { Cast } from './harness.js';
 
@@ -485,6 +485,31 @@ export function restCases(): Record<string, Case[]> {
       c('audit: a 33-character action', json('GET', `/admin/audit?action=${'a'.repeat(33)}`, undefined, 'admin'), 400),
       c('audit: a NUL in the action', json('GET', '/admin/audit?action=user.ban%00', undefined, 'admin'), 400),
     ],
+
+    'telegram webhook': (() => {
+      const hook = '/telegram/webhook';
+      const secret = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET };
+      const update = { update_id: 900_000_001, message: { text: '/start' } };
+      return [
+        c('webhook: no secret header', json('POST', hook, update, null), 401, 'unauthorized'),
+        c('webhook: a wrong secret', json('POST', hook, update, null, { 'x-telegram-bot-api-secret-token': `${WEBHOOK_SECRET}x` }), 401, 'unauthorized'),
+        c('webhook: the secret with different case', json('POST', hook, update, null, { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET.toUpperCase() }), 401),
+        c('webhook: a bearer token instead of the secret', json('POST', hook, update, 'alice'), 401),
+        c('webhook: no update_id', json('POST', hook, { message: {} }, null, secret), 400, 'validation_failed'),
+        c('webhook: update_id as text', json('POST', hook, { update_id: '5' }, null, secret), 400),
+        c('webhook: a negative update_id', json('POST', hook, { update_id: -1 }, null, secret), 400),
+        c('webhook: a fractional update_id', json('POST', hook, { update_id: 1.5 }, null, secret), 400),
+        c('webhook: update_id past 2^53', json('POST', hook, { update_id: 1e20 }, null, secret), 400),
+        c('webhook: a NUL in the message text', json('POST', hook, { update_id: 900_000_002, message: { text: NUL } }, null, secret), 400),
+        c('webhook: a lone surrogate in a key', json('POST', hook, { update_id: 900_000_003, [LONE_SURROGATE]: 1 }, null, secret), 400),
+        c('webhook: a JSON array', raw('POST', hook, '[]', JSON_TYPE, null, secret), 400),
+        c('webhook: malformed JSON', raw('POST', hook, '{"update_id": ', JSON_TYPE, null, secret), 400, 'validation_failed'),
+        c('webhook: text/plain', raw('POST', hook, 'update_id=1', 'text/plain', null, secret), [400, 415]),
+        c('webhook: no body', raw('POST', hook, '', undefined, null, secret), [400, 415]),
+        c('webhook: 2 MB of JSON', raw('POST', hook, JSON.stringify({ update_id: 1, pad: 'x'.repeat(2 * 1024 * 1024) }), JSON_TYPE, null, secret), 413, 'payload_too_large'),
+        c('webhook: GET', json('GET', hook, undefined, null, secret), [404, 405]),
+      ];
+    })(),
 
     'gateway paths and the web client': [
       c('GET /api/v1/profiles/{hidden} (versioned prefix)', json('GET', (cst: Cast) => `/api/v1/profiles/${cst.carol.id}`), 404),

@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import { expect } from 'chai';
 import { createAdminRouter } from '../../api/admin/index.js';
+import { createTelegramRouter } from '../../api/telegram/index.js';
 import { createAuthRouter } from '../../api/auth/index.js';
 import { createDiscoveryRouter } from '../../api/discovery/index.js';
 import { webRouter } from '../../api/gateway/web.js';
@@ -44,6 +45,7 @@ describe('contract routes', () => {
       createMediaRouter(platform),
       realtime.router,
       createAdminRouter(platform),
+      createTelegramRouter(platform),
     ];
     routes = routers.flatMap(registered);
   });

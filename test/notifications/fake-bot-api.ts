@@ -13,6 +13,8 @@ export interface BotCall {
   reply_markup?: { inline_keyboard: Record<string, unknown>[][] };
   at: number;
   answered: Answer;
+  /** The whole request body (methods other than sendMessage have no chat_id). */
+  body: Record<string, unknown>;
 }
 
 export class FakeBotApi {
@@ -50,7 +52,7 @@ export class FakeBotApi {
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
     const answered = this.plans.get(body.chat_id)?.shift() ?? 'ok';
-    this.calls.push({ path: req.url ?? '', chat_id: body.chat_id, text: body.text, reply_markup: body.reply_markup, at: Date.now(), answered });
+    this.calls.push({ path: req.url ?? '', chat_id: body.chat_id, text: body.text, reply_markup: body.reply_markup, at: Date.now(), answered, body });
     const reply = (status: number, json: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(json));
@@ -59,6 +61,7 @@ export class FakeBotApi {
       this.hung.add(res);
       return;
     }
+    if (answered === 'ok' && !req.url?.endsWith('/sendMessage')) return reply(200, { ok: true, result: true });
     if (answered === 'ok') return reply(200, { ok: true, result: { message_id: this.calls.length, chat: { id: body.chat_id }, text: body.text } });
     if (answered === 429) return reply(429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
     if (answered === 403) return reply(403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });

@@ -121,7 +121,8 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect(calls[0].path).to.equal(`/bot${config().telegram.botToken}/sendMessage`);
     expect(calls[0].text).to.equal('💬 3 new messages from Alice');
     expect(calls[0].text).to.not.include('secret');
-    expect(calls[0].reply_markup).to.deep.equal({ inline_keyboard: [[{ text: 'Open the app', web_app: { url: 'https://app.example.com/webapp' } }]] });
+    // The button opens the conversation (startapp=c_<conversation_id>).
+    expect(calls[0].reply_markup).to.deep.equal({ inline_keyboard: [[{ text: 'Open the app', web_app: { url: `https://app.example.com/webapp?startapp=c_${conversationId}` } }]] });
     expect(bot.callsFor(a.telegramId)).to.have.length(0);
 
     // A fourth message within the interval waits for its end.
@@ -284,6 +285,22 @@ describe('offline notifications through the Telegram Bot API', () => {
     await waitFor('the batch to be dropped', async () => (await pendingOf(b.id)).length === 0, 5000);
     await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
+    // The 403 marks them unreachable: what comes next is not sent until they write to the bot again.
+    expect((await db()('users').where('id', b.id).first()).bot_unreachable_at).to.be.an.instanceOf(Date);
+    await send(a, conversationId);
+    await waitFor('the next message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('the next batch to be dropped unsent', async () => (await pendingOf(b.id)).length === 0, 10_000);
+    await witnessed();
+    expect(bot.callsFor(b.telegramId)).to.have.length(1);
+  });
+
+  it('sends nothing to a user who did not allow the bot to write to them (allows_write_to_pm false)', async () => {
+    const { a, b, conversationId } = await pair();
+    await db()('users').where('id', b.id).update({ allows_write_to_pm: false });
+    await send(a, conversationId);
+    await waitFor('the message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('the batch to be dropped unsent', async () => (await pendingOf(b.id)).length === 0, 10_000);
+    expect(bot.callsFor(b.telegramId)).to.have.length(0);
   });
 
   it('tells both users of a match and the target of a like; a like that became a match and a pass say nothing more', async () => {
@@ -305,6 +322,8 @@ describe('offline notifications through the Telegram Bot API', () => {
     await untilSent(b.id);
     await witnessed();
     expect(bot.callsFor(a.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Ben!"]);
+    // A match opens the match (startapp=m_<match_id>).
+    expect(bot.callsFor(a.telegramId)[0].reply_markup).to.deep.equal({ inline_keyboard: [[{ text: 'Open the app', web_app: { url: `https://app.example.com/webapp?startapp=m_${matchId}` } }]] });
     expect(bot.callsFor(b.telegramId).map((x) => x.text)).to.deep.equal(["🎉 It's a match with Anna!\n⭐ Someone super-liked you"]);
     expect(bot.callsFor(c.telegramId)).to.have.length(0);
   });

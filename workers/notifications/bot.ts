@@ -21,7 +21,7 @@ export const DEFAULT_BOT_OPTIONS: BotOptions = { timeoutMs: 10_000, attempts: 4,
 export type SendResult =
   | { ok: true; attempts: number }
   /** retryable: worth trying again later; retryAfterMs: what Telegram asked for. */
-  | { ok: false; attempts: number; retryable: boolean; retryAfterMs?: number; error: string };
+  | { ok: false; attempts: number; retryable: boolean; retryAfterMs?: number; error: string; status?: number };
 
 class Aborted extends Error {}
 
@@ -100,10 +100,11 @@ export class BotApi {
     }
     if (res.ok && json.ok !== false) return { ok: true, attempts: attempt };
     const error = `HTTP ${res.status}${json.description ? `: ${json.description}` : ''}`;
+    const status = res.status;
     if (res.status === 429) {
       const s = json.parameters?.retry_after ?? Number(res.headers.get('retry-after'));
-      return { ok: false, attempts: attempt, retryable: true, retryAfterMs: Number.isFinite(s) && s > 0 ? s * 1000 : undefined, error };
+      return { ok: false, attempts: attempt, retryable: true, retryAfterMs: Number.isFinite(s) && s > 0 ? s * 1000 : undefined, error, status };
     }
-    return { ok: false, attempts: attempt, retryable: res.status >= 500, error };
+    return { ok: false, attempts: attempt, retryable: res.status >= 500, error, status };
   }
 }

@@ -76,9 +76,33 @@ export function composeText(items: PendingItem[], names: Map<string, string>): s
   return lines.join('\n');
 }
 
-/** A button that opens the Mini App (or the bot's chat when no WebApp URL is configured). */
-export function openAppButton(telegram: Pick<Config['telegram'], 'webAppUrl' | 'botUsername'>): InlineKeyboard | undefined {
-  if (telegram.webAppUrl) return { inline_keyboard: [[{ text: 'Open the app', web_app: { url: telegram.webAppUrl } }]] };
-  if (telegram.botUsername) return { inline_keyboard: [[{ text: 'Open the app', url: `https://t.me/${telegram.botUsername}` }]] };
+/**
+ * The screen a notification opens (the Mini App's start_param): the
+ * conversation of the newest message, else the newest match; none otherwise.
+ * Items come oldest first.
+ */
+export function deepLinkOf(items: PendingItem[]): string | undefined {
+  const newest = (kind: PendingItem['kind']) => items.filter((i) => i.kind === kind).at(-1);
+  const message = newest('message');
+  if (message?.conversation_id) return `c_${message.conversation_id}`;
+  const match = newest('match');
+  return match ? `m_${match.ref_id}` : undefined;
+}
+
+/**
+ * A button that opens the Mini App (or the bot's chat when no WebApp URL is
+ * configured), at the screen `startParam` names: a direct link carries it as
+ * `startapp`, the WebApp URL as the same query parameter (a web_app button
+ * passes no start_param of its own).
+ */
+export function openAppButton(telegram: Pick<Config['telegram'], 'webAppUrl' | 'botUsername'>, startParam?: string, text = 'Open the app'): InlineKeyboard | undefined {
+  const withParam = (base: string) => {
+    if (!startParam) return base;
+    const u = new URL(base);
+    u.searchParams.set('startapp', startParam);
+    return u.toString();
+  };
+  if (telegram.webAppUrl) return { inline_keyboard: [[{ text, web_app: { url: withParam(telegram.webAppUrl) } }]] };
+  if (telegram.botUsername) return { inline_keyboard: [[{ text, url: withParam(`https://t.me/${telegram.botUsername}`) }]] };
   return undefined;
 }

@@ -6,7 +6,7 @@ import type { Knex } from '../../shared/db.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BotApi } from './bot.js';
-import { composeText, openAppButton } from './compose.js';
+import { composeText, deepLinkOf, openAppButton } from './compose.js';
 import type { Schedule } from './handler.js';
 import { onlineAmong, type PresenceStore } from '../../realtime/presence/store.js';
 import * as repo from './repo.js';
@@ -96,7 +96,8 @@ export class Flusher {
     const nextDue = new Date(now + schedule.intervalS * 1000);
     // When nothing went out, what arrived meanwhile is due as if it came first.
     const idleDue = new Date(Math.max(now + schedule.gatherMs, (c.last_sent_at?.getTime() ?? 0) + schedule.intervalS * 1000));
-    if (!user || user.banned_at) {
+    // Only users the bot may write to: one who said no, or blocked the bot (a 403 before), hears nothing.
+    if (!user || user.banned_at || user.bot_unreachable_at || user.allows_write_to_pm === false) {
       await repo.finish(db, userId, items, { sentAt: null, nextDue: idleDue });
       return 'nothing';
     }
@@ -114,7 +115,7 @@ export class Flusher {
     }
 
     const names = await repo.displayNames(db, keep.flatMap((i) => (i.actor_id ? [i.actor_id] : [])));
-    const result = await this.deps.bot.sendMessage(user.telegram_id, composeText(keep, names), openAppButton(this.deps.telegram), this.stopping.signal);
+    const result = await this.deps.bot.sendMessage(user.telegram_id, composeText(keep, names), openAppButton(this.deps.telegram, deepLinkOf(keep)), this.stopping.signal);
     if (result.ok) {
       await repo.finish(db, userId, items, { sentAt: new Date(schedule.now()), nextDue });
       logger.info({ user_id: userId, items: keep.length, attempts: result.attempts }, 'notification sent');
@@ -125,6 +126,7 @@ export class Flusher {
       return 'stopped';
     }
     if (!result.retryable) {
+      if (result.status === 403) await repo.markUnreachable(db, userId);
       // Final for this chat (blocked the bot, no such chat): nothing here will get through.
       await repo.finish(db, userId, items, { sentAt: null, nextDue: idleDue });
       logger.warn({ user_id: userId, error: result.error }, 'notification refused by the bot API; dropped');

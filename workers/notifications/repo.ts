@@ -21,6 +21,10 @@ export interface Recipient {
   telegram_id: number;
   banned_at: Date | null;
   settings: Record<string, unknown> | null;
+  /** null: never said (users from before it was recorded are written to). */
+  allows_write_to_pm: boolean | null;
+  /** Set when the Bot API last answered 403 (the user blocked the bot). */
+  bot_unreachable_at: Date | null;
 }
 
 export async function recipients(db: Knex, userIds: string[]): Promise<Map<string, Recipient>> {
@@ -28,7 +32,7 @@ export async function recipients(db: Knex, userIds: string[]): Promise<Map<strin
   const rows: Recipient[] = await db('users as u')
     .leftJoin('profiles as p', 'p.user_id', 'u.id')
     .whereIn('u.id', userIds)
-    .select('u.id', 'u.telegram_id', 'u.banned_at', 'p.settings');
+    .select('u.id', 'u.telegram_id', 'u.banned_at', 'p.settings', 'u.allows_write_to_pm', 'u.bot_unreachable_at');
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -164,4 +168,9 @@ export async function postpone(db: Knex, userId: string, dueAt: Date, failures?:
   await db('notification_state')
     .where('user_id', userId)
     .update({ due_at: dueAt, ...(failures === undefined ? {} : { failures }) });
+}
+
+/** The Bot API answered 403 for this user (they blocked the bot): nothing more is sent until they write to it again. */
+export async function markUnreachable(db: Knex, userId: string): Promise<void> {
+  await db('users').where('id', userId).whereNull('bot_unreachable_at').update({ bot_unreachable_at: db.fn.now() });
 }
