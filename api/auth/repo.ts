@@ -72,16 +72,19 @@ export class AuthRepo {
     const ucol = (k: 'first_name' | 'last_name' | 'username' | 'language_code' | 'photo_url') => users.map((u) => u[k] ?? null) as string[];
     const { rows } = await this.db.raw<{ rows: (LoginRow & { ord: number })[] }>(
       `WITH input AS (
-         SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::uuid[], ?::text[], ?::text[], ?::text[])
-           WITH ORDINALITY AS i(telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, session_id, user_agent, ip, refresh_hash, ord)
+         SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::boolean[], ?::uuid[], ?::text[], ?::text[], ?::text[])
+           WITH ORDINALITY AS i(telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, allows_write_to_pm, session_id, user_agent, ip, refresh_hash, ord)
        ), latest AS (
          SELECT DISTINCT ON (telegram_id) * FROM input ORDER BY telegram_id, ord DESC
        ), u AS (
-         INSERT INTO users (telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, last_active_at)
-         SELECT telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, now() FROM latest ORDER BY telegram_id
+         INSERT INTO users (telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, allows_write_to_pm, last_active_at)
+         SELECT telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, allows_write_to_pm, now() FROM latest ORDER BY telegram_id
          ON CONFLICT (telegram_id) DO UPDATE SET
            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, username = EXCLUDED.username,
            language_code = EXCLUDED.language_code, photo_url = EXCLUDED.photo_url, is_premium = EXCLUDED.is_premium,
+           -- Init data carries allows_write_to_pm only when it is true; a user who wrote to the bot
+           -- (workers/bot/) may be written to whatever a later launch says. A block shows as a 403.
+           allows_write_to_pm = EXCLUDED.allows_write_to_pm OR users.allows_write_to_pm IS TRUE,
            last_active_at = now(), updated_at = now()
          WHERE users.banned_at IS NULL
          RETURNING id, telegram_id, (xmax = 0) AS is_new
@@ -105,6 +108,7 @@ export class AuthRepo {
         ucol('language_code'),
         ucol('photo_url'),
         users.map((u) => u.is_premium ?? false),
+        users.map((u) => u.allows_write_to_pm === true),
         col('sessionId'),
         col('userAgent'),
         col('ip'),
