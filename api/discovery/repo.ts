@@ -364,6 +364,12 @@ export async function recentSwipeTimes(db: Knex, swiperId: string, action: Swipe
   return rows.map((r: { created_at: Date }) => r.created_at);
 }
 
+/** Takes one of the user's bonus superlikes (referrals give them); false when they have none. */
+export async function spendSuperlikeCredit(db: Knex, userId: string): Promise<boolean> {
+  const rows = await db('superlike_credits').where('user_id', userId).where('balance', '>', 0).decrement('balance', 1).returning('user_id');
+  return rows.length > 0;
+}
+
 export interface StoredSwipe {
   id: number;
   swiper_id: string;

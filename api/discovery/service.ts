@@ -175,6 +175,8 @@ export class DiscoveryService {
     const quota = action === 'like' ? this.deps.config.quotas.likesPerDay : this.deps.config.quotas.superlikesPerDay;
     const recent = await repo.recentSwipeTimes(trx, userId, action, quotaWindowStart(now), quota);
     if (recent.length >= quota) {
+      // Past the daily quota a superlike earned by a referral (workers/bot/) is spent instead.
+      if (action === 'superlike' && (await repo.spendSuperlikeCredit(trx, userId))) return;
       throw AppError.rateLimited(secondsUntilFree(recent, now), 'quota_exceeded', `${action} quota (${quota} in 24 hours) used up`);
     }
   }
