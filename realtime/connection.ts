@@ -129,6 +129,7 @@ const HANDLERS: Record<keyof ClientToServerEvents, Handler> = {
   'message:edit': (ctx, socket, payload) => ctx.chat.actions.edit(socket.data.userId, payload, { socketId: socket.id }),
   'message:delete': (ctx, socket, payload) => ctx.chat.actions.delete(socket.data.userId, payload, { socketId: socket.id }),
   'message:report': (ctx, socket, payload) => ctx.chat.actions.report(socket.data.userId, payload),
+  'message:reveal': (ctx, socket, payload) => ctx.chat.reveal(socket.data.userId, payload),
   'typing:start': (ctx, socket, payload) => ctx.typing.start(socket.id, socket.data.userId, payload),
   'typing:stop': (ctx, socket, payload) => ctx.typing.stop(socket.id, payload),
   'presence:query': async (ctx, socket, payload) => {

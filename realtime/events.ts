@@ -37,8 +37,11 @@ export type AckFn<T extends object = object> = (response: Ack<T>) => void;
 
 export interface SendPayload {
   conversation_id: string;
-  body: string;
+  /** 1–4000 characters; optional when there is an attachment. */
+  body?: string;
   client_msg_id: string;
+  /** An approved photo or voice note of the sender's own (POST /media/upload). */
+  attachment?: { media_id: string };
   /** The message this one answers. */
   reply_to_seq?: number;
   /** Send it although the ack was `needs_confirmation`. */
@@ -71,6 +74,11 @@ export interface DeletePayload {
   seq: number;
   scope?: 'everyone' | 'me';
 }
+/** The original of a blurred photo in a message. */
+export interface RevealPayload {
+  conversation_id: string;
+  seq: number;
+}
 export interface ReadPayload {
   conversation_id: string;
   seq: number;
@@ -90,6 +98,7 @@ export interface ClientToServerEvents {
   'message:edit': (payload: EditPayload, ack: AckFn<AckOf<'message:edit'>>) => void;
   'message:delete': (payload: DeletePayload, ack: AckFn<AckOf<'message:delete'>>) => void;
   'message:report': (payload: ReportPayload, ack: AckFn<AckOf<'message:report'>>) => void;
+  'message:reveal': (payload: RevealPayload, ack: AckFn<AckOf<'message:reveal'>>) => void;
   'typing:start': (payload: TypingPayload, ack?: AckFn) => void;
   'typing:stop': (payload: TypingPayload, ack?: AckFn) => void;
   'presence:query': (payload: { user_ids: string[] }, ack: AckFn<AckOf<'presence:query'>>) => void;

@@ -63,6 +63,10 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   MEDIA_VIDEO_KEEP_AUDIO: '`false`: video clips are transcoded without their sound track.',
   MEDIA_TRANSCODE_TIMEOUT_S: 'Wall-clock limit of one ffmpeg run of the moderation worker; a clip that needs longer is rejected (`transcode_failed`).',
   MEDIA_TRANSCODE_MAX_MEMORY_MB: 'Address-space limit of one ffmpeg run (ulimit -v); a clip that needs more is rejected (`transcode_failed`).',
+  CHAT_NSFW_BLUR_ABOVE: 'A photo sent in chat whose NSFW score is above this arrives blurred (`blurred: true`, a blurred preview); the recipient sees the original after `message:reveal`.',
+  CHAT_ATTACHMENT_URL_TTL_S: 'Lifetime of the signed URL of a chat attachment (the file route also checks the conversation is still live on every request).',
+  RATE_LIMIT_CHAT_ATTACHMENTS_PER_10MIN: 'Chat messages with an attachment a user may send per 10 minutes (429 `rate_limited`).',
+  RATE_LIMIT_CHAT_ATTACHMENTS_PER_CONVERSATION_PER_10MIN: 'Chat messages with an attachment per conversation (both members together) per 10 minutes (429 `rate_limited`).',
   FFMPEG_PATH: 'The ffmpeg binary (unset: the one `@ffmpeg-installer/ffmpeg` ships, else `ffmpeg` on the PATH).',
 
   ADMIN_TELEGRAM_IDS: 'Comma-separated Telegram user ids allowed to use `/admin/*` (ignored in development mode).',

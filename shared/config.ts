@@ -149,6 +149,11 @@ export const EnvSchema = z.object({
   MEDIA_TRANSCODE_TIMEOUT_S: int(120, 1),
   MEDIA_TRANSCODE_MAX_MEMORY_MB: int(2048, 64),
   FFMPEG_PATH: z.string().min(1).optional(),
+  // --- photos and voice notes in chat (issue 18) ---
+  CHAT_NSFW_BLUR_ABOVE: z.coerce.number().min(0).max(1).default(0.2),
+  CHAT_ATTACHMENT_URL_TTL_S: int(3600, 10, 86400),
+  RATE_LIMIT_CHAT_ATTACHMENTS_PER_10MIN: int(30, 1),
+  RATE_LIMIT_CHAT_ATTACHMENTS_PER_CONVERSATION_PER_10MIN: int(40, 1),
 
   ADMIN_TELEGRAM_IDS: csv.refine((ids) => ids.every((id) => /^\d+$/.test(id)), 'must be comma-separated numeric ids'),
   TELEGRAM_API_URL: url.default('https://api.telegram.org'),
@@ -345,6 +350,13 @@ function toConfig(e: Env) {
         transcodeMaxMemoryMb: e.MEDIA_TRANSCODE_MAX_MEMORY_MB,
         ffmpegPath: e.FFMPEG_PATH,
       },
+    },
+    /** Photos and voice notes in chat messages (realtime/chat/attachments.ts). */
+    chatAttachments: {
+      blurAbove: e.CHAT_NSFW_BLUR_ABOVE,
+      urlTtlS: e.CHAT_ATTACHMENT_URL_TTL_S,
+      perUserPer10Min: e.RATE_LIMIT_CHAT_ATTACHMENTS_PER_10MIN,
+      perConversationPer10Min: e.RATE_LIMIT_CHAT_ATTACHMENTS_PER_CONVERSATION_PER_10MIN,
     },
     bus: {
       maxAttempts: e.BUS_MAX_ATTEMPTS,

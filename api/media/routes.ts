@@ -11,6 +11,7 @@ import type { MediaService } from './service.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from './schemas.js';
 import { isMultipart, multipartUpload, readableRefusals, uploadedField, uploadedFile } from './upload.js';
 import { parseRange } from './ranges.js';
+import { parseChatFile } from './chat-files.js';
 import type { Media, MediaList, PhotoAccepted, PhotoList, ProfileVideo, UploadAccepted } from '../../shared/contract/index.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -64,10 +65,14 @@ export function mediaRoutes(deps: ServiceDeps, service: MediaService, opts: Rout
   // Files first: its path may sit under /media/, beside /media/{id}.
   router.get(`${filesPath(deps.config.media.publicUrl)}{*key}`, async (ctx) => {
     const key = typeof ctx.params.key === 'string' ? ctx.params.key : '';
-    const served = await service.servedVariant(key);
+    // chat/{message_id}/{file}: a chat attachment, by signed URL only (api/media/chat-files.ts).
+    const chat = parseChatFile(deps.config, key, ctx.query);
+    if (chat === null) throw AppError.notFound('No such file');
+    const served = chat ? await service.servedChatFile(chat) : await service.servedVariant(key);
     if (!served) throw AppError.notFound('No such file');
     ctx.set('ETag', served.etag);
-    ctx.set('Cache-Control', IMMUTABLE);
+    // A chat file is revalidated on every use: the live check runs before any 304.
+    ctx.set('Cache-Control', chat ? 'private, max-age=0, must-revalidate' : IMMUTABLE);
     if (etagMatches(ctx.get('if-none-match'), served.etag)) {
       ctx.status = 304;
       return;

@@ -10,6 +10,7 @@ import type { RateLimit } from '../../shared/rate-limit.js';
 import { fileTypeFromFile } from 'file-type';
 import { mediaFiles, originalKey, parseAvKey, parseVariantKey, type ByteRange, type Storage, type StoredFile } from '../../shared/storage/index.js';
 import * as repo from './repo.js';
+import { servedChatFile, type ChatFileRequest } from './chat-files.js';
 import { MAX_PHOTOS } from './schemas.js';
 import { inspectImage } from './sniff.js';
 import { bareMime, inspectClip, inspectVoice, VIDEO_CONTAINERS, VOICE_CONTAINERS, type MediaKind } from './sniff-av.js';
@@ -307,6 +308,11 @@ export class MediaService {
   // --- files --------------------------------------------------------------
 
   /** A variant file, if it belongs to approved media; originals never qualify. */
+  /** A chat attachment's file, for a verified signed URL (api/media/chat-files.ts). */
+  servedChatFile(req: ChatFileRequest): Promise<ServedFile | null> {
+    return servedChatFile(this.db, this.deps.storage, req);
+  }
+
   async servedVariant(key: string): Promise<ServedFile | null> {
     const av = parseAvKey(key);
     if (av) return this.servedAvFile(key, av.originalSha256);

@@ -18,6 +18,7 @@ import * as repo from './repo.js';
 import * as abuseRepo from '../abuse/repo.js';
 import { isOffensive, needsConfirmation } from '../abuse/offensive.js';
 import type { Origin } from './service.js';
+import type { ChatAttachments } from './attachments.js';
 
 /** reports.priority: profile reports are 0; the admin queue ranks by it first. */
 const MESSAGE_REPORT_PRIORITY = { message: 1, flagged: 2 } as const;
@@ -29,6 +30,7 @@ export class MessageActions {
     private readonly deps: ServiceDeps,
     private readonly delivery: Delivery,
     private readonly requireLive: RequireLive,
+    private readonly attachments: ChatAttachments,
   ) {}
 
   /** One reaction per user per message; `emoji: null` removes it. */
@@ -70,7 +72,7 @@ export class MessageActions {
       await repo.stampChange(trx, conversation_id, m.id);
       return true;
     });
-    const message = (await repo.viewMessage(this.deps.db, conversation_id, seq, userId))!;
+    const [message] = await this.attachments.show([(await repo.viewMessage(this.deps.db, conversation_id, seq, userId))!]);
     if (changed) this.delivery.edited(forEveryone(message), access.peer_ids, origin.socketId);
     return { message };
   }

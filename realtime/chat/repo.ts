@@ -18,6 +18,9 @@ interface MessageRow {
   deleted_at?: Date | null;
   change_seq?: number;
   flagged?: boolean;
+  /** A photo or voice note (shared/media-attachment.ts), and whether it arrives blurred. */
+  attachment_media_id?: string | null;
+  attachment_blurred?: boolean;
   // Joined in by the reads that show a message to someone:
   /** The quoted original of a reply. */
   q_sender_id?: string | null;
@@ -30,7 +33,18 @@ interface MessageRow {
   hidden?: boolean;
 }
 
-const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, body, client_msg_id, created_at, reply_to_seq, edited_at, deleted_at, change_seq, flagged';
+const MESSAGE_COLUMNS =
+  'id, conversation_id, seq, sender_id, body, client_msg_id, created_at, reply_to_seq, edited_at, deleted_at, change_seq, flagged, attachment_media_id, attachment_blurred';
+
+/** What a message's attachment is, for the service to show (realtime/chat/attachments.ts). */
+export interface AttachmentRef {
+  mediaId: string;
+  blurred: boolean;
+}
+// Kept beside the message rather than in it: the contract's message never
+// shows the media id (a recipient must not reach the media by id).
+const attachmentRefs = new WeakMap<ChatMessage, AttachmentRef>();
+export const attachmentRefOf = (m: ChatMessage): AttachmentRef | undefined => attachmentRefs.get(m);
 
 /** The contract's message: the optional fields only when they say something. */
 export function toMessage(r: MessageRow): ChatMessage {
@@ -55,6 +69,7 @@ export function toMessage(r: MessageRow): ChatMessage {
     if (r.flagged) m.flagged = true;
   }
   if (r.change_seq) m.change_seq = r.change_seq;
+  if (!deleted && r.attachment_media_id) attachmentRefs.set(m, { mediaId: r.attachment_media_id, blurred: Boolean(r.attachment_blurred) });
   return m;
 }
 
@@ -71,11 +86,13 @@ export interface SendTarget {
 export interface SendRow {
   conversationId: string;
   senderId: string;
-  body: string;
+  /** null: an attachment without text. */
+  body: string | null;
   clientMsgId: string;
   replyToSeq?: number;
   /** The filter flagged it and the sender confirmed. */
   flagged?: boolean;
+  attachment?: AttachmentRef;
 }
 
 export interface SendBatchResult {
@@ -101,8 +118,8 @@ const QUOTE_JOIN = `LEFT JOIN messages q ON q.conversation_id = x.conversation_i
 const QUOTE_COLUMNS = `q.sender_id AS q_sender_id, left(q.body, ${QUOTE_CHARS}) AS q_body, (q.deleted_at IS NOT NULL) AS q_deleted`;
 
 const SEND_BATCH_SQL = `WITH input AS (
-       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::bool[])
-         WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, reply_to_seq, flagged, ord)
+       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::bool[], ?::uuid[], ?::bool[])
+         WITH ORDINALITY AS r(conversation_id, sender_id, body, client_msg_id, reply_to_seq, flagged, attachment_media_id, attachment_blurred, ord)
      ), conv AS (
        SELECT c.id,
               (c.closed_at IS NULL AND m.ended_at IS NULL AND NOT ${BLOCKED_BETWEEN_MATCH_USERS}) AS live,
@@ -130,9 +147,11 @@ const SEND_BATCH_SQL = `WITH input AS (
         WHERE c.id = locked.id
        RETURNING c.id, c.last_seq, counts.n
      ), inserted AS (
-       INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id, reply_to_seq, flagged)
+       INSERT INTO messages (conversation_id, seq, sender_id, body, client_msg_id, reply_to_seq, flagged, attachment_media_id, attachment_blurred)
        SELECT a.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY a.conversation_id ORDER BY a.ord),
-              a.sender_id, a.body, a.client_msg_id, a.reply_to_seq, a.flagged
+              a.sender_id, a.body, a.client_msg_id, a.reply_to_seq, a.flagged,
+              -- A media item its owner deleted since the check: the message goes without it (no FK failure for the batch).
+              (SELECT md.id FROM media md WHERE md.id = a.attachment_media_id), a.attachment_blurred
          FROM accepted a JOIN bumped b ON b.id = a.conversation_id
         ORDER BY a.ord
        RETURNING ${MESSAGE_COLUMNS}
@@ -168,6 +187,8 @@ export async function sendBatch(db: Knex, rows: SendRow[]): Promise<SendBatchRes
     rows.map((r) => r.clientMsgId),
     rows.map((r) => r.replyToSeq ?? null),
     rows.map((r) => r.flagged ?? false),
+    rows.map((r) => r.attachment?.mediaId ?? null),
+    rows.map((r) => r.attachment?.blurred ?? false),
     ids,
   ] as unknown as readonly Knex.RawBinding[]);
   const r = out[0] as { conversations: SendTarget[]; stored: JsonMessage[]; inserted: JsonMessage[] };
@@ -260,7 +281,7 @@ export async function listConversations(db: Knex, userId: string, limit: number)
 // own reaction, and whether they deleted it for themselves. The two reaction
 // subqueries are primary-key probes per message of the page.
 const VIEW_SQL = `SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.body, x.client_msg_id, x.created_at,
-         x.reply_to_seq, x.edited_at, x.deleted_at, x.change_seq, x.flagged, ${QUOTE_COLUMNS},
+         x.reply_to_seq, x.edited_at, x.deleted_at, x.change_seq, x.flagged, x.attachment_media_id, x.attachment_blurred, ${QUOTE_COLUMNS},
          (SELECT json_object_agg(emoji, n) FROM (SELECT emoji, count(*)::int AS n FROM message_reactions r
            WHERE r.message_id = x.id GROUP BY emoji) rc) AS reactions,
          (SELECT emoji FROM message_reactions r WHERE r.message_id = x.id AND r.user_id = :viewer) AS my_reaction,
@@ -365,9 +386,10 @@ export async function claimActionKey(trx: Knex, userId: string, clientId: string
   return rows.length > 0;
 }
 
-/** Removes the body from storage (and its reactions); the row keeps its seq as a placeholder. */
+/** Removes the body and the attachment from the message (and its reactions); the row keeps its seq as a placeholder. */
 export async function unsendMessage(trx: Knex, messageId: string): Promise<void> {
-  await trx('messages').where('id', messageId).update({ body: null, deleted_at: trx.fn.now() });
+  // The attachment's signed URLs stop working with it (shared/chat-attachments.ts checks deleted_at too).
+  await trx('messages').where('id', messageId).update({ body: null, deleted_at: trx.fn.now(), attachment_media_id: null, attachment_blurred: false });
   await trx('message_reactions').where('message_id', messageId).delete();
 }
 

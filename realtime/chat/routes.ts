@@ -7,7 +7,7 @@ import { caller, requireAuth } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { ChatService } from './service.js';
 import { ConversationParams as Params, DeleteQuerySchema, EditBodySchema, MessageParams, ReactBodySchema, ReadBodySchema, ReportBodySchema } from './schemas.js';
-import type { ConversationList, MessageChanged, MessageDeleted, MessagePage, MessageReported, MessageSent, ReactionSet } from '../../shared/contract/index.js';
+import type { AttachmentRevealed, ConversationList, MessageChanged, MessageDeleted, MessagePage, MessageReported, MessageSent, ReactionSet } from '../../shared/contract/index.js';
 
 export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
   const router = new Router({ prefix: '/chat' });
@@ -60,6 +60,12 @@ export function chatRouter(deps: ServiceDeps, chat: ChatService): Router {
     const r = await chat.actions.report(caller(ctx).userId, { ...target, ...body });
     ctx.status = r.duplicate ? 200 : 201;
     ctx.body = r satisfies MessageReported;
+  });
+
+  // The original of a blurred photo (the socket's message:reveal).
+  router.post('/messages/:conversation_id/:seq/reveal', async (ctx) => {
+    const target = parse(MessageParams, ctx.params);
+    ctx.body = (await chat.reveal(caller(ctx).userId, target)) satisfies AttachmentRevealed;
   });
 
   return router;

@@ -30,15 +30,22 @@ const querySeq = z.coerce.number().int().min(0).max(2_147_483_647);
 const messageSeq = seq.min(1);
 
 // Strict objects: an unknown field (a sender_id, a seq) is refused, never silently dropped.
-export const SendSchema = z.strictObject({
-  conversation_id: conversationId,
-  body,
-  client_msg_id: clientMsgId,
-  /** The message this one answers (its quote comes with the message). */
-  reply_to_seq: messageSeq.optional(),
-  /** Send although the ack was needs_confirmation (the filter flagged it). */
-  confirm: z.boolean().optional(),
-});
+/** A photo or voice note of the sender's own, uploaded through POST /media/upload and approved. */
+export const AttachmentRef = z.strictObject({ media_id: z.string().uuid('must be a media id (UUID)').transform((s) => s.toLowerCase()) });
+
+export const SendSchema = z
+  .strictObject({
+    conversation_id: conversationId,
+    /** Optional when the message carries an attachment. */
+    body: body.optional(),
+    client_msg_id: clientMsgId,
+    attachment: AttachmentRef.optional(),
+    /** The message this one answers (its quote comes with the message). */
+    reply_to_seq: messageSeq.optional(),
+    /** Send although the ack was needs_confirmation (the filter flagged it). */
+    confirm: z.boolean().optional(),
+  })
+  .refine((m) => m.body !== undefined || m.attachment !== undefined, { message: 'a message needs a body, an attachment, or both', path: ['body'] });
 export type SendInput = z.infer<typeof SendSchema>;
 
 /** An optional retry key: a retried edit or reaction with the same one applies once. */
@@ -50,6 +57,8 @@ export const ReactSchema = z.strictObject({ conversation_id: conversationId, seq
 /** confirm: edit into a text the filter flags anyway. */
 export const EditSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, body, client_id: clientId, confirm: z.boolean().optional() });
 export const DeleteSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq, scope });
+/** The original of a blurred photo. */
+export const RevealSchema = z.strictObject({ conversation_id: conversationId, seq: messageSeq });
 
 /** The path of one message in the REST fallback: /chat/messages/{conversation_id}/{seq}. */
 export const MessageParams = z.object({ conversation_id: conversationId, seq: z.coerce.number().int().min(1).max(2_147_483_647) });

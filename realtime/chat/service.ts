@@ -9,10 +9,11 @@ import type { RateLimit } from '../../shared/rate-limit.js';
 import { loadPublicProfiles } from '../../shared/public-profile.js';
 import type { ChatMessage } from '../events.js';
 import type { Delivery } from '../delivery.js';
-import type { MessageWriter, SendResult } from './writer.js';
+import type { MessageWriter, SendRequest, SendResult } from './writer.js';
 import * as repo from './repo.js';
 import client from 'prom-client';
-import { MessagesQuerySchema, ReadSchema, SendSchema } from './schemas.js';
+import { MessagesQuerySchema, ReadSchema, RevealSchema, SendSchema } from './schemas.js';
+import { ChatAttachments } from './attachments.js';
 import { AbuseControls } from '../abuse/controls.js';
 import { MessageActions } from './actions.js';
 import { isOffensive, needsConfirmation } from '../abuse/offensive.js';
@@ -35,6 +36,8 @@ export class ChatService {
   private readonly abuse: AbuseControls;
   /** React, edit, unsend. */
   readonly actions: MessageActions;
+  /** Photos and voice notes. */
+  readonly attachments: ChatAttachments;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -43,22 +46,28 @@ export class ChatService {
   ) {
     this.sendLimit = deps.limiter('chat-send', deps.config.rateLimits.messagesPerMin, 60);
     this.abuse = new AbuseControls(deps.db, deps.limiter, deps.config);
-    this.actions = new MessageActions(deps, delivery, (c, u) => this.requireLive(c, u));
+    this.attachments = new ChatAttachments(deps);
+    this.actions = new MessageActions(deps, delivery, (c, u) => this.requireLive(c, u), this.attachments);
   }
 
   async send(userId: string, input: unknown, origin: Origin = {}): Promise<{ message: ChatMessage; duplicate: boolean }> {
     const req = parse(SendSchema, input);
-    const flagged = isOffensive(req.body);
+    const flagged = req.body !== undefined && isOffensive(req.body);
     if (flagged && !req.confirm) throw needsConfirmation();
     const done = sendSeconds.startTimer();
-    const r = await this.writer.submit(
-      { senderId: userId, conversationId: req.conversation_id, body: req.body, clientMsgId: req.client_msg_id, replyToSeq: req.reply_to_seq, flagged },
-      async () => {
-        // The rate limit first: a refused send must not use up a reported user's new-conversation allowance.
-        await this.sendLimit.consume(userId);
-        await Promise.all([this.abuse.check(userId, req.conversation_id, req.body), this.checkReply(userId, req.conversation_id, req.reply_to_seq)]);
-      },
-    );
+    const send: SendRequest = { senderId: userId, conversationId: req.conversation_id, body: req.body ?? null, clientMsgId: req.client_msg_id, replyToSeq: req.reply_to_seq, flagged };
+    const r = await this.writer.submit(send, async () => {
+      // The rate limit first: a refused send must not use up a reported user's new-conversation allowance.
+      await this.sendLimit.consume(userId);
+      const [attachment] = await Promise.all([
+        req.attachment ? this.attachments.admit(userId, req.conversation_id, req.attachment.media_id) : undefined,
+        this.abuse.check(userId, req.conversation_id, req.body ?? ''),
+        this.checkReply(userId, req.conversation_id, req.reply_to_seq),
+      ]);
+      // The writer reads the request only once its admission passed.
+      send.attachment = attachment;
+    });
+    await this.attachments.show([r.message]);
     done();
     if (r.created) this.deliver(r, origin);
     return { message: r.message, duplicate: !r.created };
@@ -92,17 +101,24 @@ export class ChatService {
     return access;
   }
 
+  /** The original of a blurred photo: a signed URL, for a member of the live conversation. */
+  async reveal(userId: string, input: unknown): Promise<{ url: string }> {
+    const { conversation_id, seq } = parse(RevealSchema, input);
+    await this.requireLive(conversation_id, userId);
+    return this.attachments.reveal(userId, conversation_id, seq);
+  }
+
   async conversations(userId: string) {
     const rows = await repo.listConversations(this.deps.db, userId, MAX_CONVERSATIONS);
     const peers = await loadPublicProfiles(this.deps.db, this.deps.config, rows.map((r) => r.peer_id), { userId }, { includeHidden: true });
     // A peer without a public view (banned, deleted, blocked) takes the conversation with them.
-    return rows
-      .filter((r) => peers.has(r.peer_id))
-      .map((r) => ({
+    const shown = rows.filter((r) => peers.has(r.peer_id));
+    const last = await this.attachments.show(shown.map((r) => (r.last ? repo.toMessage(r.last) : null)));
+    return shown.map((r, i) => ({
         conversation_id: r.conversation_id,
         match_id: r.match_id,
         peer: peers.get(r.peer_id)!,
-        last_message: r.last ? repo.toMessage(r.last) : null,
+        last_message: last[i],
         unread_count: r.unread_count,
         last_read_seq: r.last_read_seq,
         created_at: r.created_at.toISOString(),
@@ -119,7 +135,7 @@ export class ChatService {
       eventsAfter: q.events_after,
       limit: q.limit,
     });
-    return { messages: page.messages, has_more: page.hasMore, change_seq: access.last_change_seq };
+    return { messages: await this.attachments.show(page.messages), has_more: page.hasMore, change_seq: access.last_change_seq };
   }
 
   /** The peers of a live conversation, for typing indicators. */

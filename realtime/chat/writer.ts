@@ -24,6 +24,7 @@ import { isUniqueViolation } from '../../shared/db.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
+import { markSentInChat } from '../../shared/media-attachment.js';
 import client from 'prom-client';
 
 const batchSize = new client.Histogram({
@@ -40,8 +41,11 @@ const commitSeconds = new client.Histogram({
 export interface SendRequest {
   senderId: string;
   conversationId: string;
-  body: string;
+  /** null: an attachment without text. */
+  body: string | null;
   clientMsgId: string;
+  /** A photo or voice note (checked by the admission, which sets it). */
+  attachment?: repo.AttachmentRef;
   /** The message this one answers (checked to exist before the send is queued). */
   replyToSeq?: number;
   /** The offensive-language filter flagged it and the sender confirmed. */
@@ -212,8 +216,13 @@ async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | 
         clientMsgId: r.clientMsgId,
         replyToSeq: r.replyToSeq,
         flagged: r.flagged,
+        attachment: r.attachment,
       })),
     );
+    // Sent media is attached from now on: the expiry sweep of unattached uploads leaves it alone.
+    const insertedKeys = new Set(batch.inserted.map((m) => keyOf(m.sender_id, m.client_msg_id)));
+    const sentMedia = new Set(reqs.filter((r) => r.attachment && insertedKeys.has(keyOf(r.senderId, r.clientMsgId))).map((r) => r.attachment!.mediaId));
+    for (const mediaId of sentMedia) await markSentInChat(trx, mediaId);
     await enqueue(
       trx,
       ...batch.inserted.map((m) => ({

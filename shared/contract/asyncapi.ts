@@ -5,7 +5,7 @@
 // and written to docs/asyncapi.json by `npm run docs`. Payloads are JSON
 // Schema draft-07 (AsyncAPI's default schema format).
 import { z } from 'zod';
-import { DeleteSchema, EditSchema, PresenceQuerySchema, ReactSchema, ReadSchema, RefreshSchema, ReportSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
+import { DeleteSchema, EditSchema, PresenceQuerySchema, ReactSchema, ReadSchema, RefreshSchema, ReportSchema, RevealSchema, SendSchema, TypingSchema } from '../../realtime/chat/schemas.js';
 import { EDIT_WINDOW_MS, MAX_PRESENCE_QUERY, REACTIONS, SOCKET_PATH, TYPING_TTL_MS, type ClientToServerEvents, type ServerToClientEvents } from '../../realtime/events.js';
 import { responseShapes } from './common.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
@@ -24,8 +24,8 @@ const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; 
   'message:send': {
     payload: SendSchema,
     summary:
-      "Send a message (reply_to_seq: an answer to that message, quoted in it). A resend with the same client_msg_id acks the stored message with duplicate: true; every member's sockets get message:new. A conversation's first message that copies one of the sender's recent openers is refused with opener_not_unique; a text the offensive-language filter flags is refused with needs_confirmation until it is sent again with confirm: true (the message then carries flagged: true, and its reader may report it).",
-    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict', 'opener_not_unique', 'needs_confirmation'],
+      "Send a message (reply_to_seq: an answer to that message, quoted in it). A resend with the same client_msg_id acks the stored message with duplicate: true; every member's sockets get message:new. A conversation's first message that copies one of the sender's recent openers is refused with opener_not_unique; a text the offensive-language filter flags is refused with needs_confirmation until it is sent again with confirm: true (the message then carries flagged: true, and its reader may report it). attachment {media_id}: an approved photo or voice note of the sender's own (POST /media/upload), else not_found; body is then optional. Messages with an attachment are limited per user and per conversation (rate_limited). The message carries attachment {kind, url, …} with a signed URL that expires and stops working once the match ends, a block is made or the message is unsent; a photo the NSFW model scored above CHAT_NSFW_BLUR_ABOVE has blurred: true and a blurred preview as url (the sender sees blurred: true too: their photo was flagged).",
+    errors: ['validation_failed', 'not_found', 'forbidden', 'conflict', 'opener_not_unique', 'needs_confirmation', 'rate_limited'],
   },
   'message:react': {
     payload: ReactSchema,
@@ -48,6 +48,11 @@ const CLIENT_EVENTS: Record<ClientEvent, { payload: z.ZodType; summary: string; 
     summary:
       '"Does this bother you?": report a peer\'s message. The report keeps the message as evidence and enters the moderation queue ahead of profile reports (further ahead when the message was flagged). Once per reporter and message: a repeat acks duplicate: true.',
     errors: ['validation_failed', 'not_found', 'forbidden', 'conflict'],
+  },
+  'message:reveal': {
+    payload: RevealSchema,
+    summary: 'The original of a message\'s photo (blurred: true shows a blurred preview until then): acks {url}, a signed URL like the attachment\'s. not_found when the message has no attachment (or was unsent).',
+    errors: ['validation_failed', 'not_found', 'forbidden'],
   },
   'message:read': { payload: ReadSchema, summary: 'Move the read position up to seq (never back); the peer gets message:read.', errors: ['validation_failed', 'not_found', 'forbidden'] },
   'typing:start': { payload: TypingSchema, summary: `The peer gets typing (typing: true), which expires by itself after ${TYPING_TTL_MS} ms. The ack is optional.`, errors: ['validation_failed', 'not_found', 'forbidden'] },

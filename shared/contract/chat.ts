@@ -12,6 +12,37 @@ export const ReplyQuote = shape(
   z.object({ seq: z.number().int().min(1), sender_id: Id, body: z.string().nullable(), deleted: z.boolean() }),
 );
 
+/**
+ * A photo or voice note in a message. url is signed and expires
+ * (CHAT_ATTACHMENT_URL_TTL_S): read the message again (history) for a fresh
+ * one; it stops working as soon as the match ends, either member blocks the
+ * other, or the message is unsent.
+ */
+export const MessageAttachment = shape(
+  'MessageAttachment',
+  z.object({
+    /** `image`: a photo (WebP); `voice`: a voice note (Opus in WebM). */
+    kind: z.enum(['image', 'voice']),
+    /** The photo (its blurred preview when blurred), or the voice note. */
+    url: z.string(),
+    /** Voice notes. */
+    duration_s: z.number().min(0).optional(),
+    /** Voice notes: about 64 peaks, 0..1, to draw. */
+    waveform: z.array(z.number().min(0).max(1)).optional(),
+    /** Photos: the original's size (the preview is smaller). */
+    width: z.number().int().min(1).optional(),
+    height: z.number().int().min(1).optional(),
+    poster_url: z.string().optional(),
+    /** A photo the NSFW model scored above CHAT_NSFW_BLUR_ABOVE: url is a blurred preview; `message:reveal` gives the original. The sender sees it too (their photo was flagged). */
+    blurred: z.literal(true).optional(),
+  }),
+);
+export type MessageAttachment = z.infer<typeof MessageAttachment>;
+
+/** The original of a blurred photo (message:reveal, POST …/reveal): a signed URL like the attachment's. */
+export const AttachmentRevealed = shape('AttachmentRevealed', z.object({ url: z.string() }));
+export type AttachmentRevealed = z.infer<typeof AttachmentRevealed>;
+
 export const ChatMessage = shape(
   'ChatMessage',
   z.object({
@@ -20,12 +51,14 @@ export const ChatMessage = shape(
     /** 1, 2, 3 … per conversation, no gaps. */
     seq: z.number().int().min(1),
     sender_id: Id,
-    /** null once the message was unsent (deleted: true). */
+    /** null once the message was unsent (deleted: true), and for an attachment sent without text. */
     body: z.string().nullable(),
     client_msg_id: z.string(),
     created_at: Timestamp,
     // The fields below are present only when they say something (a plain message has none).
     reply_to: ReplyQuote.optional(),
+    /** A photo or voice note (gone once the message was unsent). */
+    attachment: MessageAttachment.optional(),
     edited_at: Timestamp.optional(),
     /** Unsent by its sender, or deleted by the caller for themselves: the placeholder keeps its seq. */
     deleted: z.literal(true).optional(),

@@ -350,7 +350,18 @@ export const OPERATIONS: Operation[] = [
     answers: { 201: c.MessageSent, 200: c.MessageSent },
     errors: ['validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'opener_not_unique', 'needs_confirmation'],
     description:
-      '200 for a resend of a stored client_msg_id (the stored message). opener_not_unique: a first message copying a recent opener of the sender; needs_confirmation: the filter flagged the text, send it again with confirm: true.',
+      '200 for a resend of a stored client_msg_id (the stored message). opener_not_unique: a first message copying a recent opener of the sender; needs_confirmation: the filter flagged the text, send it again with confirm: true. attachment {media_id}: an approved photo or voice note of the sender\'s own (else not_found), body then optional; limited per user and per conversation (rate_limited). The message carries attachment {kind, url, …}: a signed URL that expires (CHAT_ATTACHMENT_URL_TTL_S) and stops working once the match ends, a block is made or the message is unsent; blurred: true for a photo scored above CHAT_NSFW_BLUR_ABOVE (url is then a blurred preview).',
+  },
+  {
+    method: 'post',
+    path: '/chat/messages/{conversation_id}/{seq}/reveal',
+    tag: 'chat',
+    summary: "The original of a message's (blurred) photo",
+    auth: 'bearer',
+    params: MessageParams,
+    answers: { 200: c.AttachmentRevealed },
+    errors: ['validation_failed', 'forbidden', 'not_found'],
+    description: 'A signed URL like the attachment\'s. not_found when the message has no attachment or was unsent.',
   },
   {
     method: 'post',

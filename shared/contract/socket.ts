@@ -3,7 +3,7 @@
 // schemas in realtime/chat/schemas.ts).
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { ChatMessage, MessageDeleted, MessageReported, ReactionSet } from './chat.js';
+import { AttachmentRevealed, ChatMessage, MessageDeleted, MessageReported, ReactionSet } from './chat.js';
 import { MediaStatus, PublicProfile } from './profiles.js';
 
 export const PresenceState = z.object({
@@ -28,6 +28,7 @@ export const AckBodies = {
   'message:edit': ok({ message: ChatMessage }),
   'message:delete': ok(MessageDeleted.shape),
   'message:report': ok(MessageReported.shape),
+  'message:reveal': ok(AttachmentRevealed.shape),
   'typing:start': ok({}),
   'typing:stop': ok({}),
   'presence:query': ok({ presence: z.record(z.string(), PresenceState) }),

@@ -48,6 +48,7 @@ export const AUTHED_ROUTES: AuthedRoute[] = [
   r('PUT', (c) => `/chat/messages/${c.ab.conversationId}/1`, () => ({ body: 'edited' })),
   r('DELETE', (c) => `/chat/messages/${c.ab.conversationId}/1`),
   r('POST', (c) => `/chat/messages/${c.ab.conversationId}/2/report`, () => ({})),
+  r('POST', (c) => `/chat/messages/${c.ab.conversationId}/2/reveal`),
   r('GET', () => '/admin/queue'),
   r('POST', (c) => `/admin/media/${c.carolReview}/approve`),
   r('POST', (c) => `/admin/media/${c.carolReview}/reject`),
