@@ -7,6 +7,8 @@ import { AppError } from '../../shared/errors.js';
 import { caller, requireAuth, type AuthDeps } from '../../shared/http/auth.js';
 import { parse } from '../../shared/validation.js';
 import type { AdminService } from './service.js';
+import { consoleRoutes } from './console.js';
+import type { Config } from '../../shared/config.js';
 import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from './schemas.js';
 import type { AuditPage, BanState, ModeratedMedia, ModerationQueue, ReviewedReport } from '../../shared/contract/index.js';
 
@@ -17,7 +19,7 @@ function body(ctx: Context): unknown {
   throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-export function adminRoutes(service: AdminService, auth: AuthDeps): Router {
+export function adminRoutes(service: AdminService, auth: AuthDeps & { config: Pick<Config, 'media'> }): Router {
   const router = new Router({ prefix: '/admin' });
   router.use(requireAuth(auth), async (ctx, next) => {
     await service.assertAdmin(caller(ctx).userId);
@@ -63,5 +65,9 @@ export function adminRoutes(service: AdminService, auth: AuthDeps): Router {
     ctx.body = (await service.auditLog(parse(AuditQuery, ctx.query))) satisfies AuditPage;
   });
 
-  return router;
+  // The console's page shell, to anyone: its routes come first and end the request,
+  // so the admin check above never runs for them; the data calls keep it.
+  const outer = new Router();
+  consoleRoutes(outer, auth.config);
+  return outer.use(router.routes());
 }

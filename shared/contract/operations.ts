@@ -375,6 +375,9 @@ export const OPERATIONS: Operation[] = [
     errors: ['validation_failed', 'forbidden', 'not_found', 'rate_limited'],
   },
   // --- admin ------------------------------------------------------------------------------
+  { method: 'get', path: '/admin', tag: 'admin', summary: 'The moderator console (page shell; /admin/ too)', auth: 'none', answers: { 200: html('The console; its data calls need an admin.') }, errors: [] },
+  { method: 'get', path: '/admin/console.js', tag: 'admin', summary: "The moderator console's script", auth: 'none', answers: { 200: { contentType: 'text/javascript', description: 'The console script.' } }, errors: [] },
+  { method: 'get', path: '/admin/console.css', tag: 'admin', summary: "The moderator console's style sheet", auth: 'none', answers: { 200: { contentType: 'text/css', description: 'The console styles.' } }, errors: [] },
   { method: 'get', path: '/admin/queue', tag: 'admin', summary: 'The moderation queue', auth: 'admin', query: QueueQuery, answers: { 200: c.ModerationQueue }, errors: ['validation_failed'] },
   { method: 'post', path: '/admin/media/{id}/approve', tag: 'admin', summary: 'Approve a photo', auth: 'admin', params: IdParams, answers: { 200: c.ModeratedMedia }, errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'] },
   {
