@@ -32,6 +32,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
+# The moderator console (/admin) is served as written: no build step.
+COPY --from=build /app/web/admin ./web/admin
 COPY package.json ./
 # The data folder (embedded database, local media files) is the only writable place.
 RUN mkdir -p /app/data && chown node:node /app/data
