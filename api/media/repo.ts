@@ -80,8 +80,15 @@ export async function findMediaForUpdate(trx: Knex.Transaction, id: string): Pro
 
 export async function mediaOf(db: Knex, ownerId: string, opts: { approvedOnly: boolean }): Promise<MediaRow[]> {
   const q = db('media').select(COLUMNS).where('owner_id', ownerId).orderBy('created_at', 'desc').orderBy('id').limit(200);
-  if (opts.approvedOnly) q.andWhere('status', 'approved');
+  // Others never see media sent only in chat: its files are for the conversation's members (shared/chat-attachments.ts).
+  if (opts.approvedOnly) q.andWhere('status', 'approved').andWhere((w) => w.whereNotNull('position').orWhere('profile_video', true).orWhere('in_chat', false));
   return q;
+}
+
+/** Sent in chat and neither a profile photo nor the profile clip: only its owner sees it as media. */
+export async function chatOnly(db: Knex, id: string): Promise<boolean> {
+  const row = await db('media').where({ id, in_chat: true, profile_video: false }).whereNull('position').first('id');
+  return Boolean(row);
 }
 
 export async function photosOf(db: Knex, ownerId: string, opts: { approvedOnly: boolean }): Promise<MediaRow[]> {

@@ -190,7 +190,7 @@ export class MediaService {
 
   private async canSee(viewerId: string, row: repo.MediaRow): Promise<boolean> {
     if (row.owner_id === viewerId) return true;
-    return row.status === 'approved' && (await repo.ownerVisibleTo(this.db, viewerId, row.owner_id));
+    return row.status === 'approved' && !(await repo.chatOnly(this.db, row.id)) && (await repo.ownerVisibleTo(this.db, viewerId, row.owner_id));
   }
 
   /**

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import type { Knex } from 'knex';
 import { createUser, matchedPair } from '../helpers/users.js';
+import { createProfile } from '../helpers/profiles.js';
 import { collect, emitAck, openSocket, untilCount } from '../helpers/sockets.js';
 import { clientMsgId, twoNodes } from '../helpers/realtime.js';
 import { startMediaApp, type MediaApp } from '../media/helpers.js';
@@ -110,6 +111,13 @@ describe('chat attachments: photos and voice notes (two nodes, signed URLs)', ()
     expect(page.messages[0].attachment).to.include({ kind: 'image' });
     // Sent: attached, so the expiry sweep of unattached uploads leaves it alone.
     expect((await db()('media').where('id', photo.id).first()).in_chat).to.equal(true);
+    // Nobody else reaches it as media (its content-addressed files would be public): not the peer, not by id nor in the owner's list.
+    expect((await media.api.get(`/media/${photo.id}`, { token: c.b.token })).status).to.equal(404);
+    expect((await media.api.get(`/media/${photo.id}`, { token: c.a.token })).status).to.equal(200);
+    await createProfile(db(), c.a.id);
+    const listed = await media.api.get(`/media/user/${c.a.id}`, { token: c.b.token });
+    expect(listed.status).to.equal(200);
+    expect(listed.body.media.map((x: { id: string }) => x.id)).to.not.include(photo.id);
 
     const res = await fetchFile(page.messages[0].attachment!.url);
     expect(res.status).to.equal(200);
