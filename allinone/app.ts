@@ -17,6 +17,7 @@ import { startNotificationsWorker } from '../workers/notifications/index.js';
 import { createMediaRouter } from '../api/media/index.js';
 import { startModerationWorker } from '../workers/moderation/index.js';
 import { createTelegramRouter } from '../api/telegram/index.js';
+import { createPaymentsRouters } from '../api/payments/index.js';
 import { startBotWorker } from '../workers/bot/index.js';
 
 export interface AllInOne {
@@ -52,6 +53,7 @@ export async function buildAllInOne(platform: Platform): Promise<AllInOne> {
   if (!platform.config.devMode) runnables.push(startNotificationsWorker(platform));
   // The bot's webhook, and the worker that answers what it receives.
   routers.push(createTelegramRouter(platform));
+  routers.push(...createPaymentsRouters(platform));
   if (!platform.config.devMode) runnables.push(startBotWorker(platform));
   routers.push(createMediaRouter(platform));
   runnables.push(startModerationWorker(platform)); // the NSFW model loads on the first upload

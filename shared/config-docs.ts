@@ -75,6 +75,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
     'The secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call (16-256 of `A-Z a-z 0-9 _ -`). Unset: `POST /telegram/webhook` answers 404.',
   TELEGRAM_WEBHOOK_URL: 'The public URL of `POST /telegram/webhook` that `npm run bot:set-webhook` registers with Telegram (e.g. `https://example.com/telegram/webhook`).',
   REFERRALS_PER_DAY: 'Referrals (`startapp=r_<code>`) that earn an inviter and the invited user a superlike each, per inviter per rolling 24 hours; more are recorded but earn nothing.',
+  STARS_INVOICE_TTL_S: 'Seconds a Stars invoice (`POST /payments/invoice`) may be paid; after that its pre-checkout is refused and the app opens a new one.',
   NOTIFY_INTERVAL_S: 'At most one bot message per offline user per this many seconds.',
   NOTIFY_GATHER_S: 'Seconds the notifications worker waits to gather events into one bot message.',
   CHAT_LINK_FILTER_MESSAGES: 'Links and phone numbers are refused in the first this many messages of a conversation (0: never refused).',

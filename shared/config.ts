@@ -161,6 +161,7 @@ export const EnvSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters A-Z a-z 0-9 _ -').optional(),
   TELEGRAM_WEBHOOK_URL: url.optional(),
   REFERRALS_PER_DAY: int(10, 0),
+  STARS_INVOICE_TTL_S: int(3600, 60, 30 * 86400),
   NOTIFY_INTERVAL_S: int(300, 1),
   NOTIFY_GATHER_S: int(15, 0),
   CHAT_LINK_FILTER_MESSAGES: int(3, 0, 1000),
@@ -307,6 +308,8 @@ function toConfig(e: Env) {
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       referralsPerDay: e.REFERRALS_PER_DAY,
     },
+    /** Premium in Telegram Stars (api/payments/). */
+    payments: { invoiceTtlS: e.STARS_INVOICE_TTL_S },
     jwt: {
       secret: e.JWT_SECRET ?? devJwtSecret(e.DATA_DIR),
       keyId: e.JWT_KEY_ID,

@@ -2,6 +2,9 @@
 import { runService } from '../../shared/service-main.js';
 import { createAdminRouter } from './index.js';
 import { createTelegramRouter } from '../telegram/index.js';
+import { createPaymentsRouters } from '../payments/index.js';
 
-// The bot's webhook (/telegram/webhook) is served here too: it needs only the database.
-await runService('admin', (c) => c.ports.admin, (platform) => ({ routers: [createAdminRouter(platform), createTelegramRouter(platform)] }));
+// The Telegram side is served here too: the bot's webhook (/telegram/webhook) and Stars payments (/payments, /admin/payments).
+await runService('admin', (c) => c.ports.admin, (platform) => ({
+  routers: [createAdminRouter(platform), createTelegramRouter(platform), ...createPaymentsRouters(platform)],
+}));

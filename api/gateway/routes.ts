@@ -29,8 +29,9 @@ const PREFIXES: ReadonlyArray<[prefix: string, service: ServiceName]> = [
   ['/media', 'media'],
   ['/chat', 'realtime'],
   ['/admin', 'admin'],
-  // The bot's webhook lives in the admin service (api/admin/main.ts).
+  // The bot's webhook and Stars payments live in the admin service (api/admin/main.ts).
   ['/telegram', 'admin'],
+  ['/payments', 'admin'],
 ];
 
 function underPrefix(path: string, prefix: string): boolean {

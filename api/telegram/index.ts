@@ -5,12 +5,15 @@ import type Router from '@koa/router';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { telegramRoutes } from './routes.js';
 import { TelegramService } from './service.js';
+import { paymentsService } from '../payments/index.js';
 
 export function createTelegramRouter(deps: ServiceDeps): Router {
+  const payments = paymentsService(deps);
   const service = new TelegramService({
     db: deps.db,
     logger: deps.logger.child({ component: 'telegram-webhook' }),
     webhookSecret: deps.config.telegram.webhookSecret,
+    preCheckout: (q) => payments.answerPreCheckout(q),
   });
   return telegramRoutes(service);
 }

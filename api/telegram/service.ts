@@ -10,11 +10,14 @@ import type { Logger } from '../../shared/logger.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { WebhookUpdate } from './schemas.js';
+import type { PreCheckoutQuery } from '../payments/service.js';
 
 export interface TelegramDeps {
   db: Knex;
   logger: Logger;
   webhookSecret: string | undefined;
+  /** Answers a pre_checkout_query (Telegram waits 10 seconds for it, so not through the bus). */
+  preCheckout(query: PreCheckoutQuery): Promise<void>;
 }
 
 // Hashing both sides first makes the comparison's time independent of the lengths too.
@@ -35,6 +38,12 @@ export class TelegramService {
 
   /** Puts a new update onto the bus; true when it was new. */
   async receive(update: WebhookUpdate): Promise<boolean> {
+    // Answered here and not recorded: a second answer to a redelivered query is harmless,
+    // and a failed one (an error status) makes Telegram send the query again.
+    if (update.pre_checkout_query) {
+      await this.deps.preCheckout(update.pre_checkout_query as PreCheckoutQuery);
+      return true;
+    }
     const fresh = await this.deps.db.transaction(async (trx) => {
       if (!(await repo.recordUpdate(trx, update.update_id))) return false;
       await enqueue(trx, { type: 'telegram.update', payload: { update_id: update.update_id, update } });

@@ -10,6 +10,7 @@ import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../.
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { WebhookUpdateBody } from '../../api/telegram/schemas.js';
+import { ChargeParams, Entitlements, InvoiceBody, Invoice, Ledger, LedgerQuery, Payment, RefundBody } from '../../api/payments/schemas.js';
 import { createProfileSchema, updateProfileSchema, UserIdParams } from '../../api/profile/schemas.js';
 import { ConversationParams, DeleteQuerySchema, EditBodySchema, MessageParams, MessagesQuerySchema, ReactBodySchema, ReadBodySchema, ReportBodySchema, SendSchema } from '../../realtime/chat/schemas.js';
 import * as c from './index.js';
@@ -24,6 +25,7 @@ export const TAGS = {
   chat: 'The REST fallback of the chat (the socket is described in asyncapi.json).',
   admin: 'Moderation and bans, for the operators in ADMIN_TELEGRAM_IDS only.',
   telegram: 'The Telegram bot: the webhook Telegram posts updates to.',
+  payments: 'Premium in Telegram Stars: invoices, entitlements, and the ledger and refunds for admins.',
   operations: 'Health, readiness and metrics.',
   documentation: 'These documents and the web client.',
 } as const;
@@ -407,6 +409,30 @@ export const OPERATIONS: Operation[] = [
     description:
       'Called by Telegram only: the header `X-Telegram-Bot-Api-Secret-Token` must carry TELEGRAM_WEBHOOK_SECRET (401 otherwise; 404 when none is configured). ' +
       'The update is put on the bus and answered by the bot worker; an update_id seen before is accepted again and changes nothing. `npm run bot:set-webhook` registers the URL.',
+  },
+  {
+    method: 'post',
+    path: '/payments/invoice',
+    tag: 'payments',
+    summary: 'An invoice link for a product, in Stars (open it with openInvoice)',
+    auth: 'bearer',
+    body: { json: InvoiceBody },
+    answers: { 201: c.shape('StarInvoice', Invoice) },
+    errors: ['validation_failed', 'service_unavailable'],
+    description: `Products: superlikes_5, boost_30m, rewind, premium_month (a subscription, renewed monthly by Telegram). The link is Telegram's (createInvoiceLink, currency XTR); the invoice can be paid until expires_at (STARS_INVOICE_TTL_S) at this price. Credit comes only when Telegram reports the payment.`,
+  },
+  { method: 'get', path: '/payments/entitlements', tag: 'payments', summary: "The caller's entitlements", auth: 'bearer', answers: { 200: c.shape('Entitlements', Entitlements) }, errors: [] },
+  { method: 'get', path: '/admin/payments', tag: 'admin', summary: 'The Stars payments ledger, newest first', auth: 'admin', query: LedgerQuery, answers: { 200: c.shape('PaymentsLedger', Ledger) }, errors: ['validation_failed'] },
+  {
+    method: 'post',
+    path: '/admin/payments/{charge_id}/refund',
+    tag: 'admin',
+    summary: 'Refund a Stars payment (refundStarPayment) and take back what it gave',
+    auth: 'admin',
+    params: ChargeParams,
+    body: { json: RefundBody, optional: true },
+    answers: { 200: c.shape('StarPayment', Payment) },
+    errors: ['validation_failed', 'not_found', 'conflict', 'bad_gateway'],
   },
 ];
 

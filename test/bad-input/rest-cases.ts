@@ -520,6 +520,26 @@ export function restCases(): Record<string, Case[]> {
       ];
     })(),
 
+    'stars payments': [
+      c('invoice: no product', json('POST', '/payments/invoice', {}), 400, 'validation_failed'),
+      c('invoice: an unknown product', json('POST', '/payments/invoice', { product: 'gold' }), 400),
+      c('invoice: a product that is an inherited key', json('POST', '/payments/invoice', { product: 'constructor' }), 400),
+      c('invoice: a price of its own', json('POST', '/payments/invoice', { product: 'rewind', price: 1 }), 400),
+      c('invoice: product as a number', json('POST', '/payments/invoice', { product: 1 }), 400),
+      ...bodyShape('POST', '/payments/invoice'),
+      c('entitlements: no token', json('GET', '/payments/entitlements', undefined, null), 401),
+      c('ledger: a user, not an admin', json('GET', '/admin/payments'), 403, 'forbidden'),
+      c('ledger: limit=0', json('GET', '/admin/payments?limit=0', undefined, 'admin'), 400),
+      c('ledger: limit=1e9', json('GET', '/admin/payments?limit=1000000000', undefined, 'admin'), 400),
+      c('ledger: before not a date', json('GET', '/admin/payments?before=yesterday', undefined, 'admin'), 400),
+      c('ledger: an unknown parameter', json('GET', '/admin/payments?user=1', undefined, 'admin'), 400),
+      c('refund: a user, not an admin', json('POST', '/admin/payments/charge-x/refund', {}), 403, 'forbidden'),
+      c('refund: an unknown charge', json('POST', '/admin/payments/charge-x/refund', {}, 'admin'), 404, 'not_found'),
+      c('refund: a 300-character charge id', json('POST', `/admin/payments/${'c'.repeat(300)}/refund`, {}, 'admin'), 400),
+      c('refund: a body with fields', json('POST', '/admin/payments/charge-x/refund', { amount: 5 }, 'admin'), 400),
+      c('refund: a NUL in the charge id', json('POST', '/admin/payments/a%00b/refund', {}, 'admin'), [400, 404]),
+    ],
+
     'gateway paths and the web client': [
       c('GET /api/v1/profiles/{hidden} (versioned prefix)', json('GET', (cst: Cast) => `/api/v1/profiles/${cst.carol.id}`), 404),
       c('POST /api/v1/discovery/like malformed', raw('POST', '/api/v1/discovery/like', '{', JSON_TYPE), 400),

@@ -56,4 +56,8 @@ export const AUTHED_ROUTES: AuthedRoute[] = [
   r('POST', (c) => `/admin/users/${c.dave.id}/ban`, () => ({ reason: 'x' })),
   r('POST', (c) => `/admin/users/${c.banned.id}/unban`),
   r('GET', () => '/admin/audit'),
+  r('POST', () => '/payments/invoice', () => ({ product: 'rewind' })),
+  r('GET', () => '/payments/entitlements'),
+  r('GET', () => '/admin/payments'),
+  r('POST', () => '/admin/payments/charge-x/refund'),
 ];

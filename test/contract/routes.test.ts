@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import { expect } from 'chai';
 import { createAdminRouter } from '../../api/admin/index.js';
 import { createTelegramRouter } from '../../api/telegram/index.js';
+import { createPaymentsRouters } from '../../api/payments/index.js';
 import { createAuthRouter } from '../../api/auth/index.js';
 import { createDiscoveryRouter } from '../../api/discovery/index.js';
 import { webRouter } from '../../api/gateway/web.js';
@@ -46,6 +47,7 @@ describe('contract routes', () => {
       realtime.router,
       createAdminRouter(platform),
       createTelegramRouter(platform),
+      ...createPaymentsRouters(platform),
     ];
     routes = routers.flatMap(registered);
   });

@@ -51,7 +51,8 @@ export class FakeBotApi {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    const answered = this.plans.get(body.chat_id)?.shift() ?? 'ok';
+    // A call about a user rather than a chat (refundStarPayment) follows that user's plan.
+    const answered = this.plans.get(body.chat_id ?? body.user_id)?.shift() ?? 'ok';
     this.calls.push({ path: req.url ?? '', chat_id: body.chat_id, text: body.text, reply_markup: body.reply_markup, at: Date.now(), answered, body });
     const reply = (status: number, json: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -61,6 +62,7 @@ export class FakeBotApi {
       this.hung.add(res);
       return;
     }
+    if (answered === 'ok' && req.url?.endsWith('/createInvoiceLink')) return reply(200, { ok: true, result: `https://t.me/$invoice-${this.calls.length}` });
     if (answered === 'ok' && !req.url?.endsWith('/sendMessage')) return reply(200, { ok: true, result: true });
     if (answered === 'ok') return reply(200, { ok: true, result: { message_id: this.calls.length, chat: { id: body.chat_id }, text: body.text } });
     if (answered === 429) return reply(429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });

@@ -8,6 +8,7 @@ import type { Knex } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BotApi } from '../notifications/bot.js';
 import { openAppButton } from '../notifications/compose.js';
+import type { PaymentsService, SuccessfulPayment } from '../../api/payments/service.js';
 import * as repo from './repo.js';
 import { langOf, textsFor } from './texts.js';
 
@@ -17,6 +18,7 @@ export interface BotHandlerDeps {
   bot: BotApi;
   telegram: Pick<Config['telegram'], 'webAppUrl' | 'botUsername' | 'referralsPerDay'>;
   signal: AbortSignal;
+  payments: Pick<PaymentsService, 'recordPayment'>;
 }
 
 /** A user made this long ago or less is new, for a referral. */
@@ -30,6 +32,7 @@ interface Message {
   text?: string;
   chat?: { id: number; type?: string };
   from?: repo.TelegramFrom & { is_bot?: boolean };
+  successful_payment?: SuccessfulPayment;
 }
 
 const uuidOf = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -48,6 +51,11 @@ export function botHandler(deps: BotHandlerDeps) {
 }
 
 async function onMessage(deps: BotHandlerDeps, m: Message, updateId: number) {
+  if (m.successful_payment && m.from) {
+    const fresh = await deps.payments.recordPayment(m.from.id, m.successful_payment);
+    deps.logger.info({ update_id: updateId, charge: m.successful_payment.telegram_payment_charge_id, fresh }, 'successful payment');
+    return;
+  }
   const start = m.text ? START.exec(m.text) : null;
   if (!start || !m.from || m.from.is_bot || m.chat?.type !== 'private' || typeof m.chat.id !== 'number') return;
   const param = start[1];

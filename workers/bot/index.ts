@@ -5,6 +5,7 @@ import { STREAMS } from '../../shared/events.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { BotApi, DEFAULT_BOT_OPTIONS, type BotOptions } from '../notifications/bot.js';
 import { botHandler } from './handler.js';
+import { paymentsService } from '../../api/payments/index.js';
 
 export interface BotWorkerOptions {
   group?: string;
@@ -28,7 +29,7 @@ export function startBotWorker(deps: ServiceDeps, opts: BotWorkerOptions = {}): 
     streams: [STREAMS.telegram],
     // Updates are kept until answered: a worker down for a while answers them when it is back.
     startFrom: opts.startFrom ?? '0',
-    handler: botHandler({ db: deps.db, logger, bot, telegram: deps.config.telegram, signal: stopping.signal }),
+    handler: botHandler({ db: deps.db, logger, bot, telegram: deps.config.telegram, signal: stopping.signal, payments: paymentsService(deps) }),
   });
   return {
     ready: consumer.ready,

@@ -3,8 +3,8 @@
 // (Telegram sends only those). The token is in the URL: never logged.
 import type { Config } from '../../shared/config.js';
 
-/** The updates workers/bot/handler.ts answers. */
-export const ALLOWED_UPDATES = ['message', 'my_chat_member'] as const;
+/** The updates the bot handles: workers/bot/handler.ts, and pre-checkout queries in the webhook itself. */
+export const ALLOWED_UPDATES = ['message', 'my_chat_member', 'pre_checkout_query'] as const;
 
 export async function setWebhook(telegram: Pick<Config['telegram'], 'apiUrl' | 'botToken' | 'webhookUrl' | 'webhookSecret'>): Promise<void> {
   if (!telegram.webhookUrl) throw new Error('TELEGRAM_WEBHOOK_URL is not set');
