@@ -294,6 +294,16 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
   });
 
+  it('writes in the recipient language (Russian), button included', async () => {
+    const { a, b, conversationId } = await pair();
+    await db()('users').where('id', b.id).update({ language_code: 'ru' });
+    await send(a, conversationId);
+    await untilCalls(b.telegramId, 1);
+    const [call] = bot.callsFor(b.telegramId);
+    expect(call.text).to.equal('💬 1 новое сообщение от: Alice');
+    expect(call.reply_markup!.inline_keyboard[0][0].text).to.equal('Открыть приложение');
+  });
+
   it('sends nothing to a user who did not allow the bot to write to them (allows_write_to_pm false)', async () => {
     const { a, b, conversationId } = await pair();
     await db()('users').where('id', b.id).update({ allows_write_to_pm: false });

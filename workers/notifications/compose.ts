@@ -5,12 +5,42 @@
 // from the app's own bot, so a link in it would carry the app's authority.
 import type { Config } from '../../shared/config.js';
 import type { PendingItem } from './repo.js';
+import type { Lang } from '../bot/texts.js';
 
 export interface InlineKeyboard {
   inline_keyboard: ({ text: string; web_app: { url: string } } | { text: string; url: string })[][];
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+/** "3 new messages" / "3 новых сообщения": the count and the noun form its language's plural rules pick. */
+type Forms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+const rules = { en: new Intl.PluralRules('en'), ru: new Intl.PluralRules('ru') };
+const plural = (lang: Lang, n: number, forms: Forms) => `${n} ${forms[rules[lang].select(n)] ?? forms.other}`;
+
+const WORDS = {
+  en: {
+    and: 'and',
+    someone: 'someone',
+    people: (n: number) => plural('en', n, { one: 'person', other: 'people' }),
+    others: (n: number) => plural('en', n, { one: 'other', other: 'others' }),
+    warning: (note: string | null) => `⚠️ A moderator has warned you about your behaviour on the app.${note ? ` Note: ${note}` : ''} Please respect the community rules.`,
+    match: (who: string) => `🎉 It's a match with ${who}!`,
+    messages: (n: number, who: string) => `💬 ${plural('en', n, { one: 'new message', other: 'new messages' })} from ${who}`,
+    superlikes: (n: number) => (n === 1 ? '⭐ Someone super-liked you' : `⭐ ${n} people super-liked you`),
+    likes: (n: number) => (n === 1 ? '❤️ Someone liked you' : `❤️ ${n} people liked you`),
+  },
+  ru: {
+    and: 'и',
+    someone: 'кто-то',
+    people: (n: number) => plural('ru', n, { one: 'человек', few: 'человека', other: 'человек' }),
+    others: (n: number) => `ещё ${n}`,
+    warning: (note: string | null) => `⚠️ Модератор сделал вам предупреждение о поведении в приложении.${note ? ` Примечание: ${note}` : ''} Пожалуйста, соблюдайте правила сообщества.`,
+    match: (who: string) => `🎉 У вас взаимная симпатия: ${who}!`,
+    messages: (n: number, who: string) => `💬 ${plural('ru', n, { one: 'новое сообщение', few: 'новых сообщения', other: 'новых сообщений' })} от: ${who}`,
+    superlikes: (n: number) => (n === 1 ? '⭐ Кто-то отправил вам суперлайк' : `⭐ Вам отправили суперлайк: ${plural('ru', n, { one: 'человек', few: 'человека', other: 'человек' })}`),
+    likes: (n: number) => (n === 1 ? '❤️ Кто-то лайкнул вас' : `❤️ Вас лайкнули: ${plural('ru', n, { one: 'человек', few: 'человека', other: 'человек' })}`),
+  },
+} as const;
+type Words = (typeof WORDS)[Lang];
 
 // Telegram's entity parser links far more than it looks: any word.word with a
 // letter TLD (x.com, t.me/…), @mentions and e-mails, #hashtags, $cashtags,
@@ -35,16 +65,16 @@ export function isClickable(name: string): boolean {
 }
 
 /** The names shown (up to two), then how many others; `hidden` people are counted but never named. */
-function namesList(names: string[], hidden: number): string {
-  if (!names.length) return hidden === 1 ? 'someone' : `${hidden} people`;
+function namesList(w: Words, names: string[], hidden: number): string {
+  if (!names.length) return hidden === 1 ? w.someone : w.people(hidden);
   const shown = names.slice(0, 2);
   const others = names.length - shown.length + hidden;
-  if (!others) return shown.join(' and ');
-  return `${shown.join(', ')} and ${plural(others, 'other', 'others')}`;
+  if (!others) return shown.join(` ${w.and} `);
+  return `${shown.join(', ')} ${w.and} ${w.others(others)}`;
 }
 
 /** "Alice and Bob", for the distinct actors of `items` in order of first appearance. */
-function actors(items: PendingItem[], names: Map<string, string>): string {
+function actors(w: Words, items: PendingItem[], names: Map<string, string>): string {
   const seen = new Set<string>();
   const shown: string[] = [];
   let hidden = 0; // a user without a profile, or whose name Telegram would make clickable
@@ -56,23 +86,23 @@ function actors(items: PendingItem[], names: Map<string, string>): string {
     if (name && !isClickable(name)) shown.push(name);
     else hidden++;
   }
-  return namesList(shown, hidden);
+  return namesList(w, shown, hidden);
 }
 
-export function composeText(items: PendingItem[], names: Map<string, string>): string {
+/** The message in the recipient's language (English unless Russian). */
+export function composeText(items: PendingItem[], names: Map<string, string>, lang: Lang = 'en'): string {
+  const w = WORDS[lang];
   const of = (kind: PendingItem['kind']) => items.filter((i) => i.kind === kind);
   const lines: string[] = [];
-  for (const w of of('warning')) {
-    lines.push(`⚠️ A moderator has warned you about your behaviour on the app.${w.note ? ` Note: ${w.note}` : ''} Please respect the community rules.`);
-  }
+  for (const warning of of('warning')) lines.push(w.warning(warning.note));
   const matches = of('match');
-  if (matches.length) lines.push(`🎉 It's a match with ${actors(matches, names)}!`);
+  if (matches.length) lines.push(w.match(actors(w, matches, names)));
   const messages = of('message');
-  if (messages.length) lines.push(`💬 ${plural(messages.length, 'new message', 'new messages')} from ${actors(messages, names)}`);
+  if (messages.length) lines.push(w.messages(messages.length, actors(w, messages, names)));
   const superlikes = of('superlike');
-  if (superlikes.length) lines.push(superlikes.length === 1 ? '⭐ Someone super-liked you' : `⭐ ${superlikes.length} people super-liked you`);
+  if (superlikes.length) lines.push(w.superlikes(superlikes.length));
   const likes = of('like');
-  if (likes.length) lines.push(likes.length === 1 ? '❤️ Someone liked you' : `❤️ ${likes.length} people liked you`);
+  if (likes.length) lines.push(w.likes(likes.length));
   return lines.join('\n');
 }
 

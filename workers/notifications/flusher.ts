@@ -10,6 +10,7 @@ import { composeText, deepLinkOf, openAppButton } from './compose.js';
 import type { Schedule } from './handler.js';
 import { onlineAmong, type PresenceStore } from '../../realtime/presence/store.js';
 import * as repo from './repo.js';
+import { langOf, textsFor } from '../bot/texts.js';
 import { quietUntil, wants } from './settings.js';
 
 export interface FlushOptions {
@@ -114,8 +115,9 @@ export class Flusher {
       return 'quiet';
     }
 
+    const lang = langOf(user.language_code);
     const names = await repo.displayNames(db, keep.flatMap((i) => (i.actor_id ? [i.actor_id] : [])));
-    const result = await this.deps.bot.sendMessage(user.telegram_id, composeText(keep, names), openAppButton(this.deps.telegram, deepLinkOf(keep)), this.stopping.signal);
+    const result = await this.deps.bot.sendMessage(user.telegram_id, composeText(keep, names, lang), openAppButton(this.deps.telegram, deepLinkOf(keep), textsFor(lang).open), this.stopping.signal);
     if (result.ok) {
       await repo.finish(db, userId, items, { sentAt: new Date(schedule.now()), nextDue });
       logger.info({ user_id: userId, items: keep.length, attempts: result.attempts }, 'notification sent');

@@ -25,6 +25,8 @@ export interface Recipient {
   allows_write_to_pm: boolean | null;
   /** Set when the Bot API last answered 403 (the user blocked the bot). */
   bot_unreachable_at: Date | null;
+  /** Telegram's IETF tag for the user's app language (the bot's messages follow it). */
+  language_code: string | null;
 }
 
 export async function recipients(db: Knex, userIds: string[]): Promise<Map<string, Recipient>> {
@@ -32,7 +34,7 @@ export async function recipients(db: Knex, userIds: string[]): Promise<Map<strin
   const rows: Recipient[] = await db('users as u')
     .leftJoin('profiles as p', 'p.user_id', 'u.id')
     .whereIn('u.id', userIds)
-    .select('u.id', 'u.telegram_id', 'u.banned_at', 'p.settings', 'u.allows_write_to_pm', 'u.bot_unreachable_at');
+    .select('u.id', 'u.telegram_id', 'u.banned_at', 'p.settings', 'u.allows_write_to_pm', 'u.bot_unreachable_at', 'u.language_code');
   return new Map(rows.map((r) => [r.id, r]));
 }
 
