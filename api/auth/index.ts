@@ -5,6 +5,7 @@ import { DEFAULT_LOGIN_WRITER_OPTIONS, LoginWriter } from './login-writer.js';
 import { AuthRepo } from './repo.js';
 import { authRoutes } from './routes.js';
 import { AuthService } from './service.js';
+import { applyReferral } from '../telegram/referrals.js';
 
 export function createAuthRouter(deps: ServiceDeps): Router {
   const { config } = deps;
@@ -19,6 +20,7 @@ export function createAuthRouter(deps: ServiceDeps): Router {
     revocations: deps.revocations,
     refreshLimit: limit('auth-refresh-user', config.rateLimits.refreshPerMin),
     tokenLimit: limit('auth-token-telegram-id', config.tokenPerUserPerHour, 3600),
+    referral: (startParam, userId) => applyReferral({ db: deps.db, logger, perDay: config.telegram.referralsPerDay }, startParam, userId),
   });
   return authRoutes(service, {
     config,

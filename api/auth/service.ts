@@ -14,6 +14,8 @@ import type { AuthRepo } from './repo.js';
 import type { TokenPair } from '../../shared/contract/auth.js';
 
 export interface AuthServiceDeps {
+  /** Applies a start parameter that is a referral, for a new user (api/telegram/referrals.ts). */
+  referral?: (startParam: string, userId: string) => Promise<unknown>;
   config: Config;
   logger: Logger;
   repo: AuthRepo;
@@ -74,13 +76,15 @@ export class AuthService {
 
   /** Checks init data, creates or updates the user, opens a session. */
   async login(initData: string, client: ClientInfo): Promise<TokenResponse> {
-    const { user } = this.check(initData);
+    const { user, fields } = this.check(initData);
     // Counted only for init data that validates: forged data cannot spend someone else's logins.
     await this.deps.tokenLimit.consume(String(user.id));
     const refreshToken = newRefreshToken();
     const row = await this.deps.logins.login({ user, ...client, sessionId: crypto.randomUUID(), refreshHash: hashOf(refreshToken) });
     if (!row) throw AppError.forbidden('This account is banned');
     this.deps.logger.info({ user_id: row.id, session_id: row.session_id, is_new: row.is_new }, 'login');
+    // A new user who came through a referral link (startapp=r_<code>).
+    if (row.is_new && fields.start_param) await this.deps.referral?.(fields.start_param, row.id);
     return this.tokens(row.id, row.session_id, refreshToken, {
       id: row.id,
       first_name: row.first_name,

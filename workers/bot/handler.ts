@@ -1,7 +1,7 @@
 // Answers the updates the webhook put on the bus. `/start <param>` gets a
 // message whose button opens the Mini App (at the screen a c_/m_ parameter
-// names); `r_<code>` is a referral, the code being the inviter's user id
-// without dashes. A my_chat_member update says whether the user blocked the bot.
+// names); `r_<code>` is a referral (api/telegram/referrals.ts). A
+// my_chat_member update says whether the user blocked the bot.
 import { onEvents } from '../../shared/bus/index.js';
 import type { Config } from '../../shared/config.js';
 import type { Knex } from '../../shared/db.js';
@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BotApi } from '../notifications/bot.js';
 import { openAppButton } from '../notifications/compose.js';
 import type { PaymentsService, SuccessfulPayment } from '../../api/payments/service.js';
+import { applyReferral } from '../../api/telegram/referrals.js';
 import * as repo from './repo.js';
 import { langOf, textsFor } from './texts.js';
 
@@ -25,7 +26,6 @@ export interface BotHandlerDeps {
 export const REFERRAL_NEW_USER_S = 24 * 3600;
 
 const START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/;
-const REFERRAL = /^r_([0-9a-f]{32})$/;
 const SCREEN = /^[cm]_[0-9a-f-]{36}$/;
 
 interface Message {
@@ -34,8 +34,6 @@ interface Message {
   from?: repo.TelegramFrom & { is_bot?: boolean };
   successful_payment?: SuccessfulPayment;
 }
-
-const uuidOf = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
 export function botHandler(deps: BotHandlerDeps) {
   return onEvents({
@@ -62,12 +60,9 @@ async function onMessage(deps: BotHandlerDeps, m: Message, updateId: number) {
   const user = await repo.upsertFromTelegram(deps.db, m.from, REFERRAL_NEW_USER_S);
   const texts = textsFor(langOf(m.from.language_code ?? user.language_code));
   const lines: string[] = [texts.welcome];
-  const referral = param ? REFERRAL.exec(param) : null;
-  if (referral) {
-    const outcome = user.is_recent ? await repo.refer(deps.db, uuidOf(referral[1]), user.id, deps.telegram.referralsPerDay) : 'already_referred';
-    deps.logger.info({ update_id: updateId, user_id: user.id, outcome }, 'referral');
-    if (outcome === 'credited') lines.push(texts.referred);
-  }
+  // Only a new user can be referred: anyone else's link is answered, and earns nothing.
+  const outcome = user.is_recent ? await applyReferral({ db: deps.db, logger: deps.logger, perDay: deps.telegram.referralsPerDay }, param, user.id) : undefined;
+  if (outcome === 'credited') lines.push(texts.referred);
   const screen = param && SCREEN.test(param) ? param : undefined;
   const result = await deps.bot.sendMessage(m.chat.id, lines.join('\n\n'), openAppButton(deps.telegram, screen, texts.open), deps.signal);
   if (!result.ok) {
