@@ -277,11 +277,12 @@ export const OPERATIONS: Operation[] = [
     params: FileParams,
     answers: {
       200: { contentType: 'image/webp', description: 'Immutable: cached for a year. Clips and voice notes are video/mp4 and audio/webm, with Accept-Ranges: bytes.' },
-      206: { contentType: 'video/mp4', description: 'Clips and voice notes: the bytes of a single Range (Content-Range: bytes first-last/size).' },
+      206: { contentType: 'application/octet-stream', description: 'Clips (video/mp4) and voice notes (audio/webm): the bytes of a single Range (Content-Range: bytes first-last/size).' },
       304: notModified,
     },
     errors: ['not_found', 'range_not_satisfiable'],
-    description: 'Under MEDIA_PUBLIC_URL (default /media/files/); a CDN may front it. Approved media only.',
+    description:
+      'Under MEDIA_PUBLIC_URL (default /media/files/); a CDN may front it. Approved media only. Chat attachments are served as chat/{message_id}/{file}?exp=&sig= (file: file or preview, the blurred preview of a flagged photo) only with a valid, unexpired signature and while the conversation is live (Cache-Control: private).',
   },
   // --- chat -----------------------------------------------------------------------------
   { method: 'get', path: '/chat/conversations', tag: 'chat', summary: "The caller's conversations", auth: 'bearer', answers: { 200: c.ConversationList }, errors: [] },

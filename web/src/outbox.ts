@@ -22,10 +22,19 @@ export interface Pending {
   reply_to_seq?: number;
   /** Sent past the "are you sure?" of the offensive-language filter. */
   confirm?: boolean;
+  /** A photo or voice note, uploaded and approved before it was queued. */
+  attachment?: PendingAttachment;
+}
+
+/** The attachment of a pending send: its media id, and what the row shows meanwhile. */
+export interface PendingAttachment {
+  media_id: string;
+  kind: 'image' | 'voice';
 }
 
 export interface SendOptions {
   replyToSeq?: number;
+  attachment?: PendingAttachment;
 }
 
 export type OutboxEvent =
@@ -110,6 +119,7 @@ export class Outbox {
       created_at: new Date().toISOString(),
       state: 'sending',
       ...(opts.replyToSeq ? { reply_to_seq: opts.replyToSeq } : {}),
+      ...(opts.attachment ? { attachment: opts.attachment } : {}),
     };
     this.pending.set(p.client_msg_id, p);
     this.save();
@@ -207,8 +217,10 @@ export class Outbox {
   private async deliver(p: Pending): Promise<string | undefined> {
     const payload = {
       conversation_id: p.conversation_id,
-      body: p.body,
+      // An attachment may go without text.
+      ...(p.body || !p.attachment ? { body: p.body } : {}),
       client_msg_id: p.client_msg_id,
+      ...(p.attachment ? { attachment: { media_id: p.attachment.media_id } } : {}),
       ...(p.reply_to_seq ? { reply_to_seq: p.reply_to_seq } : {}),
       ...(p.confirm ? { confirm: true } : {}),
     };

@@ -24,6 +24,9 @@ export interface RowContext {
   onReact(m: Message, emoji: ReactionEmoji | null): void;
   onReport(m: Message): void;
   onMenu(): void;
+  /** The original's URL of a blurred photo once the user tapped to reveal it. */
+  revealed(seq: number): string | undefined;
+  onReveal(m: Message): void;
 }
 
 /** The row's content from its message (or its pending send). */
@@ -76,7 +79,9 @@ export function renderRow(row: Row, c: RowContext): void {
   const parts: (HTMLElement | null)[] = [
     h('span', { class: 'sr-only' }, mine ? 'You: ' : `${c.peerName}: `),
     quote,
-    m?.deleted ? h('span', { class: 'body deleted' }, h('em', null, 'Message deleted')) : h('span', { class: 'body' }, body ?? ''),
+    m && !m.deleted && m.attachment ? attachmentView(m, mine, c) : null,
+    !m && row.pending?.attachment ? h('span', { class: 'attachment pending' }, row.pending.attachment.kind === 'voice' ? '🎤 Voice note' : '📷 Photo') : null,
+    m?.deleted ? h('span', { class: 'body deleted' }, h('em', null, 'Message deleted')) : body ? h('span', { class: 'body' }, body) : null,
     h('span', { class: 'meta' }, m?.edited_at && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null, h('time', { datetime: createdAt }, clockTime(createdAt)), row.status),
     reactions,
     bother,
@@ -91,4 +96,70 @@ export function quoteText(m: Message | undefined): string {
   if (m.deleted) return 'Deleted message';
   const text = m.body ?? '';
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+type Attachment = NonNullable<Message['attachment']>;
+
+/** A photo (blurred until revealed when the model flagged it), or a voice note with its waveform. */
+function attachmentView(m: Message, mine: boolean, c: RowContext): HTMLElement {
+  const a = m.attachment!;
+  if (a.kind === 'voice') return voiceView(a);
+  const revealed = c.revealed(m.seq);
+  const blurred = a.blurred === true && !revealed;
+  const img = h('img', { class: 'photo', src: revealed ?? a.url, alt: blurred ? 'Photo, blurred' : 'Photo', loading: 'lazy' });
+  if (a.width && a.height) img.style.aspectRatio = `${a.width} / ${a.height}`;
+  const figure = h('figure', { class: `attachment photo-wrap${blurred ? ' blurred' : ''}` }, img);
+  if (blurred) {
+    figure.append(
+      h(
+        'button',
+        { type: 'button', class: 'reveal', onclick: (e: Event) => (e.stopPropagation(), c.onReveal(m)) },
+        mine ? 'Flagged as sensitive: shown blurred. Tap to view' : 'Sensitive photo. Tap to reveal',
+      ),
+    );
+  }
+  return figure;
+}
+
+const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+/** Play/pause, the waveform (played bars highlighted) and the time left. */
+function voiceView(a: Attachment): HTMLElement {
+  const audio = h('audio', { src: a.url, preload: 'none' });
+  const total = a.duration_s ?? 0;
+  const peaks = a.waveform?.length ? a.waveform : Array.from({ length: 32 }, () => 0.3);
+  const bars = peaks.map((p) => {
+    const bar = h('span', { class: 'bar' });
+    bar.style.height = `${Math.max(8, Math.round(p * 100))}%`;
+    return bar;
+  });
+  const wave = h('span', { class: 'wave', 'aria-hidden': 'true' }, ...bars);
+  const time = h('span', { class: 'duration' }, clock(total));
+  const play = h('button', { type: 'button', class: 'play', 'aria-label': 'Play voice note' }, '▶');
+  play.addEventListener('click', (e) => {
+    e.stopPropagation();
+    if (audio.paused) void audio.play().catch(() => {});
+    else audio.pause();
+  });
+  const show = () => {
+    const played = total > 0 ? audio.currentTime / total : 0;
+    bars.forEach((b, i) => b.classList.toggle('played', i / bars.length < played));
+    time.textContent = clock(audio.paused && audio.currentTime === 0 ? total : Math.max(0, total - audio.currentTime));
+  };
+  audio.addEventListener('timeupdate', show);
+  audio.addEventListener('play', () => {
+    play.textContent = '❚❚';
+    play.setAttribute('aria-label', 'Pause voice note');
+  });
+  const stopped = () => {
+    play.textContent = '▶';
+    play.setAttribute('aria-label', 'Play voice note');
+    show();
+  };
+  audio.addEventListener('pause', stopped);
+  audio.addEventListener('ended', () => {
+    audio.currentTime = 0;
+    stopped();
+  });
+  return h('div', { class: 'attachment voice', role: 'group', 'aria-label': `Voice note, ${clock(total)}` }, play, wave, time, audio);
 }

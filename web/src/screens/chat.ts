@@ -14,6 +14,8 @@ import { ApiError } from '../http.js';
 import type { Pending } from '../outbox.js';
 import { askAreYouSure, gestures, openActionSheet } from './chat-actions.js';
 import { quoteText, renderRow, type Row } from './chat-rows.js';
+import { uploadWithProgress } from '../upload.js';
+import type { PendingAttachment } from '../outbox.js';
 
 /** What the composer's next submit does besides sending: answer a message, or rewrite one of ours. */
 type Compose = { kind: 'new' } | { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message };
@@ -25,6 +27,8 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const rows = new Map<string, Row>();
   /** Messages the user reported from the "does this bother you?" prompt. */
   const reported = new Set<number>();
+  /** Originals of blurred photos the user chose to see, by seq. */
+  const revealed = new Map<number, string>();
   let compose: Compose = { kind: 'new' };
   let info: ConversationInfo | undefined = app.conversations.get(conversationId);
   let disposed = false;
@@ -39,7 +43,11 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const input = h('textarea', { id: 'composer', rows: '1', maxlength: String(MAX_BODY_CHARS), placeholder: 'Message', 'aria-label': 'Message', enterkeyhint: 'send' });
   const sendBtn = h('button', { class: 'send', type: 'submit', 'aria-label': 'Send' });
   sendBtn.innerHTML = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M3 20l18-8L3 4l2 8-2 8zm2-8h9" fill="currentColor" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>';
-  const composer = h('form', { class: 'composer' }, input, sendBtn);
+  // Photos and voice notes: a photo picked from the device, a voice note recorded while the mic button is held.
+  const photoInput = h('input', { type: 'file', accept: 'image/*', hidden: true, 'aria-hidden': 'true', tabindex: '-1' });
+  const attachBtn = h('button', { class: 'attach', type: 'button', 'aria-label': 'Attach photo' }, '📷');
+  const micBtn = h('button', { class: 'mic', type: 'button', 'aria-label': 'Hold to record a voice note' }, '🎤');
+  const composer = h('form', { class: 'composer' }, attachBtn, photoInput, input, micBtn, sendBtn);
   const contextBar = h('div', { class: 'compose-context', hidden: true });
   const notice = h('p', { class: 'notice compose-notice', role: 'status', hidden: true });
 
@@ -84,6 +92,8 @@ export function chatScreen(app: App, conversationId: string): Screen {
       peerName: peerName(),
       held: (seq) => delivery.messages.get(seq),
       reported: (seq) => reported.has(seq),
+      revealed: (seq) => revealed.get(seq),
+      onReveal: (m) => void reveal(m),
       onReact: react,
       onReport: (m) => void reportMessage(m),
       onMenu: () => openSheet(row),
@@ -268,6 +278,120 @@ export function chatScreen(app: App, conversationId: string): Screen {
     if (stick) toBottom();
   };
 
+  // --- photos and voice notes ---------------------------------------------------------
+  const reveal = async (m: Message) => {
+    try {
+      const { url } = await app.api.post<{ url: string }>(`/chat/messages/${conversationId}/${m.seq}/reveal`);
+      revealed.set(m.seq, url);
+      const row = rows.get(m.client_msg_id);
+      if (row) render(row);
+    } catch (err) {
+      failed(err);
+    }
+  };
+
+  /** Resolves once moderation decided on an upload: `media:moderated` live, or a look every 2 s. */
+  const moderated = (id: string) =>
+    new Promise<string>((resolve) => {
+      let done = false;
+      const finish = (status: string) => {
+        if (done || status === 'pending') return;
+        done = true;
+        off();
+        clearInterval(poll);
+        resolve(status);
+      };
+      const off = app.rt.on('media:moderated', (e) => e.id === id && finish(e.status));
+      const poll = setInterval(() => void app.api.get<{ status: string }>(`/media/${id}`).then((r) => finish(r.status), () => {}), 2000);
+    });
+
+  const sendAttachment = async (file: Blob, kind: PendingAttachment['kind'], filename: string) => {
+    const form = new FormData();
+    form.append('kind', kind);
+    form.append('file', file, filename);
+    const what = kind === 'voice' ? 'voice note' : 'photo';
+    try {
+      showNotice(`Uploading the ${what}…`);
+      const res = await uploadWithProgress<{ id: string; status: string }>(app.session, '/media/upload', form, (sent, total) => {
+        if (total) showNotice(`Uploading the ${what}… ${Math.min(100, Math.round((sent / total) * 100))}%`);
+      });
+      showNotice(`Processing the ${what}…`);
+      const status = res.status === 'pending' ? await moderated(res.id) : res.status;
+      if (disposed) return;
+      showNotice('');
+      if (status !== 'approved') return toast(`The ${what} was not accepted.`, 'error');
+      const caption = input.value.trim();
+      input.value = '';
+      autosize();
+      delivery.send(caption, { attachment: { media_id: res.id, kind } });
+      toBottom();
+    } catch (err) {
+      showNotice('');
+      failed(err);
+    }
+  };
+
+  attachBtn.addEventListener('click', () => photoInput.click());
+  photoInput.addEventListener('change', () => {
+    const file = photoInput.files?.[0];
+    photoInput.value = '';
+    if (file) void sendAttachment(file, 'image', file.name);
+  });
+
+  // Hold to record: recording runs while the button is held; a release sends, a very short one is dropped.
+  let recorder: MediaRecorder | undefined;
+  let recordStart = 0;
+  let held = false;
+  const startRecording = async () => {
+    if (recorder || typeof MediaRecorder === 'undefined') {
+      if (typeof MediaRecorder === 'undefined') toast('Voice notes are not supported in this browser.', 'error');
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      // Released while the microphone was being opened: nothing to record.
+      if (!held || recorder) {
+        for (const t of stream.getTracks()) t.stop();
+        return;
+      }
+      const type = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4'].find((t) => MediaRecorder.isTypeSupported(t));
+      const rec = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+      const chunks: Blob[] = [];
+      rec.ondataavailable = (e) => e.data.size && chunks.push(e.data);
+      rec.onstop = () => {
+        for (const t of stream.getTracks()) t.stop();
+        micBtn.classList.remove('recording');
+        showNotice('');
+        if (Date.now() - recordStart < 500) return;
+        const mime = rec.mimeType || 'audio/webm';
+        const ext = mime.includes('ogg') ? 'ogg' : mime.includes('mp4') ? 'm4a' : 'webm';
+        void sendAttachment(new Blob(chunks, { type: mime }), 'voice', `voice.${ext}`);
+      };
+      recorder = rec;
+      recordStart = Date.now();
+      rec.start();
+      micBtn.classList.add('recording');
+      showNotice('Recording… release to send');
+    } catch (err) {
+      toast(err instanceof Error && err.name === 'NotAllowedError' ? 'The microphone is blocked.' : errorText(err), 'error');
+    }
+  };
+  const stopRecording = () => {
+    const rec = recorder;
+    recorder = undefined;
+    if (rec && rec.state !== 'inactive') rec.stop();
+  };
+  micBtn.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    held = true;
+    void startRecording();
+  });
+  for (const ev of ['pointerup', 'pointerleave', 'pointercancel'] as const)
+    micBtn.addEventListener(ev, () => {
+      held = false;
+      stopRecording();
+    });
+
   // --- typing and presence ---------------------------------------------------------
   const showPresence = () => {
     const p = activity.presence;
@@ -402,6 +526,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
       delivery.close();
       activity.close();
       clearInterval(presenceTimer);
+      stopRecording();
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
