@@ -150,6 +150,13 @@ describe('chat attachments: photos and voice notes (two nodes, signed URLs)', ()
     expect(again.status).to.equal(200);
     expect(again.body.message.id).to.equal(m.id);
     expect(await db()('messages').where('conversation_id', c.conversationId)).to.have.length(1);
+    // Catch-up by after_seq, and the conversation list's last message, carry it too (node 1 this time).
+    const caught = (await n1.api.get(`/chat/messages/${c.conversationId}?after_seq=0`, { token: c.b.token })).body as { messages: ChatMessage[] };
+    expect(caught.messages.map((x) => x.attachment?.kind)).to.deep.equal(['voice']);
+    await createProfile(db(), c.a.id);
+    await createProfile(db(), c.b.id);
+    const list = (await n1.api.get('/chat/conversations', { token: c.b.token })).body as { conversations: { last_message: ChatMessage | null }[] };
+    expect(list.conversations[0].last_message?.attachment).to.deep.include({ kind: 'voice', waveform: WAVEFORM });
 
     const part = await fetchFile(m.attachment!.url, { range: 'bytes=100-199' });
     expect(part.status).to.equal(206);
