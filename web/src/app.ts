@@ -124,9 +124,26 @@ export class App {
       this.navigate('profile', true);
       return;
     }
-    void this.loadConversations();
-    const wanted = this.parseHash();
+    const conversations = this.loadConversations();
+    const linked = await this.linkedRoute(conversations);
+    const wanted = linked ?? this.parseHash();
     this.navigate(wanted && wanted !== 'login' ? wanted : 'discover', true);
+  }
+
+  /**
+   * The screen the launch link names (a bot notification's button): c_<id> a
+   * conversation, m_<id> the conversation of a match. Once per launch, so a
+   * reload stays where the user went since.
+   */
+  private async linkedRoute(conversations: Promise<ConversationInfo[]>): Promise<string | undefined> {
+    const param = this.tg.startParam;
+    if (!param || sessionStorage.getItem('tgd.start-used') === param) return undefined;
+    sessionStorage.setItem('tgd.start-used', param);
+    const m = /^([cm])_([0-9a-f-]{36})$/.exec(param);
+    if (!m) return undefined;
+    if (m[1] === 'c') return `chat/${m[2]}`;
+    const match = (await conversations).find((c) => c.match_id === m[2]);
+    return match ? `chat/${match.conversation_id}` : 'matches';
   }
 
   async loadConversations(): Promise<ConversationInfo[]> {

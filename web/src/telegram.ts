@@ -34,6 +34,8 @@ const SCRIPT_URL = 'https://telegram.org/js/telegram-web-app.js';
 export interface TelegramBridge {
   /** Signed init data, or '' outside Telegram. */
   initData: string;
+  /** The screen the launch link asked for (start_param: c_<conversation_id>, m_<match_id>), if any. */
+  startParam?: string;
   inTelegram: boolean;
   setBackButton(visible: boolean, onClick?: () => void): void;
   haptic(kind: 'success' | 'error' | 'warning'): void;
@@ -82,7 +84,22 @@ const outside: TelegramBridge = {
   onActivated() {},
 };
 
+/**
+ * The launch's start parameter: in the signed init data (a t.me/…?startapp=
+ * link), as tgWebAppStartParam, or as ?startapp= on the WebApp URL (the bot's
+ * web_app buttons, which carry none of their own).
+ */
+function startParamOf(initData: string, params: URLSearchParams | null): string | undefined {
+  const found = new URLSearchParams(initData).get('start_param') ?? params?.get('tgWebAppStartParam') ?? new URLSearchParams(location.search).get('startapp');
+  return found && /^[A-Za-z0-9_-]{1,64}$/.test(found) ? found : undefined;
+}
+
 export async function connectTelegram(): Promise<TelegramBridge> {
+  const bridge = await connect();
+  return { ...bridge, startParam: startParamOf(bridge.initData, launchParams()) };
+}
+
+async function connect(): Promise<TelegramBridge> {
   let webApp = window.Telegram?.WebApp;
   const params = launchParams();
   if (!webApp?.initData && params) {
