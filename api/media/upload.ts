@@ -74,12 +74,15 @@ class SniffingBodyLimit extends BodyLimit {
   private head: Buffer[] = [];
   private headBytes = 0;
   private decided = false;
+  /** The file limit that holds now: the video one until the first bytes say otherwise. */
+  maxBytesNow: number;
 
   constructor(
     private readonly maxBytes: number,
     private readonly videoMaxBytes: number,
   ) {
     super(Math.max(maxBytes, videoMaxBytes) + ENVELOPE_BYTES, () => tooLarge(Math.max(maxBytes, videoMaxBytes)));
+    this.maxBytesNow = Math.max(maxBytes, videoMaxBytes);
   }
 
   _transform(chunk: Buffer, encoding: BufferEncoding, done: TransformCallback) {
@@ -95,6 +98,7 @@ class SniffingBodyLimit extends BodyLimit {
     const sniffed = start < 0 ? Promise.resolve(undefined) : fileTypeFromBuffer(head.subarray(start, start + SNIFF_BYTES)).catch(() => undefined);
     sniffed.then((type) => {
       if (!type?.mime.startsWith('video/')) {
+        this.maxBytesNow = this.maxBytes;
         this.limit = this.maxBytes + ENVELOPE_BYTES;
         this.refusal = () => tooLarge(this.maxBytes);
       }
@@ -141,7 +145,8 @@ async function parseMultipart(req: IncomingMessage, opts: UploadOptions): Promis
     const [fields, files] = await form.parse(Object.assign(limited, { headers: req.headers }) as unknown as IncomingMessage);
     return [fields, files];
   } catch (err) {
-    throw mapFormidableError(err, fileMax);
+    // The refusal names the limit that held for this body (an image's, unless it began as a video).
+    throw mapFormidableError(err, limited instanceof SniffingBodyLimit ? limited.maxBytesNow : fileMax);
   } finally {
     req.off('close', interrupted);
     req.unpipe(limited);

@@ -180,7 +180,8 @@ describe('Profile service: create, read, update, delete', () => {
       const viewer = await userWithProfile({ location: { lat: 52.39, lon: 13.065 } });
       const res = await api.get(`/profiles/${owner.id}`, { token: viewer.token });
       expect(res.status).to.equal(200);
-      expect(res.body).to.have.keys('user_id', 'display_name', 'age', 'gender', 'bio', 'interests', 'photos', 'distance_km');
+      expect(res.body).to.have.keys('user_id', 'display_name', 'age', 'gender', 'bio', 'interests', 'photos', 'video', 'distance_km');
+      expect(res.body.video, 'no clip').to.equal(null);
       expect(res.body).to.include({ user_id: owner.id, display_name: 'Bea', age: 27, gender: 'woman', bio: 'hi' });
       expect(res.body.distance_km).to.be.within(26, 29);
       expect(Number.isInteger(res.body.distance_km)).to.equal(true);
