@@ -2,6 +2,14 @@
 // bonus superlikes they give.
 import type { Knex } from 'knex';
 
+/**
+ * Forgets update ids older than `keepS` (Telegram redelivers an update for 24
+ * hours at most): the table stays small. Returns how many went.
+ */
+export async function pruneUpdates(db: Knex, keepS: number): Promise<number> {
+  return db('telegram_updates').where('received_at', '<', db.raw('now() - make_interval(secs => ?)', [keepS])).delete();
+}
+
 /** Records an update once; false when it was seen before (a redelivery). */
 export async function recordUpdate(trx: Knex.Transaction, updateId: number): Promise<boolean> {
   const rows = await trx('telegram_updates').insert({ update_id: updateId }).onConflict('update_id').ignore().returning('update_id');

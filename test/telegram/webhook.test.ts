@@ -5,6 +5,7 @@ import { createHttpApp } from '../../shared/http/app.js';
 import { createTelegramRouter } from '../../api/telegram/index.js';
 import { startBotWorker, type BotWorker } from '../../workers/bot/index.js';
 import { ALLOWED_UPDATES, setWebhook } from '../../workers/bot/set-webhook.js';
+import { pruneUpdates } from '../../api/telegram/repo.js';
 import { testPlatform, uniqueTelegramId } from '../helpers/env.js';
 import { request, startHttp, type Running } from '../helpers/http.js';
 import { createUser } from '../helpers/users.js';
@@ -126,6 +127,17 @@ describe('the Telegram bot webhook', function () {
       await start(id, '/start', 2);
       expect(bot.callsFor(id)).to.have.length(2);
       expect(await db()('telegram_updates').where('update_id', update.update_id)).to.have.length(1);
+    });
+
+    it('forgets update ids after the keep time (the table stays small), and only those', async () => {
+      const old = ++nextUpdate;
+      const recent = ++nextUpdate;
+      await db()('telegram_updates').insert([
+        { update_id: old, received_at: new Date(Date.now() - 8 * 86_400_000) },
+        { update_id: recent, received_at: new Date(Date.now() - 86_400_000) },
+      ]);
+      expect(await pruneUpdates(db(), 7 * 86_400)).to.be.at.least(1);
+      expect((await db()('telegram_updates').whereIn('update_id', [old, recent])).map((r) => Number(r.update_id))).to.deep.equal([recent]);
     });
 
     it('marks a user who blocked the bot unreachable (a 403 from the Bot API)', async () => {

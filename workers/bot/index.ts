@@ -6,6 +6,11 @@ import type { ServiceDeps } from '../../shared/platform.js';
 import { BotApi, DEFAULT_BOT_OPTIONS, type BotOptions } from '../notifications/bot.js';
 import { botHandler } from './handler.js';
 import { paymentsService } from '../../api/payments/index.js';
+import { pruneUpdates } from '../../api/telegram/repo.js';
+
+/** Update ids are kept a week (Telegram redelivers for a day), pruned hourly. */
+export const UPDATE_IDS_KEPT_S = 7 * 86_400;
+const PRUNE_EVERY_MS = 3600_000;
 
 export interface BotWorkerOptions {
   group?: string;
@@ -31,9 +36,13 @@ export function startBotWorker(deps: ServiceDeps, opts: BotWorkerOptions = {}): 
     startFrom: opts.startFrom ?? '0',
     handler: botHandler({ db: deps.db, logger, bot, telegram: deps.config.telegram, signal: stopping.signal, payments: paymentsService(deps) }),
   });
+  const prune = () => pruneUpdates(deps.db, UPDATE_IDS_KEPT_S).catch((err) => logger.warn({ err }, 'pruning telegram_updates failed'));
+  const pruner = setInterval(prune, PRUNE_EVERY_MS);
+  pruner.unref();
   return {
     ready: consumer.ready,
     async stop() {
+      clearInterval(pruner);
       stopping.abort();
       await consumer.stop();
     },
