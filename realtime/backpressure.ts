@@ -4,9 +4,9 @@
 // checked; one over the limits is cut at the transport (no graceful close
 // handshake queued behind the backlog). Its client reconnects and catches up
 // through connection state recovery or GET /chat/messages?after_seq=.
-import client from 'prom-client';
 import type { Logger } from '../shared/logger.js';
 import type { RealtimeServer } from './delivery.js';
+import { counter } from '../shared/metrics.js';
 
 export interface SlowConsumerLimits {
   /** Bytes queued on a WebSocket before it is cut. */
@@ -24,7 +24,7 @@ interface EngineConnection {
   close(discard?: boolean): void;
 }
 
-const cut = new client.Counter({ name: 'realtime_slow_consumer_disconnects_total', help: 'Sockets cut because their client stopped reading' });
+const cut = counter({ name: 'realtime_slow_consumer_disconnects_total', help: 'Sockets cut because their client stopped reading' });
 
 export function guardSlowConsumers(io: RealtimeServer, limits: SlowConsumerLimits, logger: Logger): { stop(): void } {
   const timer = setInterval(() => {

@@ -7,10 +7,10 @@
 // nothing waits; under load the statements in flight are busy, logins gather
 // meanwhile and batches grow. Every login's promise settles only after its
 // batch commits.
-import client from 'prom-client';
 import type { AuthRepo, LoginInput, LoginRow } from './repo.js';
+import { histogram } from '../../shared/metrics.js';
 
-const batchSize = new client.Histogram({
+const batchSize = histogram({
   name: 'auth_login_batch_size',
   help: 'Logins committed per transaction (group commit)',
   buckets: [1, 2, 4, 8, 16, 32, 64, 128],

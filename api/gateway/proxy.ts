@@ -10,12 +10,12 @@ import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import client from 'prom-client';
 import type { Logger } from '../../shared/logger.js';
 import { clientAddress } from '../../shared/http/client-address.js';
 import type { Route, ServiceName } from './routes.js';
 import { chooseRealtime } from './sticky.js';
 import type { RealtimePool, Upstream } from './upstreams.js';
+import { counter } from '../../shared/metrics.js';
 
 export interface ProxyOptions {
   logger: Logger;
@@ -31,7 +31,7 @@ const SOCKET_POLL_TIMEOUT_MS = 60_000;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
-const proxied = new client.Counter({
+const proxied = counter({
   name: 'gateway_proxied_requests_total',
   help: 'Requests the gateway forwarded, by service and status (5xx from the gateway itself included)',
   labelNames: ['service', 'status'] as const,

@@ -11,12 +11,12 @@ import type { ChatMessage } from '../events.js';
 import type { Delivery } from '../delivery.js';
 import type { MessageWriter, SendRequest, SendResult } from './writer.js';
 import * as repo from './repo.js';
-import client from 'prom-client';
 import { MessagesQuerySchema, ReadSchema, RevealSchema, SendSchema } from './schemas.js';
 import { ChatAttachments } from './attachments.js';
 import { AbuseControls } from '../abuse/controls.js';
 import { MessageActions } from './actions.js';
 import { isOffensive, needsConfirmation } from '../abuse/offensive.js';
+import { histogram } from '../../shared/metrics.js';
 
 /** Where a call came from: the socket that sent it is left out of the echo to the sender's devices. */
 export interface Origin {
@@ -25,7 +25,7 @@ export interface Origin {
 
 const MAX_CONVERSATIONS = 500;
 
-const sendSeconds = new client.Histogram({
+const sendSeconds = histogram({
   name: 'chat_send_duration_seconds',
   help: 'A send from its arrival to its commit (rate limit, queue, batch)',
   buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],

@@ -25,14 +25,14 @@ import { enqueue } from '../../shared/outbox/enqueue.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
 import { markSentInChat } from '../../shared/media-attachment.js';
-import client from 'prom-client';
+import { histogram } from '../../shared/metrics.js';
 
-const batchSize = new client.Histogram({
+const batchSize = histogram({
   name: 'chat_commit_batch_size',
   help: 'Chat sends committed per transaction (group commit)',
   buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
 });
-const commitSeconds = new client.Histogram({
+const commitSeconds = histogram({
   name: 'chat_commit_duration_seconds',
   help: 'Duration of one group-commit batch (one transaction: the messages and their events)',
   buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EVENTS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import type { Logger } from '../logger.js';
-import client from 'prom-client';
+import { counter, histogram } from '../metrics.js';
 
 export interface ConsumeOptions {
   /** The consumer group: one per worker kind. Each event reaches one consumer of a group. */
@@ -104,9 +104,9 @@ export interface Claim {
 }
 
 // Per consumer group, on either bus: what the workers dashboard and the dead-letter alert read.
-const handledEvents = new client.Counter({ name: 'bus_events_handled_total', help: 'Events a consumer group handled, by outcome (ok, failed, dead_lettered)', labelNames: ['group', 'outcome'] as const });
-const redelivered = new client.Counter({ name: 'bus_events_redelivered_total', help: 'Deliveries of an event after its first (reclaimed from a failed or dead consumer)', labelNames: ['group'] as const });
-const handlerSeconds = new client.Histogram({
+const handledEvents = counter({ name: 'bus_events_handled_total', help: 'Events a consumer group handled, by outcome (ok, failed, dead_lettered)', labelNames: ['group', 'outcome'] as const });
+const redelivered = counter({ name: 'bus_events_redelivered_total', help: 'Deliveries of an event after its first (reclaimed from a failed or dead consumer)', labelNames: ['group'] as const });
+const handlerSeconds = histogram({
   name: 'bus_handler_duration_seconds',
   help: 'Time a consumer group takes to handle one event (for the moderation group: one media item)',
   labelNames: ['group'] as const,

@@ -15,9 +15,10 @@ import client from 'prom-client';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../with-timeout.js';
+import { histogram } from '../metrics.js';
 
 let defaultMetricsStarted = false;
-const httpDuration = new client.Histogram({
+const httpDuration = histogram({
   name: 'http_request_duration_seconds',
   help: 'HTTP request duration by route and status',
   labelNames: ['service', 'method', 'route', 'status'] as const,

@@ -31,23 +31,19 @@
 // (one Redis, or the all-in-one process's memory bus), so any relay may take
 // any row.
 import type { Knex } from 'knex';
-import client from 'prom-client';
 import type { EventBus } from '../bus/bus.js';
 import type { EventType } from '../events.js';
 import type { Logger } from '../logger.js';
 import { committed, payloadsOfRow } from './enqueue.js';
 import { wakeableSleep } from '../wakeable-sleep.js';
 import { withTimeout } from '../with-timeout.js';
+import { histogram } from '../metrics.js';
 
-const COMMIT_TO_PUBLISH = 'outbox_commit_to_publish_seconds';
-// Looked up first: a test runner may evaluate this module twice in one process.
-const commitToPublish =
-  (client.register.getSingleMetric(COMMIT_TO_PUBLISH) as client.Histogram | undefined) ??
-  new client.Histogram({
-    name: COMMIT_TO_PUBLISH,
-    help: 'From the enqueueing transaction (database clock) to the event being on the bus',
-    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5, 30],
-  });
+const commitToPublish = histogram({
+  name: 'outbox_commit_to_publish_seconds',
+  help: 'From the enqueueing transaction (database clock) to the event being on the bus',
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5, 30],
+});
 
 export interface RelayOptions {
   /** Most rows claimed by one round. */
