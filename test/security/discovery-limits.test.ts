@@ -177,7 +177,8 @@ describe('discovery limits (issue 13 §4)', function () {
   describe('the new-conversation throttle of reported users', () => {
     let node: Node;
     before(async () => {
-      node = await startNode({ REPORTED_NEW_CONVERSATIONS_PER_DAY: '1' });
+      // Its openers repeat on purpose ('hello'): the unique-opener rule is another test's.
+      node = await startNode({ REPORTED_NEW_CONVERSATIONS_PER_DAY: '1', CHAT_OPENER_WINDOW_DAYS: '0' });
     });
     after(() => node?.close());
 
