@@ -91,7 +91,9 @@ function inRedis(redis: RedisClient, config: Config, logger: Logger, db: Knex): 
     bus: new RedisStreamsBus(redis, { prefix, logger: logger.child({ component: 'bus' }), defaults: config.bus }),
     revocations: new RedisRevocations(redis, prefix, config.jwt.accessTtlS, db),
     ...over(redis),
-    probes: { redis: () => (redis.status === 'ready' ? redis.ping() : Promise.reject(new Error(redis.status))) },
+    // A connection still making its first connection is waited for (the probe's own 2 s
+    // bound applies); one that lost Redis answers "down" at once.
+    probes: { redis: () => (['ready', 'wait', 'connecting', 'connect'].includes(redis.status) ? redis.ping() : Promise.reject(new Error(redis.status))) },
     pipelined(name) {
       const conn = duplicate(redis, name, { autoPipelining: true });
       conn.on('error', () => {
