@@ -30,6 +30,9 @@ describe('deep links from bot notifications (Playwright + Chromium)', function (
   let database: IsolatedDatabase | undefined;
   const pageErrors: string[] = [];
   let me: { telegramId: number };
+  let myId: string;
+  /** The URL of the last launch (Telegram opens the same one again). */
+  let launchUrl = '';
   let matchId: string;
   let conversationId: string;
 
@@ -53,6 +56,7 @@ describe('deep links from bot notifications (Playwright + Chromium)', function (
     await createProfile(platform.db, peer.id, { display_name: 'Paula' });
     ({ matchId, conversationId } = await createMatch(platform.db, mine.id, peer.id));
     me = mine;
+    myId = mine.id;
   });
   afterEach(() => {
     expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
@@ -77,7 +81,8 @@ describe('deep links from bot notifications (Playwright + Chromium)', function (
       { botToken: platform.config.telegram.botToken, ...(opts.startParam ? { extra: { start_param: opts.startParam } } : {}) },
     );
     const params = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'android' });
-    await page.goto(`${http.url}/${opts.query ?? ''}#${params.toString()}`);
+    launchUrl = `${http.url}/${opts.query ?? ''}#${params.toString()}`;
+    await page.goto(launchUrl);
     return page;
   }
 
@@ -92,6 +97,31 @@ describe('deep links from bot notifications (Playwright + Chromium)', function (
   it('startapp=m_<match_id> opens the conversation of that match', async () => {
     const page = await launch({ startParam: `m_${matchId}` });
     await chatOpen(page);
+    await page.context().close();
+  });
+
+  it('asks for permission to message at the first match, once per device', async () => {
+    const page = await launch({});
+    await page.waitForFunction(() => location.hash === '#/discover');
+    const calls = () => page.evaluate(() => (window as unknown as { __tgCalls: string[] }).__tgCalls.filter((c) => c === 'requestWriteAccess').length);
+    const newMatch = async () => {
+      const other = await createUser(platform.db, platform.config, { firstName: 'Olga' });
+      await createProfile(platform.db, other.id, { display_name: 'Olga' });
+      const m = await createMatch(platform.db, myId, other.id);
+      await platform.bus.publish('match.created', { match_id: m.matchId, conversation_id: m.conversationId, user_ids: [myId, other.id], created_at: new Date().toISOString() });
+    };
+    await newMatch();
+    await page.getByRole('dialog').getByText("It's a match!").waitFor();
+    await page.waitForFunction(() => (window as unknown as { __tgCalls: string[] }).__tgCalls.includes('requestWriteAccess'));
+    // Another launch on the same device, another match: not asked again.
+    const again = await page.context().newPage();
+    again.on('pageerror', (err) => pageErrors.push(err.message));
+    await again.goto(launchUrl);
+    await again.waitForFunction(() => location.hash === '#/discover');
+    await newMatch();
+    await again.getByRole('dialog').getByText("It's a match!").waitFor();
+    expect(await again.evaluate(() => (window as unknown as { __tgCalls: string[] }).__tgCalls.includes('requestWriteAccess'))).to.equal(false);
+    expect(await calls()).to.equal(1);
     await page.context().close();
   });
 

@@ -23,6 +23,7 @@ export const TELEGRAM_SDK_STUB = `(() => {
         offClick(cb) { if (backHandler === cb) backHandler = null; },
       },
       HapticFeedback: { notificationOccurred(t) { calls.push('haptic:' + t); }, impactOccurred() {} },
+      requestWriteAccess(cb) { calls.push('requestWriteAccess'); if (cb) cb(true); },
     },
   };
 })();`;

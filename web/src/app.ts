@@ -80,6 +80,7 @@ export class App {
       if (m.user) this.conversations.set(m.conversation_id, { conversation_id: m.conversation_id, match_id: m.match_id, peer: m.user, unread_count: 0 });
       this.tg.haptic('success');
       showMatch(this, m);
+      void this.askWriteAccess();
     });
     this.rt.on('match:removed', ({ match_id }) => {
       for (const [cid, c] of this.conversations) if (c.match_id === match_id) this.conversations.delete(cid);
@@ -128,6 +129,23 @@ export class App {
     const linked = await this.linkedRoute(conversations);
     const wanted = linked ?? this.parseHash();
     this.navigate(wanted && wanted !== 'login' ? wanted : 'discover', true);
+  }
+
+  /**
+   * At the first match, asks for permission to be messaged by the bot (how
+   * new messages reach a user who is not in the app), once per device and
+   * never of someone whose init data says they allowed it. The next launch's
+   * init data tells the server.
+   */
+  private async askWriteAccess() {
+    if (!this.tg.inTelegram || localStorage.getItem('tgd.write-asked')) return;
+    try {
+      if (JSON.parse(new URLSearchParams(this.tg.initData).get('user') ?? '{}').allows_write_to_pm === true) return;
+    } catch {
+      // unreadable user field: ask
+    }
+    localStorage.setItem('tgd.write-asked', '1');
+    await this.tg.requestWriteAccess();
   }
 
   /**

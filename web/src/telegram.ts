@@ -21,6 +21,7 @@ interface WebApp {
   onEvent(event: string, cb: () => void): void;
   BackButton?: WebAppBackButton;
   HapticFeedback?: { notificationOccurred(type: 'error' | 'success' | 'warning'): void; impactOccurred(style: string): void };
+  requestWriteAccess?(cb?: (granted: boolean) => void): void;
 }
 
 declare global {
@@ -40,6 +41,8 @@ export interface TelegramBridge {
   setBackButton(visible: boolean, onClick?: () => void): void;
   haptic(kind: 'success' | 'error' | 'warning'): void;
   onActivated(cb: () => void): void;
+  /** Asks the user to let the bot message them (Telegram's own dialog); undefined where it cannot ask. */
+  requestWriteAccess(): Promise<boolean | undefined>;
 }
 
 function launchParams(): URLSearchParams | null {
@@ -82,6 +85,7 @@ const outside: TelegramBridge = {
   setBackButton() {},
   haptic() {},
   onActivated() {},
+  requestWriteAccess: async () => undefined,
 };
 
 /**
@@ -151,6 +155,11 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
     },
     onActivated(cb) {
       webApp.onEvent('activated', cb);
+    },
+    requestWriteAccess() {
+      const ask = webApp.requestWriteAccess;
+      if (!ask) return Promise.resolve(undefined);
+      return new Promise((resolve) => ask.call(webApp, (granted) => resolve(granted)));
     },
   };
 }
