@@ -13,6 +13,13 @@ describe('gateway routing table', () => {
     expect(resolveRoute('/api/v1x/auth/token')).to.equal(undefined);
   });
 
+  it('sends the bot webhook and Stars payments to the admin service', () => {
+    expect(resolveRoute('/telegram/webhook')).to.deep.equal({ service: 'admin', url: '/telegram/webhook', socket: false });
+    expect(resolveRoute('/api/v1/payments/invoice')?.service).to.equal('admin');
+    expect(resolveRoute('/admin/payments')?.service).to.equal('admin');
+    expect(resolveRoute('/telegramx')).to.equal(undefined);
+  });
+
   it('gives profile photos to media and the rest of /profiles to profile', () => {
     expect(resolveRoute('/profiles/u1/photos')?.service).to.equal('media');
     expect(resolveRoute('/profiles/u1/photos?x=1')?.service).to.equal('media');
