@@ -24,6 +24,8 @@ export const TELEGRAM_SDK_STUB = `(() => {
       },
       HapticFeedback: { notificationOccurred(t) { calls.push('haptic:' + t); }, impactOccurred() {} },
       requestWriteAccess(cb) { calls.push('requestWriteAccess'); if (cb) cb(true); },
+      // The payment sheet: the test settles it (window.__tgSettleInvoice('paid')).
+      openInvoice(url, cb) { calls.push('openInvoice:' + url); window.__tgSettleInvoice = (status) => cb && cb(status); },
     },
   };
 })();`;

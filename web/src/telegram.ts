@@ -22,7 +22,10 @@ interface WebApp {
   BackButton?: WebAppBackButton;
   HapticFeedback?: { notificationOccurred(type: 'error' | 'success' | 'warning'): void; impactOccurred(style: string): void };
   requestWriteAccess?(cb?: (granted: boolean) => void): void;
+  openInvoice?(url: string, cb?: (status: InvoiceOutcome) => void): void;
 }
+
+export type InvoiceOutcome = 'paid' | 'cancelled' | 'failed' | 'pending';
 
 declare global {
   interface Window {
@@ -43,6 +46,8 @@ export interface TelegramBridge {
   onActivated(cb: () => void): void;
   /** Asks the user to let the bot message them (Telegram's own dialog); undefined where it cannot ask. */
   requestWriteAccess(): Promise<boolean | undefined>;
+  /** Opens Telegram's payment sheet for an invoice link; undefined where there is none. */
+  openInvoice(url: string): Promise<InvoiceOutcome | undefined>;
 }
 
 function launchParams(): URLSearchParams | null {
@@ -86,6 +91,7 @@ const outside: TelegramBridge = {
   haptic() {},
   onActivated() {},
   requestWriteAccess: async () => undefined,
+  openInvoice: async () => undefined,
 };
 
 /**
@@ -160,6 +166,11 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
       const ask = webApp.requestWriteAccess;
       if (!ask) return Promise.resolve(undefined);
       return new Promise((resolve) => ask.call(webApp, (granted) => resolve(granted)));
+    },
+    openInvoice(url) {
+      const open = webApp.openInvoice;
+      if (!open) return Promise.resolve(undefined);
+      return new Promise((resolve) => open.call(webApp, url, (status) => resolve(status)));
     },
   };
 }

@@ -4,6 +4,7 @@ import { errorText, type App, type Screen } from '../app.js';
 import type { OwnProfile, ProfileUpdate, SessionItem, Visibility } from '../contract.js';
 import { announce, h, relativeTime, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
+import { premiumSection } from './premium.js';
 
 const VISIBILITY: [Visibility, string, string][] = [
   ['visible', 'Visible', 'You appear in discovery.'],
@@ -132,6 +133,7 @@ export function settingsScreen(app: App): Screen {
       { class: 'screen' },
       h('section', { class: 'card' }, visibility),
       h('section', { class: 'card', 'aria-labelledby': 'privacy-h' }, h('h2', { id: 'privacy-h' }, 'What others see'), toggle('show_age', 'Show my age'), toggle('show_distance', 'Show my distance')),
+      premiumSection(app),
       h('section', { class: 'card', 'aria-labelledby': 'devices-h' }, h('h2', { id: 'devices-h' }, 'Devices'), sessions),
       h('section', { class: 'card', 'aria-labelledby': 'account-h' }, h('h2', { id: 'account-h' }, 'Account'), h('button', { class: 'btn', type: 'button', onclick: () => void logout() }, 'Log out'), dangerZone),
     ),
