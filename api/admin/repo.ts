@@ -3,7 +3,7 @@
 // tables: media.status (with the moderation worker), reports.status (after
 // discovery opened them), users.banned_at and sessions.revoked_at (auth's).
 import type { Knex } from 'knex';
-import type { StoredVariants } from '../../shared/media-urls.js';
+import type { StoredAvFiles, StoredVariants } from '../../shared/media-urls.js';
 import type { AuditAction, AuditQuery, TargetType } from './schemas.js';
 
 export interface UserRow {
@@ -30,7 +30,8 @@ export interface QueuedPhotoRow {
   height: number | null;
   nsfw_score: number | null;
   nsfw_scores: Record<string, number> | null;
-  variants: StoredVariants | null;
+  variants: (StoredVariants & StoredAvFiles) | null;
+  kind: string;
   position: number | null;
   created_at: Date;
   display_name: string | null;
@@ -58,6 +59,7 @@ export async function reviewPhotos(db: Knex, thresholds: { approveBelow: number;
       'm.nsfw_score',
       'm.nsfw_scores',
       'm.variants',
+      'm.kind',
       'm.position',
       'm.created_at',
       'p.display_name',
@@ -70,6 +72,11 @@ export async function reviewPhotos(db: Knex, thresholds: { approveBelow: number;
     )
     .orderBy([{ column: 'priority', order: 'desc' }, { column: 'm.created_at' }])
     .limit(limit);
+}
+
+/** Any media item's stored files, whatever its status (what an admin may look at). */
+export async function mediaFiles(db: Knex, mediaId: string): Promise<{ kind: string; variants: Record<string, { key: string } | undefined> | null } | undefined> {
+  return db('media').where('id', mediaId).first('kind', 'variants');
 }
 
 export interface ReportedUserRow {

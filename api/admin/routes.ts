@@ -9,7 +9,7 @@ import { parse } from '../../shared/validation.js';
 import type { AdminService } from './service.js';
 import { consoleRoutes } from './console.js';
 import type { Config } from '../../shared/config.js';
-import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from './schemas.js';
+import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, ReviewFileParams, UnbanBody } from './schemas.js';
 import type { AuditPage, BanState, ModeratedMedia, ModerationQueue, ReviewedReport } from '../../shared/contract/index.js';
 
 /** The JSON body, or {} when there is none; another media type is 415. */
@@ -30,6 +30,17 @@ export function adminRoutes(service: AdminService, auth: AuthDeps & { config: Pi
 
   router.get('/queue', async (ctx) => {
     ctx.body = (await service.queue(parse(QueueQuery, ctx.query))) satisfies ModerationQueue;
+  });
+
+  // Media in review is not on the public file route (approved only): admins see it here, never cached on the way.
+  router.get('/media/:id/:variant', async (ctx) => {
+    const { id: mediaId, variant } = parse(ReviewFileParams, ctx.params);
+    const { file, contentType } = await service.reviewFile(mediaId, variant);
+    ctx.set('Cache-Control', 'private, no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.type = contentType;
+    if (file.size !== undefined) ctx.length = file.size;
+    ctx.body = file.body;
   });
 
   router.post('/media/:id/approve', async (ctx) => {

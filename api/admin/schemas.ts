@@ -5,6 +5,12 @@ const uuid = z.string().uuid('must be a UUID');
 
 export const IdParams = z.object({ id: uuid });
 
+/** The files of a media item an admin may fetch: a photo's variants, a clip's poster and renditions. */
+export const REVIEW_VARIANTS = ['thumb', 'medium', 'large', 'poster', '720', '480'] as const;
+export const ReviewFileParams = IdParams.extend({
+  variant: z.enum(REVIEW_VARIANTS, { error: `must be one of: ${REVIEW_VARIANTS.join(', ')}` }),
+});
+
 export const QUEUE_KINDS = ['photo', 'user'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 

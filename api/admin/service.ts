@@ -5,14 +5,36 @@
 // committed without them, and a rolled-back one announces nothing.
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors.js';
-import { variantUrls } from '../../shared/media-urls.js';
 import type { ServiceDeps } from '../../shared/platform.js';
+import type { Storage, StoredFile } from '../../shared/storage/index.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
 import type { QueueItem, QueuedPhoto, QueuedUser, ReportEvidence } from '../../shared/contract/admin.js';
 
-type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'>;
+// No storage where only assertAdmin is used (the payments admin routes).
+type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'> & { storage?: Storage };
+
+/**
+ * The files an admin may look at, by media kind: the name in the route, the
+ * entry in media.variants, and its type. Served by the admin API only, since
+ * the public file route serves approved media alone.
+ */
+const REVIEW_FILES: Record<string, Record<string, readonly [string, string]>> = {
+  image: { thumb: ['thumb', 'image/webp'], medium: ['medium', 'image/webp'], large: ['large', 'image/webp'] },
+  video: { poster: ['poster', 'image/webp'], '720': ['v720', 'video/mp4'], '480': ['v480', 'video/mp4'] },
+};
+
+/** The admin route of one file of a media item (GET /admin/media/{id}/{variant}). */
+const reviewPath = (mediaId: string, variant: string) => `/admin/media/${mediaId}/${variant}`;
+
+/** {thumb, medium, large} of a photo, {url_720, url_480, poster_url} of a clip: admin routes, null where a file is not made. */
+function reviewUrls(row: repo.QueuedPhotoRow): Pick<QueuedPhoto['media'], 'urls' | 'video'> {
+  const v = row.variants ?? {};
+  const path = (name: string, stored: unknown) => (stored ? reviewPath(row.id, name) : null);
+  const video = row.kind === 'video' && v.v720 && v.v480 && v.poster ? { url_720: reviewPath(row.id, '720'), url_480: reviewPath(row.id, '480'), poster_url: reviewPath(row.id, 'poster') } : null;
+  return { urls: { thumb: path('thumb', v.thumb), medium: path('medium', v.medium), large: path('large', v.large) }, video };
+}
 
 /** Open reports shown with each reported user in the queue. */
 const REPORTS_PER_USER = 10;
@@ -60,7 +82,7 @@ export class AdminService {
           height: p.height,
           nsfw_score: p.nsfw_score,
           nsfw_scores: p.nsfw_scores,
-          urls: variantUrls(config, p.variants),
+          ...reviewUrls(p),
           is_profile_photo: p.position !== null,
           created_at: p.created_at.toISOString(),
         },
@@ -90,6 +112,17 @@ export class AdminService {
     ];
     items.sort((a, b) => b.priority - a.priority);
     return { items: items.slice(0, q.limit) };
+  }
+
+  /** One stored file of any media item, whatever its status; 404 for an unknown item, a name its kind has not, or a file not made. */
+  async reviewFile(mediaId: string, variant: string): Promise<{ file: StoredFile; contentType: string }> {
+    const row = await repo.mediaFiles(this.deps.db, mediaId);
+    const entry = row ? REVIEW_FILES[row.kind]?.[variant] : undefined;
+    const key = entry && row?.variants?.[entry[0]]?.key;
+    if (!this.deps.storage) throw new Error('AdminService was built without storage');
+    const file = key ? await this.deps.storage.open(key) : null;
+    if (!entry || !file) throw AppError.notFound('No such file');
+    return { file, contentType: entry[1] };
   }
 
   /** Approves or rejects a photo; the owner hears of it live through `media.moderated`. */

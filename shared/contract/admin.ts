@@ -17,7 +17,10 @@ export const QueuedPhoto = z.object({
     height: z.number().int().nullable(),
     nsfw_score: z.number().nullable(),
     nsfw_scores: z.record(z.string(), z.number()).nullable(),
+    /** Admin routes (GET /admin/media/{id}/{variant}, with the admin's token), not public URLs: the item is not approved. */
     urls: PhotoUrls,
+    /** A clip's renditions and poster, by the same admin routes; null for a photo or a clip not transcoded yet. */
+    video: z.object({ url_720: z.string(), url_480: z.string(), poster_url: z.string() }).nullable(),
     is_profile_photo: z.boolean(),
     created_at: Timestamp,
   }),

@@ -5,7 +5,7 @@
 // alone. Request schemas are the ones the routes parse with (each service's
 // schemas.ts); answers are the contract's shapes.
 import { z } from 'zod';
-import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, UnbanBody } from '../../api/admin/schemas.js';
+import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, ReviewFileParams, UnbanBody } from '../../api/admin/schemas.js';
 import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../../api/auth/schemas.js';
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
@@ -382,6 +382,18 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/admin/console.js', tag: 'admin', summary: "The moderator console's script", auth: 'none', answers: { 200: { contentType: 'text/javascript', description: 'The console script.' } }, errors: [] },
   { method: 'get', path: '/admin/console.css', tag: 'admin', summary: "The moderator console's style sheet", auth: 'none', answers: { 200: { contentType: 'text/css', description: 'The console styles.' } }, errors: [] },
   { method: 'get', path: '/admin/queue', tag: 'admin', summary: 'The moderation queue', auth: 'admin', query: QueueQuery, answers: { 200: c.ModerationQueue }, errors: ['validation_failed'] },
+  {
+    method: 'get',
+    path: '/admin/media/{id}/{variant}',
+    tag: 'admin',
+    summary: 'A file of a media item, whatever its status (the queue links to these)',
+    auth: 'admin',
+    params: ReviewFileParams,
+    answers: { 200: { contentType: 'application/octet-stream', description: 'image/webp (thumb, medium, large, poster) or video/mp4 (720, 480); Cache-Control: private, no-store.' } },
+    errors: ['validation_failed', 'not_found'],
+    description:
+      "Media in review is not on the public file route (approved media only), so the console fetches it here with the admin's token. A photo has thumb, medium and large; a clip has poster, 720 and 480; any other name for its kind, or a file not made yet, is 404.",
+  },
   { method: 'post', path: '/admin/media/{id}/approve', tag: 'admin', summary: 'Approve a photo', auth: 'admin', params: IdParams, answers: { 200: c.ModeratedMedia }, errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'] },
   {
     method: 'post',

@@ -449,6 +449,7 @@ export function restCases(): Record<string, Case[]> {
       ...(
         [
           ['GET', '/admin/queue', undefined],
+          ['GET', `/admin/media/${NOBODY}/medium`, undefined],
           ['POST', `/admin/media/${NOBODY}/approve`, {}],
           ['POST', `/admin/media/${NOBODY}/reject`, { reason: 'x' }],
           ['POST', `/admin/reports/${NOBODY}/review`, { action: 'dismiss' }],
@@ -461,6 +462,11 @@ export function restCases(): Record<string, Case[]> {
       c('queue: limit=0', json('GET', '/admin/queue?limit=0', undefined, 'admin'), 400),
       c('queue: kind twice', json('GET', '/admin/queue?kind=photo&kind=user', undefined, 'admin'), 400),
       c('queue: limit=201', json('GET', '/admin/queue?limit=201', undefined, 'admin'), 400),
+      c('media file: not a uuid', json('GET', '/admin/media/..%2F..%2Fetc%2Fpasswd/medium', undefined, 'admin'), [400, 404]),
+      c('media file: an unknown variant', json('GET', (cst: Cast) => `/admin/media/${cst.carolReview}/original`, undefined, 'admin'), 400),
+      c('media file: a path as the variant', json('GET', (cst: Cast) => `/admin/media/${cst.carolReview}/..%2F..%2Fo`, undefined, 'admin'), [400, 404]),
+      c('media file: unknown media', json('GET', `/admin/media/${NOBODY}/thumb`, undefined, 'admin'), 404),
+      c('media file: a clip rendition of a photo', json('GET', (cst: Cast) => `/admin/media/${cst.carolReview}/720`, undefined, 'admin'), 404),
       c('approve: not a uuid', json('POST', '/admin/media/abc/approve', {}, 'admin'), 400),
       c('approve: unknown media', json('POST', `/admin/media/${NOBODY}/approve`, {}, 'admin'), 404),
       c('approve: a pending upload (not scored yet)', json('POST', (cst: Cast) => `/admin/media/${cst.carolPending}/approve`, {}, 'admin'), 409),

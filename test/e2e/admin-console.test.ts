@@ -15,6 +15,8 @@ import { ADMIN_CAPABLE_ENV, signInitData } from '../helpers/telegram.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { accessibilityProblems, findChromium, launchChromium, screenshot } from './browser.js';
 import { createPhoto, createReport } from '../admin/fixtures.js';
+import sharp from 'sharp';
+import { createStorage } from '../../shared/storage/index.js';
 import { watchResponses } from '../contract/response-check.js';
 
 describe('moderator console in a browser (/admin/)', function () {
@@ -97,9 +99,21 @@ describe('moderator console in a browser (/admin/)', function () {
     const first = await createPhoto(db, owner.id, { nsfw_score: 0.75 });
     const second = await createPhoto(db, owner.id, { nsfw_score: 0.5 });
     const reportId = await createReport(db, reporter.id, offender.id, 'harassment');
+    // Their medium variants stored, as the moderation worker leaves them (served only through the admin route while in review).
+    const storage = createStorage(platform.config);
+    for (const id of [first, second]) {
+      const { variants } = await db('media').where('id', id).first('variants');
+      const webp = await sharp({ create: { width: 72, height: 96, channels: 3, background: '#c86' } }).webp().toBuffer();
+      await storage.put(variants.medium.key, webp, 'image/webp');
+    }
 
     const page = await open(adminTelegramId, 'Admin');
     await page.getByRole('heading', { name: 'Media in review (2)' }).waitFor();
+    // The photo in review is shown: fetched with the admin's token from the admin route, never a public URL.
+    const firstImage = page.locator(`.card[data-id="${first}"] img`);
+    await page.waitForFunction((el) => el instanceof HTMLImageElement && el.complete && el.naturalWidth > 0, await firstImage.elementHandle(), { timeout: 15_000 });
+    expect(await firstImage.getAttribute('src')).to.match(/^blob:/);
+    expect(await firstImage.evaluate((el: HTMLImageElement) => el.naturalWidth)).to.equal(72);
     await expectAccessible(page, 'queue');
     await screenshot(page, 'admin-queue');
 

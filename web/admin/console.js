@@ -70,8 +70,8 @@ const session = {
   },
 };
 
-/** A call to the admin API with the session's token: one refresh on 401, Forbidden on 403, the error's message otherwise. */
-async function api(method, path, body) {
+/** A request to the admin API with the session's token: one refresh on 401, Forbidden on 403. */
+async function send(method, path, body) {
   if (!session.get()) await session.login();
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(path, {
@@ -85,11 +85,52 @@ async function api(method, path, body) {
       throw new SignedOut();
     }
     if (res.status === 403) throw new Forbidden();
-    const json = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) throw new Error(json?.error?.message ?? `HTTP ${res.status}`);
-    return json;
+    return res;
   }
 }
+
+/** A JSON call to the admin API; the error's message when it fails. */
+async function api(method, path, body) {
+  const res = await send(method, path, body);
+  const json = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error(json?.error?.message ?? `HTTP ${res.status}`);
+  return json;
+}
+
+// Media in review is served by the admin API only (GET /admin/media/{id}/{variant}),
+// which needs the token: <img> and <video> cannot send it, so the file is fetched
+// and shown from an object URL, made once per path while its item is in the queue.
+const files = new Map();
+
+function authorisedFile(path) {
+  if (!files.has(path)) {
+    const url = send('GET', path).then(async (res) => {
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return URL.createObjectURL(await res.blob());
+    });
+    url.catch(() => files.delete(path));
+    files.set(path, url);
+  }
+  return files.get(path);
+}
+
+/** Sets `attr` of `el` to the file at `path` once it has loaded. */
+function showFile(el, attr, path) {
+  if (!path) return el;
+  authorisedFile(path).then((url) => el.setAttribute(attr, url), showError);
+  return el;
+}
+
+/** Frees the object URLs of items no longer in the queue. */
+function forgetFiles(paths) {
+  for (const [path, url] of files) {
+    if (paths.has(path)) continue;
+    files.delete(path);
+    url.then((u) => URL.revokeObjectURL(u), () => {});
+  }
+}
+
+const filePaths = (m) => [m.urls.thumb, m.urls.medium, m.urls.large, m.video?.poster_url, m.video?.url_720, m.video?.url_480].filter(Boolean);
 
 // --- screens -------------------------------------------------------------------
 
@@ -152,6 +193,7 @@ async function loadQueue() {
   const fresh = photos.items.filter((p) => !known.has(p.id));
   const current = new Set(photos.items.map((p) => p.id));
   state.photos = [...state.photos.filter((p) => current.has(p.id)), ...fresh];
+  forgetFiles(new Set(state.photos.flatMap((p) => filePaths(p.media))));
 }
 
 function reportsAgainst(userId) {
@@ -161,12 +203,10 @@ function reportsAgainst(userId) {
 function photoCard(item, index) {
   const m = item.media;
   const name = item.owner.display_name ?? 'No profile yet';
-  const src = m.urls.medium ?? m.urls.thumb ?? m.urls.large;
   const scores = Object.entries(m.nsfw_scores ?? {}).sort((a, b) => b[1] - a[1]);
-  const isVideo = m.mime.startsWith('video/');
-  const picture = isVideo
-    ? h('video', { src, poster: m.urls.thumb ?? undefined, controls: true, muted: true, preload: 'metadata', 'aria-label': `Clip by ${name}` })
-    : h('img', { src, alt: `Photo by ${name}`, loading: 'lazy' });
+  const picture = m.video
+    ? showFile(showFile(h('video', { controls: true, muted: true, preload: 'metadata', 'aria-label': `Clip by ${name}` }), 'poster', m.video.poster_url), 'src', m.video.url_480)
+    : showFile(h('img', { alt: `Photo by ${name}` }), 'src', m.urls.medium ?? m.urls.thumb ?? m.urls.large);
   return h(
     'li',
     { class: 'card', tabindex: index === state.selected ? '0' : '-1', 'aria-current': String(index === state.selected), dataset: { id: m.id }, onfocus: () => select(index, false) },
