@@ -9,7 +9,8 @@ import type { Logger } from '../shared/logger.js';
 import type { ServiceDeps } from '../shared/platform.js';
 import { parse } from '../shared/validation.js';
 import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents, SocketData } from './events.js';
-import { sessionRoom, userRoom, type RealtimeServer } from './delivery.js';
+import { ADMINS_ROOM, sessionRoom, userRoom, type RealtimeServer } from './delivery.js';
+import { isAdmin } from '../shared/admins.js';
 import type { ChatService } from './chat/service.js';
 import type { Presence } from './presence/presence.js';
 import type { Typing } from './typing.js';
@@ -69,7 +70,9 @@ export function authMiddleware(ctx: ConnectionContext) {
       const claims = await authenticate(ctx.deps, handshakeToken(socket));
       // A recovered session belongs to the user who opened it, whoever holds its id.
       if (socket.recovered && socket.data?.userId && socket.data.userId !== claims.userId) throw AppError.unauthorized();
-      socket.data = { userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp };
+      // A moderator console asks to hear of new review items; only an admin's socket is let into their room.
+      const admin = (socket.handshake.auth as { admin?: unknown } | undefined)?.admin === true && (await isAdmin(ctx.deps.db, ctx.deps.config, claims.userId));
+      socket.data = { userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp, ...(admin ? { admin } : {}) };
       next();
     } catch (err) {
       if (err instanceof AppError) next(refusal('unauthorized', { code: err.code as ConnectErrorData['code'] }));
@@ -140,7 +143,7 @@ const HANDLERS: Record<keyof ClientToServerEvents, Handler> = {
     const { token } = parse(RefreshSchema, payload);
     const claims = await authenticate(ctx.deps, token);
     if (claims.userId !== socket.data.userId) throw AppError.forbidden('The token belongs to another user');
-    socket.data = { userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp };
+    socket.data = { ...socket.data, userId: claims.userId, sessionId: claims.sessionId, exp: claims.exp };
     joinOwnRooms(socket);
     return { exp: claims.exp };
   },
@@ -215,5 +218,5 @@ function joinOwnRooms(socket: RealtimeSocket) {
   for (const room of socket.rooms) {
     if ((room.startsWith('user:') || room.startsWith('session:')) && !mine.has(room)) socket.leave(room);
   }
-  socket.join([...mine]);
+  socket.join([...mine, ...(socket.data.admin ? [ADMINS_ROOM] : [])]);
 }

@@ -10,6 +10,8 @@ export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, 
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+/** The moderator consoles' sockets (admins who asked for it at connect). */
+export const ADMINS_ROOM = 'admins';
 
 type Emit = <E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>) => void;
 
@@ -89,6 +91,8 @@ export class Delivery {
   }
 
   mediaModerated(ownerId: string, payload: { id: string; status: 'approved' | 'rejected' | 'review' }) {
+    // The consoles first: an admin's console socket of their own upload hears admin:review before media:moderated.
+    if (payload.status === 'review') this.io.to(ADMINS_ROOM).emit('admin:review', { id: payload.id });
     this.toUsers([ownerId]).emit('media:moderated', payload);
   }
 

@@ -123,6 +123,7 @@ export interface ServerToClientEvents {
   'match:new': (payload: Payload<'match:new'>) => void;
   'match:removed': (payload: Payload<'match:removed'>) => void;
   'media:moderated': (payload: Payload<'media:moderated'>) => void;
+  'admin:review': (payload: Payload<'admin:review'>) => void;
   /** The access token ran out without an `auth:refresh`; the server disconnects next. */
   'auth:expired': (payload: Payload<'auth:expired'>) => void;
 }
@@ -133,4 +134,6 @@ export interface SocketData {
   sessionId: string;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** An admin's console socket (asked for at connect, checked then): in the admins' room. */
+  admin?: boolean;
 }

@@ -3,6 +3,7 @@
 // holds no data; every data call it makes goes to the admin API, which keeps
 // the ADMIN_TELEGRAM_IDS rule (403 to anyone else).
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Router from '@koa/router';
@@ -25,6 +26,9 @@ const FILES = {
   '/admin/console.css': ['console.css', 'text/css; charset=utf-8'],
 } as const;
 
+// The Socket.IO client the console's live queue connects with: the package's own browser build (no build step here).
+const SOCKET_CLIENT = createRequire(import.meta.url).resolve('socket.io-client/dist/socket.io.js');
+
 /** Built once from configuration. Photos come from the media URL's origin when it has one of its own. */
 function contentSecurityPolicy(config: Pick<Config, 'media'>): string {
   const media = /^https?:\/\//.test(config.media.publicUrl) ? [new URL(config.media.publicUrl).origin] : [];
@@ -43,14 +47,18 @@ function contentSecurityPolicy(config: Pick<Config, 'media'>): string {
   ].join('; ');
 }
 
-/** Adds GET /admin (and /admin/), /admin/console.js and /admin/console.css to a router without a prefix. */
+/** Adds GET /admin (and /admin/), /admin/console.js, /admin/console.css and /admin/socket.io.js to a router without a prefix. */
 export function consoleRoutes(router: Router, config: Pick<Config, 'media'>, dir = path.join(projectRoot(), 'web', 'admin')): void {
   const csp = contentSecurityPolicy(config);
   const cache = new Map<string, Buffer>();
-  for (const [route, [file, type]] of Object.entries(FILES)) {
+  const files: [string, string, string][] = [
+    ...Object.entries(FILES).map(([route, [file, type]]): [string, string, string] => [route, path.join(dir, file), type]),
+    ['/admin/socket.io.js', SOCKET_CLIENT, 'text/javascript; charset=utf-8'],
+  ];
+  for (const [route, file, type] of files) {
     router.get(route, (ctx) => {
       let body = cache.get(file);
-      if (!body) cache.set(file, (body = fs.readFileSync(path.join(dir, file))));
+      if (!body) cache.set(file, (body = fs.readFileSync(file)));
       ctx.type = type;
       // Small and changed with every deploy: revalidated on each load.
       ctx.set('cache-control', 'no-cache');

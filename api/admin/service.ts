@@ -4,6 +4,7 @@
 // other tiers (enqueued in the outbox) commit together: a decision is never
 // committed without them, and a rolled-back one announces nothing.
 import type { Knex } from 'knex';
+import { isAdmin } from '../../shared/admins.js';
 import { AppError } from '../../shared/errors.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import type { Storage, StoredFile } from '../../shared/storage/index.js';
@@ -53,8 +54,7 @@ export class AdminService {
 
   /** Throws 403 unless the caller's Telegram id is one of the configured admins. */
   async assertAdmin(userId: string): Promise<void> {
-    const user = this.adminIds.size ? await repo.findUser(this.deps.db, userId) : undefined;
-    if (!user || user.banned_at || !this.adminIds.has(String(user.telegram_id))) {
+    if (!(await isAdmin(this.deps.db, this.deps.config, userId))) {
       this.deps.logger.warn({ user_id: userId }, 'admin route refused to a non-admin');
       throw AppError.forbidden('Admins only');
     }

@@ -77,6 +77,7 @@ const SERVER_EVENTS: Record<ServerEvent, string> = {
   'match:removed': 'A match ended (unmatch, block, ban or deletion); its conversation closed.',
   'media:moderated': "One of the user's uploads was approved, rejected or held for review.",
   'auth:expired': 'The access token ran out without an auth:refresh; the server disconnects next.',
+  'admin:review': "A media item was held for review. Only to sockets that connected with auth {token, admin: true} and whose user is an admin (ADMIN_TELEGRAM_IDS): the moderator console's live queue.",
 };
 
 /** A component key AsyncAPI accepts: message:send → messageSend. */

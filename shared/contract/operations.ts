@@ -380,6 +380,7 @@ export const OPERATIONS: Operation[] = [
   // --- admin ------------------------------------------------------------------------------
   { method: 'get', path: '/admin', tag: 'admin', summary: 'The moderator console (page shell; /admin/ too)', auth: 'none', answers: { 200: html('The console; its data calls need an admin.') }, errors: [] },
   { method: 'get', path: '/admin/console.js', tag: 'admin', summary: "The moderator console's script", auth: 'none', answers: { 200: { contentType: 'text/javascript', description: 'The console script.' } }, errors: [] },
+  { method: 'get', path: '/admin/socket.io.js', tag: 'admin', summary: "The Socket.IO client the console's live queue uses", auth: 'none', answers: { 200: { contentType: 'text/javascript', description: "socket.io-client's browser build." } }, errors: [] },
   { method: 'get', path: '/admin/console.css', tag: 'admin', summary: "The moderator console's style sheet", auth: 'none', answers: { 200: { contentType: 'text/css', description: 'The console styles.' } }, errors: [] },
   { method: 'get', path: '/admin/queue', tag: 'admin', summary: 'The moderation queue', auth: 'admin', query: QueueQuery, answers: { 200: c.ModerationQueue }, errors: ['validation_failed'] },
   {

@@ -51,6 +51,8 @@ export const ServerEventPayloads = {
   'match:new': z.object({ match_id: Id, conversation_id: Id, user: PublicProfile.nullable() }),
   'match:removed': z.object({ match_id: Id, conversation_id: Id.nullable() }),
   'media:moderated': z.object({ id: Id, status: MediaStatus.exclude(['pending']) }),
+  /** To admins' console sockets only: a media item was held for review (the console reloads its queue). */
+  'admin:review': z.object({ id: Id }),
   /** The access token ran out without an `auth:refresh`; the server disconnects next. */
   'auth:expired': z.object({ reason: z.string() }),
 } as const;

@@ -260,8 +260,8 @@ describe('bad input: every route and event answers a clean 4xx and changes nothi
         const [method, url] = r.split(' ');
         return { method, path: url.split('?')[0].replace(/^\/api\/v1(?=\/)/, '') };
       });
-      // The web client's page, the moderator console's files, the contract's documents and the reference page take no input at all (no parameters, no body).
-      const noInput = new Set(['GET /', 'GET /index.html', 'GET /admin', 'GET /admin/console.js', 'GET /admin/console.css', 'GET /openapi.json', 'GET /asyncapi.json', 'GET /docs', ...['docs.js', 'docs.css', 'swagger-ui.css', 'swagger-ui-bundle.js'].map((f) => `GET /docs/${f}`)]);
+      // The web client's page, the moderator console's files (and its Socket.IO client), the contract's documents and the reference page take no input at all (no parameters, no body).
+      const noInput = new Set(['GET /', 'GET /index.html', 'GET /admin', 'GET /admin/console.js', 'GET /admin/console.css', 'GET /admin/socket.io.js', 'GET /openapi.json', 'GET /asyncapi.json', 'GET /docs', ...['docs.js', 'docs.css', 'swagger-ui.css', 'swagger-ui-bundle.js'].map((f) => `GET /docs/${f}`)]);
       const missed: string[] = [];
       for (const router of routers) {
         for (const layer of router.stack) {

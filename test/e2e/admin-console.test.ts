@@ -169,4 +169,29 @@ describe('moderator console in a browser (/admin/)', function () {
     await screenshot(page, 'admin-audit');
     await page.context().close();
   });
+
+  it('keeps up live: a photo held for review appears without a reload (admin:review on the socket)', async () => {
+    const db = platform.db;
+    const owner = await createUser(db, platform.config, { firstName: 'Vera' });
+    await db('profiles').insert({ user_id: owner.id, display_name: 'Vera', birthdate: '1990-01-01', gender: 'woman' });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
+    // The fallback poll switched off, so only the live event can bring the new photo in.
+    await ctx.addInitScript(() => {
+      const every = window.setInterval.bind(window);
+      window.setInterval = ((fn: TimerHandler, ms?: number, ...rest: unknown[]) => (ms === 10_000 ? 0 : every(fn, ms, ...rest))) as typeof window.setInterval;
+    });
+    const page = await ctx.newPage();
+    const initData = signInitData({ id: adminTelegramId, first_name: 'Admin' }, { botToken: ADMIN_CAPABLE_ENV.BOT_TOKEN });
+    await page.goto(`${http.url}/admin#tgWebAppData=${encodeURIComponent(initData)}`);
+    await page.getByRole('heading', { name: 'Media in review (0)' }).waitFor();
+    await page.locator('body[data-live="true"]').waitFor();
+
+    // As the moderation worker leaves a photo it is unsure of: stored, held for review, announced.
+    const media = await createPhoto(db, owner.id, { nsfw_score: 0.6 });
+    await platform.bus.publish('media.moderated', { media_id: media, owner_id: owner.id, status: 'review', nsfw_score: 0.6 });
+    await page.getByRole('heading', { name: 'Media in review (1)' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('.card').getAttribute('data-id')).to.equal(media);
+    await ctx.close();
+  });
 });

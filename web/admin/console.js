@@ -7,7 +7,10 @@
 // as text, never as HTML.
 
 const SESSION_KEY = 'tgd.session';
+// A fallback: new review items arrive live (admin:review on the socket) while it is connected.
 const QUEUE_POLL_MS = 10_000;
+// The realtime tier's Socket.IO path (realtime/events.ts SOCKET_PATH).
+const SOCKET_PATH = '/chat/connect';
 const $ = (id) => document.getElementById(id);
 
 /** An element with attributes and children (strings become text). */
@@ -148,6 +151,7 @@ function showError(err) {
 
 function forbidden() {
   stopPolling();
+  stopListening();
   $('tabs').hidden = true;
   say('');
   $('view').replaceChildren(
@@ -158,6 +162,7 @@ function forbidden() {
 
 function signedOut() {
   stopPolling();
+  stopListening();
   $('tabs').hidden = true;
   say('');
   $('view').replaceChildren(
@@ -261,19 +266,46 @@ async function showQueue() {
   say('');
   renderQueue();
   document.querySelector('.card')?.focus();
-  state.poll = setInterval(async () => {
-    if (state.tab !== 'queue' || document.querySelector('dialog[open]')) return;
-    try {
-      const before = state.photos.length;
-      await loadQueue();
-      if (state.photos.length !== before) {
-        renderQueue();
-        select(state.selected);
-      }
-    } catch (err) {
-      showError(err);
+  state.poll = setInterval(refreshQueue, QUEUE_POLL_MS);
+  listen();
+}
+
+/** Reloads the queue and redraws it when it changed (not under an open dialog). */
+async function refreshQueue() {
+  if (state.tab !== 'queue' || document.querySelector('dialog[open]')) return;
+  try {
+    const before = state.photos.map((p) => p.id).join();
+    await loadQueue();
+    if (state.photos.map((p) => p.id).join() !== before) {
+      renderQueue();
+      select(state.selected);
     }
-  }, QUEUE_POLL_MS);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+/**
+ * The live queue: a socket to the realtime tier that asks for admin:review
+ * (let in only for admins), opened once the queue has loaded. Each event
+ * reloads the queue; the poll above covers the time it is disconnected.
+ */
+let socket = null;
+function listen() {
+  if (socket || typeof window.io !== 'function') return;
+  socket = window.io({ path: SOCKET_PATH, auth: (cb) => cb({ token: session.get()?.access_token, admin: true }) });
+  socket.on('admin:review', () => refreshQueue());
+  // The server closes a socket whose token ran out: a fresh token, and in again.
+  socket.on('disconnect', async (reason) => {
+    document.body.removeAttribute('data-live');
+    if (reason === 'io server disconnect' && (await session.refresh())) socket.connect();
+  });
+  socket.on('connect', () => document.body.setAttribute('data-live', 'true'));
+}
+
+function stopListening() {
+  socket?.close();
+  socket = null;
 }
 
 function askReason() {
