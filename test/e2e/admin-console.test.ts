@@ -11,6 +11,7 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import type { Platform } from '../../shared/platform.js';
 import { startHttp, type Running } from '../helpers/http.js';
 import { testPlatform, uniqueTelegramId } from '../helpers/env.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { ADMIN_CAPABLE_ENV, signInitData } from '../helpers/telegram.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { accessibilityProblems, findChromium, launchChromium, screenshot } from './browser.js';
@@ -27,6 +28,7 @@ describe('moderator console in a browser (/admin/)', function () {
   let http: Running;
   let browser: Browser;
   let dataDir: string;
+  let database: IsolatedDatabase | undefined;
   const adminTelegramId = uniqueTelegramId();
 
   before(async function () {
@@ -36,7 +38,12 @@ describe('moderator console in a browser (/admin/)', function () {
       this.skip();
     }
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-admin-'));
-    platform = testPlatform({ ...ADMIN_CAPABLE_ENV, ADMIN_TELEGRAM_IDS: String(adminTelegramId), DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e-admin');
+    // A database of its own: the queue it counts is the whole review queue, which other tests fill too.
+    database = await isolatedDatabase('e2e_admin');
+    platform = testPlatform(
+      { ...ADMIN_CAPABLE_ENV, DATABASE_URL: database.url, ADMIN_TELEGRAM_IDS: String(adminTelegramId), DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' },
+      'e2e-admin',
+    );
     aio = await buildAllInOne(platform);
     http = await startHttp(aio.callback);
     await aio.attach(http.server);
@@ -48,6 +55,7 @@ describe('moderator console in a browser (/admin/)', function () {
     await aio?.stop();
     await http?.close();
     await platform?.close();
+    await database?.drop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
