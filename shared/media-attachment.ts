@@ -69,6 +69,18 @@ export async function markSentInChat(trx: Knex.Transaction, mediaId: string): Pr
   await trx('media').where('id', mediaId).update({ in_chat: true });
 }
 
+/**
+ * The reverse, when a message gives its attachment up (unsend): once no
+ * message carries the media any more it is unattached again, so the expiry
+ * sweep removes it and its files (at once if it is older than the TTL).
+ */
+export async function releaseFromChat(trx: Knex, mediaId: string): Promise<void> {
+  await trx('media')
+    .where('id', mediaId)
+    .whereNotExists((q) => q.select(trx.raw('1')).from('messages').where('attachment_media_id', mediaId))
+    .update({ in_chat: false });
+}
+
 /** Several media at once (a page of messages), by id; missing or unapproved ones are left out. */
 export async function loadAttachments(db: Knex, config: Pick<Config, 'media'>, mediaIds: string[]): Promise<Map<string, MediaAttachment>> {
   const out = new Map<string, MediaAttachment>();

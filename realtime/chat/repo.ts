@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { blockedEitherWaySql } from '../../shared/blocks.js';
 import { QUOTE_CHARS, type ChatMessage } from '../events.js';
+import { releaseFromChat } from '../../shared/media-attachment.js';
 
 interface MessageRow {
   id: string;
@@ -388,8 +389,11 @@ export async function claimActionKey(trx: Knex, userId: string, clientId: string
 
 /** Removes the body and the attachment from the message (and its reactions); the row keeps its seq as a placeholder. */
 export async function unsendMessage(trx: Knex, messageId: string): Promise<void> {
-  // The attachment's signed URLs stop working with it (shared/chat-attachments.ts checks deleted_at too).
+  // The attachment's signed URLs stop working with it (shared/chat-attachments.ts checks deleted_at too),
+  // and the media goes with the expiry sweep once no other message carries it.
+  const before = await trx('messages').select('attachment_media_id').where('id', messageId).first();
   await trx('messages').where('id', messageId).update({ body: null, deleted_at: trx.fn.now(), attachment_media_id: null, attachment_blurred: false });
+  if (before?.attachment_media_id) await releaseFromChat(trx, before.attachment_media_id);
   await trx('message_reactions').where('message_id', messageId).delete();
 }
 

@@ -178,6 +178,8 @@ describe('chat attachments: photos and voice notes (two nodes, signed URLs)', ()
         expect(del.ok, JSON.stringify(del)).to.equal(true);
         const row = await db()('messages').where('id', m.id).first();
         expect(row).to.include({ attachment_media_id: null, body: null });
+        // Carried by no message now: unattached again, so the expiry sweep removes it and its files.
+        expect((await db()('media').where('id', photo.id).first()).in_chat).to.equal(false);
         const page = await c.history(c.b.token);
         expect(page.messages[0]).to.include({ deleted: true }).and.to.not.have.property('attachment');
       }
