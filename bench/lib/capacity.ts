@@ -158,7 +158,7 @@ export function plan(results: Record<string, R>) {
       { what: 'each realtime node reading every broadcast', msgPerS: nodeReadCeiling },
     ].sort((x, y) => x.msgPerS - y.msgPerS),
     pubsub: [
-      { what: 'each realtime node reading every `message:new` on the main channel', msgPerS: nodeReadCeilingPubsub },
+      { what: 'each realtime node’s share of the cluster’s `message:new` broadcasts', msgPerS: nodeReadCeilingPubsub },
       { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
     ].sort((x, y) => x.msgPerS - y.msgPerS),
     oneRoom: [
@@ -235,8 +235,8 @@ export function renderCapacity(results: Record<string, R>): string {
       (Number.isFinite(p.byCpuPubsub)
         ? `(${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodePubsub, 2)}) = ${n(p.byCpuPubsub)} processes by CPU → ${n(p.nodesPubsub)} processes (the larger of memory and CPU), ${n(vms(p.nodesPubsub))} VMs of ${A.realtimeVmCores} cores.`
         : 'No number of nodes is enough: that alone takes a node’s whole budget.') +
-      ` The product's \`message:new\` goes to two rooms at once (the peer's and the sender's other devices), and the adapter publishes a broadcast to several rooms on its main channel, which every node reads. ` +
-      `Emitted to each room on its own, as the relay's one-room broadcast is (${n(p.fanoutPerNodeOneRoom, 2)} of a core per node for the cluster's messages), it would take (${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodeOneRoom, 2)}) = ${n(p.byCpuOneRoom)} processes by CPU → **${n(p.nodesOneRoom)} processes**, ${n(vms(p.nodesOneRoom))} VMs.`,
+      ` On this adapter the product sends \`message:new\` as one broadcast per user room (the peer's, the sender's other devices'), each on that room's own channel (ClusterAdapter.broadcastPerRoom; a broadcast to several rooms would go on the main channel, which every node reads). ` +
+      `Costed instead with the relay's one-room broadcast (${n(p.fanoutPerNodeOneRoom, 2)} of a core per node for the cluster's messages), it would take (${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodeOneRoom, 2)}) = ${n(p.byCpuOneRoom)} processes by CPU → **${n(p.nodesOneRoom)} processes**, ${n(vms(p.nodesOneRoom))} VMs.`,
     `- With the Streams adapter every node also reads every message: ${n(A.msgPerS)}/s × ${n(u.nodeMsg.value, 1)} µs = ${n(p.fanoutPerNode, 2)} of a core on each node before its own clients, so ` +
       (Number.isFinite(p.byCpuStreams)
         ? `(${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNode, 2)}) = ${n(p.byCpuStreams)} processes by CPU → **${n(p.nodesStreams)} processes**.`
