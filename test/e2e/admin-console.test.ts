@@ -3,73 +3,33 @@
 // the confirmation that says what a ban does), the audit log shows all
 // three, and a non-admin gets the 403 screen. axe-core checks each screen.
 import { expect } from 'chai';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
-import type { Platform } from '../../shared/platform.js';
-import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform, uniqueTelegramId } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
-import { ADMIN_CAPABLE_ENV, signInitData } from '../helpers/telegram.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { uniqueTelegramId } from '../helpers/env.js';
+import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { createUser, type TestUser } from '../helpers/users.js';
-import { accessibilityProblems, findChromium, launchChromium, screenshot } from './browser.js';
+import { accessibilityProblems, screenshot } from './browser.js';
+import { e2eApp } from './fixture.js';
 import { createPhoto, createReport } from '../admin/fixtures.js';
 import sharp from 'sharp';
 import { createStorage } from '../../shared/storage/index.js';
-import { watchResponses } from '../contract/response-check.js';
 
 describe('moderator console in a browser (/admin/)', function () {
   this.timeout(90_000);
-  const chromiumPath = findChromium();
-  let platform: Platform;
-  let aio: AllInOne;
-  let http: Running;
-  let browser: Browser;
-  let dataDir: string;
-  let database: IsolatedDatabase | undefined;
   const adminTelegramId = uniqueTelegramId();
-
-  before(async function () {
-    if (!chromiumPath) {
-      // eslint-disable-next-line no-console
-      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
-      this.skip();
-    }
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-admin-'));
-    // A database of its own: the queue it counts is the whole review queue, which other tests fill too.
-    database = await isolatedDatabase('e2e_admin');
-    platform = testPlatform(
-      { ...ADMIN_CAPABLE_ENV, DATABASE_URL: database.url, ADMIN_TELEGRAM_IDS: String(adminTelegramId), DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' },
-      'e2e-admin',
-    );
-    aio = await buildAllInOne(platform);
-    http = await startHttp(aio.callback);
-    await aio.attach(http.server);
-    browser = await launchChromium(chromiumPath!);
+  // A database of its own (every e2e suite has one): the queue it counts is the whole review queue, which other tests fill too.
+  const e2e = e2eApp({
+    name: 'e2e-admin',
+    buildWeb: false,
+    env: { ...ADMIN_CAPABLE_ENV, ADMIN_TELEGRAM_IDS: String(adminTelegramId), RATE_LIMIT_AUTH_PER_MIN: '1000' },
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await aio?.stop();
-    await http?.close();
-    await platform?.close();
-    await database?.drop();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
-  const contractBreaks: string[] = [];
-  afterEach(() => {
-    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
-  });
-
-  async function open(telegramId: number, name: string): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
+  /** The console signed in by init data; `prepare` runs on the context before the page opens. */
+  async function open(telegramId: number, name: string, prepare?: (ctx: BrowserContext) => Promise<unknown>): Promise<Page> {
+    const ctx = await e2e.desktop();
+    await prepare?.(ctx);
     const page = await ctx.newPage();
-    const initData = signInitData({ id: telegramId, first_name: name }, { botToken: ADMIN_CAPABLE_ENV.BOT_TOKEN });
-    await page.goto(`${http.url}/admin#tgWebAppData=${encodeURIComponent(initData)}`);
+    const initData = e2e.initData({ id: telegramId, first_name: name });
+    await page.goto(`${e2e.http.url}/admin#tgWebAppData=${encodeURIComponent(initData)}`);
     return page;
   }
 
@@ -79,13 +39,13 @@ describe('moderator console in a browser (/admin/)', function () {
 
   it('serves the page shell to anyone, and its data calls answer 403 to a non-admin', async () => {
     for (const address of ['/admin/', '/admin']) {
-      const shell = await fetch(`${http.url}${address}`);
+      const shell = await fetch(`${e2e.http.url}${address}`);
       expect(shell.status, address).to.equal(200);
       expect(shell.headers.get('content-type')).to.match(/^text\/html/);
       expect(shell.headers.get('content-security-policy')).to.contain("script-src 'self'");
     }
     // Its data calls keep the admin rule: no token 401, a non-admin's token 403.
-    expect((await fetch(`${http.url}/admin/queue`)).status).to.equal(401);
+    expect((await fetch(`${e2e.http.url}/admin/queue`)).status).to.equal(401);
     const page = await open(uniqueTelegramId(), 'Mallory');
     await page.getByRole('heading', { name: '403: admins only' }).waitFor();
     expect(await page.locator('#tabs').isVisible()).to.equal(false);
@@ -94,11 +54,11 @@ describe('moderator console in a browser (/admin/)', function () {
   });
 
   it('approves by keyboard, rejects with a reason, bans from a report, and the audit log shows all three', async () => {
-    const db = platform.db;
-    await createUser(db, platform.config, { telegramId: adminTelegramId, firstName: 'Admin' });
-    const owner: TestUser = await createUser(db, platform.config, { firstName: 'Olga' });
-    const reporter = await createUser(db, platform.config, { firstName: 'Rita' });
-    const offender = await createUser(db, platform.config, { firstName: 'Otto' });
+    const db = e2e.platform.db;
+    await createUser(db, e2e.platform.config, { telegramId: adminTelegramId, firstName: 'Admin' });
+    const owner: TestUser = await createUser(db, e2e.platform.config, { firstName: 'Olga' });
+    const reporter = await createUser(db, e2e.platform.config, { firstName: 'Rita' });
+    const offender = await createUser(db, e2e.platform.config, { firstName: 'Otto' });
     await db('profiles').insert([
       { user_id: owner.id, display_name: 'Olga', birthdate: '1990-01-01', gender: 'woman' },
       { user_id: offender.id, display_name: 'Otto', birthdate: '1990-01-01', gender: 'man' },
@@ -108,7 +68,7 @@ describe('moderator console in a browser (/admin/)', function () {
     const second = await createPhoto(db, owner.id, { nsfw_score: 0.5 });
     const reportId = await createReport(db, reporter.id, offender.id, 'harassment');
     // Their medium variants stored, as the moderation worker leaves them (served only through the admin route while in review).
-    const storage = createStorage(platform.config);
+    const storage = createStorage(e2e.platform.config);
     for (const id of [first, second]) {
       const { variants } = await db('media').where('id', id).first('variants');
       const webp = await sharp({ create: { width: 72, height: 96, channels: 3, background: '#c86' } }).webp().toBuffer();
@@ -179,27 +139,24 @@ describe('moderator console in a browser (/admin/)', function () {
   });
 
   it('keeps up live: a photo held for review appears without a reload (admin:review on the socket)', async () => {
-    const db = platform.db;
-    const owner = await createUser(db, platform.config, { firstName: 'Vera' });
+    const db = e2e.platform.db;
+    const owner = await createUser(db, e2e.platform.config, { firstName: 'Vera' });
     await db('profiles').insert({ user_id: owner.id, display_name: 'Vera', birthdate: '1990-01-01', gender: 'woman' });
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
     // The fallback poll switched off, so only the live event can bring the new photo in.
-    await ctx.addInitScript(() => {
-      const every = window.setInterval.bind(window);
-      window.setInterval = ((fn: TimerHandler, ms?: number, ...rest: unknown[]) => (ms === 10_000 ? 0 : every(fn, ms, ...rest))) as typeof window.setInterval;
-    });
-    const page = await ctx.newPage();
-    const initData = signInitData({ id: adminTelegramId, first_name: 'Admin' }, { botToken: ADMIN_CAPABLE_ENV.BOT_TOKEN });
-    await page.goto(`${http.url}/admin#tgWebAppData=${encodeURIComponent(initData)}`);
+    const page = await open(adminTelegramId, 'Admin', (ctx) =>
+      ctx.addInitScript(() => {
+        const every = window.setInterval.bind(window);
+        window.setInterval = ((fn: TimerHandler, ms?: number, ...rest: unknown[]) => (ms === 10_000 ? 0 : every(fn, ms, ...rest))) as typeof window.setInterval;
+      }),
+    );
     await page.getByRole('heading', { name: 'Media in review (0)' }).waitFor();
     await page.locator('body[data-live="true"]').waitFor();
 
     // As the moderation worker leaves a photo it is unsure of: stored, held for review, announced.
     const media = await createPhoto(db, owner.id, { nsfw_score: 0.6 });
-    await platform.bus.publish('media.moderated', { media_id: media, owner_id: owner.id, status: 'review', nsfw_score: 0.6 });
+    await e2e.platform.bus.publish('media.moderated', { media_id: media, owner_id: owner.id, status: 'review', nsfw_score: 0.6 });
     await page.getByRole('heading', { name: 'Media in review (1)' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('.card').getAttribute('data-id')).to.equal(media);
-    await ctx.close();
+    await page.context().close();
   });
 });

@@ -5,91 +5,44 @@
 // with its waveform; a photo the NSFW model flagged reaches Bob blurred until
 // he taps to reveal it.
 import { expect } from 'chai';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
-import { buildWeb } from '../../web/build.js';
-import type { Platform } from '../../shared/platform.js';
-import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import { chromium, type Page } from 'playwright-core';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { createProfile } from '../helpers/profiles.js';
 import { waitFor } from '../helpers/wait.js';
-import { findChromium, phoneContext, screenshot } from './browser.js';
-import { watchResponses } from '../contract/response-check.js';
+import { screenshot } from './browser.js';
+import { e2eApp } from './fixture.js';
 import { photoJpeg } from '../fixtures/images.js';
 
 describe('web client: photos and voice notes in chat (Playwright + Chromium, all-in-one server)', function () {
   this.timeout(180_000);
-  const chromiumPath = findChromium();
-  let platform: Platform;
-  let aio: AllInOne;
-  let http: Running;
-  let browser: Browser;
-  let dataDir: string;
-  let database: IsolatedDatabase | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  const contractBreaks: string[] = [];
+  const e2e = e2eApp({
+    name: 'e2e-chat-media',
+    // A fake microphone (a beep) that needs no permission prompt.
+    launch: (executablePath) =>
+      chromium.launch({
+        executablePath,
+        headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+      }),
+  });
   let ann: TestUser;
   let ben: TestUser;
   let conversation: string;
 
-  before(async function () {
-    if (!chromiumPath) {
-      // eslint-disable-next-line no-console
-      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
-      this.skip();
-    }
-    await buildWeb(); // test the current sources
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-chat-media-'));
-    database = await isolatedDatabase('e2e_chat_media');
-    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false' }, 'e2e-chat-media');
-    aio = await buildAllInOne(platform);
-    http = await startHttp(aio.callback);
-    await aio.attach(http.server);
-    // A fake microphone (a beep) that needs no permission prompt.
-    browser = await chromium.launch({
-      executablePath: chromiumPath!,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-    });
-    const { db, config } = platform;
+  before(async () => {
+    const { db, config } = e2e.platform;
     [ann, ben] = [await createUser(db, config, { firstName: 'Alice' }), await createUser(db, config, { firstName: 'Bob' })];
     await createProfile(db, ann.id, { display_name: 'Alice', gender: 'woman' });
     await createProfile(db, ben.id, { display_name: 'Bob', gender: 'man' });
     conversation = (await createMatch(db, ann.id, ben.id)).conversationId;
   });
 
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await aio?.stop();
-    await http?.close();
-    await platform?.close();
-    await database?.drop();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
   async function phoneOf(user: TestUser, firstName: string): Promise<Page> {
-    const ctx = await phoneContext(browser, { latitude: 52.52, longitude: 13.405 });
-    await ctx.grantPermissions(['microphone'], { origin: new URL(http.url).origin });
-    contexts.push(ctx);
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
-    const ttl = platform.config.jwt.accessTtlS;
-    const session = { access_token: user.token, refresh_token: 'none', expires_at: Date.now() + ttl * 1000, ttl_s: ttl, user: { id: user.id, first_name: firstName, username: null, is_new: false } };
-    await ctx.addInitScript((value) => sessionStorage.setItem('tgd.session', value), JSON.stringify(session));
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
-    await page.goto(`${http.url}/#/chat/${conversation}`);
+    const ctx = await e2e.phone({ latitude: 52.52, longitude: 13.405 });
+    await ctx.grantPermissions(['microphone'], { origin: new URL(e2e.http.url).origin });
+    await e2e.withSession(ctx, user, firstName);
+    const page = await e2e.page(ctx);
+    await page.goto(`${e2e.http.url}/#/chat/${conversation}`);
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     return page;
   }
@@ -121,7 +74,7 @@ describe('web client: photos and voice notes in chat (Playwright + Chromium, all
     await voice.getByRole('button', { name: 'Play voice note' }).click();
     await bob.waitForFunction(() => (document.querySelector<HTMLAudioElement>('.msg .voice audio')?.currentTime ?? 0) > 0.2, null, { timeout: 30_000 });
     await voice.locator('.bar.played').first().waitFor();
-    const stored = await platform.db('messages').where({ conversation_id: conversation }).orderBy('seq');
+    const stored = await e2e.platform.db('messages').where({ conversation_id: conversation }).orderBy('seq');
     expect(stored.map((m: { attachment_media_id: string | null }) => Boolean(m.attachment_media_id))).to.deep.equal([true, true]);
     await screenshot(bob, 'chat-media-01-bob');
   });
@@ -133,12 +86,12 @@ describe('web client: photos and voice notes in chat (Playwright + Chromium, all
     const form = new FormData();
     form.append('kind', 'image');
     form.append('file', new Blob([new Uint8Array(await photoJpeg(640, 480, { seed: 7 }))], { type: 'image/jpeg' }), 'p.jpg');
-    const up = await fetch(`${http.url}/media/upload`, { method: 'POST', body: form, headers: { authorization: `Bearer ${ann.token}` } });
+    const up = await fetch(`${e2e.http.url}/media/upload`, { method: 'POST', body: form, headers: { authorization: `Bearer ${ann.token}` } });
     expect(up.status).to.equal(202);
     const { id } = (await up.json()) as { id: string };
-    await waitFor('the photo approved', async () => (await platform.db('media').where({ id }).first()).status === 'approved', { timeoutMs: 60_000 });
-    await platform.db('media').where({ id }).update({ nsfw_score: 0.9 });
-    const sent = await fetch(`${http.url}/chat/messages`, {
+    await waitFor('the photo approved', async () => (await e2e.platform.db('media').where({ id }).first()).status === 'approved', { timeoutMs: 60_000 });
+    await e2e.platform.db('media').where({ id }).update({ nsfw_score: 0.9 });
+    const sent = await fetch(`${e2e.http.url}/chat/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ann.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ conversation_id: conversation, client_msg_id: 'flagged-1', attachment: { media_id: id } }),

@@ -3,21 +3,12 @@
 // a photo, find each other, match, and chat live with read ticks; a reload
 // shows the history. Screenshots of the key screens go to test-artifacts/e2e.
 import { expect } from 'chai';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
-import { buildWeb, type WebBuild } from '../../web/build.js';
-import type { Platform } from '../../shared/platform.js';
-import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import type { Page } from 'playwright-core';
 import { signInitData } from '../helpers/telegram.js';
 import { uniqueTelegramId } from '../helpers/env.js';
-import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
-import { watchResponses } from '../contract/response-check.js';
+import { accessibilityProblems, screenshot } from './browser.js';
+import { e2eApp } from './fixture.js';
 import { TELEGRAM_SDK_STUB } from './telegram-stub.js';
 
 interface Person {
@@ -47,61 +38,13 @@ function portrait(p: Person): Promise<Buffer> {
 
 describe('web client in a browser (Playwright + Chromium, all-in-one server)', function () {
   this.timeout(120_000);
-  const chromiumPath = findChromium();
-  let platform: Platform;
-  let aio: AllInOne;
-  let http: Running;
-  let browser: Browser;
-  let dataDir: string;
-  let bundle: WebBuild;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  /** Responses the page got that break docs/openapi.json (test/contract/response-check.ts). */
-  const contractBreaks: string[] = [];
+  // Its own database: a browser user's deck must not depend on other tests' people.
+  const e2e = e2eApp({ name: 'e2e', env: { RATE_LIMIT_AUTH_PER_MIN: '1000' } });
   let alice: Page;
   let bob: Page;
 
-  // Its own database: a browser user's deck must not depend on other tests' people.
-  let database: IsolatedDatabase | undefined;
-
-  before(async function () {
-    if (!chromiumPath) {
-      // eslint-disable-next-line no-console
-      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
-      this.skip();
-    }
-    bundle = await buildWeb(); // test the current sources
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-'));
-    database = await isolatedDatabase('e2e');
-    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e');
-    aio = await buildAllInOne(platform);
-    http = await startHttp(aio.callback);
-    await aio.attach(http.server);
-    browser = await launchChromium(chromiumPath!);
-  });
-
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await aio?.stop();
-    await http?.close();
-    await platform?.close();
-    await database?.drop();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
   async function phone(lat: number, lon: number): Promise<Page> {
-    const ctx = await phoneContext(browser, { latitude: lat, longitude: lon });
-    contexts.push(ctx);
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
-    return page;
+    return e2e.page(await e2e.phone({ latitude: lat, longitude: lon }));
   }
 
   async function expectAccessible(page: Page, screen: string) {
@@ -109,10 +52,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
   }
 
   async function signUp(page: Page, p: Person) {
-    await page.goto(http.url);
-    await page.getByLabel('Your name').fill(p.name);
-    await page.getByRole('button', { name: 'Log in as demo user', exact: true }).click();
-    await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
+    await e2e.demoLogin(page, p.name);
     await page.getByLabel('Name', { exact: true }).fill(p.name);
     await page.getByLabel('Birthday').fill(p.birthdate);
     await page.getByLabel('I am').selectOption(p.gender);
@@ -139,7 +79,7 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     for (let i = 0; i < 3; i++) {
       const page = await phone(52.52, 13.405); // a fresh context: nothing cached
       const started = Date.now();
-      await page.goto(http.url);
+      await page.goto(e2e.http.url);
       await page.getByRole('button', { name: 'Log in as demo user', exact: true }).waitFor();
       walls.push(Date.now() - started);
       // The app marks the moment its first screen accepts input; measured from navigation start.
@@ -154,11 +94,11 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
     // eslint-disable-next-line no-console
     console.log(
       `      first screen interactive: median ${Math.round(median)} ms after navigation (runs ${marks.map(Math.round).join(', ')} ms; wall ${walls.join(', ')} ms); ` +
-        `bundle ${(bundle.totalBytes / 1024).toFixed(1)} KiB, ${(bundle.totalGzip / 1024).toFixed(1)} KiB gzip`,
+        `bundle ${(e2e.bundle!.totalBytes / 1024).toFixed(1)} KiB, ${(e2e.bundle!.totalGzip / 1024).toFixed(1)} KiB gzip`,
     );
     expect(Math.min(...marks)).to.be.greaterThan(0);
     expect(median).to.be.below(1000);
-    expect(bundle.totalGzip, 'JS + CSS gzip').to.be.below(60 * 1024);
+    expect(e2e.bundle!.totalGzip, 'JS + CSS gzip').to.be.below(60 * 1024);
   });
 
   it('inside Telegram: signs in with the init data, takes the theme, and navigates with the BackButton', async () => {
@@ -168,10 +108,10 @@ describe('web client in a browser (Playwright + Chromium, all-in-one server)', f
       sdkRequests++;
       return route.fulfill({ contentType: 'text/javascript', body: TELEGRAM_SDK_STUB });
     });
-    const initData = signInitData({ id: uniqueTelegramId(), first_name: 'Tess' }, { botToken: platform.config.telegram.botToken });
+    const initData = signInitData({ id: uniqueTelegramId(), first_name: 'Tess' }, { botToken: e2e.platform.config.telegram.botToken });
     const theme = { bg_color: '#212121', text_color: '#ffffff', hint_color: '#aaaaaa', button_color: '#8774e1', button_text_color: '#ffffff', secondary_bg_color: '#181818' };
     const launch = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'android', tgWebAppThemeParams: JSON.stringify(theme) });
-    await page.goto(`${http.url}/#${launch.toString()}`);
+    await page.goto(`${e2e.http.url}/#${launch.toString()}`);
     // No login screen: straight to onboarding, in Telegram's colours.
     await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).to.equal('Tess');

@@ -4,18 +4,9 @@
 // approved clip plays muted in a loop; Bob finds her in discovery with the
 // clip looping, muted, on her card.
 import { expect } from 'chai';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
-import { buildWeb } from '../../web/build.js';
-import type { Platform } from '../../shared/platform.js';
-import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
-import { accessibilityProblems, findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
-import { watchResponses } from '../contract/response-check.js';
+import type { Page } from 'playwright-core';
+import { accessibilityProblems, screenshot } from './browser.js';
+import { e2eApp } from './fixture.js';
 import { clip } from '../fixtures/av.js';
 
 interface Person {
@@ -30,62 +21,14 @@ const BOB: Person = { name: 'Bob', gender: 'man', seeking: 'Women', birthdate: '
 
 describe('web client: the profile clip (Playwright + Chromium, all-in-one server)', function () {
   this.timeout(180_000);
-  const chromiumPath = findChromium();
-  let platform: Platform;
-  let aio: AllInOne;
-  let http: Running;
-  let browser: Browser;
-  let dataDir: string;
-  let database: IsolatedDatabase | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  const contractBreaks: string[] = [];
-
-  before(async function () {
-    if (!chromiumPath) {
-      // eslint-disable-next-line no-console
-      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
-      this.skip();
-    }
-    await buildWeb(); // test the current sources
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-clip-'));
-    database = await isolatedDatabase('e2e_clip');
-    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false', RATE_LIMIT_AUTH_PER_MIN: '1000' }, 'e2e-clip');
-    aio = await buildAllInOne(platform);
-    http = await startHttp(aio.callback);
-    await aio.attach(http.server);
-    browser = await launchChromium(chromiumPath!);
-  });
-
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await aio?.stop();
-    await http?.close();
-    await platform?.close();
-    await database?.drop();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  });
+  const e2e = e2eApp({ name: 'e2e-clip', env: { RATE_LIMIT_AUTH_PER_MIN: '1000' } });
 
   async function phone(lat: number, lon: number): Promise<Page> {
-    const ctx = await phoneContext(browser, { latitude: lat, longitude: lon });
-    contexts.push(ctx);
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
-    return page;
+    return e2e.page(await e2e.phone({ latitude: lat, longitude: lon }));
   }
 
   async function signUp(page: Page, p: Person) {
-    await page.goto(http.url);
-    await page.getByLabel('Your name').fill(p.name);
-    await page.getByRole('button', { name: 'Log in as demo user', exact: true }).click();
-    await page.getByRole('heading', { name: 'Create your profile', level: 1 }).waitFor();
+    await e2e.demoLogin(page, p.name);
     await page.getByLabel('Name', { exact: true }).fill(p.name);
     await page.getByLabel('Birthday').fill(p.birthdate);
     await page.getByLabel('I am').selectOption(p.gender);

@@ -5,33 +5,15 @@
 // and catches up when he is back; Alice meets the unique-opener rule and the
 // "are you sure?" prompt, and Bob reports the message she sent anyway.
 import { expect } from 'chai';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
-import { buildWeb } from '../../web/build.js';
-import type { Platform } from '../../shared/platform.js';
-import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
-import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
+import type { Page } from 'playwright-core';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { createProfile } from '../helpers/profiles.js';
-import { findChromium, launchChromium, phoneContext, screenshot } from './browser.js';
-import { watchResponses } from '../contract/response-check.js';
+import { screenshot } from './browser.js';
+import { e2eApp } from './fixture.js';
 
 describe('message actions in the browser (Playwright + Chromium, all-in-one server)', function () {
   this.timeout(120_000);
-  const chromiumPath = findChromium();
-  let platform: Platform;
-  let aio: AllInOne;
-  let http: Running;
-  let browser: Browser;
-  let dataDir: string;
-  let database: IsolatedDatabase | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  const contractBreaks: string[] = [];
+  const e2e = e2eApp({ name: 'e2e-actions' });
   let alice: Page;
   let bob: Page;
   let ann: TestUser;
@@ -40,22 +22,8 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
   let conversation: string;
   let withCarol: string;
 
-  before(async function () {
-    if (!chromiumPath) {
-      // eslint-disable-next-line no-console
-      console.log('      skipped: Chromium not found at /usr/bin/chromium (apt-get install chromium)');
-      this.skip();
-    }
-    await buildWeb(); // test the current sources
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-actions-'));
-    database = await isolatedDatabase('e2e_actions');
-    platform = testPlatform({ DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false' }, 'e2e-actions');
-    aio = await buildAllInOne(platform);
-    http = await startHttp(aio.callback);
-    await aio.attach(http.server);
-    browser = await launchChromium(chromiumPath!);
-
-    const { db, config } = platform;
+  before(async () => {
+    const { db, config } = e2e.platform;
     [ann, ben, carol] = [await createUser(db, config, { firstName: 'Alice' }), await createUser(db, config, { firstName: 'Bob' }), await createUser(db, config, { firstName: 'Carol' })];
     const dave = await createUser(db, config, { firstName: 'Dave' });
     await createProfile(db, ann.id, { display_name: 'Alice', gender: 'woman' });
@@ -70,32 +38,12 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
     await db('conversations').where('id', withDave).update({ last_seq: 1 });
   });
 
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-    expect(contractBreaks, 'responses that break docs/openapi.json').to.deep.equal([]);
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await aio?.stop();
-    await http?.close();
-    await platform?.close();
-    await database?.drop();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
   /** A phone signed in as `user` (the tab's session, as a login leaves it) with the chat open. */
   async function phoneOf(user: TestUser, firstName: string, conversationId: string): Promise<Page> {
-    const ctx = await phoneContext(browser, { latitude: 52.52, longitude: 13.405 });
-    contexts.push(ctx);
-    watchResponses(ctx, new URL(http.url).origin, contractBreaks);
-    const ttl = platform.config.jwt.accessTtlS;
-    const session = { access_token: user.token, refresh_token: 'none', expires_at: Date.now() + ttl * 1000, ttl_s: ttl, user: { id: user.id, first_name: firstName, username: null, is_new: false } };
-    await ctx.addInitScript((value) => sessionStorage.setItem('tgd.session', value), JSON.stringify(session));
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${err.message}\n${err.stack ?? ''}`));
-    await page.goto(`${http.url}/#/chat/${conversationId}`);
+    const ctx = await e2e.phone({ latitude: 52.52, longitude: 13.405 });
+    await e2e.withSession(ctx, user, firstName);
+    const page = await e2e.page(ctx);
+    await page.goto(`${e2e.http.url}/#/chat/${conversationId}`);
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     return page;
   }
@@ -141,14 +89,14 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
     // The quote in Bob's reply still shows what he answered (quotes are taken when shown).
 
     // Bob unsends a message Alice has not read yet: she is on another screen.
-    await alice.goto(`${http.url}/#/matches`);
+    await alice.goto(`${e2e.http.url}/#/matches`);
     await write(bob, 'Sent to the wrong chat, sorry');
     await (await actionsOn(bob, 'Sent to the wrong chat, sorry')).getByRole('button', { name: 'Unsend', exact: true }).click();
     await bob.getByRole('log').locator('.msg.deleted').getByText('Message deleted').waitFor();
-    await alice.goto(`${http.url}/#/chat/${conversation}`);
+    await alice.goto(`${e2e.http.url}/#/chat/${conversation}`);
     await alice.getByRole('log').locator('.msg.deleted').getByText('Message deleted').waitFor();
     expect(await alice.getByRole('log').getByText('Sent to the wrong chat, sorry').count()).to.equal(0);
-    const stored = await platform.db('messages').where({ conversation_id: conversation, seq: 3 }).first();
+    const stored = await e2e.platform.db('messages').where({ conversation_id: conversation, seq: 3 }).first();
     expect(stored.body).to.equal(null);
     await screenshot(alice, 'actions-01-alice');
     await screenshot(bob, 'actions-01-bob');
@@ -201,7 +149,7 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
 
   it('keeps the draft of a copied opener, asks "are you sure?" before a hurtful message, and the reader can report it', async () => {
     // A copy of the opener Alice sent Dave, to Carol: refused, the draft stays.
-    await alice.goto(`${http.url}/#/chat/${withCarol}`);
+    await alice.goto(`${e2e.http.url}/#/chat/${withCarol}`);
     await alice.getByRole('textbox', { name: 'Message' }).waitFor();
     await write(alice, 'hey, love your dog photos!! what breed is he 🐶');
     await alice.getByRole('status').getByText('looks like one you have sent before').waitFor();
@@ -211,7 +159,7 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
     await row(alice, 'Mont Blanc').and(alice.locator('[data-status="sent"]')).waitFor();
 
     // "Are you sure?": edit first, then send anyway.
-    await alice.goto(`${http.url}/#/chat/${conversation}`);
+    await alice.goto(`${e2e.http.url}/#/chat/${conversation}`);
     await alice.getByRole('textbox', { name: 'Message' }).waitFor();
     await write(alice, 'what the fuck is that photo');
     const sure = alice.getByRole('dialog', { name: 'Are you sure?' });
@@ -230,7 +178,7 @@ describe('message actions in the browser (Playwright + Chromium, all-in-one serv
     await screenshot(bob, 'actions-03-does-this-bother-you');
     await prompt.getByRole('button', { name: 'Report' }).click();
     await prompt.waitFor({ state: 'detached' });
-    const report = await platform.db('reports').where({ reporter_id: ben.id, target_id: ann.id }).first();
+    const report = await e2e.platform.db('reports').where({ reporter_id: ben.id, target_id: ann.id }).first();
     expect(report).to.include({ priority: 2 });
     expect(report.evidence).to.include({ body: 'what the fuck is that photo', flagged: true });
   });
