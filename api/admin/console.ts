@@ -5,19 +5,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Router from '@koa/router';
 import type { Config } from '../../shared/config.js';
-
-/** The folder with package.json above this file (works from sources and from a compiled dist/). */
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
+import { projectRoot } from '../gateway/web.js';
 
 const FILES = {
   // Without the trailing slash (the router matches /admin/ too), as the contract writes paths.

@@ -33,7 +33,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The folder with package.json above this file (works from sources and from a compiled dist/). */
-function projectRoot(): string {
+export function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
