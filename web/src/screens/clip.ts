@@ -7,6 +7,7 @@ import type { PhotoStatus } from '../contract.js';
 import { announce, h, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import { uploadWithProgress } from '../upload.js';
+import { profileSection } from './section.js';
 
 const ACCEPT = 'video/mp4,video/quicktime,video/webm';
 
@@ -46,7 +47,8 @@ function looping(src: string, poster: string | undefined, label: string) {
 
 export function clipSection(app: App) {
   let state: State = { kind: 'none' };
-  let enabled = false;
+  // render and load are defined below; the section calls them only once enabled.
+  const section = profileSection(app, () => render(), () => load());
   const early = new Map<string, PhotoStatus>(); // moderated before the upload call returned
   const body = h('div', { class: 'clip-body' });
   const pick = h('input', { type: 'file', id: 'clip-input', class: 'sr-only', accept: ACCEPT, tabindex: '-1', 'aria-label': 'Choose a clip' });
@@ -68,7 +70,7 @@ export function clipSection(app: App) {
     );
 
   const render = () => {
-    if (!enabled) return replaceChildren(body, h('p', { class: 'hint' }, 'Save your profile first, then add a clip.'));
+    if (!section.enabled) return replaceChildren(body, h('p', { class: 'hint' }, 'Save your profile first, then add a clip.'));
     switch (state.kind) {
       case 'none':
         return replaceChildren(body, h('p', { class: 'hint' }, 'A clip of up to 15 seconds plays, muted, on your card.'), chooser(false));
@@ -178,20 +180,14 @@ export function clipSection(app: App) {
     announce(status === 'approved' ? 'Your clip was approved.' : status === 'rejected' ? 'Your clip was rejected.' : 'Your clip is being reviewed.');
     void show(id).catch((err) => toast(errorText(err), 'error'));
   });
-  const offResync = app.rt.onResync(() => enabled && void load());
 
   render();
   return {
     el,
-    enable() {
-      if (enabled) return;
-      enabled = true;
-      render();
-      void load();
-    },
+    enable: section.enable,
     dispose() {
       offModerated();
-      offResync();
+      section.dispose();
       const p = previewOf();
       if (p) URL.revokeObjectURL(p);
     },

@@ -5,6 +5,7 @@ import { errorText, type App } from '../app.js';
 import type { OwnPhoto, PhotoStatus } from '../contract.js';
 import { announce, h, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
+import { profileSection } from './section.js';
 
 const MAX_PHOTOS = 6;
 const STATUS_TEXT: Record<PhotoStatus | 'uploading', string> = {
@@ -25,7 +26,8 @@ interface Tile {
 
 export function photosSection(app: App) {
   let tiles: Tile[] = [];
-  let enabled = false;
+  // render and load are defined below; the section calls them only once enabled.
+  const section = profileSection(app, () => render(), () => load());
   const early = new Map<string, PhotoStatus>(); // moderated before the upload call returned
   const grid = h('ul', { class: 'photo-grid', 'aria-label': 'Your photos' });
   const note = h('p', { class: 'hint', id: 'photos-note' });
@@ -52,11 +54,11 @@ export function photosSection(app: App) {
           : h('button', { class: 'photo-remove', type: 'button', 'aria-label': 'Remove this photo', onclick: () => void remove(t) }, '×'),
       );
     });
-    if (enabled && tiles.length < MAX_PHOTOS) {
+    if (section.enabled && tiles.length < MAX_PHOTOS) {
       items.push(h('li', { class: 'photo add' }, h('label', { for: 'photo-input', class: 'photo-add', tabindex: '0', role: 'button', onkeydown: keyOpen }, h('span', { 'aria-hidden': 'true' }, '+'), 'Add photo')));
     }
     replaceChildren(grid, items);
-    note.textContent = !enabled
+    note.textContent = !section.enabled
       ? 'Save your profile first, then add photos.'
       : tiles.some((t) => t.status === 'approved')
         ? 'Only approved photos are shown to others.'
@@ -142,21 +144,14 @@ export function photosSection(app: App) {
     announce(status === 'approved' ? 'Your photo was approved.' : status === 'rejected' ? 'Your photo was rejected.' : 'Your photo is being reviewed.');
     if (status === 'approved') void load(); // fetch the variant URLs
   });
-  // After a reconnect that lost events, the list on the server is the truth.
-  const offResync = app.rt.onResync(() => enabled && void load());
 
   render();
   return {
     el,
-    enable() {
-      if (enabled) return;
-      enabled = true;
-      render();
-      void load();
-    },
+    enable: section.enable,
     dispose() {
       offModerated();
-      offResync();
+      section.dispose();
       for (const t of tiles) if (t.preview) URL.revokeObjectURL(t.preview);
     },
   };
