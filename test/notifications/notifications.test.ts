@@ -34,7 +34,9 @@ describe('offline notifications through the Telegram Bot API', () => {
   before(async () => {
     bot = await new FakeBotApi().start();
     platform = testPlatform({ TELEGRAM_API_URL: bot.url, WEBAPP_URL: 'https://app.example.com/webapp' }, 'notifications');
-    node = await startNode();
+    // message.created leaves at the outbox relay's next poll (shared/events.ts): the tests time
+    // the Bot API calls from the moment a message is sent, so the node's relay looks often.
+    node = await startNode({ OUTBOX_POLL_MS: '50' });
     worker = startNotificationsWorker(platform, workerOptions);
     await worker.ready;
   });
@@ -76,7 +78,7 @@ describe('offline notifications through the Telegram Bot API', () => {
   /** Connects a device of the user and waits until the realtime tier counts them online. */
   async function goOnline(user: TestUser) {
     await openSocket(node.url, user.token);
-    await waitFor('presence', async () => (await platform.presence.query([user.id])).get(user.id)?.online === true, 5000);
+    await waitFor('presence', async () => (await platform.presence.query([user.id])).get(user.id)?.online === true, 15_000);
   }
 
   /**
@@ -87,14 +89,15 @@ describe('offline notifications through the Telegram Bot API', () => {
   async function batched(sends: () => Promise<unknown>, userIds: string[], expected: number) {
     clockOffset = -60_000;
     await sends();
-    await waitFor(`${expected} pending items`, async () => (await db()('notification_pending').whereIn('user_id', userIds)).length === expected, 5000);
+    await waitFor(`${expected} pending items`, async () => (await db()('notification_pending').whereIn('user_id', userIds)).length === expected, 15_000);
     clockOffset = 0;
   }
 
   const pendingOf = async (userId: string) => db()('notification_pending').where('user_id', userId);
   const stateOf = async (userId: string) => db()('notification_state').where('user_id', userId).first();
-  const untilCalls = (chatId: number, n: number, ms = 5000) => waitFor(`${n} bot calls for ${chatId}`, () => bot.callsFor(chatId).length >= n, ms);
-  const untilSent = (userId: string) => waitFor('the send to be recorded', async () => (await stateOf(userId))?.last_sent_at, 5000);
+  // Generous: a message.created waits for the outbox relay's poll (up to OUTBOX_POLL_MS) before the gather window starts.
+  const untilCalls = (chatId: number, n: number, ms = 15_000) => waitFor(`${n} bot calls for ${chatId}`, () => bot.callsFor(chatId).length >= n, ms);
+  const untilSent = (userId: string) => waitFor('the send to be recorded', async () => (await stateOf(userId))?.last_sent_at, 15_000);
 
   /**
    * The positive signal before asserting that the worker sent nothing more: a
@@ -127,7 +130,7 @@ describe('offline notifications through the Telegram Bot API', () => {
 
     // A fourth message within the interval waits for its end.
     await send(a, conversationId, 'one more');
-    await waitFor('the fourth message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('the fourth message to be recorded', async () => (await pendingOf(b.id)).length === 1, 15_000);
     await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
     const state = await stateOf(b.id);
@@ -149,11 +152,11 @@ describe('offline notifications through the Telegram Bot API', () => {
     const m = await createMatch(db(), c.id, d.id);
     clockOffset = -60_000; // keeps the batch from coming due while Dan connects
     await send(c, m.conversationId);
-    await waitFor('a pending item', async () => (await pendingOf(d.id)).length === 1, 5000);
+    await waitFor('a pending item', async () => (await pendingOf(d.id)).length === 1, 15_000);
     await goOnline(d);
     clockOffset = 0;
     // Dropped by the flush that would have sent it, after it decided not to.
-    await waitFor('the item to be dropped', async () => (await pendingOf(d.id)).length === 0, 5000);
+    await waitFor('the item to be dropped', async () => (await pendingOf(d.id)).length === 0, 15_000);
     expect(bot.callsFor(d.telegramId)).to.have.length(0);
     expect((await stateOf(d.id)).due_at).to.equal(null);
   });
@@ -169,7 +172,7 @@ describe('offline notifications through the Telegram Bot API', () => {
       await send(a, conversationId);
       await send(a, conversationId);
     }, [b.id], 2);
-    await waitFor('the send to be put off', async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 5000);
+    await waitFor('the send to be put off', async () => (await stateOf(b.id))?.due_at?.getTime() > Date.now() + 30 * 60_000, 15_000);
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
     const due = (await stateOf(b.id)).due_at.getTime();
     expect(due).to.be.closeTo(Date.now() + 60 * 60_000, 2 * 60_000);
@@ -201,7 +204,7 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect(gap1).to.be.at.least(BACKOFF_MS - 10);
     expect(gap2).to.be.at.least(2 * BACKOFF_MS - 10);
     expect(gap2).to.be.greaterThan(gap1);
-    await waitFor('the send to be recorded', async () => (await stateOf(b.id))?.last_sent_at !== null, 5000);
+    await waitFor('the send to be recorded', async () => (await stateOf(b.id))?.last_sent_at !== null, 15_000);
     expect(await pendingOf(b.id)).to.have.length(0);
 
     const c = await pair();
@@ -282,13 +285,13 @@ describe('offline notifications through the Telegram Bot API', () => {
     bot.plan(b.telegramId, [403]);
     await send(a, conversationId);
     await untilCalls(b.telegramId, 1);
-    await waitFor('the batch to be dropped', async () => (await pendingOf(b.id)).length === 0, 5000);
+    await waitFor('the batch to be dropped', async () => (await pendingOf(b.id)).length === 0, 15_000);
     await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
     // The 403 marks them unreachable: what comes next is not sent until they write to the bot again.
     expect((await db()('users').where('id', b.id).first()).bot_unreachable_at).to.be.an.instanceOf(Date);
     await send(a, conversationId);
-    await waitFor('the next message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('the next message to be recorded', async () => (await pendingOf(b.id)).length === 1, 15_000);
     await waitFor('the next batch to be dropped unsent', async () => (await pendingOf(b.id)).length === 0, 10_000);
     await witnessed();
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
@@ -308,7 +311,7 @@ describe('offline notifications through the Telegram Bot API', () => {
     const { a, b, conversationId } = await pair();
     await db()('users').where('id', b.id).update({ allows_write_to_pm: false });
     await send(a, conversationId);
-    await waitFor('the message to be recorded', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('the message to be recorded', async () => (await pendingOf(b.id)).length === 1, 15_000);
     await waitFor('the batch to be dropped unsent', async () => (await pendingOf(b.id)).length === 0, 10_000);
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
   });
@@ -342,10 +345,10 @@ describe('offline notifications through the Telegram Bot API', () => {
     const { a, b, conversationId } = await pair();
     clockOffset = -60_000;
     const { seq } = await send(a, conversationId);
-    await waitFor('a pending item', async () => (await pendingOf(b.id)).length === 1, 5000);
+    await waitFor('a pending item', async () => (await pendingOf(b.id)).length === 1, 15_000);
     await db()('conversation_members').where({ conversation_id: conversationId, user_id: b.id }).update({ last_read_seq: seq });
     clockOffset = 0;
-    await waitFor('the read message to be dropped', async () => (await pendingOf(b.id)).length === 0, 5000);
+    await waitFor('the read message to be dropped', async () => (await pendingOf(b.id)).length === 0, 15_000);
     expect(bot.callsFor(b.telegramId)).to.have.length(0);
 
     const warned = await person('Wally');
