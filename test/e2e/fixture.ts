@@ -12,7 +12,7 @@ import { buildAllInOne, type AllInOne } from '../../allinone/app.js';
 import { buildWeb, type WebBuild } from '../../web/build.js';
 import type { Platform } from '../../shared/platform.js';
 import { startHttp, type Running } from '../helpers/http.js';
-import { testPlatform } from '../helpers/env.js';
+import { testEnv, testPlatform } from '../helpers/env.js';
 import { isolatedDatabase, type IsolatedDatabase } from '../helpers/database.js';
 import { signInitData } from '../helpers/telegram.js';
 import type { TestUser } from '../helpers/users.js';
@@ -81,7 +81,12 @@ export function e2eApp(opts: E2eOptions): E2e {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `${opts.name}-`));
     database = await isolatedDatabase(opts.name.replace(/-/g, '_'));
     const env = typeof opts.env === 'function' ? opts.env() : opts.env;
-    platform = testPlatform({ ...env, DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false' }, opts.name);
+    // Its own Redis prefix too (under the run's, cleaned with it): rate-limit windows such as
+    // logins per address (everything comes from 127.0.0.1) do not carry over from the suites before.
+    platform = testPlatform(
+      { REDIS_PREFIX: `${testEnv.redisPrefix}${opts.name}:`, ...env, DATABASE_URL: database.url, DATA_DIR: dataDir, NSFW_ENABLED: 'false' },
+      opts.name,
+    );
     aio = await buildAllInOne(platform);
     http = await startHttp(aio.callback);
     await aio.attach(http.server);
