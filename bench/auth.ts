@@ -15,7 +15,7 @@ import { startGenerator } from './lib/generator.js';
 import { startRun, writeResults } from './lib/results.js';
 import { round } from './lib/stats.js';
 import { BENCH_BOT_TOKEN, benchRedis, cleanup, freePort, httpOk, productionEnv, runId, startService, throwawayDatabase } from './lib/stores.js';
-import type { GeneratorCpu } from './lib/generator.js';
+import type { ClosedLoopResult } from './lib/http-load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,16 +32,6 @@ const userCount = Number(args.users);
 const run = startRun('bench/auth.ts');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Loop {
-  requests_per_s: number;
-  total: number;
-  p50_ms: number;
-  p99_ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  cpu: GeneratorCpu;
-}
 
 const perRequest = (u: Usage, n: number) => Object.fromEntries(Object.entries(u.cpu_s).map(([k, s]) => [k, round((s * 1000) / n, 3)]));
 
@@ -71,11 +61,11 @@ async function main() {
   const base = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
   const bodies = Array.from({ length: userCount }, (_, i) => JSON.stringify({ init_data: devInitData({ id: base + i, first_name: `Bench ${i}` }, BENCH_BOT_TOKEN) }));
   const login = await meter.measure(() =>
-    gen.call<Loop>('closedLoop', { url: `${url}/auth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies, connections, duration }),
+    gen.call<ClosedLoopResult>('closedLoop', { url: `${url}/auth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies, connections, duration }),
   );
   const first = await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[0] });
   const { access_token } = (await first.json()) as { access_token: string };
-  const verify = await meter.measure(() => gen.call<Loop>('closedLoop', { url: `${url}/auth/verify`, headers: { authorization: `Bearer ${access_token}` }, connections, duration }));
+  const verify = await meter.measure(() => gen.call<ClosedLoopResult>('closedLoop', { url: `${url}/auth/verify`, headers: { authorization: `Bearer ${access_token}` }, connections, duration }));
   await gen.stop();
   const users = Number((await pg.db('users').count('* as n'))[0].n);
 

@@ -10,10 +10,11 @@ import { createHttpApp } from '../shared/http/app.js';
 import { createLogger } from '../shared/logger.js';
 import { startHttp } from '../test/helpers/http.js';
 import { cpuSecondsOf } from './lib/cpu.js';
-import { startGenerator, type GeneratorCpu } from './lib/generator.js';
+import { startGenerator } from './lib/generator.js';
 import { startRun, writeResults } from './lib/results.js';
 import { round } from './lib/stats.js';
 import { cleanup, freePort, httpOk, onCleanup, startService } from './lib/stores.js';
+import type { ClosedLoopResult } from './lib/http-load.js';
 
 const { values: args } = parseArgs({
   options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } },
@@ -22,18 +23,8 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const run = startRun('bench/gateway.ts');
 
-interface Loop {
-  requests_per_s: number;
-  total: number;
-  p50_ms: number;
-  p99_ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  cpu: GeneratorCpu;
-}
 
-function report(name: string, r: Loop, cpuMsPerRequest?: number) {
+function report(name: string, r: ClosedLoopResult, cpuMsPerRequest?: number) {
   const cpu = cpuMsPerRequest === undefined ? '' : `, gateway CPU ${cpuMsPerRequest.toFixed(3)} ms/request`;
   process.stdout.write(
     `${name.padEnd(22)} ${r.requests_per_s.toFixed(0).padStart(6)} req/s  latency p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms${cpu}` +
@@ -56,7 +47,7 @@ async function main() {
     httpOk(`http://127.0.0.1:${gatewayPort}/health`),
   );
   const gen = await startGenerator('bench/lib/http-load.ts', 'http');
-  const load = (url: string) => gen.call<Loop>('closedLoop', { url, connections, duration });
+  const load = (url: string) => gen.call<ClosedLoopResult>('closedLoop', { url, connections, duration });
   await load(`http://127.0.0.1:${gatewayPort}/api/v1/media/ping`); // warm-up (JIT, keep-alive pool)
   const direct = await load(`${upstream.url}/media/ping`);
   report('direct to the service', direct);

@@ -50,6 +50,9 @@ export async function sequence(args: { base: string; requests: Req[] }) {
   return { latency: summarize(ms), statuses, cpu: cpu.end() };
 }
 
+/** What closedLoop answers (through the generator's IPC). */
+export type ClosedLoopResult = Awaited<ReturnType<typeof closedLoop>>;
+
 /** autocannon's closed loop against one route; `bodies` are sent in turn. */
 export async function closedLoop(args: { url: string; method?: string; headers?: Record<string, string>; bodies?: string[]; connections: number; duration: number }) {
   let next = 0;

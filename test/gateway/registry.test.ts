@@ -174,19 +174,7 @@ for (const topology of redisTopologies()) {
         const other = await start();
         const gw = await gatewayOf();
         const port = await freePort();
-        proc = startTs('realtime/main.ts', {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: testEnv.databaseUrl,
-          DATABASE_POOL_MAX: '2',
-          REDIS_URL: testEnv.redisUrl,
-          REDIS_PREFIX: testEnv.redisPrefix,
-          HOST: '127.0.0.1',
-          REALTIME_PORT: String(port),
-          ...FAST,
-          ...topology.env(),
-        });
-        await waitForHttp(`http://127.0.0.1:${port}/health`, 20_000);
+        proc = await startRealtimeProcess(port, topology.env());
         const url = `http://127.0.0.1:${port}`;
         const entry = await waitFor('the process in the registry', async () => (await registry()).find((e) => e.url === url));
         await waitFor('the process healthy at the gateway', () => healthyTags(gw).includes(entry.tag));
@@ -214,18 +202,7 @@ for (const topology of redisTopologies()) {
         const other = await start();
         const gw = await gatewayOf();
         const port = await freePort();
-        proc = startTs('realtime/main.ts', {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: testEnv.databaseUrl,
-          DATABASE_POOL_MAX: '2',
-          REDIS_URL: testEnv.redisUrl,
-          REDIS_PREFIX: testEnv.redisPrefix,
-          HOST: '127.0.0.1',
-          REALTIME_PORT: String(port),
-          ...FAST,
-        });
-        await waitForHttp(`http://127.0.0.1:${port}/health`, 20_000);
+        proc = await startRealtimeProcess(port);
         const entry = await waitFor('the process in the registry', async () => (await registry()).find((e) => e.url === `http://127.0.0.1:${port}`));
         await waitFor('the process healthy at the gateway', () => healthyTags(gw).includes(entry.tag));
         const token = await userToken(other);
@@ -260,4 +237,22 @@ for (const topology of redisTopologies()) {
       for (const s of sockets) expect((await emitAck(s, 'presence:query', { user_ids: [] })).ok).to.equal(true);
     });
   });
+}
+
+/** realtime/main.ts in a process of its own on `port`, with the registry's fast timings, once it answers /health. */
+async function startRealtimeProcess(port: number, env: Record<string, string | undefined> = {}): Promise<Proc> {
+  const proc = startTs('realtime/main.ts', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: testEnv.databaseUrl,
+    DATABASE_POOL_MAX: '2',
+    REDIS_URL: testEnv.redisUrl,
+    REDIS_PREFIX: testEnv.redisPrefix,
+    HOST: '127.0.0.1',
+    REALTIME_PORT: String(port),
+    ...FAST,
+    ...env,
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/health`, 20_000);
+  return proc;
 }
