@@ -8,7 +8,7 @@ import type { ChatTransport } from './chat-transport.js';
 import { Outbox, sessionStore } from './outbox.js';
 import { Realtime } from './realtime.js';
 import { Session } from './session.js';
-import type { TelegramBridge } from './telegram.js';
+import type { MainAction, TelegramBridge } from './telegram.js';
 import { showMatch } from './screens/match-dialog.js';
 
 export interface Screen {
@@ -20,6 +20,14 @@ export interface Screen {
   back?: string;
   /** Show the tab bar (default true). */
   tabs?: boolean;
+  /**
+   * The primary action on Telegram's MainButton when the screen mounts (none:
+   * hidden). A screen whose action comes and goes calls app.tg.setMainButton
+   * itself once mounted (after an await).
+   */
+  mainButton?: MainAction;
+  /** A swipe deck is on screen: Telegram's vertical swipe-to-close is off meanwhile. */
+  swipeDeck?: boolean;
   dispose?(): void;
 }
 
@@ -248,9 +256,12 @@ export class App {
       if (active) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
-    // Inside Telegram its BackButton navigates; in a browser our own button does.
+    // Telegram's buttons: set before the BackButton, so its call is the screen change's last.
+    this.tg.setMainButton(screen.mainButton ?? null);
+    this.tg.setVerticalSwipes(!screen.swipeDeck);
+    // Inside Telegram its BackButton navigates; in a browser (or a Telegram without one) our own button does.
     const backRoute = screen.back;
-    if (this.tg.inTelegram) {
+    if (this.tg.nativeBack) {
       back.hidden = true;
       this.tg.setBackButton(Boolean(backRoute), () => this.goBack());
     } else back.hidden = !backRoute;

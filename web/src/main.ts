@@ -5,6 +5,7 @@ import { chatScreen } from './screens/chat.js';
 import { discoverScreen } from './screens/discover.js';
 import { loginScreen } from './screens/login.js';
 import { matchesScreen } from './screens/matches.js';
+import { premiumScreen } from './screens/premium.js';
 import { profileScreen } from './screens/profile.js';
 import { settingsScreen } from './screens/settings.js';
 
@@ -15,6 +16,7 @@ const app = new App(tg)
   .route('discover', discoverScreen)
   .route('matches', matchesScreen)
   .route('chat', chatScreen)
-  .route('settings', settingsScreen);
+  .route('settings', settingsScreen)
+  .route('premium', premiumScreen);
 await app.start();
 performance.mark('app-started');

@@ -1,13 +1,28 @@
 // Running inside Telegram: the WebApp's init data signs us in, its theme
-// colours style the app, and its BackButton navigates. Outside Telegram none
-// of this loads: telegram-web-app.js is fetched only when Telegram launched
-// us (its launch parameters are in the URL hash), never in a plain browser.
+// colours style the app (live, on themeChanged), its BackButton navigates, its
+// MainButton does each screen's primary action, its haptics answer swipes and
+// matches, and CloudStorage keeps small per-user values (drafts). Outside
+// Telegram none of this loads: telegram-web-app.js is fetched only when
+// Telegram launched us (its launch parameters are in the URL hash), never in a
+// plain browser. This file is the one home of SDK calls: every call checks
+// that the feature exists in this Telegram version and never throws.
 
 interface WebAppBackButton {
   show(): void;
   hide(): void;
   onClick(cb: () => void): void;
   offClick(cb: () => void): void;
+}
+
+interface WebAppMainButton extends WebAppBackButton {
+  setText(text: string): void;
+}
+
+/** Telegram's per-user key-value store (Bot API 6.9+): keys 1-128 of [A-Za-z0-9_-], values up to 4096 characters. */
+interface WebAppCloudStorage {
+  getItem(key: string, cb: (err: string | null, value?: string) => void): void;
+  setItem(key: string, value: string, cb?: (err: string | null, stored?: boolean) => void): void;
+  removeItem(key: string, cb?: (err: string | null, removed?: boolean) => void): void;
 }
 
 interface WebApp {
@@ -17,15 +32,34 @@ interface WebApp {
   themeParams: Record<string, string | undefined>;
   ready(): void;
   expand(): void;
+  isVersionAtLeast?(version: string): boolean;
   disableVerticalSwipes?(): void;
+  enableVerticalSwipes?(): void;
   onEvent(event: string, cb: () => void): void;
   BackButton?: WebAppBackButton;
-  HapticFeedback?: { notificationOccurred(type: 'error' | 'success' | 'warning'): void; impactOccurred(style: string): void };
+  MainButton?: WebAppMainButton;
+  CloudStorage?: WebAppCloudStorage;
+  HapticFeedback?: { notificationOccurred(type: 'error' | 'success' | 'warning'): void; impactOccurred(style: ImpactStyle): void };
   requestWriteAccess?(cb?: (granted: boolean) => void): void;
   openInvoice?(url: string, cb?: (status: InvoiceOutcome) => void): void;
 }
 
 export type InvoiceOutcome = 'paid' | 'cancelled' | 'failed' | 'pending';
+export type ImpactStyle = 'light' | 'medium' | 'heavy' | 'rigid' | 'soft';
+
+/** A screen's primary action, on Telegram's MainButton. */
+export interface MainAction {
+  text: string;
+  onClick: () => void;
+}
+
+/** Small string values kept for the user: Telegram's CloudStorage, else this browser's localStorage. */
+export interface KeyValueStore {
+  /** The value, or null when there is none (or it could not be read). */
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  remove(key: string): Promise<void>;
+}
 
 declare global {
   interface Window {
@@ -41,8 +75,19 @@ export interface TelegramBridge {
   /** The screen the launch link asked for (start_param: c_<conversation_id>, m_<match_id>), if any. */
   startParam?: string;
   inTelegram: boolean;
+  /** Telegram's BackButton works here (the SDK loaded, version 6.1+): the page's own back button stays hidden. */
+  nativeBack: boolean;
+  /** Shows Telegram's BackButton with this one handler (the previous one is removed), or hides it. */
   setBackButton(visible: boolean, onClick?: () => void): void;
+  /** Shows Telegram's MainButton doing `action` (the previous handler is removed), or hides it (null). */
+  setMainButton(action: MainAction | null): void;
   haptic(kind: 'success' | 'error' | 'warning'): void;
+  /** A tap of the Taptic Engine, for a swipe. */
+  impact(style: ImpactStyle): void;
+  /** Whether a vertical swipe may minimise or close the Mini App (off while a swipe deck is shown). */
+  setVerticalSwipes(enabled: boolean): void;
+  /** CloudStorage where this Telegram has it (6.9+), else localStorage. */
+  storage: KeyValueStore;
   onActivated(cb: () => void): void;
   /** Asks the user to let the bot message them (Telegram's own dialog); undefined where it cannot ask. */
   requestWriteAccess(): Promise<boolean | undefined>;
@@ -75,20 +120,84 @@ function loadScript(src: string, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Telegram theme → the CSS variables the stylesheet reads (the SDK sets the same ones). */
+/**
+ * Telegram theme → the CSS variables the stylesheet reads (the SDK sets the
+ * same ones). A colour the new theme no longer has goes back to the default.
+ */
 function applyTheme(params: Record<string, string | undefined>, scheme?: string) {
   const root = document.documentElement;
-  for (const [k, v] of Object.entries(params)) {
-    if (typeof v === 'string' && /^#[0-9a-f]{3,8}$/i.test(v)) root.style.setProperty(`--tg-theme-${k.replace(/_/g, '-')}`, v);
+  const set = new Set<string>();
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (typeof v !== 'string' || !/^#[0-9a-f]{3,8}$/i.test(v)) continue;
+    const name = `--tg-theme-${k.replace(/_/g, '-')}`;
+    root.style.setProperty(name, v);
+    set.add(name);
   }
+  for (const name of [...root.style]) if (name.startsWith('--tg-theme-') && !set.has(name)) root.style.removeProperty(name);
   if (scheme === 'dark' || scheme === 'light') root.style.colorScheme = scheme;
+}
+
+/** The browser's localStorage as the store (outside Telegram, or a Telegram without CloudStorage). */
+const localStore: KeyValueStore = {
+  get: async (key) => {
+    try {
+      return localStorage.getItem(`tgd.store.${key}`);
+    } catch {
+      return null; // storage blocked
+    }
+  },
+  set: async (key, value) => {
+    try {
+      localStorage.setItem(`tgd.store.${key}`, value);
+    } catch {
+      // full or blocked: the value is not kept
+    }
+  },
+  remove: async (key) => {
+    try {
+      localStorage.removeItem(`tgd.store.${key}`);
+    } catch {
+      // blocked
+    }
+  },
+};
+
+/** Telegram's CloudStorage as the store; an error reads as "no value" and a failed write is dropped. */
+function cloudStore(cs: WebAppCloudStorage): KeyValueStore {
+  const call = <T>(run: (done: (value: T) => void) => void, fallback: T) =>
+    new Promise<T>((resolve) => {
+      try {
+        run(resolve);
+      } catch {
+        resolve(fallback);
+      }
+    });
+  return {
+    get: (key) => call<string | null>((done) => cs.getItem(key, (err, value) => done(err || !value ? null : value)), null),
+    set: (key, value) => call<void>((done) => cs.setItem(key, value, () => done()), undefined),
+    remove: (key) => call<void>((done) => cs.removeItem(key, () => done()), undefined),
+  };
+}
+
+/** Runs an SDK call; a Telegram that refuses it (an older version) leaves the page's own controls in charge. */
+function safely(run: () => void) {
+  try {
+    run();
+  } catch {
+    // unsupported here: nothing to do
+  }
 }
 
 const outside: TelegramBridge = {
   initData: '',
   inTelegram: false,
+  nativeBack: false,
   setBackButton() {},
+  setMainButton() {},
   haptic() {},
+  impact() {},
+  setVerticalSwipes() {},
+  storage: localStore,
   onActivated() {},
   requestWriteAccess: async () => undefined,
   openInvoice: async () => undefined,
@@ -136,41 +245,86 @@ async function connect(): Promise<TelegramBridge> {
 }
 
 function bridgeFor(webApp: WebApp): TelegramBridge {
+  const atLeast = (version: string) => {
+    try {
+      return webApp.isVersionAtLeast?.(version) ?? false;
+    } catch {
+      return false;
+    }
+  };
   applyTheme(webApp.themeParams, webApp.colorScheme);
-  webApp.onEvent('themeChanged', () => applyTheme(webApp.themeParams, webApp.colorScheme));
-  webApp.ready();
-  webApp.expand();
-  webApp.disableVerticalSwipes?.();
+  safely(() => webApp.onEvent('themeChanged', () => applyTheme(webApp.themeParams, webApp.colorScheme)));
+  safely(() => webApp.ready());
+  safely(() => webApp.expand());
   let backHandler: (() => void) | undefined;
+  let main: MainAction | null = null;
+  let verticalSwipes = true; // Telegram's default
   return {
     initData: webApp.initData,
     inTelegram: true,
+    nativeBack: Boolean(webApp.BackButton) && atLeast('6.1'),
     setBackButton(visible, onClick) {
       const bb = webApp.BackButton;
       if (!bb) return;
-      if (backHandler) bb.offClick(backHandler);
-      backHandler = undefined;
-      if (visible && onClick) {
-        backHandler = onClick;
-        bb.onClick(onClick);
-        bb.show();
-      } else bb.hide();
+      safely(() => {
+        if (backHandler) bb.offClick(backHandler);
+        backHandler = undefined;
+        if (visible && onClick) {
+          backHandler = onClick;
+          bb.onClick(onClick);
+          bb.show();
+        } else bb.hide();
+      });
+    },
+    setMainButton(action) {
+      const mb = webApp.MainButton;
+      if (!mb || (action?.text === main?.text && action?.onClick === main?.onClick)) return;
+      const previous = main;
+      main = action;
+      safely(() => {
+        if (previous) mb.offClick(previous.onClick);
+        if (!action) return mb.hide();
+        mb.setText(action.text);
+        mb.onClick(action.onClick);
+        if (!previous) mb.show();
+      });
     },
     haptic(kind) {
-      webApp.HapticFeedback?.notificationOccurred(kind);
+      safely(() => webApp.HapticFeedback?.notificationOccurred(kind));
     },
+    impact(style) {
+      safely(() => webApp.HapticFeedback?.impactOccurred(style));
+    },
+    setVerticalSwipes(enabled) {
+      if (enabled === verticalSwipes) return;
+      verticalSwipes = enabled;
+      safely(() => (enabled ? webApp.enableVerticalSwipes?.() : webApp.disableVerticalSwipes?.()));
+    },
+    storage: webApp.CloudStorage && atLeast('6.9') ? cloudStore(webApp.CloudStorage) : localStore,
     onActivated(cb) {
-      webApp.onEvent('activated', cb);
+      safely(() => webApp.onEvent('activated', cb));
     },
     requestWriteAccess() {
       const ask = webApp.requestWriteAccess;
       if (!ask) return Promise.resolve(undefined);
-      return new Promise((resolve) => ask.call(webApp, (granted) => resolve(granted)));
+      return new Promise((resolve) => {
+        try {
+          ask.call(webApp, (granted) => resolve(granted));
+        } catch {
+          resolve(undefined);
+        }
+      });
     },
     openInvoice(url) {
       const open = webApp.openInvoice;
       if (!open) return Promise.resolve(undefined);
-      return new Promise((resolve) => open.call(webApp, url, (status) => resolve(status)));
+      return new Promise((resolve) => {
+        try {
+          open.call(webApp, url, (status) => resolve(status));
+        } catch {
+          resolve(undefined);
+        }
+      });
     },
   };
 }

@@ -8,6 +8,7 @@
 import { errorText, type App, type ConversationInfo, type Screen } from '../app.js';
 import { ChatActivity } from '../chat-activity.js';
 import { ChatDelivery, type MessageSource } from '../chat-delivery.js';
+import { Draft, draftKey } from '../drafts.js';
 import { EDIT_WINDOW_MS, MAX_BODY_CHARS, type MatchItem, type Message, type ReactionEmoji } from '../contract.js';
 import { announce, h, relativeTime, toast } from '../dom.js';
 import { ApiError } from '../http.js';
@@ -24,6 +25,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const me = app.userId ?? '';
   const delivery = new ChatDelivery(app.transport, app.outbox, { conversationId, userId: me, visible: () => document.visibilityState === 'visible' });
   const activity = new ChatActivity(app.rt, conversationId, me);
+  const draft = new Draft(app.tg.storage, draftKey(me, conversationId));
   const rows = new Map<string, Row>();
   /** Messages the user reported from the "does this bother you?" prompt. */
   const reported = new Set<number>();
@@ -32,6 +34,8 @@ export function chatScreen(app: App, conversationId: string): Screen {
   let compose: Compose = { kind: 'new' };
   let info: ConversationInfo | undefined = app.conversations.get(conversationId);
   let disposed = false;
+  /** The composer is gone (the match ended, the chat is not available). */
+  let closed = false;
 
   const subtitle = h('span', { class: 'presence', id: 'presence' });
   const list = h('ol', { class: 'messages' });
@@ -54,7 +58,11 @@ export function chatScreen(app: App, conversationId: string): Screen {
   const peerName = () => info?.peer.display_name ?? 'your match';
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const toBottom = () => (scroller.scrollTop = scroller.scrollHeight);
-  const closeComposer = (text: string) => composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, text));
+  const closeComposer = (text: string) => {
+    composer.replaceChildren(h('p', { class: 'notice', role: 'status' }, text));
+    closed = true;
+    showMainButton();
+  };
 
   // --- message rows ------------------------------------------------------------
   const tick = (row: Row) => {
@@ -199,6 +207,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
 
   const setCompose = (next: Compose) => {
     compose = next;
+    showMainButton();
     if (next.kind === 'new') {
       contextBar.hidden = true;
       contextBar.replaceChildren();
@@ -212,7 +221,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     contextBar.hidden = false;
   };
   const cancelCompose = () => {
-    if (compose.kind === 'edit') input.value = '';
+    if (compose.kind === 'edit') input.value = draft.text;
     setCompose({ kind: 'new' });
     autosize();
     input.focus();
@@ -251,8 +260,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     dropRow(p.client_msg_id);
     if (p.code === 'opener_not_unique') {
       delivery.discard(p.client_msg_id);
-      input.value = p.body;
-      autosize();
+      setComposerText(p.body);
       showNotice(`This opener looks like one you have sent before. Write ${peerName()} something of your own.`);
       input.focus();
       return;
@@ -262,8 +270,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
       () => delivery.confirm(p.client_msg_id),
       () => {
         delivery.discard(p.client_msg_id);
-        input.value = p.body;
-        autosize();
+        setComposerText(p.body);
         input.focus();
       },
     );
@@ -320,9 +327,13 @@ export function chatScreen(app: App, conversationId: string): Screen {
       if (disposed) return;
       showNotice('');
       if (status !== 'approved') return toast(`The ${what} was not accepted.`, 'error');
-      const caption = input.value.trim();
-      input.value = '';
-      autosize();
+      const caption = compose.kind === 'edit' ? '' : input.value.trim();
+      if (caption) {
+        input.value = '';
+        autosize();
+        draft.clear();
+        showMainButton();
+      }
       delivery.send(caption, { attachment: { media_id: res.id, kind } });
       toBottom();
     } catch (err) {
@@ -404,6 +415,20 @@ export function chatScreen(app: App, conversationId: string): Screen {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
   };
+  /** Telegram's MainButton sends (or saves an edit) while there is text to send. */
+  const mainAction = { text: 'Send', onClick: () => send() };
+  const editAction = { text: 'Save', onClick: () => send() };
+  const showMainButton = () => {
+    if (disposed) return;
+    app.tg.setMainButton(closed || !input.value.trim() ? null : compose.kind === 'edit' ? editAction : mainAction);
+  };
+  /** Text put into the composer for the user (a refused send, a kept draft); it is the draft now. */
+  const setComposerText = (text: string) => {
+    input.value = text;
+    autosize();
+    draft.typed(text);
+    showMainButton();
+  };
   const saveEdit = async (m: Message, body: string, confirm = false): Promise<void> => {
     try {
       await delivery.edit(m.seq, body, confirm);
@@ -416,12 +441,14 @@ export function chatScreen(app: App, conversationId: string): Screen {
 
   const send = () => {
     const body = input.value.trim();
-    if (!body) return;
-    input.value = '';
+    if (!body || closed) return;
+    const c = compose;
+    // An edit leaves the draft that was there before it; a sent message was the draft.
+    input.value = c.kind === 'edit' ? draft.text : '';
+    if (c.kind !== 'edit') draft.clear();
     autosize();
     activity.stopTyping();
     showNotice('');
-    const c = compose;
     setCompose({ kind: 'new' });
     if (c.kind === 'edit') {
       if (body !== c.message.body) void saveEdit(c.message, body);
@@ -434,6 +461,8 @@ export function chatScreen(app: App, conversationId: string): Screen {
   input.addEventListener('input', () => {
     autosize();
     activity.typed(Boolean(input.value.trim()));
+    if (compose.kind !== 'edit') draft.typed(input.value);
+    showMainButton();
   });
   input.addEventListener('blur', () => activity.stopTyping());
   composer.addEventListener('submit', (e) => {
@@ -484,7 +513,17 @@ export function chatScreen(app: App, conversationId: string): Screen {
   document.addEventListener('visibilitychange', onVisible);
 
   // --- start ---------------------------------------------------------------------------------
+  /** The draft kept from before (another visit, a reload), unless the user has typed already. */
+  const restoreDraft = async () => {
+    const kept = await draft.load();
+    if (disposed || closed || !kept || input.value) return;
+    input.value = kept;
+    autosize();
+    showMainButton();
+  };
+
   const start = async () => {
+    void restoreDraft();
     if (!info) {
       // Opened directly (a link, a reload): find the conversation among the matches.
       await app.loadConversations();
@@ -523,6 +562,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     el: h('div', { class: 'chat' }, scroller, typingLine, notice, contextBar, composer),
     dispose() {
       disposed = true;
+      draft.close();
       delivery.close();
       activity.close();
       clearInterval(presenceTimer);

@@ -5,6 +5,7 @@ import { errorText, type App, type Screen } from '../app.js';
 import type { Candidate } from '../contract.js';
 import { announce, h, initials, replaceChildren } from '../dom.js';
 import { ApiError } from '../http.js';
+import { rewindButton } from './rewind.js';
 
 type Action = 'pass' | 'like' | 'superlike';
 
@@ -40,9 +41,11 @@ export function discoverScreen(app: App): Screen {
     }
   };
 
+  const likeAction = { text: 'Like', onClick: () => void swipe('like') };
   const renderCard = () => {
     const c = deck[0];
     stage.setAttribute('aria-busy', 'false');
+    app.tg.setMainButton(c ? likeAction : null);
     if (!c) {
       setButtons(false);
       replaceChildren(
@@ -115,6 +118,7 @@ export function discoverScreen(app: App): Screen {
     const c = deck[0];
     if (!c || busy) return;
     busy = true;
+    app.tg.impact(action === 'pass' ? 'light' : action === 'like' ? 'medium' : 'heavy');
     setButtons(false);
     message.textContent = '';
     try {
@@ -146,10 +150,20 @@ export function discoverScreen(app: App): Screen {
     else void load();
   };
 
+  const rewind = rewindButton(app, {
+    show: (candidate) => {
+      deck = [candidate, ...deck.filter((x) => x.user_id !== candidate.user_id)];
+      photoIndex = 0;
+      renderCard();
+    },
+    say: (said) => replaceChildren(message, said),
+  });
+
   void load();
   return {
     title: 'Discover',
-    el: h('div', { class: 'screen discover' }, note, stage, buttons, message),
+    swipeDeck: true,
+    el: h('div', { class: 'screen discover' }, note, stage, buttons, rewind, message),
     dispose: () => {
       disposed = true;
     },

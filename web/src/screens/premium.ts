@@ -2,8 +2,10 @@
 // server, GET /payments/entitlements) and the products, each bought through
 // Telegram's own payment sheet (openInvoice on a link the server made). Credit
 // comes when Telegram tells the server, so after "paid" the section reloads
-// until the purchase shows.
-import { errorText, type App } from '../app.js';
+// until the purchase shows. The Premium screen (#/premium, where a rewind
+// without credit leads) shows the same section with Telegram's MainButton
+// buying Premium.
+import { errorText, type App, type Screen } from '../app.js';
 import type { z } from 'zod';
 import type { Entitlements as EntitlementsSchema, Invoice as InvoiceSchema } from '../../../api/payments/schemas.js';
 import { announce, h, toast } from '../dom.js';
@@ -27,6 +29,21 @@ function summary(e: Entitlements): string {
 }
 
 export function premiumSection(app: App): HTMLElement {
+  return premium(app).el;
+}
+
+/** Premium on a screen of its own; `back` is the route it was opened from (settings by default). */
+export function premiumScreen(app: App, back: string): Screen {
+  const { el, buy } = premium(app);
+  return {
+    title: 'Premium',
+    back: /^[a-z]+$/.test(back) ? back : 'settings',
+    el: h('div', { class: 'screen' }, el),
+    mainButton: app.tg.inTelegram ? { text: 'Buy Premium', onClick: () => void buy('premium_month') } : undefined,
+  };
+}
+
+function premium(app: App): { el: HTMLElement; buy(product: Invoice['product'], button?: HTMLButtonElement): Promise<void> } {
   const status = h('p', { id: 'entitlements', 'aria-live': 'polite' }, 'Loading…');
   let last = '';
   const load = async () => {
@@ -45,8 +62,11 @@ export function premiumSection(app: App): HTMLElement {
       await load();
     }
   };
-  const buy = async (product: Invoice['product'], button: HTMLButtonElement) => {
-    button.disabled = true;
+  let buying = false;
+  const buy = async (product: Invoice['product'], button?: HTMLButtonElement) => {
+    if (buying) return;
+    buying = true;
+    if (button) button.disabled = true;
     try {
       const invoice = await app.api.post<Invoice>('/payments/invoice', { product });
       const outcome = await app.tg.openInvoice(invoice.url);
@@ -58,7 +78,8 @@ export function premiumSection(app: App): HTMLElement {
     } catch (err) {
       toast(errorText(err), 'error');
     } finally {
-      button.disabled = false;
+      buying = false;
+      if (button) button.disabled = false;
     }
   };
   const buttons = app.tg.inTelegram
@@ -69,5 +90,5 @@ export function premiumSection(app: App): HTMLElement {
       })
     : [h('p', { class: 'hint' }, 'Purchases are made in Telegram, with Stars.')];
   void load();
-  return h('section', { class: 'card', 'aria-labelledby': 'premium-h' }, h('h2', { id: 'premium-h' }, 'Premium'), status, h('div', { class: 'stack' }, buttons));
+  return { el: h('section', { class: 'card', 'aria-labelledby': 'premium-h' }, h('h2', { id: 'premium-h' }, 'Premium'), status, h('div', { class: 'stack' }, buttons)), buy };
 }

@@ -92,6 +92,10 @@ export function profileScreen(app: App): Screen {
   });
 
   const submit = h('button', { class: 'btn primary', type: 'submit' }, creating ? 'Create profile' : 'Save changes');
+  // Telegram's MainButton submits the form like the page's own button.
+  const submitForm = () => !submit.disabled && form.requestSubmit();
+  const saveAction = { text: 'Save changes', onClick: submitForm };
+  let disposed = false;
   const status = h('p', { class: 'form-status', role: 'status' });
   const form = h(
     'form',
@@ -162,6 +166,7 @@ export function profileScreen(app: App): Screen {
         : await app.api.post<OwnProfile>('/profiles', body);
       status.textContent = creating ? 'Profile created. Now add a photo.' : 'Saved.'; // role=status announces it
       submit.textContent = 'Save changes';
+      if (!disposed) app.tg.setMainButton(saveAction);
       photos.enable();
       clip.enable();
       next.hidden = false;
@@ -190,11 +195,13 @@ export function profileScreen(app: App): Screen {
     clip.enable();
   }
   return {
+    mainButton: creating ? { text: 'Create profile', onClick: submitForm } : saveAction,
     title: creating ? 'Create your profile' : 'My profile',
     tabs: !creating,
     // Onboarding asks for the profile first (photos need it); the editor shows photos on top.
     el: h('div', { class: 'screen' }, creating ? [form, photos.el, clip.el] : [photos.el, clip.el, form], h('div', { class: 'actions' }, next)),
     dispose: () => {
+      disposed = true;
       photos.dispose();
       clip.dispose();
     },
