@@ -76,7 +76,8 @@ function publicKeyOf(hex: string): KeyObject {
   return k;
 }
 
-function checkLines(fields: Record<string, string>, skip: string[]): string {
+/** Telegram's data-check-string: every field but those in `skip`, as key=value, sorted by key, joined by "\n". */
+export function checkLines(fields: Record<string, string>, skip: string[]): string {
   return Object.keys(fields)
     .filter((k) => !skip.includes(k))
     .sort()
@@ -120,13 +121,17 @@ function verifySignature(fields: Record<string, string>, check: ThirdPartyCheck)
   if (!ok) throw invalid('Init data signature does not verify');
 }
 
-function checkAuthDate(fields: Record<string, string>, maxAgeS: number, nowMs: number): number {
-  const raw = fields.auth_date;
-  if (!raw || !/^\d{1,12}$/.test(raw)) throw invalid('Init data has no valid auth_date');
+/**
+ * The signed `auth_date` in seconds, if it is neither further in the future than
+ * the clocks may disagree nor older than `maxAgeS` (AUTH_MAX_AGE_S); the login
+ * widget's data is held to the same rule. `fail` makes the error of its caller.
+ */
+export function checkAuthDate(raw: string | undefined, maxAgeS: number, nowMs: number, fail = (m: string) => invalid(`Init data ${m}`)): number {
+  if (!raw || !/^\d{1,12}$/.test(raw)) throw fail('has no valid auth_date');
   const authDate = Number(raw);
   const nowS = Math.floor(nowMs / 1000);
-  if (authDate > nowS + AUTH_DATE_SKEW_S) throw invalid('Init data auth_date is in the future');
-  if (nowS - authDate > maxAgeS) throw invalid('Init data has expired');
+  if (authDate > nowS + AUTH_DATE_SKEW_S) throw fail('auth_date is in the future');
+  if (nowS - authDate > maxAgeS) throw fail('has expired');
   return authDate;
 }
 
@@ -152,7 +157,7 @@ export function validateInitData(raw: string, opts: InitDataOptions): ValidatedI
   const fields = parseFields(raw);
   verifyHash(fields, opts.botToken);
   if (opts.thirdParty) verifySignature(fields, opts.thirdParty);
-  const authDate = checkAuthDate(fields, opts.maxAgeS, opts.now ?? Date.now());
+  const authDate = checkAuthDate(fields.auth_date, opts.maxAgeS, opts.now ?? Date.now());
   return { user: parseUser(fields.user), authDate, fields: { ...fields } };
 }
 

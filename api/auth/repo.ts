@@ -81,7 +81,8 @@ export class AuthRepo {
          SELECT telegram_id, first_name, last_name, username, language_code, photo_url, is_premium, allows_write_to_pm, now() FROM latest ORDER BY telegram_id
          ON CONFLICT (telegram_id) DO UPDATE SET
            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, username = EXCLUDED.username,
-           language_code = EXCLUDED.language_code, photo_url = EXCLUDED.photo_url, is_premium = EXCLUDED.is_premium,
+           -- The login widget does not say the language: a login that does not keeps the one known.
+           language_code = COALESCE(EXCLUDED.language_code, users.language_code), photo_url = EXCLUDED.photo_url, is_premium = EXCLUDED.is_premium,
            -- Init data carries allows_write_to_pm only when it is true; a user who wrote to the bot
            -- (workers/bot/) may be written to whatever a later launch says. A block shows as a 403.
            allows_write_to_pm = EXCLUDED.allows_write_to_pm OR users.allows_write_to_pm IS TRUE,

@@ -8,7 +8,7 @@ import { addressKey } from '../../shared/http/client-address.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { parse } from '../../shared/validation.js';
-import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from './schemas.js';
+import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam, TelegramLoginBody } from './schemas.js';
 import type { AuthService, ClientInfo } from './service.js';
 import type { DevInitData, InitDataValidation, SessionList, TokenClaims, TokenPair } from '../../shared/contract/index.js';
 
@@ -53,6 +53,12 @@ export function authRoutes(service: AuthService, deps: AuthRoutesDeps): Router {
   router.post('/token', async (ctx) => {
     const { init_data } = parse(InitDataBody, ctx.request.body);
     ctx.body = (await service.login(init_data, clientOf(ctx))) satisfies TokenPair;
+  });
+
+  // The Telegram Login Widget (or its login link): the moderator console's sign-in in a plain browser.
+  router.post('/telegram-login', async (ctx) => {
+    const fields = parse(TelegramLoginBody, ctx.request.body);
+    ctx.body = (await service.loginWithWidget(fields, clientOf(ctx))) satisfies TokenPair;
   });
 
   router.post('/refresh', async (ctx) => {

@@ -31,3 +31,27 @@ export const DevInitDataBody = z.strictObject({
   }),
 });
 export type DevInitDataBody = z.infer<typeof DevInitDataBody>;
+
+/** A Telegram id or a Unix time: a number (the widget's JS callback) or its digits (the login link's query). */
+const digits = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,16}$/, 'must be digits')])
+  .transform(String);
+
+/**
+ * POST /auth/telegram-login: the Telegram Login Widget's fields as Telegram
+ * handed them over. Fields Telegram may add later are kept (strings): the hash
+ * covers every field it sent.
+ */
+export const TelegramLoginBody = z
+  .object({
+    id: digits,
+    first_name: z.string().min(1).max(256),
+    last_name: z.string().max(256).optional(),
+    username: z.string().max(64).optional(),
+    photo_url: z.string().max(2048).optional(),
+    auth_date: digits,
+    hash: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits'),
+  })
+  .catchall(z.string().max(2048))
+  .refine((o) => Object.keys(o).length <= 16, { error: 'has too many fields' });
+export type TelegramLoginBody = z.infer<typeof TelegramLoginBody>;

@@ -10,6 +10,7 @@ import type { RateLimit } from '../../shared/rate-limit.js';
 import type { SessionRevocations } from '../../shared/revocation.js';
 import { devInitData, validateInitData, type TelegramUser, type ValidatedInitData } from './init-data.js';
 import type { LoginWriter } from './login-writer.js';
+import { validateLoginWidget } from './login-widget.js';
 import type { AuthRepo } from './repo.js';
 import type { TokenPair } from '../../shared/contract/auth.js';
 
@@ -24,7 +25,7 @@ export interface AuthServiceDeps {
   revocations: SessionRevocations;
   /** Per user, on POST /auth/refresh. */
   refreshLimit: RateLimit;
-  /** Per Telegram id, on POST /auth/token: a leaked init data mints only so many sessions. */
+  /** Per Telegram id, on POST /auth/token and /auth/telegram-login: leaked login data mints only so many sessions. */
   tokenLimit: RateLimit;
 }
 
@@ -77,14 +78,33 @@ export class AuthService {
   /** Checks init data, creates or updates the user, opens a session. */
   async login(initData: string, client: ClientInfo): Promise<TokenResponse> {
     const { user, fields } = this.check(initData);
-    // Counted only for init data that validates: forged data cannot spend someone else's logins.
+    return this.openSession(user, client, 'init_data', fields.start_param);
+  }
+
+  /**
+   * The Telegram Login Widget's login (a plain browser, outside the Mini App):
+   * the same user and the same session as init data would give. Open to every
+   * user, not only admins: it proves the same Telegram identity, and every
+   * admin route keeps its own ADMIN_TELEGRAM_IDS rule.
+   */
+  async loginWithWidget(body: Record<string, string | undefined>, client: ClientInfo): Promise<TokenResponse> {
+    const { config } = this.deps;
+    // The fields Telegram sent, and only those: the hash covers exactly them.
+    const fields = Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => e[1] !== undefined));
+    const { user } = validateLoginWidget(fields, { botToken: config.telegram.botToken, maxAgeS: config.auth.maxAgeS });
+    return this.openSession(user, client, 'login_widget');
+  }
+
+  /** Creates or updates the user Telegram vouched for and opens a session (every login's one way in). */
+  private async openSession(user: TelegramUser, client: ClientInfo, via: 'init_data' | 'login_widget', startParam?: string): Promise<TokenResponse> {
+    // Counted only for data that validates: forged data cannot spend someone else's logins.
     await this.deps.tokenLimit.consume(String(user.id));
     const refreshToken = newRefreshToken();
     const row = await this.deps.logins.login({ user, ...client, sessionId: crypto.randomUUID(), refreshHash: hashOf(refreshToken) });
     if (!row) throw AppError.forbidden('This account is banned');
-    this.deps.logger.info({ user_id: row.id, session_id: row.session_id, is_new: row.is_new }, 'login');
+    this.deps.logger.info({ user_id: row.id, session_id: row.session_id, is_new: row.is_new, via }, 'login');
     // A new user who came through a referral link (startapp=r_<code>).
-    if (row.is_new && fields.start_param) await this.deps.referral?.(fields.start_param, row.id);
+    if (row.is_new && startParam) await this.deps.referral?.(startParam, row.id);
     return this.tokens(row.id, row.session_id, refreshToken, {
       id: row.id,
       first_name: row.first_name,

@@ -102,3 +102,15 @@ export async function loginViaApi(baseUrl: string, user: TgUser, opts: SignOptio
   if (res.status !== 200) throw new Error(`login of ${user.id} failed: ${res.status} ${JSON.stringify(body)}`);
   return { access_token: body.access_token, refresh_token: body.refresh_token, user: body.user };
 }
+
+/**
+ * The Telegram Login Widget's fields for `user` as its login link puts them in
+ * the query (strings), signed per Telegram: HMAC-SHA256 under SHA-256(bot token).
+ */
+export function signLoginWidget(user: TgUser, opts: { botToken?: string; authDate?: number; extra?: Record<string, string> } = {}): Record<string, string> {
+  const fields: Record<string, string> = { id: String(user.id), first_name: user.first_name, auth_date: String(opts.authDate ?? Math.floor(Date.now() / 1000)) };
+  for (const k of ['last_name', 'username', 'photo_url'] as const) if (user[k] !== undefined) fields[k] = String(user[k]);
+  Object.assign(fields, opts.extra);
+  const key = crypto.createHash('sha256').update(opts.botToken ?? DEV_BOT_TOKEN).digest();
+  return { ...fields, hash: crypto.createHmac('sha256', key).update(checkString(fields, ['hash'])).digest('hex') };
+}
