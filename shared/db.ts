@@ -79,3 +79,8 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string };
   return e?.code === '23505' && (!constraint || e.constraint === constraint);
 }
+
+/** SQL for a timestamptz as JavaScript's Date#toISOString writes it (UTC, milliseconds, `Z`): for JSON the database builds. */
+export function isoTimestampSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

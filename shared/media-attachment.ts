@@ -66,7 +66,12 @@ export async function findAttachableMedia(
  * uploads (MEDIA_UNATTACHED_TTL_S) and the unattached quota leave it alone.
  */
 export async function markSentInChat(trx: Knex.Transaction, mediaId: string): Promise<void> {
-  await trx('media').where('id', mediaId).update({ in_chat: true });
+  await trx.raw(markSentInChatSql('ARRAY[?::uuid]'), [mediaId]);
+}
+
+/** markSentInChat as a statement (or a CTE of the send's one statement) for the media ids that `idsSql` (a uuid[] expression) names. */
+export function markSentInChatSql(idsSql: string): string {
+  return `UPDATE media SET in_chat = true WHERE id = ANY(${idsSql}) AND NOT in_chat`;
 }
 
 /**

@@ -3,8 +3,10 @@
 // group-commit batch, whatever its size (see writer.ts).
 import type { Knex } from 'knex';
 import { blockedEitherWaySql } from '../../shared/blocks.js';
+import { isoTimestampSql } from '../../shared/db.js';
 import { QUOTE_CHARS, type ChatMessage } from '../events.js';
-import { releaseFromChat } from '../../shared/media-attachment.js';
+import { markSentInChatSql, releaseFromChat } from '../../shared/media-attachment.js';
+import { enqueueInStatement } from '../../shared/outbox/enqueue.js';
 
 interface MessageRow {
   id: string;
@@ -156,6 +158,20 @@ const SEND_BATCH_SQL = `WITH input AS (
          FROM accepted a JOIN bumped b ON b.id = a.conversation_id
         ORDER BY a.ord
        RETURNING ${MESSAGE_COLUMNS}
+     ), sent_media AS (
+       -- Sent media is attached from now on: the expiry sweep of unattached uploads leaves it alone.
+       ${markSentInChatSql('ARRAY(SELECT attachment_media_id FROM inserted WHERE attachment_media_id IS NOT NULL)')}
+     ), events AS (
+       -- The batch's message.created events, in the same statement (so in the same commit) as its messages.
+       ${enqueueInStatement(
+         'message.created',
+         `SELECT jsonb_build_object(
+                   'message_id', i.id, 'conversation_id', i.conversation_id, 'seq', i.seq, 'sender_id', i.sender_id,
+                   'recipient_ids', to_jsonb(ARRAY(SELECT u FROM unnest(c.members) u WHERE u <> i.sender_id)),
+                   'created_at', ${isoTimestampSql('i.created_at')}) AS payload,
+                 row_number() OVER (ORDER BY i.conversation_id, i.seq) AS ord
+            FROM inserted i JOIN conv c ON c.id = i.conversation_id`,
+       )}
      )
      SELECT (SELECT COALESCE(json_agg(conv), '[]') FROM conv) AS conversations,
             (SELECT COALESCE(json_agg(y), '[]') FROM (SELECT x.*, ${QUOTE_COLUMNS} FROM stored x ${QUOTE_JOIN}) y) AS stored,
@@ -163,8 +179,8 @@ const SEND_BATCH_SQL = `WITH input AS (
             (SELECT COALESCE(json_agg(y), '[]') FROM (SELECT x.*, ${QUOTE_COLUMNS} FROM inserted x ${QUOTE_JOIN}) y) AS inserted`;
 
 /**
- * A whole group-commit batch in ONE statement, so one round trip (the writer
- * commits it with the batch's outbox events):
+ * A whole group-commit batch in ONE statement, so one round trip and one
+ * commit, its outbox events and the attaching of its media included:
  * - reads each conversation's members and liveness, and the messages already
  *   stored under the batch's (sender_id, client_msg_id) pairs;
  * - accepts the first send of each pair whose sender is a member of a live

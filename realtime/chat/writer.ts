@@ -4,9 +4,9 @@
 // machines; a commit per message would cap the chat there. Sends are queued in
 // lanes (a conversation always maps to the same lane, so one sender's messages
 // keep their order) and each lane stores everything that queued up while its
-// previous batch was running in ONE transaction: one statement for the
-// messages (repo.sendBatch) and one insert of their message.created events
-// into the outbox, so one commit whatever the batch size. In the statement:
+// previous batch was running in ONE statement (repo.sendBatch), which also
+// writes their message.created events into the outbox (enqueueInStatement):
+// one round trip and one commit whatever the batch size. In the statement:
 // idempotent resends find their stored message, non-members and dead
 // conversations are refused, and the accepted messages get gapless seqs under
 // the conversations' row locks.
@@ -21,10 +21,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger.js';
 import { AppError } from '../../shared/errors.js';
 import { isUniqueViolation } from '../../shared/db.js';
-import { enqueue } from '../../shared/outbox/enqueue.js';
+import { statementCommitted } from '../../shared/outbox/enqueue.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
-import { markSentInChat } from '../../shared/media-attachment.js';
 import { histogram } from '../../shared/metrics.js';
 
 const batchSize = histogram({
@@ -206,39 +205,21 @@ class Lane {
 /** The outcome of each request, in order: a result, or the AppError refusing it. */
 async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
   const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMsgId}`;
-  const { conversations, stored, inserted } = await db.transaction(async (trx) => {
-    const batch = await repo.sendBatch(
-      trx,
-      reqs.map((r) => ({
-        conversationId: r.conversationId,
-        senderId: r.senderId,
-        body: r.body,
-        clientMsgId: r.clientMsgId,
-        replyToSeq: r.replyToSeq,
-        flagged: r.flagged,
-        attachment: r.attachment,
-      })),
-    );
-    // Sent media is attached from now on: the expiry sweep of unattached uploads leaves it alone.
-    const insertedKeys = new Set(batch.inserted.map((m) => keyOf(m.sender_id, m.client_msg_id)));
-    const sentMedia = new Set(reqs.filter((r) => r.attachment && insertedKeys.has(keyOf(r.senderId, r.clientMsgId))).map((r) => r.attachment!.mediaId));
-    for (const mediaId of sentMedia) await markSentInChat(trx, mediaId);
-    await enqueue(
-      trx,
-      ...batch.inserted.map((m) => ({
-        type: 'message.created' as const,
-        payload: {
-          message_id: m.id,
-          conversation_id: m.conversation_id,
-          seq: m.seq,
-          sender_id: m.sender_id,
-          recipient_ids: batch.conversations.get(m.conversation_id)?.members.filter((id) => id !== m.sender_id) ?? [],
-          created_at: m.created_at,
-        },
-      })),
-    );
-    return batch;
-  });
+  // One statement, so one round trip and one commit: the messages, their
+  // message.created events in the outbox and the attaching of their media.
+  const { conversations, stored, inserted } = await repo.sendBatch(
+    db,
+    reqs.map((r) => ({
+      conversationId: r.conversationId,
+      senderId: r.senderId,
+      body: r.body,
+      clientMsgId: r.clientMsgId,
+      replyToSeq: r.replyToSeq,
+      flagged: r.flagged,
+      attachment: r.attachment,
+    })),
+  );
+  statementCommitted('message.created');
   const storedByKey = new Map(stored.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const insertedByKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const recipientsOf = (r: SendRequest) => conversations.get(r.conversationId)?.members.filter((id) => id !== r.senderId) ?? [];

@@ -47,6 +47,31 @@ export async function enqueue(trx: Knex.Transaction, ...events: OutboxEvent[]): 
   if (rows.some((r) => publishedAtCommit(r.type))) signalAtCommit(trx as unknown as Transactor);
 }
 
+/**
+ * enqueue for a change that is ONE statement, with no transaction around it
+ * (the chat's group commit: one round trip per batch). Returns the body of a
+ * data-modifying CTE to put in that statement: it inserts the events that
+ * `payloadsSql` selects (a jsonb `payload` column and an `ord` column that
+ * orders them) as one outbox row, grouped the way enqueue groups a run of one
+ * type. The statement is atomic, so its events exist exactly when its change
+ * does. The database builds these payloads, so the catalogue checks them when
+ * a relay publishes them (both buses validate every payload), and the
+ * writer's tests check its rows against the catalogue. After the statement,
+ * call `statementCommitted(type)`.
+ */
+export function enqueueInStatement(type: EventType, payloadsSql: string): string {
+  if (!/^[a-z_.]+$/.test(type)) throw new Error(`bad event type ${type}`);
+  return `INSERT INTO outbox (type, payload)
+          SELECT '${type}', CASE WHEN count(*) = 1 THEN jsonb_agg(e.payload ORDER BY e.ord) -> 0 ELSE jsonb_agg(e.payload ORDER BY e.ord) END
+            FROM (${payloadsSql}) e
+          HAVING count(*) > 0`;
+}
+
+/** What enqueue's commit signal does, for a statement that wrote `type` events through enqueueInStatement. */
+export function statementCommitted(type: EventType): void {
+  if (publishedAtCommit(type)) committed.emit('commit');
+}
+
 /** The payloads one outbox row holds, in order (see enqueue). */
 export function payloadsOfRow(payload: unknown): unknown[] {
   return Array.isArray(payload) ? payload : [payload];
