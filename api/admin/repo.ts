@@ -146,6 +146,83 @@ export async function openReportsOf(db: Knex, userIds: string[], perUser: number
   return r.rows;
 }
 
+export interface ReportHistoryRow {
+  id: string;
+  target_id: string;
+  reason: string;
+  status: 'open' | 'dismissed' | 'warned' | 'banned';
+  created_at: Date;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+  reporter: string;
+  has_message: boolean;
+  /** The note of the admin's decision on this report (its audit entry), if any. */
+  note: string | null;
+}
+
+/**
+ * Every report against these users in any status, newest first, at most
+ * `perUser` each (reports_target_id_index, then a sort of each user's reports).
+ * The reporter only as the first 8 hex digits of their id.
+ */
+export async function reportHistoryOf(db: Knex, userIds: string[], perUser: number): Promise<ReportHistoryRow[]> {
+  if (!userIds.length) return [];
+  const r = await db.raw(
+    `SELECT x.id, x.target_id, x.reason, x.status, x.created_at, x.reviewed_at, x.reviewed_by,
+            left(x.reporter_id::text, 8) AS reporter, (x.evidence IS NOT NULL) AS has_message,
+            (SELECT a.details->>'note' FROM admin_audit a
+              WHERE a.target_id = x.id AND a.target_type = 'report' ORDER BY a.id DESC LIMIT 1) AS note
+       FROM (SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY created_at DESC, id) AS n
+               FROM reports WHERE target_id = ANY(?::uuid[])) x
+      WHERE x.n <= ?
+      ORDER BY x.created_at DESC, x.id`,
+    [[...new Set(userIds)], perUser],
+  );
+  return r.rows;
+}
+
+export async function findReport(db: Knex, reportId: string): Promise<ReportRow | undefined> {
+  return db<ReportRow>('reports').where('id', reportId).first('id', 'reporter_id', 'target_id', 'reason', 'details', 'status', 'created_at', 'reviewed_at', 'reviewed_by', 'evidence');
+}
+
+export interface ExcerptRow {
+  seq: number;
+  sender_id: string;
+  body: string | null;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+  attachment_media_id: string | null;
+  attachment_kind: string | null;
+  attachment_variants: Record<string, { key: string } | undefined> | null;
+}
+
+/**
+ * The last `limit` messages up to and including `seq` of a conversation, as
+ * `reporterId` could see them: only if they are a member, without the
+ * messages they deleted for themselves (message_hidden) and without anything
+ * sent after the conversation closed or its match ended (an unmatch or a
+ * block). Unsent messages stay (deleted_at: a placeholder). Newest first.
+ */
+export async function conversationExcerpt(db: Knex, q: { conversationId: string; seq: number; reporterId: string; limit: number }): Promise<ExcerptRow[]> {
+  const r = await db.raw(
+    `SELECT x.seq, x.sender_id, x.body, x.created_at, x.edited_at, x.deleted_at,
+            x.attachment_media_id, md.kind AS attachment_kind, md.variants AS attachment_variants
+       FROM conversation_members me
+       JOIN conversations c ON c.id = me.conversation_id
+       JOIN matches m ON m.id = c.match_id
+       JOIN messages x ON x.conversation_id = c.id AND x.seq <= :seq
+       LEFT JOIN media md ON md.id = x.attachment_media_id
+      WHERE me.conversation_id = :conversation AND me.user_id = :reporter
+        AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = x.id AND h.user_id = :reporter)
+        AND x.created_at <= COALESCE(LEAST(c.closed_at, m.ended_at), 'infinity')
+      ORDER BY x.seq DESC
+      LIMIT :limit`,
+    { conversation: q.conversationId, seq: q.seq, reporter: q.reporterId, limit: q.limit },
+  );
+  return r.rows;
+}
+
 // --- decisions ---
 
 export interface MediaRow {

@@ -10,7 +10,7 @@ import type { AdminService } from './service.js';
 import { consoleRoutes } from './console.js';
 import type { Config } from '../../shared/config.js';
 import { ApproveBody, AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, ReviewFileParams, UnbanBody } from './schemas.js';
-import type { AuditPage, BanState, ModeratedMedia, ModerationQueue, ReviewedReport } from '../../shared/contract/index.js';
+import type { AuditPage, BanState, ModeratedMedia, ModerationQueue, ReportConversation, ReviewedReport } from '../../shared/contract/index.js';
 
 /** The JSON body, or {} when there is none; another media type is 415. */
 function body(ctx: Context): unknown {
@@ -53,6 +53,10 @@ export function adminRoutes(service: AdminService, auth: AuthDeps & { config: Pi
     const mediaId = id(ctx);
     const { reason } = parse(RejectBody, body(ctx));
     ctx.body = (await service.moderate(admin(ctx), mediaId, 'rejected', reason)) satisfies ModeratedMedia;
+  });
+
+  router.get('/reports/:id/conversation', async (ctx) => {
+    ctx.body = (await service.reportConversation(id(ctx))) satisfies ReportConversation;
   });
 
   router.post('/reports/:id/review', async (ctx) => {

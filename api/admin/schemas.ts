@@ -5,8 +5,8 @@ const uuid = z.string().uuid('must be a UUID');
 
 export const IdParams = z.object({ id: uuid });
 
-/** The files of a media item an admin may fetch: a photo's variants, a clip's poster and renditions. */
-export const REVIEW_VARIANTS = ['thumb', 'medium', 'large', 'poster', '720', '480'] as const;
+/** The files of a media item an admin may fetch: a photo's variants, a clip's poster and renditions, a voice note. */
+export const REVIEW_VARIANTS = ['thumb', 'medium', 'large', 'poster', '720', '480', 'voice'] as const;
 export const ReviewFileParams = IdParams.extend({
   variant: z.enum(REVIEW_VARIANTS, { error: `must be one of: ${REVIEW_VARIANTS.join(', ')}` }),
 });

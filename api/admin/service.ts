@@ -11,7 +11,7 @@ import type { Storage, StoredFile } from '../../shared/storage/index.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
-import type { QueueItem, QueuedPhoto, QueuedUser, ReportEvidence } from '../../shared/contract/admin.js';
+import { ReportEvidence, type QueueItem, type QueuedPhoto, type QueuedUser, type ReportConversation, type ReportHistoryEntry } from '../../shared/contract/admin.js';
 
 // No storage where only assertAdmin is used (the payments admin routes).
 type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'> & { storage?: Storage };
@@ -24,6 +24,7 @@ type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'> & { st
 const REVIEW_FILES: Record<string, Record<string, readonly [string, string]>> = {
   image: { thumb: ['thumb', 'image/webp'], medium: ['medium', 'image/webp'], large: ['large', 'image/webp'] },
   video: { poster: ['poster', 'image/webp'], '720': ['v720', 'video/mp4'], '480': ['v480', 'video/mp4'] },
+  voice: { voice: ['voice', 'audio/webm'] },
 };
 
 /** The admin route of one file of a media item (GET /admin/media/{id}/{variant}). */
@@ -39,6 +40,37 @@ function reviewUrls(row: repo.QueuedPhotoRow): Pick<QueuedPhoto['media'], 'urls'
 
 /** Open reports shown with each reported user in the queue. */
 const REPORTS_PER_USER = 10;
+/** Reports of any status in each queue item's history. */
+const HISTORY_PER_USER = 20;
+/** Messages in a report's conversation excerpt, up to and including the reported one. */
+const EXCERPT_MESSAGES = 20;
+
+const ACTION_OF = { dismissed: 'dismiss', warned: 'warn', banned: 'ban' } as const;
+
+function historyEntry(r: repo.ReportHistoryRow): ReportHistoryEntry {
+  return {
+    id: r.id,
+    reason: r.reason,
+    status: r.status,
+    created_at: r.created_at.toISOString(),
+    reporter: r.reporter,
+    has_message: r.has_message,
+    decision:
+      r.status === 'open'
+        ? null
+        : { action: ACTION_OF[r.status], reviewed_at: r.reviewed_at?.toISOString() ?? null, reviewed_by: r.reviewed_by, note: r.note },
+  };
+}
+
+/** The file an admin opens for a message's attachment: a photo's medium (or what there is), a voice note, a clip's 480. */
+const ATTACHMENT_FILE: Record<string, string[]> = { image: ['medium', 'large', 'thumb'], voice: ['voice'], video: ['480', '720'] };
+
+function attachmentOf(m: repo.ExcerptRow): ReportConversation['messages'][number]['attachment'] {
+  if (!m.attachment_media_id || !m.attachment_kind) return null;
+  const kind = m.attachment_kind as 'image' | 'voice' | 'video';
+  const variant = (ATTACHMENT_FILE[kind] ?? []).find((name) => m.attachment_variants?.[REVIEW_FILES[kind]?.[name]?.[0] ?? '']);
+  return variant ? { kind, media_id: m.attachment_media_id, url: reviewPath(m.attachment_media_id, variant) } : null;
+}
 
 // The queue's shapes are the contract's (shared/contract/admin.ts).
 export type { QueueItem, QueuedPhoto, QueuedUser };
@@ -67,7 +99,11 @@ export class AdminService {
       q.kind === 'user' ? [] : repo.reviewPhotos(db, config.media.nsfw, q.limit),
       q.kind === 'photo' ? [] : repo.reportedUsers(db, q.limit),
     ]);
-    const reports = await repo.openReportsOf(db, users.map((u) => u.user_id), REPORTS_PER_USER);
+    const [reports, history] = await Promise.all([
+      repo.openReportsOf(db, users.map((u) => u.user_id), REPORTS_PER_USER),
+      repo.reportHistoryOf(db, [...photos.map((p) => p.owner_id), ...users.map((u) => u.user_id)], HISTORY_PER_USER),
+    ]);
+    const historyOf = (userId: string) => history.filter((r) => r.target_id === userId).map(historyEntry);
     const items: QueueItem[] = [
       ...photos.map((p): QueuedPhoto => ({
         kind: 'photo',
@@ -87,6 +123,7 @@ export class AdminService {
           created_at: p.created_at.toISOString(),
         },
         owner: { user_id: p.owner_id, display_name: p.display_name, banned: p.owner_banned_at !== null },
+        report_history: historyOf(p.owner_id),
       })),
       ...users.map((u): QueuedUser => ({
         kind: 'user',
@@ -108,10 +145,44 @@ export class AdminService {
             created_at: r.created_at.toISOString(),
             ...(r.evidence ? { evidence: r.evidence as ReportEvidence } : {}),
           })),
+        report_history: historyOf(u.user_id),
       })),
     ];
     items.sort((a, b) => b.priority - a.priority);
     return { items: items.slice(0, q.limit) };
+  }
+
+  /**
+   * The conversation a reported message was in, up to and including it, as the
+   * reporter saw it (repo.conversationExcerpt), each message marked as the
+   * reporter's or the reported user's; attachments by the admin file route.
+   * A report that names no message has no conversation.
+   */
+  async reportConversation(reportId: string): Promise<ReportConversation> {
+    const report = await repo.findReport(this.deps.db, reportId);
+    if (!report) throw AppError.notFound('No such report');
+    const evidence = ReportEvidence.pick({ conversation_id: true, seq: true }).safeParse(report.evidence);
+    if (!evidence.success) return { report_id: report.id, conversation_id: null, reported_seq: null, messages: [] };
+    const { conversation_id, seq } = evidence.data;
+    const rows = await repo.conversationExcerpt(this.deps.db, { conversationId: conversation_id, seq, reporterId: report.reporter_id, limit: EXCERPT_MESSAGES });
+    return {
+      report_id: report.id,
+      conversation_id,
+      reported_seq: seq,
+      messages: rows.reverse().map((m) => {
+        const deleted = m.deleted_at !== null;
+        return {
+          seq: m.seq,
+          sender: m.sender_id === report.reporter_id ? 'reporter' : 'reported',
+          body: deleted ? null : m.body,
+          deleted,
+          created_at: m.created_at.toISOString(),
+          edited_at: deleted ? null : (m.edited_at?.toISOString() ?? null),
+          reported: m.seq === seq,
+          attachment: deleted ? null : attachmentOf(m),
+        };
+      }),
+    };
   }
 
   /** One stored file of any media item, whatever its status; 404 for an unknown item, a name its kind has not, or a file not made. */

@@ -4,6 +4,36 @@ import { Id, PhotoUrls, shape, Timestamp } from './common.js';
 
 const UserBrief = z.object({ user_id: Id, display_name: z.string().nullable(), banned: z.boolean() });
 
+/** What an admin decided on a report. */
+export const ReportDecision = z.object({
+  action: z.enum(['dismiss', 'warn', 'ban']),
+  reviewed_at: Timestamp.nullable(),
+  /** The admin; null when a ban settled it with the user's other open reports. */
+  reviewed_by: Id.nullable(),
+  /** The note the admin gave with the decision, if any. */
+  note: z.string().nullable(),
+});
+
+/**
+ * One report against a user, whatever its status: the history shown with each
+ * queue item (newest first, at most 20).
+ */
+export const ReportHistoryEntry = z.object({
+  id: Id,
+  reason: z.string(),
+  status: z.enum(['open', 'dismissed', 'warned', 'banned']),
+  created_at: Timestamp,
+  /**
+   * The reporter as the first 8 hex digits of their user id: tells reporters
+   * apart (the same prefix as reporter_id on open reports) and names nobody new.
+   */
+  reporter: z.string(),
+  /** It names a chat message: GET /admin/reports/{id}/conversation shows the conversation up to it. */
+  has_message: z.boolean(),
+  decision: ReportDecision.nullable(),
+});
+export type ReportHistoryEntry = z.infer<typeof ReportHistoryEntry>;
+
 export const QueuedPhoto = z.object({
   kind: z.literal('photo'),
   id: Id,
@@ -25,6 +55,8 @@ export const QueuedPhoto = z.object({
     created_at: Timestamp,
   }),
   owner: UserBrief,
+  /** Every report against the owner, newest first, at most 20. */
+  report_history: z.array(ReportHistoryEntry),
 });
 export type QueuedPhoto = z.infer<typeof QueuedPhoto>;
 
@@ -54,6 +86,8 @@ export const QueuedUser = z.object({
   reports: z.array(
     z.object({ id: Id, reporter_id: Id, reason: z.string(), details: z.string().nullable(), created_at: Timestamp, evidence: ReportEvidence.optional() }),
   ),
+  /** Every report against the user, newest first, at most 20 (the open ones above among them). */
+  report_history: z.array(ReportHistoryEntry),
 });
 export type QueuedUser = z.infer<typeof QueuedUser>;
 
@@ -61,6 +95,36 @@ export const QueueItem = z.discriminatedUnion('kind', [QueuedPhoto, QueuedUser])
 export type QueueItem = z.infer<typeof QueueItem>;
 export const ModerationQueue = shape('ModerationQueue', z.object({ items: z.array(QueueItem) }), 'Photos to decide and reported users, highest priority first.');
 export type ModerationQueue = z.infer<typeof ModerationQueue>;
+
+/** A message of the excerpt given with a report, as the reporter saw it. */
+export const ExcerptMessage = z.object({
+  seq: z.number().int(),
+  /** Who sent it: the reporter or the reported user. */
+  sender: z.enum(['reporter', 'reported']),
+  /** null when it was unsent (deleted for both): a placeholder. */
+  body: z.string().nullable(),
+  deleted: z.boolean(),
+  created_at: Timestamp,
+  edited_at: Timestamp.nullable(),
+  /** The reported message itself (the last of the excerpt). */
+  reported: z.boolean(),
+  /** A photo or voice note, by the admin file route (GET /admin/media/{id}/{variant}, with the admin's token). */
+  attachment: z.object({ kind: z.enum(['image', 'voice', 'video']), media_id: Id, url: z.string() }).nullable(),
+});
+
+export const ReportConversation = shape(
+  'ReportConversation',
+  z.object({
+    report_id: Id,
+    /** null for a report that names no message (a profile report): messages is then empty. */
+    conversation_id: Id.nullable(),
+    reported_seq: z.number().int().nullable(),
+    /** Up to 20 messages before and including the reported one that the reporter could see, oldest first. */
+    messages: z.array(ExcerptMessage),
+  }),
+  'The conversation a reported message was in, as the reporter saw it up to that message.',
+);
+export type ReportConversation = z.infer<typeof ReportConversation>;
 
 export const ModeratedMedia = shape(
   'ModeratedMedia',

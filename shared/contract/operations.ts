@@ -6,7 +6,7 @@
 // schemas.ts); answers are the contract's shapes.
 import { z } from 'zod';
 import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, ReviewFileParams, UnbanBody } from '../../api/admin/schemas.js';
-import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam } from '../../api/auth/schemas.js';
+import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam, TelegramLoginBody } from '../../api/auth/schemas.js';
 import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { WebhookUpdateBody } from '../../api/telegram/schemas.js';
@@ -133,6 +133,21 @@ export const OPERATIONS: Operation[] = [
   // --- auth --------------------------------------------------------------------
   { method: 'post', path: '/auth/validate', tag: 'auth', summary: 'Check init data (creates nothing)', auth: 'none', body: { json: InitDataBody }, answers: { 200: c.InitDataValidation }, errors: ['validation_failed', 'invalid_init_data', 'rate_limited'] },
   { method: 'post', path: '/auth/token', tag: 'auth', summary: 'Log in with init data', auth: 'none', body: { json: InitDataBody }, answers: { 200: c.TokenPair }, errors: ['validation_failed', 'invalid_init_data', 'forbidden', 'rate_limited'] },
+  {
+    method: 'post',
+    path: '/auth/telegram-login',
+    tag: 'auth',
+    summary: 'Log in with the Telegram Login Widget (a plain browser)',
+    auth: 'none',
+    body: { json: TelegramLoginBody },
+    answers: { 200: c.TokenPair },
+    errors: ['validation_failed', 'invalid_login_data', 'forbidden', 'rate_limited'],
+    description:
+      "The fields the widget gives its callback, or the query of its login link's redirect (id, first_name, last_name, username, photo_url, auth_date, hash), as they came. " +
+      'Checked per Telegram: HMAC-SHA256 of the sorted key=value lines under the SHA-256 of the bot token, and auth_date no older than AUTH_MAX_AGE_S. ' +
+      'Then the same as POST /auth/token: the user is created at the first login, a session opens, a banned user is refused (forbidden), and the same per-address and per-Telegram-id limits apply. ' +
+      'Open to every user; the admin routes keep the ADMIN_TELEGRAM_IDS rule. In development mode the development bot token signs.',
+  },
   {
     method: 'post',
     path: '/auth/refresh',
@@ -390,10 +405,10 @@ export const OPERATIONS: Operation[] = [
     summary: 'A file of a media item, whatever its status (the queue links to these)',
     auth: 'admin',
     params: ReviewFileParams,
-    answers: { 200: { contentType: 'application/octet-stream', description: 'image/webp (thumb, medium, large, poster) or video/mp4 (720, 480); Cache-Control: private, no-store.' } },
+    answers: { 200: { contentType: 'application/octet-stream', description: 'image/webp (thumb, medium, large, poster), video/mp4 (720, 480) or audio/webm (voice); Cache-Control: private, no-store.' } },
     errors: ['validation_failed', 'not_found'],
     description:
-      "Media in review is not on the public file route (approved media only), so the console fetches it here with the admin's token. A photo has thumb, medium and large; a clip has poster, 720 and 480; any other name for its kind, or a file not made yet, is 404.",
+      "Media in review is not on the public file route (approved media only), so the console fetches it here with the admin's token. A photo has thumb, medium and large; a clip has poster, 720 and 480; a voice note (a chat attachment) has voice; any other name for its kind, or a file not made yet, is 404.",
   },
   { method: 'post', path: '/admin/media/{id}/approve', tag: 'admin', summary: 'Approve a photo', auth: 'admin', params: IdParams, answers: { 200: c.ModeratedMedia }, errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'] },
   {
@@ -406,6 +421,19 @@ export const OPERATIONS: Operation[] = [
     body: { json: RejectBody, optional: true },
     answers: { 200: c.ModeratedMedia },
     errors: ['validation_failed', 'not_found', 'conflict', 'unsupported_media_type'],
+  },
+  {
+    method: 'get',
+    path: '/admin/reports/{id}/conversation',
+    tag: 'admin',
+    summary: 'The conversation a reported message was in, as the reporter saw it',
+    auth: 'admin',
+    params: IdParams,
+    answers: { 200: c.ReportConversation },
+    errors: ['validation_failed', 'not_found'],
+    description:
+      'Up to 20 messages before and including the reported one, oldest first, each marked reporter or reported: only those the reporter could see (not the ones they deleted for themselves, nothing after the match ended or a block), an unsent message as a placeholder (body null, deleted true). ' +
+      'Attachments by GET /admin/media/{id}/{variant}. A report that names no message answers conversation_id null and no messages.',
   },
   { method: 'post', path: '/admin/reports/{id}/review', tag: 'admin', summary: 'Settle a report', auth: 'admin', params: IdParams, body: { json: ReviewBody }, answers: { 200: c.ReviewedReport }, errors: ['validation_failed', 'not_found', 'conflict', 'forbidden', 'unsupported_media_type'] },
   { method: 'post', path: '/admin/users/{id}/ban', tag: 'admin', summary: 'Ban a user', auth: 'admin', params: IdParams, body: { json: BanBody }, answers: { 200: c.BanState }, errors: ['validation_failed', 'not_found', 'unsupported_media_type'] },

@@ -36,6 +36,7 @@ const JSON_ROUTES: [method: string, path: (c: Cast) => string, who: Who][] = [
   ['POST', () => '/auth/validate', null],
   ['POST', () => '/auth/token', null],
   ['POST', () => '/auth/refresh', null],
+  ['POST', () => '/auth/telegram-login', null],
   ['POST', () => '/profiles', 'newbie'],
   ['PUT', () => '/profiles/me', 'alice'],
   ['POST', () => '/profiles/me/photos', 'alice'],
