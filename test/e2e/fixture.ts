@@ -18,7 +18,7 @@ import { signInitData } from '../helpers/telegram.js';
 import type { TestUser } from '../helpers/users.js';
 import { watchResponses } from '../contract/response-check.js';
 import { findChromium, launchChromium, phoneContext } from './browser.js';
-import { TELEGRAM_SDK_STUB } from './telegram-stub.js';
+import { cloudStorageOp, TELEGRAM_SDK_STUB } from './telegram-stub.js';
 
 export interface E2eOptions {
   /** Names the data folder, the database (always one of its own) and the platform's service. */
@@ -53,8 +53,8 @@ export interface E2e {
   demoLogin(page: Page, name: string): Promise<void>;
   /** Init data signed with the bot token, as Telegram launches the Mini App. */
   initData(user: { id: number; first_name: string }, extra?: Record<string, string>): string;
-  /** Serves the stub of Telegram's WebApp SDK to `ctx`. */
-  telegramStub(ctx: BrowserContext): Promise<void>;
+  /** Serves the stub of Telegram's WebApp SDK to `ctx`; its CloudStorage is `cloud` (kept across reloads, like Telegram's). */
+  telegramStub(ctx: BrowserContext): Promise<{ cloud: Map<string, string> }>;
 }
 
 /** Registers the suite's before/afterEach/after hooks; call it first in the describe. */
@@ -152,7 +152,10 @@ export function e2eApp(opts: E2eOptions): E2e {
     },
     initData: (user, extra) => signInitData(user, { botToken: platform.config.telegram.botToken, ...(extra ? { extra } : {}) }),
     async telegramStub(ctx) {
+      const cloud = new Map<string, string>();
+      await ctx.exposeBinding('__tgCloud', (_source, op: 'get' | 'set' | 'remove', key: string, value?: string) => cloudStorageOp(cloud, op, key, value));
       await ctx.route('https://telegram.org/js/telegram-web-app.js', (route) => route.fulfill({ contentType: 'text/javascript', body: TELEGRAM_SDK_STUB }));
+      return { cloud };
     },
   };
 }
