@@ -241,6 +241,8 @@ export const EnvSchema = z.object({
   RATE_LIMIT_CANDIDATES_PER_MIN: int(60, 1),
   /** POST /discovery/report requests per reporter per 24 hours (default 10). */
   RATE_LIMIT_REPORTS_PER_DAY: int(10, 1),
+  /** POST /discovery/rewind requests per user per minute (default 10). */
+  RATE_LIMIT_REWINDS_PER_MIN: int(10, 1),
   /** Distinct reporters (within REPORT_WINDOW_DAYS) before a user's new conversations are throttled (default 2). */
   REPORT_THROTTLE_MIN_REPORTERS: int(2, 1, 1000),
   // --- metrics, readiness, notifications (issue 13 §5) ---
@@ -436,8 +438,8 @@ function toConfig(e: Env) {
       drainMaxBytes: e.MEDIA_DRAIN_MAX_BYTES,
     },
     // --- discovery limits: candidates, swipes, reports (issue 13 §4) ---
-    /** Per-user discovery limits: candidate requests a minute, reports filed a day. */
-    discoveryLimits: { candidatesPerMin: e.RATE_LIMIT_CANDIDATES_PER_MIN, reportsPerDay: e.RATE_LIMIT_REPORTS_PER_DAY },
+    /** Per-user discovery limits: candidate requests a minute, reports filed a day, rewinds asked for a minute. */
+    discoveryLimits: { candidatesPerMin: e.RATE_LIMIT_CANDIDATES_PER_MIN, reportsPerDay: e.RATE_LIMIT_REPORTS_PER_DAY, rewindsPerMin: e.RATE_LIMIT_REWINDS_PER_MIN },
     /** Distinct reporters within abuse.reportWindowDays before the reported-user chat throttle holds. */
     reportThrottleMinReporters: e.REPORT_THROTTLE_MIN_REPORTERS,
     // --- metrics, readiness, notifications (issue 13 §5) ---

@@ -3,7 +3,9 @@
 // matches, blocks, storing reports and likes are in matches-repo.ts).
 // Discovery owns swipes, blocks, reports, candidate views and impression counters,
 // and (with the matching worker) matches and conversations; profiles, users
-// and messages are read only.
+// and messages are read only. What Stars buy is payments' (entitlements,
+// superlike_credits): discovery reads who is boosted and spends rewinds and
+// superlike credits, in the transaction of the swipe or rewind they pay for.
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../shared/db.js';
 import { blockBetween, blockedWithSql } from '../../shared/blocks.js';
@@ -12,7 +14,9 @@ import {
   CANDIDATE_POOL,
   DISTANCE_DECAY,
   LIKED_ME_BOOST,
+  MAX_BOOST,
   NEUTRAL_INTEREST_FIT,
+  PAID_BOOST,
   SCORE_DECIMALS,
   WEIGHTS,
   type ScoreInputs,
@@ -164,9 +168,10 @@ const poolSql = (areas: number, genders: readonly Gender[], caller: Gender) => {
  *            makes the nearest the likeliest to rank high anyway, and people
  *            further out enter the pool as nearer ones are swiped. Nearest
  *            first, the work grows with the pool, not with the density;
- *   base   - their user rows (no ban), the raw inputs of the score, and how
- *            often each was shown today;
- *   fitted - fit in both directions, activity, boost;
+ *   base   - their user rows (no ban), the raw inputs of the score, whether
+ *            a paid boost runs (the ranking is as of `as_of`, like the likes
+ *            it counts), and how often each was shown today;
+ *   fitted - fit in both directions, activity, boost (capped);
  *   scored - the rounded score;
  * then the page after the cursor, best first, ties by user id, leaving out
  * whoever reached today's impression cap (unless they liked the caller: the
@@ -176,7 +181,7 @@ const poolSql = (areas: number, genders: readonly Gender[], caller: Gender) => {
  * PostgreSQL from inlining a layer into the next, which would repeat the
  * per-row subqueries once per use. Core PostgreSQL only (PGlite runs it too).
  */
-const candidatesSql = (areas: number, genders: readonly Gender[], caller: Gender) => `
+const candidatesSql = (pool: string) => `
 SELECT page.*, p.display_name, p.gender, p.bio, p.settings, p.coarse_lat, p.coarse_lon
 FROM (
   SELECT * FROM (
@@ -188,7 +193,9 @@ FROM (
              ${fitSql(':my_interest_count::int', 'their_age', ':my_age_min::int', ':my_age_max::int', ':my_max_km::int')} AS fit_me,
              ${fitSql('their_interest_count', ':my_age::int', 'their_age_min', 'their_age_max', 'their_max_km')} AS fit_them,
              ${ACTIVITY.floor}::float8 + ${1 - ACTIVITY.floor}::float8 * exp(-days_inactive / ${ACTIVITY.tauDays}) AS activity,
-             CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike}::float8 WHEN 'like' THEN ${LIKED_ME_BOOST.like}::float8 ELSE 1::float8 END AS boost
+             least(${MAX_BOOST}::float8,
+                   CASE liked_me WHEN 'superlike' THEN ${LIKED_ME_BOOST.superlike}::float8 WHEN 'like' THEN ${LIKED_ME_BOOST.like}::float8 ELSE 1::float8 END
+                   * CASE WHEN promoted THEN ${PAID_BOOST}::float8 ELSE 1::float8 END) AS boost
       FROM (
         SELECT pool.user_id, pool.birthdate, pool.interests, pool.km,
                -- (interests are stored deduplicated case-insensitively by the profile service)
@@ -203,8 +210,12 @@ FROM (
                CASE WHEN pool.user_id IN (SELECT s.swiper_id FROM swipes s WHERE s.target_id = :me AND s.action = 'superlike' AND s.created_at <= :as_of::timestamptz) THEN 'superlike'
                     WHEN pool.user_id IN (SELECT s.swiper_id FROM swipes s WHERE s.target_id = :me AND s.action = 'like' AND s.created_at <= :as_of::timestamptz) THEN 'like'
                END AS liked_me,
+               -- A paid boost or premium running (entitlements, which payments write): one
+               -- primary key probe per pool row, never a scan of everyone who ever paid.
+               EXISTS (SELECT 1 FROM entitlements e
+                       WHERE e.user_id = pool.user_id AND (e.boost_until > :as_of::timestamptz OR e.premium_until > :as_of::timestamptz)) AS promoted,
                coalesce(ci.shown, 0) AS shown_today
-        FROM (${poolSql(areas, genders, caller)}
+        FROM (${pool}
         ) pool
         -- One index lookup each for the pool's few hundred rows; the fence stops
         -- the planner from hash-joining all of users instead.
@@ -230,16 +241,56 @@ const candidatesSqlCache = new Map<string, string>();
 function candidatesSqlFor(areas: number, genders: readonly Gender[], caller: Gender): string {
   const key = `${areas}:${genders.join()}:${caller}`;
   let sql = candidatesSqlCache.get(key);
-  if (!sql) candidatesSqlCache.set(key, (sql = candidatesSql(areas, genders, caller)));
+  if (!sql) candidatesSqlCache.set(key, (sql = candidatesSql(poolSql(areas, genders, caller))));
   return sql;
+}
+
+/*
+ * One person as a candidate of the caller (a rewound pass): the pool is them
+ * alone, if they are still visible, located and not blocked either way (the
+ * users layer drops a ban), and the same layers score them as the lists do.
+ * No preference filter: the caller passed on them as a candidate already.
+ */
+const ONE_CANDIDATE_SQL = candidatesSql(`
+  SELECT p.user_id, p.birthdate, p.age_min, p.age_max, p.max_distance_km, p.interests, ${KM} AS km
+  FROM profiles p
+  WHERE p.user_id = :target AND p.visibility = 'visible' AND p.coarse_lat IS NOT NULL AND p.coarse_lon IS NOT NULL
+    AND p.user_id <> :me AND p.user_id NOT IN (${blockedWithSql(':me')})`);
+
+/** The bindings of the score's inputs about the caller, shared by both forms of the query. */
+function scoreBindings(v: Viewer, myAge: number, asOf: Date, impressionsDay: string) {
+  const myInterests = v.interests.map((i) => i.toLowerCase());
+  return {
+    me: v.user_id,
+    my_age: myAge,
+    my_age_min: v.age_min,
+    my_age_max: v.age_max,
+    my_max_km: v.max_distance_km,
+    my_interests: myInterests,
+    my_interest_count: new Set(myInterests).size,
+    today: asOf.toISOString().slice(0, 10),
+    as_of: asOf.toISOString(),
+    lat: v.lat as number,
+    lon: v.lon as number,
+    impressions_day: impressionsDay,
+  };
+}
+
+/** The rows with the caller's side of the score's inputs (scoring.ts ScoreInputs). */
+function candidateRows(rows: Record<string, unknown>[], b: ReturnType<typeof scoreBindings>): CandidateRow[] {
+  return rows.map((r) => ({
+    ...(r as unknown as CandidateRow),
+    my_interest_count: b.my_interest_count,
+    my_age: b.my_age,
+    my_age_min: b.my_age_min,
+    my_age_max: b.my_age_max,
+    my_max_km: b.my_max_km,
+    score: String(r.score),
+  }));
 }
 
 export async function findCandidates(db: Knex, q: CandidateQuery): Promise<CandidateRow[]> {
   const v = q.viewer;
-  const lat = v.lat as number;
-  const lon = v.lon as number;
-  const myInterests = v.interests.map((i) => i.toLowerCase());
-  const myInterestCount = new Set(myInterests).size;
   const [area] = q.areas;
   const perArea = Object.fromEntries(
     q.areas.flatMap((a, i) => [
@@ -250,39 +301,32 @@ export async function findCandidates(db: Knex, q: CandidateQuery): Promise<Candi
   );
   // In the contract's order, so each set of genders has one text (and one cache entry).
   const genders = GENDERS.filter((g) => !v.looking_for.length || v.looking_for.includes(g));
+  const b = scoreBindings(v, q.myAge, q.asOf, q.impressionsDay);
   const res = await db.raw(candidatesSqlFor(q.areas.length, genders, v.gender), {
-    me: v.user_id,
-    my_age: q.myAge,
-    my_age_min: v.age_min,
-    my_age_max: v.age_max,
-    my_max_km: v.max_distance_km,
-    my_interests: myInterests,
-    my_interest_count: myInterestCount,
+    ...b,
     my_goal: v.goal,
     my_goals: v.goals && v.goals.length ? v.goals : null,
-    today: q.asOf.toISOString().slice(0, 10),
-    as_of: q.asOf.toISOString(),
-    lat,
-    lon,
     lat_min: area.latMin,
     lat_max: area.latMax,
     ...perArea,
     after_score: q.after?.score ?? null,
     after_user: q.after?.userId ?? null,
     lim: q.limit,
-    impressions_day: q.impressionsDay,
     pool: q.pool ?? CANDIDATE_POOL,
     impression_cap: q.impressionCap,
   });
-  return (res.rows as Record<string, unknown>[]).map((r) => ({
-    ...(r as unknown as CandidateRow),
-    my_interest_count: myInterestCount,
-    my_age: q.myAge,
-    my_age_min: v.age_min,
-    my_age_max: v.age_max,
-    my_max_km: v.max_distance_km,
-    score: String(r.score),
-  }));
+  return candidateRows(res.rows, b);
+}
+
+/** One person scored as the caller's candidate (ONE_CANDIDATE_SQL); undefined when they are no longer to be seen. */
+export async function findCandidate(
+  db: Knex,
+  q: Pick<CandidateQuery, 'viewer' | 'myAge' | 'asOf' | 'impressionsDay'> & { targetId: string },
+): Promise<CandidateRow | undefined> {
+  const b = scoreBindings(q.viewer, q.myAge, q.asOf, q.impressionsDay);
+  // No popularity cap (the largest int4): the caller asked for this one back.
+  const res = await db.raw(ONE_CANDIDATE_SQL, { ...b, target: q.targetId, after_score: null, after_user: null, lim: 1, impression_cap: 2 ** 31 - 1 });
+  return candidateRows(res.rows, b)[0];
 }
 
 /*
@@ -389,6 +433,40 @@ export async function insertSwipe(db: Knex, swiperId: string, targetId: string, 
     if (isUniqueViolation(err, 'swipes_pair_uniq')) return undefined;
     throw err;
   }
+}
+
+/** The caller's most recent swipe, locked till commit (swipes (swiper_id, created_at); ties of one transaction by id). */
+export async function lastSwipeForUpdate(trx: Knex.Transaction, swiperId: string): Promise<StoredSwipe | undefined> {
+  return trx('swipes')
+    .where('swiper_id', swiperId)
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .forUpdate()
+    .first('id', 'swiper_id', 'target_id', 'action', 'created_at');
+}
+
+export async function deleteSwipe(trx: Knex.Transaction, id: number): Promise<void> {
+  await trx('swipes').where('id', id).delete();
+}
+
+/**
+ * Pays for a rewind out of the entitlements payments grant (api/payments/repo.ts;
+ * discovery spends them, as it spends superlike_credits): free while premium
+ * runs, else one bought rewind. One statement: the row stays locked till
+ * commit, so concurrent rewinds spend one credit each. 'premium' or 'credit',
+ * or null when there is neither.
+ */
+export async function spendRewind(trx: Knex.Transaction, userId: string): Promise<'premium' | 'credit' | null> {
+  const { rows } = await trx.raw(
+    `UPDATE entitlements SET rewinds = rewinds - CASE WHEN premium_until > now() THEN 0 ELSE 1 END
+     WHERE user_id = ? AND (premium_until > now() OR rewinds > 0)
+     RETURNING premium_until > now() AS premium`,
+    [userId],
+  );
+  if (!rows.length) return null;
+  return rows[0].premium ? 'premium' : 'credit';
 }
 
 // ------------------------------------------------------------------- reports

@@ -4,8 +4,8 @@ import { requireAuth, caller } from '../../shared/http/auth.js';
 import type { ServiceDeps } from '../../shared/platform.js';
 import { parse } from '../../shared/validation.js';
 import type { DiscoveryService } from './service.js';
-import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, SWIPE_ACTIONS, TargetBody } from './schemas.js';
-import type { CandidatePage, LikeList, MatchList, ReportAccepted, SwipeResult } from '../../shared/contract/index.js';
+import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, RewindBody, SWIPE_ACTIONS, TargetBody } from './schemas.js';
+import type { CandidatePage, LikeList, MatchList, ReportAccepted, RewindResult, SwipeResult } from '../../shared/contract/index.js';
 
 export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'>, service: DiscoveryService): Router {
   const router = new Router({ prefix: '/discovery' });
@@ -22,6 +22,11 @@ export function discoveryRoutes(deps: Pick<ServiceDeps, 'config' | 'revocations'
       ctx.body = (await service.swipe(caller(ctx).userId, target_id, action)) satisfies SwipeResult;
     });
   }
+
+  router.post('/rewind', async (ctx) => {
+    parse(RewindBody, ctx.request.body ?? {});
+    ctx.body = (await service.rewind(caller(ctx).userId)) satisfies RewindResult;
+  });
 
   router.get('/matches', async (ctx) => {
     ctx.body = (await service.matches(caller(ctx).userId)) satisfies MatchList;

@@ -18,6 +18,9 @@ export const ReportBody = z.strictObject({
 
 export const MatchParams = z.object({ match_id: uuid });
 
+/** A rewind takes no parameters: no body, or an empty object. */
+export const RewindBody = z.strictObject({});
+
 const flag = z
   .enum(['true', 'false', '1', '0'])
   .optional()

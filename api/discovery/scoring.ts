@@ -8,7 +8,9 @@
 //   match     = harmonic mean of fit(me→them) and fit(them→me): a pair that
 //               fits only one way scores low even when that way is perfect
 //   score     = match · activity (recency of their last visit)
-//                     · boost (they already liked me, more for a superlike)
+//                     · boost (they already liked me, more for a superlike;
+//                       they have a paid boost or premium: PAID_BOOST),
+//                       at most MAX_BOOST in all
 //
 // The candidates query computes the same formula in SQL so it can rank and
 // paginate in the database (repo.ts reads these constants); this file holds
@@ -26,6 +28,14 @@ export const DISTANCE_DECAY = 2;
 export const ACTIVITY = { floor: 0.5, tauDays: 7 } as const;
 /** Multipliers for someone who already swiped right on the caller. */
 export const LIKED_ME_BOOST = { like: 1.3, superlike: 1.6 } as const;
+/**
+ * Multiplier for someone promoted: a bought boost (entitlements.boost_until)
+ * or premium (premium_until) still running. It only reorders the people who
+ * pass every hard filter; it never brings anyone in.
+ */
+export const PAID_BOOST = 1.5;
+/** The cap of every boost together (a paid boost on a superlike), so that no one buries everyone else whatever they buy. */
+export const MAX_BOOST = 2;
 /**
  * A profile is shown in at most this many candidate lists per UTC day (to
  * people it has not liked): one very popular profile cannot crowd out everyone
@@ -57,6 +67,8 @@ export interface ScoreInputs {
   their_max_km: number;
   days_inactive: number;
   liked_me: 'like' | 'superlike' | null;
+  /** A paid boost or premium runs (PAID_BOOST). */
+  promoted: boolean;
 }
 
 export interface FitParts {
@@ -105,8 +117,8 @@ export function activityFactor(daysInactive: number): number {
   return ACTIVITY.floor + (1 - ACTIVITY.floor) * Math.exp(-Math.max(0, daysInactive) / ACTIVITY.tauDays);
 }
 
-export function boostFor(likedMe: ScoreInputs['liked_me']): number {
-  return likedMe ? LIKED_ME_BOOST[likedMe] : 1;
+export function boostFor(likedMe: ScoreInputs['liked_me'], promoted: boolean): number {
+  return Math.min(MAX_BOOST, (likedMe ? LIKED_ME_BOOST[likedMe] : 1) * (promoted ? PAID_BOOST : 1));
 }
 
 export function roundScore(x: number): number {
@@ -131,13 +143,13 @@ export function explainScore(i: ScoreInputs): ScoreBreakdown {
   );
   const reciprocal = harmonicMean(meToThem.total, themToMe.total);
   const activity = activityFactor(i.days_inactive);
-  const boost = boostFor(i.liked_me);
+  const boost = boostFor(i.liked_me, i.promoted);
   return {
     fit_me_to_them: roundFit(meToThem),
     fit_them_to_me: roundFit(themToMe),
     reciprocal: roundScore(reciprocal),
     activity: roundScore(activity),
-    boost,
+    boost: roundScore(boost),
     score: roundScore(reciprocal * activity * boost),
   };
 }

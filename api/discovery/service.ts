@@ -22,6 +22,9 @@ export interface DiscoveryOptions {
 
 export type { Candidate };
 
+/** How long after a pass it may be rewound. */
+export const REWIND_WINDOW_MS = 24 * 3600_000;
+
 const EARTH_KM = 6371;
 
 /** A lat/lon box to search, and the caller's longitude as seen from it. */
@@ -64,11 +67,14 @@ export function searchAreas(lat: number, lon: number, km: number): SearchArea[] 
   return [{ latMin, latMax, lonMin: west, lonMax: east, fromLon: lon }];
 }
 
+const nothingToRewind = (message: string) => new AppError(409, 'nothing_to_rewind', message);
+
 export class DiscoveryService {
   private readonly impressionCap: number;
   private readonly pool: number;
   private readonly candidatesLimit: RateLimit;
   private readonly reportsLimit: RateLimit;
+  private readonly rewindsLimit: RateLimit;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -79,6 +85,7 @@ export class DiscoveryService {
     const { limiter, config } = deps;
     this.candidatesLimit = limiter('discovery-candidates', config.discoveryLimits.candidatesPerMin, 60);
     this.reportsLimit = limiter('discovery-reports', config.discoveryLimits.reportsPerDay, 86_400);
+    this.rewindsLimit = limiter('discovery-rewinds', config.discoveryLimits.rewindsPerMin, 60);
   }
 
   private get db() {
@@ -133,23 +140,64 @@ export class DiscoveryService {
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
 
-    const ids = page.map((r) => r.user_id);
-    const [photos, videos] = await Promise.all([
-      loadApprovedPhotos(this.db, this.deps.config, ids),
-      loadApprovedVideos(this.db, this.deps.config, ids),
-      repo.recordImpressions(this.db, userId, ids, today),
+    const [candidates] = await Promise.all([
+      this.toCandidates(page, { lat: viewer.lat, lon: viewer.lon }, q.debug),
+      repo.recordImpressions(this.db, userId, page.map((r) => r.user_id), today),
     ]);
-    const location = { lat: viewer.lat, lon: viewer.lon };
-    const debug = q.debug && this.deps.config.devMode;
-    const candidates: Candidate[] = page.map((row) => {
+    const nextCursor = rows.length > q.limit ? encodeCursor({ score: last.score, userId: last.user_id, asOf }) : null;
+    return { candidates, next_cursor: nextCursor };
+  }
+
+  /** Rows of the candidates query as the contract shows them, with the breakdown when asked in development mode. */
+  private async toCandidates(rows: repo.CandidateRow[], location: Point, debug: boolean): Promise<Candidate[]> {
+    const ids = rows.map((r) => r.user_id);
+    const [photos, videos] = await Promise.all([loadApprovedPhotos(this.db, this.deps.config, ids), loadApprovedVideos(this.db, this.deps.config, ids)]);
+    const explain = debug && this.deps.config.devMode;
+    return rows.map((row) => {
       const view = toPublicProfile(row, photos.get(row.user_id) ?? [], location, videos.get(row.user_id) ?? null);
       const c: Candidate = { ...view, distance_km: view.distance_km ?? null, score: Number(row.score) };
       if (row.liked_me) c.liked_you = true;
-      if (debug) c.score_breakdown = { ...explainScore(row), impressions_today: row.shown_today };
+      if (explain) c.score_breakdown = { ...explainScore(row), impressions_today: row.shown_today };
       return c;
     });
-    const nextCursor = rows.length > q.limit ? encodeCursor({ score: last.score, userId: last.user_id, asOf }) : null;
-    return { candidates, next_cursor: nextCursor };
+  }
+
+  /**
+   * Undoes the caller's most recent swipe when it is a pass of the last
+   * REWIND_WINDOW_MS, and answers that person as a candidate (scored now), so
+   * they can be shown again; they are in the candidate lists again too. A
+   * like or superlike is never undone (it may have made a match and has been
+   * announced), nor a pass on someone no longer to be seen: 409
+   * nothing_to_rewind, as when there is no pass to undo. Free while premium
+   * runs, else it spends one bought rewind (402 payment_required with
+   * neither); nothing is spent on a refusal. Under the caller's swipe lock,
+   * so concurrent rewinds (and swipes) take turns: each undoes another swipe
+   * and spends its own credit.
+   */
+  async rewind(userId: string) {
+    await this.rewindsLimit.consume(userId);
+    const viewer = await this.viewer(userId);
+    if (viewer.lat === null || viewer.lon === null) throw AppError.conflict('Set a location on your profile to get candidates');
+    const asOf = new Date();
+    const row = await repo.inSwiperLock(this.db, userId, async (trx) => {
+      const last = await repo.lastSwipeForUpdate(trx, userId);
+      if (!last || last.action !== 'pass' || asOf.getTime() - new Date(last.created_at).getTime() > REWIND_WINDOW_MS) {
+        throw nothingToRewind('Only your last swipe can be rewound, when it is a pass of the last 24 hours');
+      }
+      const candidate = await repo.findCandidate(trx, {
+        viewer,
+        myAge: ageOn(viewer.birthdate, asOf),
+        asOf,
+        impressionsDay: asOf.toISOString().slice(0, 10),
+        targetId: last.target_id,
+      });
+      if (!candidate) throw nothingToRewind('The profile you passed on is no longer shown');
+      if (!(await repo.spendRewind(trx, userId))) throw new AppError(402, 'payment_required', 'Rewinds are bought with Stars, or free with premium');
+      await repo.deleteSwipe(trx, last.id);
+      return candidate;
+    });
+    const [candidate] = await this.toCandidates([row], { lat: viewer.lat, lon: viewer.lon }, false);
+    return { candidate };
   }
 
   async swipe(userId: string, targetId: string, action: SwipeAction) {

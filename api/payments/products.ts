@@ -1,10 +1,13 @@
 // What is sold, in Telegram Stars (XTR, whole stars). The price here is the
 // current one: an invoice made at another price is refused at pre-checkout.
+// What each does is discovery's: a boost or premium ranks the buyer higher in
+// other people's candidates (api/discovery/scoring.ts PAID_BOOST), and a
+// rewind or premium undoes the last pass (POST /discovery/rewind).
 export const PRODUCTS = {
   superlikes_5: { title: '5 superlikes', description: 'Five superlikes to use whenever you like.', price: 50 },
-  boost_30m: { title: 'Boost', description: 'Be shown first in people’s candidates for 30 minutes.', price: 25 },
+  boost_30m: { title: 'Boost', description: 'Rank higher in people’s candidates for 30 minutes.', price: 25 },
   rewind: { title: 'Rewind', description: 'Undo your last pass.', price: 10 },
-  premium_month: { title: 'Premium', description: 'A month of superlikes, boosts and rewinds.', price: 250 },
+  premium_month: { title: 'Premium', description: 'For a month: rank higher in people’s candidates, and rewind passes for free.', price: 250 },
 } as const;
 
 export type ProductId = keyof typeof PRODUCTS;

@@ -31,6 +31,13 @@ export type Candidate = z.infer<typeof Candidate>;
 export const CandidatePage = shape('CandidatePage', z.object({ candidates: z.array(Candidate), next_cursor: z.string().nullable() }));
 export type CandidatePage = z.infer<typeof CandidatePage>;
 
+export const RewindResult = shape(
+  'RewindResult',
+  z.object({ candidate: Candidate }),
+  'The pass is undone: the person, scored as a candidate again, to show once more.',
+);
+export type RewindResult = z.infer<typeof RewindResult>;
+
 export const SWIPE_ACTIONS = ['like', 'pass', 'superlike'] as const;
 export const SwipeResult = shape('SwipeResult', z.object({ action: z.enum(SWIPE_ACTIONS), target_id: Id }), 'The swipe is recorded; a match, if any, arrives as match:new.');
 export type SwipeResult = z.infer<typeof SwipeResult>;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AuditQuery, BanBody, IdParams, QueueQuery, RejectBody, ReviewBody, ReviewFileParams, UnbanBody } from '../../api/admin/schemas.js';
 import { DevInitDataBody, InitDataBody, RefreshBody, SessionIdParam, TelegramLoginBody } from '../../api/auth/schemas.js';
-import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, TargetBody } from '../../api/discovery/schemas.js';
+import { CandidatesQuery, LikesQuery, MatchParams, ReportBody, RewindBody, TargetBody } from '../../api/discovery/schemas.js';
 import { AttachPhotoBody, AttachVideoBody, MovePhotoBody, Uuid } from '../../api/media/schemas.js';
 import { WebhookUpdateBody } from '../../api/telegram/schemas.js';
 import { ChargeParams, Entitlements, InvoiceBody, Invoice, Ledger, LedgerQuery, Payment, RefundBody } from '../../api/payments/schemas.js';
@@ -252,6 +252,21 @@ export const OPERATIONS: Operation[] = [
     description: 'Pass next_cursor as cursor for the next page; 409 without a profile location.',
   },
   ...swipes,
+  {
+    method: 'post',
+    path: '/discovery/rewind',
+    tag: 'discovery',
+    summary: 'Undo the last pass',
+    auth: 'bearer',
+    body: { json: RewindBody, optional: true },
+    answers: { 200: c.RewindResult },
+    errors: ['validation_failed', 'conflict', 'nothing_to_rewind', 'payment_required', 'rate_limited'],
+    description:
+      "Undoes the caller's most recent swipe when it is a pass of the last 24 hours, and answers that person as a candidate (the same shape as in GET /discovery/candidates) to show again; they are in the candidate lists again too. " +
+      'Free while premium runs, else it spends one bought rewind (the product rewind); 402 payment_required with neither. ' +
+      "409 nothing_to_rewind when the last swipe is a like or a superlike (never undone), there is none, or that person's profile is no longer shown; nothing is spent on a refusal. " +
+      '409 conflict without a profile or a location. RATE_LIMIT_REWINDS_PER_MIN per user.',
+  },
   { method: 'get', path: '/discovery/matches', tag: 'discovery', summary: "The caller's matches", auth: 'bearer', answers: { 200: c.MatchList }, errors: [] },
   { method: 'delete', path: '/discovery/matches/{match_id}', tag: 'discovery', summary: 'Unmatch', auth: 'bearer', params: MatchParams, answers: { 204: null }, errors: ['validation_failed', 'not_found'] },
   { method: 'post', path: '/discovery/block', tag: 'discovery', summary: 'Block someone for good', auth: 'bearer', body: { json: TargetBody }, answers: { 204: null }, errors: ['validation_failed', 'not_found'] },
@@ -461,7 +476,7 @@ export const OPERATIONS: Operation[] = [
     body: { json: InvoiceBody },
     answers: { 201: c.shape('StarInvoice', Invoice) },
     errors: ['validation_failed', 'service_unavailable'],
-    description: `Products: superlikes_5, boost_30m, rewind, premium_month (a subscription, renewed monthly by Telegram). The link is Telegram's (createInvoiceLink, currency XTR); the invoice can be paid until expires_at (STARS_INVOICE_TTL_S) at this price. Credit comes only when Telegram reports the payment.`,
+    description: `Products: superlikes_5 (five superlikes beyond the daily quota), boost_30m (ranked higher in other people's candidates for 30 minutes: a capped multiplier on the score, never past their filters), rewind (one POST /discovery/rewind), premium_month (a subscription, renewed monthly by Telegram: ranked higher as with a boost, and rewinds free, while it runs). The link is Telegram's (createInvoiceLink, currency XTR); the invoice can be paid until expires_at (STARS_INVOICE_TTL_S) at this price. Credit comes only when Telegram reports the payment.`,
   },
   { method: 'get', path: '/payments/entitlements', tag: 'payments', summary: "The caller's entitlements", auth: 'bearer', answers: { 200: c.shape('Entitlements', Entitlements) }, errors: [] },
   { method: 'get', path: '/admin/payments', tag: 'admin', summary: 'The Stars payments ledger, newest first', auth: 'admin', query: LedgerQuery, answers: { 200: c.shape('PaymentsLedger', Ledger) }, errors: ['validation_failed'] },

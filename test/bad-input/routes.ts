@@ -30,6 +30,7 @@ export const AUTHED_ROUTES: AuthedRoute[] = [
   r('POST', () => '/discovery/like', (c) => ({ target_id: c.dave.id })),
   r('POST', () => '/discovery/pass', (c) => ({ target_id: c.dave.id })),
   r('POST', () => '/discovery/superlike', (c) => ({ target_id: c.dave.id })),
+  r('POST', () => '/discovery/rewind'),
   r('GET', () => '/discovery/matches'),
   r('DELETE', (c) => `/discovery/matches/${c.ab.matchId}`),
   r('POST', () => '/discovery/block', (c) => ({ target_id: c.dave.id })),
