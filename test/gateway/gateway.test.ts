@@ -139,6 +139,7 @@ describe('gateway', function () {
       ['/profiles/abc/photos', 'media', '/profiles/abc/photos'],
       ['/api/v1/profiles/abc/photos/p1', 'media', '/profiles/abc/photos/p1'],
       ['/discovery/candidates?limit=5', 'discovery', '/discovery/candidates?limit=5'],
+      ['/api/v1/discovery/rewind', 'discovery', '/discovery/rewind'],
       ['/media/upload', 'media', '/media/upload'],
       ['/media/files/ab/cd.webp', 'media', '/media/files/ab/cd.webp'],
       ['/api/v1/chat/conversations', 'realtime', '/chat/conversations'],
