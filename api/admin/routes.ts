@@ -19,7 +19,7 @@ function body(ctx: Context): unknown {
   throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-export function adminRoutes(service: AdminService, auth: AuthDeps & { config: Pick<Config, 'media'> }): Router {
+export function adminRoutes(service: AdminService, auth: AuthDeps & { config: Pick<Config, 'media' | 'telegram'> }): Router {
   const router = new Router({ prefix: '/admin' });
   router.use(requireAuth(auth), async (ctx, next) => {
     await service.assertAdmin(caller(ctx).userId);

@@ -1,12 +1,15 @@
 // The moderator console (/admin/) in Chromium against the all-in-one app:
 // approve by keyboard, reject with a reason, review a report and ban (after
 // the confirmation that says what a ban does), the audit log shows all
-// three, and a non-admin gets the 403 screen. axe-core checks each screen.
+// three, and a non-admin gets the 403 screen; sign-in in a plain browser by
+// the Telegram login link, a report shown with the conversation before it,
+// and a queue card with its owner's report history. axe-core checks each screen.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { uniqueTelegramId } from '../helpers/env.js';
-import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
-import { createUser, type TestUser } from '../helpers/users.js';
+import { ADMIN_CAPABLE_ENV, signLoginWidget } from '../helpers/telegram.js';
+import { createMatch, createUser, type TestUser } from '../helpers/users.js';
+import { clientMsgId } from '../helpers/realtime.js';
 import { accessibilityProblems, screenshot } from './browser.js';
 import { e2eApp } from './fixture.js';
 import { createPhoto, createReport } from '../admin/fixtures.js';
@@ -16,11 +19,14 @@ import { createStorage } from '../../shared/storage/index.js';
 describe('moderator console in a browser (/admin/)', function () {
   this.timeout(90_000);
   const adminTelegramId = uniqueTelegramId();
+  // An admin who signs in only by the login link (no user row before it).
+  const linkAdminTelegramId = uniqueTelegramId();
+  const BOT_USERNAME = 'dating_console_test_bot';
   // A database of its own (every e2e suite has one): the queue it counts is the whole review queue, which other tests fill too.
   const e2e = e2eApp({
     name: 'e2e-admin',
     buildWeb: false,
-    env: { ...ADMIN_CAPABLE_ENV, ADMIN_TELEGRAM_IDS: String(adminTelegramId), RATE_LIMIT_AUTH_PER_MIN: '1000' },
+    env: { ...ADMIN_CAPABLE_ENV, ADMIN_TELEGRAM_IDS: `${adminTelegramId},${linkAdminTelegramId}`, RATE_LIMIT_AUTH_PER_MIN: '1000', BOT_USERNAME },
   });
 
   /** The console signed in by init data; `prepare` runs on the context before the page opens. */
@@ -157,6 +163,111 @@ describe('moderator console in a browser (/admin/)', function () {
     await e2e.platform.bus.publish('media.moderated', { media_id: media, owner_id: owner.id, status: 'review', nsfw_score: 0.6 });
     await page.getByRole('heading', { name: 'Media in review (1)' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('.card').getAttribute('data-id')).to.equal(media);
+    await page.context().close();
+  });
+
+  it('signs an admin in from a plain browser by the Telegram login link (no Mini App, no SDK), and refuses a stale link', async () => {
+    const ctx = await e2e.desktop();
+    // Telegram's widget script, offline: a stand-in that marks where the button would be.
+    const widgetRequests: string[] = [];
+    await ctx.route('https://telegram.org/js/telegram-widget.js*', (route) => {
+      widgetRequests.push(route.request().url());
+      return route.fulfill({ contentType: 'text/javascript', body: 'document.currentScript.insertAdjacentHTML("afterend", "<p id=tg-login-button>Log in with Telegram</p>")' });
+    });
+    const page = await e2e.page(ctx);
+    const shell = await page.goto(`${e2e.http.url}/admin`);
+    // With BOT_USERNAME configured the page may load Telegram's widget and its frame, nothing else.
+    expect(shell!.headers()['content-security-policy']).to.contain("script-src 'self' https://telegram.org").and.contain('frame-src https://oauth.telegram.org');
+    await page.getByRole('heading', { name: 'Sign in through Telegram' }).waitFor();
+    expect(await page.evaluate(() => 'Telegram' in window)).to.equal(false);
+    const widget = page.locator('script[data-telegram-login]');
+    expect(await widget.getAttribute('data-telegram-login')).to.equal(BOT_USERNAME);
+    expect(await widget.getAttribute('data-auth-url')).to.equal(`${e2e.http.url}/admin`);
+    await page.locator('#tg-login-button').waitFor();
+    expect(widgetRequests).to.have.length(1);
+    await expectAccessible(page, 'sign-in');
+
+    // Telegram sends the browser back with the signed fields in the query (login link redirect).
+    const botToken = e2e.platform.config.telegram.botToken;
+    const stale = signLoginWidget({ id: linkAdminTelegramId, first_name: 'Wanda' }, { botToken, authDate: Math.floor(Date.now() / 1000) - 2 * 86_400 });
+    await page.goto(`${e2e.http.url}/admin?${new URLSearchParams(stale)}`);
+    await page.getByText('The Telegram login link has expired or is not valid').waitFor();
+    await page.getByRole('heading', { name: 'Sign in through Telegram' }).waitFor();
+    expect(new URL(page.url()).search).to.equal('');
+
+    const fields = signLoginWidget({ id: linkAdminTelegramId, first_name: 'Wanda', username: 'wanda_admin', photo_url: 'https://t.me/i/userpic/320/wanda.jpg' }, { botToken });
+    await page.goto(`${e2e.http.url}/admin?${new URLSearchParams(fields)}`);
+    await page.getByRole('heading', { name: /^Media in review/ }).waitFor();
+    expect(await page.locator('#tabs').isVisible()).to.equal(true);
+    // The signed fields are a credential: out of the address bar once used.
+    expect(new URL(page.url()).search).to.equal('');
+    const user = await e2e.platform.db('users').where('telegram_id', linkAdminTelegramId).first();
+    expect(user).to.include({ first_name: 'Wanda', username: 'wanda_admin' });
+    expect(await e2e.platform.db('sessions').where('user_id', user.id)).to.have.length(1);
+    // The admin data calls work with the session the link opened.
+    await page.getByRole('button', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await ctx.close();
+  });
+
+  it('shows a report with the conversation before it as the reporter saw it, and the owner\'s report history in the queue card', async () => {
+    const db = e2e.platform.db;
+    const api = e2e.http.url;
+    const rita = await createUser(db, e2e.platform.config, { firstName: 'Rita' });
+    const otto = await createUser(db, e2e.platform.config, { firstName: 'Otto' });
+    const bob = await createUser(db, e2e.platform.config, { firstName: 'Bob' });
+    await db('profiles').insert({ user_id: otto.id, display_name: 'Otto K', birthdate: '1990-01-01', gender: 'man' });
+    const { conversationId } = await createMatch(db, rita.id, otto.id);
+    const send = async (from: TestUser, body: string) => {
+      const res = await fetch(`${api}/chat/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${from.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ conversation_id: conversationId, body, client_msg_id: clientMsgId() }),
+      });
+      expect(res.status).to.equal(201);
+      return ((await res.json()) as { message: { seq: number } }).message.seq;
+    };
+    const call = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    await send(otto, `Hi Rita, nice profile ${clientMsgId('e2e')}`);
+    await send(rita, 'Thanks, hello!');
+    const hidden = await send(otto, 'A line Rita deleted for herself');
+    await send(otto, 'You will regret ignoring me');
+    const reported = await send(otto, 'Answer me now or else');
+    expect((await call('DELETE', `/chat/messages/${conversationId}/${hidden}?scope=me`, rita.token)).status).to.equal(200);
+    expect((await call('POST', `/chat/messages/${conversationId}/${reported}/report`, rita.token, { reason: 'threats' })).status).to.equal(201);
+    // An older report against Otto, already dismissed, for the history.
+    const old = await createReport(db, bob.id, otto.id, 'spam', new Date(Date.now() - 86_400_000));
+    await db('reports').where('id', old).update({ status: 'dismissed', reviewed_at: new Date() });
+    // Otto's photo waits for review: its card carries his report history.
+    const photo = await createPhoto(db, otto.id, { nsfw_score: 0.9 });
+
+    const page = await open(adminTelegramId, 'Admin');
+    const card = page.locator(`.card[data-id="${photo}"]`);
+    await card.waitFor();
+    await card.getByText('Report history of Otto K (2)').click();
+    const history = card.getByRole('list', { name: 'Reports against Otto K' });
+    await history.waitFor();
+    const items = await history.getByRole('listitem').allTextContents();
+    expect(items).to.have.length(2);
+    expect(items[0]).to.contain('threats').and.contain('open').and.contain(`reporter ${rita.id.slice(0, 8)}`).and.contain('about a message');
+    expect(items[1]).to.contain('spam').and.contain('dismissed');
+    await expectAccessible(page, 'queue with a report history');
+
+    await page.getByRole('button', { name: 'Reports' }).click();
+    const report = page.getByRole('region', { name: 'Report: threats' });
+    await report.waitFor();
+    const excerpt = report.getByRole('list', { name: 'Messages up to the reported one' });
+    await excerpt.getByRole('listitem').nth(3).waitFor();
+    const lines = await excerpt.getByRole('listitem').allTextContents();
+    expect(lines).to.have.length(4);
+    expect(lines[0]).to.match(/^Reported user/).and.contain('Hi Rita, nice profile');
+    expect(lines[1]).to.match(/^Reporter/).and.contain('Thanks, hello!');
+    expect(lines[2]).to.match(/^Reported user/).and.contain('You will regret ignoring me');
+    expect(lines[3]).to.contain('reported message').and.contain('Answer me now or else');
+    expect(lines.join()).not.to.contain('deleted for herself');
+    await expectAccessible(page, 'report with its conversation');
+    await screenshot(page, 'admin-report-excerpt');
     await page.context().close();
   });
 });

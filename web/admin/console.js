@@ -1,8 +1,11 @@
 // The moderator console: plain DOM over the admin API (/admin/*), no build
 // step. Sign-in is through Telegram: the init data the bot's Mini App gets
 // (Telegram.WebApp.initData, or #tgWebAppData=… in the address, as Telegram
-// passes it) is exchanged at POST /auth/token; a session the web client
-// already holds in this tab is used as it is. Whatever the API answers 403
+// passes it) is exchanged at POST /auth/token; in a plain browser, the
+// Telegram Login Widget's login link comes back to this page with its fields
+// in the query (?id=…&auth_date=…&hash=…), exchanged at POST
+// /auth/telegram-login. A session the web client already holds in this tab is
+// used as it is. Whatever the API answers 403
 // shows the "admins only" screen. Everything users wrote is put in the page
 // as text, never as HTML.
 
@@ -37,6 +40,17 @@ function initData() {
   return new URLSearchParams(location.hash.slice(1)).get('tgWebAppData') ?? '';
 }
 
+/** The Telegram Login Widget's fields, when its login link has just sent the browser here; null otherwise. */
+function loginLinkFields() {
+  const q = new URLSearchParams(location.search);
+  return q.has('id') && q.has('hash') ? Object.fromEntries(q) : null;
+}
+
+/** The bot the Telegram Login Widget signs in with (BOT_USERNAME, put in the page by the server); empty without one. */
+const loginBot = () => document.querySelector('meta[name="telegram-login-bot"]')?.content ?? '';
+
+const postJson = (path, body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 const session = {
   get() {
     try {
@@ -49,15 +63,24 @@ const session = {
     if (pair) sessionStorage.setItem(SESSION_KEY, JSON.stringify(pair));
     else sessionStorage.removeItem(SESSION_KEY);
   },
-  async login() {
-    const data = initData();
-    if (!data) throw new SignedOut();
-    const res = await fetch('/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ init_data: data }) });
-    if (!res.ok) throw new SignedOut();
+  /** One login at a time: calls made together while signed out share it. */
+  login() {
+    this.pending ??= this.exchange().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  },
+  pending: null,
+  async exchange() {
+    const fields = loginLinkFields();
+    const data = fields ? '' : initData();
+    if (!fields && !data) throw new SignedOut();
+    const res = await (fields ? postJson('/auth/telegram-login', fields) : postJson('/auth/token', { init_data: data }));
+    // Init data and the login link's fields are credentials: out of the address bar once used.
+    if (location.hash || location.search) history.replaceState(null, '', location.pathname);
+    if (!res.ok) throw new SignedOut(fields ? 'The Telegram login link has expired or is not valid: sign in again.' : '');
     const body = await res.json();
     this.set({ access_token: body.access_token, refresh_token: body.refresh_token });
-    // The init data is a credential: out of the address bar once used.
-    if (location.hash) history.replaceState(null, '', location.pathname);
   },
   async refresh() {
     const s = this.get();
@@ -145,7 +168,7 @@ function say(text) {
 
 function showError(err) {
   if (err instanceof Forbidden) return forbidden();
-  if (err instanceof SignedOut) return signedOut();
+  if (err instanceof SignedOut) return signedOut(err.message);
   say(`Something went wrong: ${err.message}`);
 }
 
@@ -160,15 +183,27 @@ function forbidden() {
   );
 }
 
-function signedOut() {
+function signedOut(problem = '') {
   stopPolling();
   stopListening();
   $('tabs').hidden = true;
-  say('');
+  say(problem);
+  const bot = loginBot();
   $('view').replaceChildren(
     h('h2', {}, 'Sign in through Telegram'),
-    h('p', {}, 'Open the console from the bot: its menu button opens it as a Mini App, or ask the bot for the admin login link.'),
+    h('p', {}, 'Open the console from the bot (its menu button opens it as a Mini App), or sign in here with your Telegram account.'),
+    bot ? loginWidget(bot) : h('p', { class: 'hint' }, 'The Telegram login button appears here once the bot’s username (BOT_USERNAME) is configured.'),
   );
+}
+
+/**
+ * Telegram's login button, as its login link: Telegram sends the browser back
+ * to this page with the signed fields in the query, which login() exchanges.
+ */
+function loginWidget(bot) {
+  const script = h('script', { async: true, src: 'https://telegram.org/js/telegram-widget.js?22' });
+  Object.assign(script.dataset, { telegramLogin: bot, size: 'large', authUrl: `${location.origin}${location.pathname}` });
+  return h('div', { class: 'login' }, script);
 }
 
 function stopPolling() {
@@ -205,6 +240,35 @@ function reportsAgainst(userId) {
   return state.users.find((u) => u.user.user_id === userId)?.open_reports ?? 0;
 }
 
+const DECIDED = { dismiss: 'dismissed', warn: 'warned', ban: 'banned' };
+
+/** The reports against a user, any status, newest first (collapsed: it can be long). */
+function reportHistory(entries, whose) {
+  return h(
+    'details',
+    { class: 'history' },
+    h('summary', {}, `Report history of ${whose} (${entries.length})`),
+    entries.length
+      ? h(
+          'ol',
+          { 'aria-label': `Reports against ${whose}` },
+          entries.map((r) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, r.reason),
+              ` · ${r.status} · ${new Date(r.created_at).toLocaleString()} · reporter ${r.reporter}`,
+              r.has_message ? ' · about a message' : '',
+              r.decision
+                ? h('span', { class: 'hint' }, ` — ${DECIDED[r.decision.action]}${r.decision.reviewed_at ? ` ${new Date(r.decision.reviewed_at).toLocaleString()}` : ''}${r.decision.note ? `: ${r.decision.note}` : ''}`)
+                : '',
+            ),
+          ),
+        )
+      : h('p', {}, 'No reports.'),
+  );
+}
+
 function photoCard(item, index) {
   const m = item.media;
   const name = item.owner.display_name ?? 'No profile yet';
@@ -225,6 +289,7 @@ function photoCard(item, index) {
       scores.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v.toFixed(2))]),
     ),
     h('p', { class: 'hint' }, `${m.is_profile_photo ? 'Profile photo' : 'Upload'} · ${m.width ?? '?'}×${m.height ?? '?'} · ${reportsAgainst(m.owner_id)} open reports against the owner`),
+    reportHistory(item.report_history, name),
     h(
       'div',
       { class: 'actions' },
@@ -399,6 +464,7 @@ async function showReports() {
         { class: 'report', 'aria-label': `Reports against ${name}` },
         h('h3', {}, name, u.user.banned ? ' (banned)' : ''),
         h('p', { class: 'hint' }, `${u.open_reports} open reports from ${u.reporters} people · ${u.flagged_messages} messages sent past the language filter · user ${u.user.user_id}`),
+        reportHistory(u.report_history, name),
         u.reports.map((r) =>
           h(
             'section',
@@ -407,6 +473,7 @@ async function showReports() {
             r.evidence
               ? h('figure', {}, h('blockquote', {}, r.evidence.body ?? '(no text)'), h('figcaption', { class: 'hint' }, `Message #${r.evidence.seq}, ${new Date(r.evidence.created_at).toLocaleString()}${r.evidence.edited_at ? ', edited' : ''}${r.evidence.flagged ? ', sent past the language filter' : ''}`))
               : h('p', { class: 'hint' }, 'No message given as evidence.'),
+            r.evidence ? conversationExcerpt(r) : '',
             h(
               'div',
               { class: 'actions' },
@@ -418,6 +485,37 @@ async function showReports() {
         ),
       );
     }),
+  );
+}
+
+/**
+ * The conversation up to the reported message, as the reporter saw it
+ * (GET /admin/reports/{id}/conversation), filled in once it has loaded.
+ */
+function conversationExcerpt(report) {
+  const list = h('ol', { class: 'excerpt', 'aria-label': 'Messages up to the reported one' });
+  const summary = h('summary', {}, 'The conversation before the report (loading…)');
+  api('GET', `/admin/reports/${report.id}/conversation`).then(({ messages }) => {
+    summary.textContent = `The conversation before the report (${messages.length} messages, as the reporter saw it)`;
+    list.replaceChildren(...messages.map(excerptMessage));
+  }, showError);
+  return h('details', { open: true, class: 'excerpt-box' }, summary, list);
+}
+
+function excerptMessage(m) {
+  const who = m.sender === 'reporter' ? 'Reporter' : 'Reported user';
+  const a = m.attachment;
+  const attachment = !a
+    ? ''
+    : a.kind === 'image'
+      ? showFile(h('img', { alt: `Photo sent by the ${who.toLowerCase()}` }), 'src', a.url)
+      : showFile(h(a.kind === 'voice' ? 'audio' : 'video', { controls: true, preload: 'metadata', 'aria-label': `${a.kind === 'voice' ? 'Voice note' : 'Clip'} sent by the ${who.toLowerCase()}` }), 'src', a.url);
+  return h(
+    'li',
+    { class: `from-${m.sender}${m.reported ? ' is-reported' : ''}`, dataset: { seq: m.seq } },
+    h('p', { class: 'who' }, h('strong', {}, who), ` · #${m.seq} · ${new Date(m.created_at).toLocaleString()}${m.edited_at ? ' · edited' : ''}${m.reported ? ' · reported message' : ''}`),
+    m.deleted ? h('p', { class: 'hint' }, '(unsent by its sender)') : m.body ? h('p', {}, m.body) : '',
+    attachment,
   );
 }
 
@@ -541,4 +639,6 @@ for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('c
 $('reject-cancel').addEventListener('click', () => $('reject-dialog').close('cancel'));
 $('ban-cancel').addEventListener('click', () => $('ban-dialog').close('cancel'));
 window.Telegram?.WebApp?.ready?.();
+// A login link just came back: it signs in afresh, whoever held this tab before.
+if (loginLinkFields()) session.set(null);
 show('queue');
