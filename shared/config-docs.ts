@@ -25,7 +25,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
 
   BOT_TOKEN:
     'Telegram bot token: checks init data and sends bot messages. Unset: development mode (a public development token, anyone can log in as anyone, admin ids ignored); refused when `NODE_ENV=production`.',
-  BOT_USERNAME: 'The bot\'s username, for the "Open the app" button of bot messages when `WEBAPP_URL` is unset.',
+  BOT_USERNAME: 'The bot\'s username, for the "Open the app" button of bot messages when `WEBAPP_URL` is unset, and the Telegram login button of the moderator console (`/admin`) in a plain browser (the bot\'s domain set with BotFather\'s /setdomain).',
   WEBAPP_URL: 'The Mini App\'s URL, for the "Open the app" button of bot messages.',
   TELEGRAM_BOT_ID:
     'With `TELEGRAM_PUBLIC_KEY`: init data must also carry a valid Ed25519 `signature` from Telegram for this bot id (third-party validation).',
