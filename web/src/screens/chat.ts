@@ -234,6 +234,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
     setCompose({ kind: 'edit', message: m });
     input.value = m.body ?? '';
     autosize();
+    showMainButton();
     input.focus();
   };
 
