@@ -53,6 +53,7 @@ export const AUTHED_ROUTES: AuthedRoute[] = [
   r('GET', () => '/admin/queue'),
   r('POST', (c) => `/admin/media/${c.carolReview}/approve`),
   r('POST', (c) => `/admin/media/${c.carolReview}/reject`),
+  r('GET', (c) => `/admin/reports/${c.report}/conversation`),
   r('POST', (c) => `/admin/reports/${c.report}/review`, () => ({ action: 'dismiss' })),
   r('POST', (c) => `/admin/users/${c.dave.id}/ban`, () => ({ reason: 'x' })),
   r('POST', (c) => `/admin/users/${c.banned.id}/unban`),
