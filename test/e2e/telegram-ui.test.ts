@@ -113,6 +113,14 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await page.locator('.msg.mine').getByText('Sent by the MainButton').waitFor();
     await mainButtonIs(page, null);
     await waitFor('the message stored', () => e2e.platform.db('messages').where({ conversation_id: conversationId, body: 'Sent by the MainButton' }).first());
+    // Editing it: the MainButton saves the edit.
+    await page.locator('.msg.mine', { hasText: 'Sent by the MainButton' }).getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('dialog', { name: 'Message actions' }).getByRole('button', { name: 'Edit', exact: true }).click();
+    await mainButtonIs(page, 'Save');
+    await page.getByLabel('Message', { exact: true }).fill('Edited with the MainButton');
+    await page.evaluate(() => (window as unknown as Tg).__tgPressMain());
+    await waitFor('the edit stored', () => e2e.platform.db('messages').where({ conversation_id: conversationId, body: 'Edited with the MainButton' }).first());
+    await mainButtonIs(page, null);
 
     // Premium: Buy Premium opens Telegram's payment sheet for a Premium invoice.
     await go(page, 'premium');
