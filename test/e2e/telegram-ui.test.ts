@@ -181,6 +181,11 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     expect(seen.filter((c) => c === 'impact:medium')).to.have.length(1);
     expect(seen.filter((c) => c === 'impact:light')).to.have.length(passed);
     expect(seen.indexOf('impact:medium')).to.be.below(seen.indexOf('haptic:success'));
+    // While the dialog is up the MainButton opens the chat (not the deck's Like underneath).
+    await mainButtonIs(page, 'Send a message');
+    await page.evaluate(() => (window as unknown as Tg).__tgPressMain());
+    await heading(page, 'Eve');
+    await mainButtonIs(page, null);
     await ctx.close();
   });
 

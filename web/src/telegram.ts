@@ -81,6 +81,8 @@ export interface TelegramBridge {
   setBackButton(visible: boolean, onClick?: () => void): void;
   /** Shows Telegram's MainButton doing `action` (the previous handler is removed), or hides it (null). */
   setMainButton(action: MainAction | null): void;
+  /** A dialog's action on the MainButton while it is open, over the screen's; undefined when it closes (the screen's comes back). */
+  setDialogMainButton(action: MainAction | undefined): void;
   haptic(kind: 'success' | 'error' | 'warning'): void;
   /** A tap of the Taptic Engine, for a swipe. */
   impact(style: ImpactStyle): void;
@@ -194,6 +196,7 @@ const outside: TelegramBridge = {
   nativeBack: false,
   setBackButton() {},
   setMainButton() {},
+  setDialogMainButton() {},
   haptic() {},
   impact() {},
   setVerticalSwipes() {},
@@ -257,7 +260,24 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
   safely(() => webApp.ready());
   safely(() => webApp.expand());
   let backHandler: (() => void) | undefined;
+  /** What the MainButton shows and does now; the screen's action, and a dialog's over it. */
   let main: MainAction | null = null;
+  let screenAction: MainAction | null = null;
+  let dialogAction: MainAction | undefined;
+  const showMain = () => {
+    const mb = webApp.MainButton;
+    const action = dialogAction ?? screenAction;
+    if (!mb || (action?.text === main?.text && action?.onClick === main?.onClick)) return;
+    const previous = main;
+    main = action;
+    safely(() => {
+      if (previous) mb.offClick(previous.onClick);
+      if (!action) return mb.hide();
+      mb.setText(action.text);
+      mb.onClick(action.onClick);
+      if (!previous) mb.show();
+    });
+  };
   let verticalSwipes = true; // Telegram's default
   return {
     initData: webApp.initData,
@@ -277,17 +297,12 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
       });
     },
     setMainButton(action) {
-      const mb = webApp.MainButton;
-      if (!mb || (action?.text === main?.text && action?.onClick === main?.onClick)) return;
-      const previous = main;
-      main = action;
-      safely(() => {
-        if (previous) mb.offClick(previous.onClick);
-        if (!action) return mb.hide();
-        mb.setText(action.text);
-        mb.onClick(action.onClick);
-        if (!previous) mb.show();
-      });
+      screenAction = action;
+      showMain();
+    },
+    setDialogMainButton(action) {
+      dialogAction = action;
+      showMain();
     },
     haptic(kind) {
       safely(() => webApp.HapticFeedback?.notificationOccurred(kind));

@@ -19,6 +19,7 @@ function next(app: App) {
   if (!m) {
     open = false;
     overlay.hidden = true;
+    app.tg.setDialogMainButton(undefined);
     return;
   }
   open = true;
@@ -65,5 +66,7 @@ function next(app: App) {
   overlay.appendChild(dialog);
   overlay.hidden = false;
   document.addEventListener('keydown', onKey);
+  // Telegram's MainButton opens the chat while the dialog is up (not the screen's action underneath).
+  app.tg.setDialogMainButton({ text: 'Send a message', onClick: () => close(`chat/${m.conversation_id}`) });
   message.focus();
 }
