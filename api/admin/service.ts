@@ -11,24 +11,12 @@ import type { Storage, StoredFile } from '../../shared/storage/index.js';
 import { enqueue } from '../../shared/outbox/enqueue.js';
 import * as repo from './repo.js';
 import type { AuditAction, AuditQuery, QueueQuery, ReviewBody, TargetType } from './schemas.js';
-import { ReportEvidence, type QueueItem, type QueuedPhoto, type QueuedUser, type ReportConversation, type ReportHistoryEntry } from '../../shared/contract/admin.js';
+import type { QueueItem, QueuedPhoto, QueuedUser, ReportConversation, ReportEvidence } from '../../shared/contract/admin.js';
+import { reportConversation, reportHistories } from './report-context.js';
+import { REVIEW_FILES, reviewPath } from './review-files.js';
 
 // No storage where only assertAdmin is used (the payments admin routes).
 type Deps = Pick<ServiceDeps, 'db' | 'config' | 'logger' | 'revocations'> & { storage?: Storage };
-
-/**
- * The files an admin may look at, by media kind: the name in the route, the
- * entry in media.variants, and its type. Served by the admin API only, since
- * the public file route serves approved media alone.
- */
-const REVIEW_FILES: Record<string, Record<string, readonly [string, string]>> = {
-  image: { thumb: ['thumb', 'image/webp'], medium: ['medium', 'image/webp'], large: ['large', 'image/webp'] },
-  video: { poster: ['poster', 'image/webp'], '720': ['v720', 'video/mp4'], '480': ['v480', 'video/mp4'] },
-  voice: { voice: ['voice', 'audio/webm'] },
-};
-
-/** The admin route of one file of a media item (GET /admin/media/{id}/{variant}). */
-const reviewPath = (mediaId: string, variant: string) => `/admin/media/${mediaId}/${variant}`;
 
 /** {thumb, medium, large} of a photo, {url_720, url_480, poster_url} of a clip: admin routes, null where a file is not made. */
 function reviewUrls(row: repo.QueuedPhotoRow): Pick<QueuedPhoto['media'], 'urls' | 'video'> {
@@ -40,37 +28,6 @@ function reviewUrls(row: repo.QueuedPhotoRow): Pick<QueuedPhoto['media'], 'urls'
 
 /** Open reports shown with each reported user in the queue. */
 const REPORTS_PER_USER = 10;
-/** Reports of any status in each queue item's history. */
-const HISTORY_PER_USER = 20;
-/** Messages in a report's conversation excerpt, up to and including the reported one. */
-const EXCERPT_MESSAGES = 20;
-
-const ACTION_OF = { dismissed: 'dismiss', warned: 'warn', banned: 'ban' } as const;
-
-function historyEntry(r: repo.ReportHistoryRow): ReportHistoryEntry {
-  return {
-    id: r.id,
-    reason: r.reason,
-    status: r.status,
-    created_at: r.created_at.toISOString(),
-    reporter: r.reporter,
-    has_message: r.has_message,
-    decision:
-      r.status === 'open'
-        ? null
-        : { action: ACTION_OF[r.status], reviewed_at: r.reviewed_at?.toISOString() ?? null, reviewed_by: r.reviewed_by, note: r.note },
-  };
-}
-
-/** The file an admin opens for a message's attachment: a photo's medium (or what there is), a voice note, a clip's 480. */
-const ATTACHMENT_FILE: Record<string, string[]> = { image: ['medium', 'large', 'thumb'], voice: ['voice'], video: ['480', '720'] };
-
-function attachmentOf(m: repo.ExcerptRow): ReportConversation['messages'][number]['attachment'] {
-  if (!m.attachment_media_id || !m.attachment_kind) return null;
-  const kind = m.attachment_kind as 'image' | 'voice' | 'video';
-  const variant = (ATTACHMENT_FILE[kind] ?? []).find((name) => m.attachment_variants?.[REVIEW_FILES[kind]?.[name]?.[0] ?? '']);
-  return variant ? { kind, media_id: m.attachment_media_id, url: reviewPath(m.attachment_media_id, variant) } : null;
-}
 
 // The queue's shapes are the contract's (shared/contract/admin.ts).
 export type { QueueItem, QueuedPhoto, QueuedUser };
@@ -99,11 +56,10 @@ export class AdminService {
       q.kind === 'user' ? [] : repo.reviewPhotos(db, config.media.nsfw, q.limit),
       q.kind === 'photo' ? [] : repo.reportedUsers(db, q.limit),
     ]);
-    const [reports, history] = await Promise.all([
+    const [reports, historyOf] = await Promise.all([
       repo.openReportsOf(db, users.map((u) => u.user_id), REPORTS_PER_USER),
-      repo.reportHistoryOf(db, [...photos.map((p) => p.owner_id), ...users.map((u) => u.user_id)], HISTORY_PER_USER),
+      reportHistories(db, [...photos.map((p) => p.owner_id), ...users.map((u) => u.user_id)]),
     ]);
-    const historyOf = (userId: string) => history.filter((r) => r.target_id === userId).map(historyEntry);
     const items: QueueItem[] = [
       ...photos.map((p): QueuedPhoto => ({
         kind: 'photo',
@@ -152,37 +108,9 @@ export class AdminService {
     return { items: items.slice(0, q.limit) };
   }
 
-  /**
-   * The conversation a reported message was in, up to and including it, as the
-   * reporter saw it (repo.conversationExcerpt), each message marked as the
-   * reporter's or the reported user's; attachments by the admin file route.
-   * A report that names no message has no conversation.
-   */
-  async reportConversation(reportId: string): Promise<ReportConversation> {
-    const report = await repo.findReport(this.deps.db, reportId);
-    if (!report) throw AppError.notFound('No such report');
-    const evidence = ReportEvidence.pick({ conversation_id: true, seq: true }).safeParse(report.evidence);
-    if (!evidence.success) return { report_id: report.id, conversation_id: null, reported_seq: null, messages: [] };
-    const { conversation_id, seq } = evidence.data;
-    const rows = await repo.conversationExcerpt(this.deps.db, { conversationId: conversation_id, seq, reporterId: report.reporter_id, limit: EXCERPT_MESSAGES });
-    return {
-      report_id: report.id,
-      conversation_id,
-      reported_seq: seq,
-      messages: rows.reverse().map((m) => {
-        const deleted = m.deleted_at !== null;
-        return {
-          seq: m.seq,
-          sender: m.sender_id === report.reporter_id ? 'reporter' : 'reported',
-          body: deleted ? null : m.body,
-          deleted,
-          created_at: m.created_at.toISOString(),
-          edited_at: deleted ? null : (m.edited_at?.toISOString() ?? null),
-          reported: m.seq === seq,
-          attachment: deleted ? null : attachmentOf(m),
-        };
-      }),
-    };
+  /** The conversation a reported message was in, as the reporter saw it (report-context.ts). */
+  reportConversation(reportId: string): Promise<ReportConversation> {
+    return reportConversation(this.deps.db, reportId);
   }
 
   /** One stored file of any media item, whatever its status; 404 for an unknown item, a name its kind has not, or a file not made. */
