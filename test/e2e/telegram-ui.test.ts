@@ -273,6 +273,41 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await ctx.close();
   });
 
+  it('Rewind brings the last passed card back; without a rewind it offers Premium, and with nothing to undo it says so', async () => {
+    const me = await person('Nia');
+    await person('Orla');
+    const { page, ctx } = await launch(me, 'Nia');
+    await heading(page, 'Discover');
+    await page.locator('article.candidate').waitFor();
+    const passed = (await topCard(page))!;
+    const name = (await page.locator('#cand-name').textContent())!;
+    await page.getByRole('button', { name: `Pass ${name}`, exact: true }).click();
+    await page.locator(`article.candidate[data-user-id="${passed}"]`).waitFor({ state: 'detached' });
+
+    // No premium, no bought rewind: 402, and the way to Premium (whose BackButton returns to the deck).
+    await page.getByRole('button', { name: 'Rewind', exact: true }).click();
+    await page.locator('.deck-message').getByText('Rewinds come with Premium.').waitFor();
+    await page.locator('.deck-message').getByRole('link', { name: 'Get Premium' }).click();
+    await heading(page, 'Premium');
+    await mainButtonIs(page, 'Buy Premium');
+    await page.evaluate(() => (window as unknown as Tg).__tgPressBack());
+    await heading(page, 'Discover');
+
+    // With rewinds bought: the passed card is on top again (even when the deck had run out).
+    await e2e.platform.db('entitlements').insert({ user_id: me.id, rewinds: 2 });
+    await page.getByRole('button', { name: 'Rewind', exact: true }).click();
+    await page.waitForFunction((id) => document.querySelector('article.candidate')?.getAttribute('data-user-id') === id, passed);
+    await mainButtonIs(page, 'Like');
+    expect(await e2e.platform.db('swipes').where({ swiper_id: me.id, target_id: passed }).first()).to.equal(undefined);
+
+    // A like is never undone: nothing to rewind.
+    await page.getByRole('button', { name: `Like ${name}`, exact: true }).click();
+    await page.locator(`article.candidate[data-user-id="${passed}"]`).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Rewind', exact: true }).click();
+    await page.locator('.deck-message').getByText('Nothing to rewind.').waitFor();
+    await ctx.close();
+  });
+
   it('outside Telegram (no SDK) the Telegram features stay out of the way: drafts in localStorage, no errors', async () => {
     const me = await person('Lea');
     const { conversationId } = await createMatch(e2e.platform.db, me.id, (await person('Maren')).id);
