@@ -108,6 +108,8 @@ describe('premium effects: boosts in candidates, rewinds', function () {
         const after = await candidates(me);
         expect(after.map((c) => c.user_id)).to.deep.equal([second.id, first.id]);
         expect(after[0].score_breakdown!.boost).to.equal(PAID_BOOST);
+        // The TypeScript twin of the score (scoring.ts explainScore) agrees with the database's.
+        expect(after[0].score_breakdown!.score).to.equal(after[0].score);
         expect(after[0].score).to.be.closeTo(plainScore * PAID_BOOST, 0.011);
         expect(after[1].score).to.equal(plainScore);
         expect(after[1].score_breakdown!.boost).to.equal(1);
@@ -126,6 +128,7 @@ describe('premium effects: boosts in candidates, rewinds', function () {
       expect(byId.get(people.liker.id)!.score_breakdown!.boost).to.equal(Math.round(LIKED_ME_BOOST.like * PAID_BOOST * 100) / 100);
       expect(LIKED_ME_BOOST.superlike * PAID_BOOST).to.be.greaterThan(MAX_BOOST);
       expect(byId.get(people.superliker.id)!.score_breakdown!.boost).to.equal(MAX_BOOST);
+      for (const c of byId.values()) expect(c.score_breakdown!.score).to.equal(c.score);
     });
 
     it('never brings in someone a hard filter leaves out', async () => {
