@@ -22,7 +22,7 @@
 // pub/sub adapter, REALTIME_ADAPTER=pubsub, for servers and relays alike) the
 // same figures go under its `pubsub` key and the rest of the file stays.
 //
-//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--seconds 5] [--windows 1,2] [--adapter streams|pubsub] [--cpu-prof DIR]
+//   npx tsx bench/realtime.ts [--sockets 5000] [--pairs 50] [--seconds 5] [--windows 1,2] [--adapter streams|pubsub] [--cpu-prof DIR] [--idle-seconds 50]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { signAccessToken } from '../shared/jwt.js';
@@ -33,6 +33,7 @@ import type { ClientSpec, Collected } from './lib/chat-load.js';
 import { startRun, writeResults } from './lib/results.js';
 import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, sleep, startService, throwawayDatabase, type Service } from './lib/stores.js';
 import { round } from './lib/stats.js';
+import { describeProfile, profileDuring, summarize } from './lib/profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string' },
     adapter: { type: 'string', default: 'streams' },
     'cpu-prof': { type: 'string' },
+    'idle-seconds': { type: 'string', default: '50' },
   },
 });
 const ADAPTER = args.adapter === 'pubsub' ? 'pubsub' : 'streams';
@@ -52,7 +54,7 @@ const SECONDS = Number(args.seconds);
 const WINDOWS = args.windows!.split(',').map(Number);
 const WARMUP_MS = 1000;
 const QUIET_SECONDS = 10;
-const IDLE_SECONDS = 50; // two rounds of Socket.IO's 25 s heartbeat
+const IDLE_SECONDS = Number(args['idle-seconds']); // default two rounds of Socket.IO's 25 s heartbeat
 const run = startRun('bench/realtime.ts');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -114,7 +116,8 @@ async function main() {
   const config = loadConfig(env);
   const [p1, p2, r1, r2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const url = (p: number) => `http://127.0.0.1:${p}`;
-  const prof = { cpuProfDir: args['cpu-prof'] };
+  // Inspectable: extra phases at the end are profiled through the inspector (bench/lib/profile.ts).
+  const prof = { cpuProfDir: args['cpu-prof'], inspect: true };
   const rt = await Promise.all(
     [p1, p2].map((p, i) => startService(['realtime/main.ts'], { ...env, REALTIME_PORT: String(p), SERVICE_INSTANCE: `rt${i + 1}` }, httpOk(`${url(p)}/ready`), prof)),
   );
@@ -193,6 +196,14 @@ async function main() {
   const m1 = await writerFigures(url(p1)).catch(() => undefined);
   const relayHalf = await phase(gen, meter, 'relay', { rate: half });
   const persistedLow = await phase(gen, meter, 'persisted', { rate: 100 });
+  // Where the servers' CPU goes at the maximum: a profiled extra phase of each kind (the figures above ran unprofiled).
+  const profiled = async (kind: Phase['kind'], services: Service[]) => {
+    const targets = Object.fromEntries(await Promise.all(services.map(async (s, i) => [`${kind}${i + 1}`, await s.inspector()])));
+    const { profiles } = await profileDuring(targets, () => phase(gen, meter, kind, { window: best(kind).window ?? WINDOWS[0] }));
+    return summarize(Object.values(profiles));
+  };
+  const profile = { persisted_realtime: await profiled('persisted', rt), relay: await profiled('relay', relays) };
+  out(`profile of the realtime nodes at the maximum: ${describeProfile(profile.persisted_realtime)}`);
   // Fan-out: the Streams adapter hands every broadcast to every node (the pub/sub one only to nodes
   // with a subscriber). A third node of each kind with no client (a bystander) shows what one more
   // node costs per message, itself and Redis.
@@ -263,6 +274,8 @@ async function main() {
     // One more node on the Streams adapter, per message delivered (at half the persisted maximum).
     per_extra_node_per_msg: { persisted: extraNode(persistedHalf, persistedHalf3, 'realtime'), relay: extraNode(relayHalf, relayHalf3, 'relay') },
     half_rate_msg_per_s: round(half, 0),
+    // CPU profiles (V8, sampled) of the realtime nodes and of the relays at their maximum, by layer and hottest functions.
+    profile,
     latency_ms: {
       persisted_at_half: persistedHalf.latency,
       relay_at_half: relayHalf.latency,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import knexFactory, { type Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { createDb, migrateLatest } from '../../shared/db.js';
@@ -103,6 +104,8 @@ export interface Service {
   child: ChildProcess;
   pid: number;
   stop(): Promise<void>;
+  /** Switches the inspector on (once) and gives its DevTools URL; only for a service started with `inspect`. */
+  inspector(): Promise<string>;
 }
 
 /**
@@ -114,14 +117,26 @@ export async function startService(
   args: string[],
   env: Record<string, string>,
   ready: () => Promise<boolean>,
-  opts: { cpuProfDir?: string; timeoutMs?: number } = {},
+  opts: { cpuProfDir?: string; timeoutMs?: number; inspect?: boolean } = {},
 ): Promise<Service> {
   const prof = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', ...args], {
+  // The inspector's port is chosen when it is switched on (SIGUSR1, by inspector() below), so
+  // the process runs without it until a profiled phase (bench/lib/profile.ts) asks for it.
+  const inspect = opts.inspect ? ['--inspect-port=127.0.0.1:0'] : [];
+  const child = spawn(process.execPath, [...prof, ...inspect, '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', opts.inspect ? 'pipe' : 'inherit'],
   });
+  let inspectorUrl: string | undefined;
+  if (opts.inspect) {
+    // Node says where its inspector listens on stderr; everything else goes through as before.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const m = line.match(/^Debugger listening on (ws:\/\/\S+)/);
+      if (m) inspectorUrl = m[1];
+      else if (!/^For help, see: https:\/\/nodejs.org\/en\/docs\/inspector|^Debugger (attached|ending)/.test(line)) process.stderr.write(`${line}\n`);
+    });
+  }
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -135,7 +150,12 @@ export async function startService(
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
     return ready().catch(() => false);
   }, { timeoutMs: opts.timeoutMs ?? 60_000, everyMs: 100 });
-  return { child, pid: child.pid!, stop };
+  const inspector = async () => {
+    if (!opts.inspect) throw new Error(`${args.join(' ')} was not started with inspect`);
+    if (inspectorUrl === undefined) child.kill('SIGUSR1');
+    return waitFor('the inspector URL', () => inspectorUrl, { timeoutMs: 10_000, everyMs: 20 });
+  };
+  return { child, pid: child.pid!, stop, inspector };
 }
 
 export const httpOk = (url: string) => async () => (await fetch(url)).ok;
