@@ -4,7 +4,7 @@ import { errorCode } from '../helpers/http.js';
 import { collect, emitAck, openSocket, untilCount } from '../helpers/sockets.js';
 import { clientMsgId, twoNodes } from '../helpers/realtime.js';
 import { copiedOpener, normaliseOpener } from '../../realtime/abuse/openers.js';
-import { isOffensive } from '../../realtime/abuse/offensive.js';
+import { englishMatch, englishMatchExhaustive, isOffensive } from '../../realtime/abuse/offensive.js';
 import { reportedUsers } from '../../api/admin/repo.js';
 
 describe('openers that are not copy-paste, "are you sure?" and "does this bother you?"', () => {
@@ -22,6 +22,34 @@ describe('openers that are not copy-paste, "are you sure?" and "does this bother
       for (const t of ['hello there', 'classic assassin', 'Scunthorpe', 'it costs 455', 'meet at 7:17', 'привет, как дела?', 'застрахуешь машину', 'мандарины', 'ребалансировка', 'находка']) {
         expect(isOffensive(t), t).to.equal(false);
       }
+    });
+
+    it("decides English exactly as the matcher's exhaustive search does: its one-scan first pass only lets clean texts skip it", () => {
+      // A seeded mix: swear words spelled plainly, in leetspeak, stretched and spaced out, inside ordinary text, and noise.
+      let seed = 42;
+      const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+      const words = ['fuck', 'shit', 'bitch', 'cunt', 'dick', 'pussy', 'bastard', 'cock', 'asshole', 'whore', 'slut', 'nigger', 'fag', 'hello', 'class', 'assassin', 'Scunthorpe', 'grape', 'therapist', 'cocktail', 'dickens', 'shitake', 'lorem', 'ipsum'];
+      const leet: Record<string, string[]> = { a: ['4', '@'], e: ['3'], i: ['1', '!'], o: ['0'], s: ['$', '5'], t: ['7'], u: ['v', 'uu'], c: ['(', 'k'] };
+      const spell = (w: string) =>
+        [...w]
+          .map((ch) => {
+            const r = rnd(10);
+            if (r === 0 && leet[ch]) return leet[ch][rnd(leet[ch].length)];
+            if (r === 1) return ch.repeat(2 + rnd(3));
+            if (r === 2) return `${ch} `;
+            if (r === 3) return ch.toUpperCase();
+            return ch;
+          })
+          .join('');
+      const noise = () => Array.from({ length: 1 + rnd(12) }, () => String.fromCharCode(32 + rnd(95))).join('');
+      const texts = Array.from({ length: 3000 }, () => Array.from({ length: 1 + rnd(6) }, () => (rnd(3) ? spell(words[rnd(words.length)]) : noise())).join(rnd(2) ? ' ' : ''));
+      let flagged = 0;
+      for (const t of texts) {
+        const exhaustive = englishMatchExhaustive(t);
+        expect(englishMatch(t), t).to.equal(exhaustive);
+        if (exhaustive) flagged++;
+      }
+      expect(flagged, 'the mix has both kinds').to.be.within(300, 2700);
     });
   });
 
