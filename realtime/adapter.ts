@@ -67,10 +67,12 @@ export function createClusterAdapter(config: Pick<Config, 'redisPrefix' | 'realt
       close: () => Promise.all([quit(sub), quit(pub)]).then(() => undefined),
     };
   }
-  // A connection of its own, not auto-pipelined: the adapter blocks on XREAD, and it
-  // persists a disconnected socket's session without awaiting it (a socket that
-  // disconnects while the node stops must not leave an unhandled rejection).
-  const client = handleEveryCommand(duplicate(redis, 'realtime-adapter') as Redis);
+  // A connection of its own, auto-pipelined: the broadcasts of one turn of the loop
+  // leave in one write (the XREADs block on the adapter's own duplicates of it, one
+  // command at a time each). The adapter persists a disconnected socket's session
+  // without awaiting it: a socket that disconnects while the node stops must not
+  // leave an unhandled rejection (handleEveryCommand).
+  const client = handleEveryCommand(duplicate(redis, 'realtime-adapter', { autoPipelining: true }) as Redis);
   client.on('error', () => {
     /* the main connection reports Redis trouble */
   });

@@ -153,16 +153,22 @@ async function checkNodeEvictionPolicy(redis: Redis, logger: Logger, connection:
  * session that way): a command sent once the connection has ended rejects with
  * nobody listening, an unhandled rejection that kills the process. This marks
  * each command's promise as handled; whoever awaits it still sees the failure.
- * (It covers commands that are not auto-pipelined: those get a promise of their own.)
+ * Both ways a command can go are covered: the command methods (an
+ * auto-pipelined command's promise is made there) and sendCommand.
  */
 export function handleEveryCommand<C extends RedisClient>(conn: C): C {
-  const target = conn as unknown as { sendCommand: (...args: unknown[]) => unknown };
-  const sendCommand = target.sendCommand.bind(conn);
-  target.sendCommand = (...args: unknown[]) => {
-    const sent = sendCommand(...args);
-    if (sent instanceof Promise) sent.catch(() => {});
-    return sent;
-  };
+  const handled = <F extends (...args: unknown[]) => unknown>(f: F) =>
+    function (this: unknown, ...args: unknown[]) {
+      const sent = f.apply(this, args);
+      if (sent instanceof Promise) sent.catch(() => {});
+      return sent;
+    };
+  const target = conn as unknown as Record<string, unknown> & { getBuiltinCommands(): string[] };
+  for (const name of target.getBuiltinCommands().flatMap((c) => [c, `${c}Buffer`])) {
+    const method = target[name];
+    if (typeof method === 'function') target[name] = handled(method as (...args: unknown[]) => unknown);
+  }
+  target.sendCommand = handled(target.sendCommand as (...args: unknown[]) => unknown);
   return conn;
 }
 
