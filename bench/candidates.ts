@@ -16,7 +16,7 @@
 // profiles at the top for this size, or under `at_1m` for --profiles 1000000
 // (each run keeps the other's figures).
 //
-//   npx tsx bench/candidates.ts [--profiles 100000] [--callers 300] [--reference-callers 40]
+//   npx tsx bench/candidates.ts [--profiles 100000] [--callers 300] [--reference-callers 40] [--profiled-callers 150]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import type { Knex } from '../shared/db.js';
@@ -27,6 +27,7 @@ import { startGenerator } from './lib/generator.js';
 import type { Req } from './lib/http-load.js';
 import { startRun, writeResults } from './lib/results.js';
 import { round, type LatencySummary } from './lib/stats.js';
+import { describeProfile, profileDuring, summarize } from './lib/profile.js';
 import { benchRedis, cleanup, freePort, httpOk, productionEnv, runId, startService, throwawayDatabase } from './lib/stores.js';
 
 const { values: args } = parseArgs({
@@ -34,12 +35,14 @@ const { values: args } = parseArgs({
     profiles: { type: 'string', default: '100000' },
     callers: { type: 'string', default: '300' },
     'reference-callers': { type: 'string', default: '40' },
+    'profiled-callers': { type: 'string', default: '150' },
     'redis-url': { type: 'string' },
   },
 });
 const PROFILES = Number(args.profiles);
 const CALLERS = Number(args.callers);
 const REFERENCE_CALLERS = Number(args['reference-callers']);
+const PROFILED_CALLERS = Number(args['profiled-callers']);
 const LIMIT = 20;
 const WARM = 20;
 const run = startRun('bench/candidates.ts');
@@ -70,18 +73,19 @@ async function main() {
   const env = { ...productionEnv(), DATABASE_URL: pg.url, REDIS_URL: redis.url, REDIS_PREFIX: `bench:${runId}:`, RATE_LIMIT_CANDIDATES_PER_MIN: '1000000' };
   const config = loadConfig(env);
   const port = await freePort();
-  const service = await startService(['api/discovery/main.ts'], { ...env, DISCOVERY_PORT: String(port) }, httpOk(`http://127.0.0.1:${port}/ready`));
+  const service = await startService(['api/discovery/main.ts'], { ...env, DISCOVERY_PORT: String(port) }, httpOk(`http://127.0.0.1:${port}/ready`), { inspect: true });
 
   // Callers: random visible people, each with a session; the measured ones and the full-scan ones apart
   // (a request records impressions, so nobody is asked twice).
-  const picked = await pg.db.raw(`SELECT user_id FROM profiles WHERE visibility = 'visible' ORDER BY random() LIMIT ?`, [WARM + CALLERS + REFERENCE_CALLERS]);
+  const picked = await pg.db.raw(`SELECT user_id FROM profiles WHERE visibility = 'visible' ORDER BY random() LIMIT ?`, [WARM + CALLERS + REFERENCE_CALLERS + PROFILED_CALLERS]);
   const ids = (picked.rows as { user_id: string }[]).map((r) => r.user_id);
   const { rows: sessions } = await pg.db.raw(`INSERT INTO sessions (user_id, expires_at) SELECT unnest(?::uuid[]), now() + interval '1 day' RETURNING id, user_id`, [ids]);
   const token = new Map((sessions as { id: string; user_id: string }[]).map((s) => [s.user_id, signAccessToken(config.jwt, { userId: s.user_id, sessionId: s.id }, 3600)]));
   const requests = (callers: string[]): Req[] => callers.map((id) => ({ path: `/discovery/candidates?limit=${LIMIT}`, headers: { authorization: `Bearer ${token.get(id)}` } }));
   const warm = ids.slice(0, WARM);
   const measured = ids.slice(WARM, WARM + CALLERS);
-  const reference = ids.slice(WARM + CALLERS);
+  const reference = ids.slice(WARM + CALLERS, WARM + CALLERS + REFERENCE_CALLERS);
+  const profiledCallers = ids.slice(WARM + CALLERS + REFERENCE_CALLERS);
 
   const gen = await startGenerator('bench/lib/http-load.ts', 'http');
   const base = `http://127.0.0.1:${port}`;
@@ -96,6 +100,10 @@ async function main() {
   const cpuTotal = Object.values(usage.cpu_s).reduce((a, b) => a + b, 0);
   out(`with indexes: ${JSON.stringify(indexed.latency)} ${JSON.stringify(indexed.statuses)}; ${rowsPerRequest.toFixed(0)} rows of profiles read per request`);
   out(`CPU ms per request: ${JSON.stringify(cpuMsPerRequest)}`);
+  // Where the service's CPU goes: the same requests for other callers, profiled (PostgreSQL's share is cpu_ms_per_request.postgres).
+  const { profiles } = await profileDuring({ discovery: await service.inspector() }, () => gen.call<Seq>('sequence', { base, requests: requests(profiledCallers) }));
+  const profile = { discovery: summarize(Object.values(profiles)) };
+  out(`profile of the discovery service: ${describeProfile(profile.discovery)}`);
 
   // Every non-unique index of profiles (whatever discovery's indexes are called today).
   const { rows: indexes } = await pg.db.raw(`SELECT c.relname AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'profiles'::regclass AND NOT x.indisunique`);
@@ -127,6 +135,8 @@ async function main() {
     seeded_swipes: seeded.swipes,
     seed_profiles_per_s: round(PROFILES / (seeded.ms / 1000), 0),
     loadgen_cpu_max: round(Math.max(indexed.cpu.cores, scan.cpu.cores), 2),
+    // A CPU profile (V8, sampled) of the discovery service over PROFILED_CALLERS more requests.
+    profile,
   };
   const file = writeResults('candidates', run, figures, PROFILES >= 1_000_000 ? { under: 'at_1m' } : {});
   out(`${PROFILES.toLocaleString('en')} profiles: p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms; full scan p50 ${figures.full_scan_p50_ms} ms (${figures.vs_full_scan_p50}×); ${figures.requests_per_core_s} requests per core-second → ${file}`);
