@@ -1,5 +1,5 @@
 // Throughput of the offline-notifications worker on this machine:
-//   1. events recorded per second (message.created for offline users → pending items),
+//   1. events recorded per second (messages.created of one message each, for offline users → pending items),
 //   2. bot messages flushed per second to a local recording Bot API.
 //   npx tsx bench/notifications.ts [--users 500] [--events 5000] [--concurrency 20]
 // Runs on a throwaway database and Redis prefix, removed afterwards.
@@ -62,13 +62,8 @@ try {
   for (let i = 0; i < eventCount; i++) {
     const sender = users[i % users.length];
     const recipient = users[(i * 7 + 1) % users.length];
-    await platform.bus.publish('message.created', {
-      message_id: randomUUID(),
-      conversation_id: conversation,
-      seq: i + 1,
-      sender_id: sender,
-      recipient_ids: [recipient],
-      created_at: new Date().toISOString(),
+    await platform.bus.publish('messages.created', {
+      messages: [{ message_id: randomUUID(), conversation_id: conversation, seq: i + 1, sender_id: sender, recipient_ids: [recipient], created_at: new Date().toISOString() }],
     });
   }
   const published = performance.now();

@@ -17,6 +17,16 @@ export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 const uuid = z.string().uuid();
 const isoDate = z.string();
 
+/** A stored chat message, as the events about stored messages tell it. */
+const createdMessage = z.object({
+  message_id: uuid,
+  conversation_id: uuid,
+  seq: z.number().int().positive(),
+  sender_id: uuid,
+  recipient_ids: z.array(uuid),
+  created_at: isoDate,
+});
+
 export const EVENTS = {
   /** A session was revoked (logout, refresh-token reuse, session delete, ban): sockets of it disconnect. */
   'session.revoked': {
@@ -79,21 +89,28 @@ export const EVENTS = {
       nsfw_score: z.number().nullable().optional(),
     }),
   },
-  /** A chat message was stored (whichever way it was sent); for notifications. */
-  'message.created': {
+  /**
+   * Chat messages were stored by one group commit (whichever way they were sent),
+   * in the order of the batch; for notifications. One event per batch, not per
+   * message: the relay, the bus and the worker each handle a batch at once.
+   */
+  'messages.created': {
     stream: STREAMS.chat,
     // Its one reader, the notification worker, gathers messages for NOTIFY_GATHER_S
     // anyway (live delivery does not go through the bus): the relays' next poll
     // takes it, and a chat batch costs no relay round of its own.
     publishAtCommit: false,
-    schema: z.object({
-      message_id: uuid,
-      conversation_id: uuid,
-      seq: z.number().int().positive(),
-      sender_id: uuid,
-      recipient_ids: z.array(uuid),
-      created_at: isoDate,
-    }),
+    schema: z.object({ messages: z.array(createdMessage).min(1) }),
+  },
+  /**
+   * One stored chat message: what versions before messages.created wrote, one
+   * per message. Still read (an outbox or a stream may hold some during an
+   * upgrade); nothing writes it any more.
+   */
+  'message.created': {
+    stream: STREAMS.chat,
+    publishAtCommit: false,
+    schema: createdMessage,
   },
   /** An update Telegram sent to the bot's webhook (once per update_id); the bot worker answers it. */
   'telegram.update': {

@@ -162,15 +162,16 @@ const SEND_BATCH_SQL = `WITH input AS (
        -- Sent media is attached from now on: the expiry sweep of unattached uploads leaves it alone.
        ${markSentInChatSql('ARRAY(SELECT attachment_media_id FROM inserted WHERE attachment_media_id IS NOT NULL)')}
      ), events AS (
-       -- The batch's message.created events, in the same statement (so in the same commit) as its messages.
+       -- The batch's messages.created event (one for the batch), in the same statement (so in the same commit) as its messages.
        ${enqueueInStatement(
-         'message.created',
-         `SELECT jsonb_build_object(
+         'messages.created',
+         `SELECT jsonb_build_object('messages', jsonb_agg(jsonb_build_object(
                    'message_id', i.id, 'conversation_id', i.conversation_id, 'seq', i.seq, 'sender_id', i.sender_id,
                    'recipient_ids', to_jsonb(ARRAY(SELECT u FROM unnest(c.members) u WHERE u <> i.sender_id)),
-                   'created_at', ${isoTimestampSql('i.created_at')}) AS payload,
-                 row_number() OVER (ORDER BY i.conversation_id, i.seq) AS ord
-            FROM inserted i JOIN conv c ON c.id = i.conversation_id`,
+                   'created_at', ${isoTimestampSql('i.created_at')}) ORDER BY i.conversation_id, i.seq)) AS payload,
+                 1 AS ord
+            FROM inserted i JOIN conv c ON c.id = i.conversation_id
+          HAVING count(*) > 0`,
        )}
      )
      SELECT (SELECT COALESCE(json_agg(conv), '[]') FROM conv) AS conversations,

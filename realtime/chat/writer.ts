@@ -5,7 +5,7 @@
 // lanes (a conversation always maps to the same lane, so one sender's messages
 // keep their order) and each lane stores everything that queued up while its
 // previous batch was running in ONE statement (repo.sendBatch), which also
-// writes their message.created events into the outbox (enqueueInStatement):
+// writes the batch's messages.created event into the outbox (enqueueInStatement):
 // one round trip and one commit whatever the batch size. In the statement:
 // idempotent resends find their stored message, non-members and dead
 // conversations are refused, and the accepted messages get gapless seqs under
@@ -206,7 +206,7 @@ class Lane {
 async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | AppError)[]> {
   const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMsgId}`;
   // One statement, so one round trip and one commit: the messages, their
-  // message.created events in the outbox and the attaching of their media.
+  // messages.created event in the outbox and the attaching of their media.
   const { conversations, stored, inserted } = await repo.sendBatch(
     db,
     reqs.map((r) => ({
@@ -219,7 +219,7 @@ async function writeBatch(db: Knex, reqs: SendRequest[]): Promise<(SendResult | 
       attachment: r.attachment,
     })),
   );
-  statementCommitted('message.created');
+  statementCommitted('messages.created');
   const storedByKey = new Map(stored.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const insertedByKey = new Map(inserted.map((m) => [keyOf(m.sender_id, m.client_msg_id), m]));
   const recipientsOf = (r: SendRequest) => conversations.get(r.conversationId)?.members.filter((id) => id !== r.senderId) ?? [];

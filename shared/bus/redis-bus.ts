@@ -11,7 +11,7 @@
 //   (one XREADGROUP cannot name keys of two slots); on one server it blocks on all at once.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { duplicate, isCluster, type RedisClient } from '../redis.js';
+import { duplicate, isCluster, quit, type RedisClient } from '../redis.js';
 import { EVENTS, STREAMS, type BusEvent, type EventPayload, type EventType, type StreamName } from '../events.js';
 import type { StreamStats, StreamStatsSource } from '../ops-metrics.js';
 import { withTimeout } from '../with-timeout.js';
@@ -30,6 +30,12 @@ function fieldsToObject(fields: string[]): Record<string, string> {
 
 export class RedisStreamsBus implements EventBus, StreamStatsSource {
   private readonly consumers = new Set<RedisConsumer>();
+  /**
+   * Publishes go on an auto-pipelined connection of their own: the events a relay
+   * round publishes at once leave in one write. Made at the first publish.
+   */
+  private publisher?: RedisClient;
+  private closed = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -53,7 +59,9 @@ export class RedisStreamsBus implements EventBus, StreamStatsSource {
 
   async publish<T extends EventType>(type: T, payload: EventPayload<T>, opts: PublishOptions = {}): Promise<string> {
     const data = validatePayload(type, payload);
-    const id = await this.redis.xadd(
+    // After close, on the main connection (no new connection nobody would close).
+    const conn = this.closed ? this.redis : (this.publisher ??= this.openPublisher());
+    const id = await conn.xadd(
       this.key(EVENTS[type].stream),
       'MAXLEN',
       '~',
@@ -153,6 +161,19 @@ export class RedisStreamsBus implements EventBus, StreamStatsSource {
 
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.closed = true;
+    const publisher = this.publisher;
+    this.publisher = undefined;
+    // Auto-pipelined commands leave on the next turn of the loop: let the last ones go first.
+    if (publisher) await new Promise<void>((resolve) => setImmediate(resolve)).then(() => quit(publisher));
+  }
+
+  private openPublisher(): RedisClient {
+    const conn = duplicate(this.redis, 'bus-publish', { autoPipelining: true });
+    conn.on('error', () => {
+      /* the main connection reports Redis trouble; a publish that fails rejects for its caller */
+    });
+    return conn;
   }
 }
 

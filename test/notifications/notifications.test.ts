@@ -301,6 +301,20 @@ describe('offline notifications through the Telegram Bot API', () => {
     expect(bot.callsFor(b.telegramId)).to.have.length(1);
   });
 
+  it('still reads the one-message message.created events of earlier versions (an outbox or a stream may hold some during an upgrade)', async () => {
+    const { a, b, conversationId } = await pair();
+    await platform.bus.publish('message.created', {
+      message_id: randomUUID(),
+      conversation_id: conversationId,
+      seq: 1,
+      sender_id: a.id,
+      recipient_ids: [b.id],
+      created_at: new Date().toISOString(),
+    });
+    await untilCalls(b.telegramId, 1);
+    expect(bot.callsFor(b.telegramId)[0].text).to.contain('new message from Alice');
+  });
+
   it('writes in the recipient language (Russian), button included', async () => {
     const { a, b, conversationId } = await pair();
     await db()('users').where('id', b.id).update({ language_code: 'ru' });

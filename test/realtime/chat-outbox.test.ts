@@ -1,8 +1,8 @@
-// The chat's group commit writes a batch's messages and their message.created
-// events in ONE statement (realtime/chat/repo.ts sendBatch with
-// shared/outbox/enqueue.ts enqueueInStatement): the events the database
-// builds must be what enqueue would have written, valid for the catalogue,
-// and exist exactly when the messages do. On a database of its own with no
+// The chat's group commit writes a batch's messages and its messages.created
+// event in ONE statement (realtime/chat/repo.ts sendBatch with
+// shared/outbox/enqueue.ts enqueueInStatement): the event the database builds
+// must be valid for the catalogue, tell exactly the messages stored, and exist
+// exactly when they do. On a database of its own with no
 // relay, so the rows stay to be read.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +37,7 @@ describe('chat group commit: messages and their events in one statement', functi
   }
   const send = (conversationId: string, senderId: string, clientMsgId = randomUUID()): SendRow => ({ conversationId, senderId, body: 'hi', clientMsgId });
 
-  it('writes one outbox row per batch whose events are the inserted messages, in order, as the catalogue wants them', async () => {
+  it('writes one outbox row per batch holding one event that tells the inserted messages, in order, as the catalogue wants them', async () => {
     const one = await pair();
     const two = await pair();
     const before = (await rows()).length;
@@ -50,19 +50,21 @@ describe('chat group commit: messages and their events in one statement', functi
 
     const written = (await rows()).slice(before);
     expect(written).to.have.length(2); // the first batch's row, then this batch's one row
-    expect(written.every((w) => w.type === 'message.created')).to.equal(true);
-    expect(payloadsOfRow(written[0].payload)).to.have.length(1);
-    expect(written[0].payload).to.not.be.an('array'); // a single event is a row of its own payload, as enqueue writes it
+    expect(written.every((w) => w.type === 'messages.created')).to.equal(true);
+    for (const w of written) {
+      expect(payloadsOfRow(w.payload), 'one event per row').to.have.length(1);
+      validatePayload('messages.created', w.payload as never);
+    }
+    expect((written[0].payload as { messages: unknown[] }).messages).to.have.length(1);
 
-    const events = payloadsOfRow(written[1].payload) as Record<string, unknown>[];
-    for (const e of events) validatePayload('message.created', e as never);
+    const told = (written[1].payload as { messages: Record<string, unknown>[] }).messages;
     const expected = [...r.inserted]
       .sort((x, y) => (x.conversation_id === y.conversation_id ? x.seq - y.seq : x.conversation_id < y.conversation_id ? -1 : 1))
       .map((m) => {
         const members = m.conversation_id === one.conversationId ? [one.a.id, one.b.id] : [two.a.id, two.b.id];
         return { message_id: m.id, conversation_id: m.conversation_id, seq: m.seq, sender_id: m.sender_id, recipient_ids: members.filter((id) => id !== m.sender_id), created_at: m.created_at };
       });
-    expect(events).to.deep.equal(expected);
+    expect(told).to.deep.equal(expected);
   });
 
   it('writes no event when nothing is stored (resends, a dead conversation, a non-member), and none when the statement fails', async () => {

@@ -4,7 +4,7 @@
 // writes happen here, never a Bot API call, so a slow or failing Bot API
 // cannot hold up the streams. Idempotent: an item is keyed by what it is about.
 import { onEvents } from '../../shared/bus/index.js';
-import type { BusEvent } from '../../shared/events.js';
+import type { BusEvent, EventPayload } from '../../shared/events.js';
 import type { Knex } from '../../shared/db.js';
 import type { Logger } from '../../shared/logger.js';
 import { onlineAmong, type PresenceStore } from '../../realtime/presence/store.js';
@@ -39,6 +39,12 @@ const item = (kind: repo.ItemKind, refId: string, fields: Partial<repo.PendingIt
   ...fields,
 });
 
+/** A stored message is news to each of its recipients. */
+const messageItems = (m: EventPayload<'message.created'>): Addressed[] =>
+  m.recipient_ids
+    .filter((id) => id !== m.sender_id)
+    .map((userId) => ({ userId, item: item('message', m.message_id, { actor_id: m.sender_id, conversation_id: m.conversation_id, seq: m.seq }) }));
+
 export function notificationsHandler(deps: HandlerDeps) {
   const record = (e: BusEvent, list: Addressed[]) => recordItems(deps, e, list);
   return onEvents({
@@ -49,15 +55,9 @@ export function notificationsHandler(deps: HandlerDeps) {
         { userId: b, item: item('match', e.payload.match_id, { actor_id: a }) },
       ]);
     },
-    'message.created': (e) => {
-      const p = e.payload;
-      return record(
-        e,
-        p.recipient_ids
-          .filter((id) => id !== p.sender_id)
-          .map((userId) => ({ userId, item: item('message', p.message_id, { actor_id: p.sender_id, conversation_id: p.conversation_id, seq: p.seq }) })),
-      );
-    },
+    'messages.created': (e) => record(e, e.payload.messages.flatMap(messageItems)),
+    // What versions before messages.created published, one per message.
+    'message.created': (e) => record(e, messageItems(e.payload)),
     'swipe.created': async (e) => {
       const p = e.payload;
       if (p.action === 'pass') return;
