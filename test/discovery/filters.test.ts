@@ -4,19 +4,10 @@ import { expect } from 'chai';
 import type { Platform } from '../../shared/platform.js';
 import { testPlatform } from '../helpers/env.js';
 import { errorCode } from '../helpers/http.js';
-import { makePeople, makePerson, newSpot, startDiscovery, type DiscoveryApp, type Person, type ProfileSpec } from './fixtures.js';
+import { fittingMan, makePeople, makePerson, newSpot, startDiscovery, type DiscoveryApp, type Person, type ProfileSpec } from './fixtures.js';
 
 // A man of 30 near the spot who wants a woman of 25-35 within 50 km: fits alice.
-const fitMan = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({
-  gender: 'man',
-  age: 30,
-  looking_for: ['woman'],
-  age_min: 25,
-  age_max: 35,
-  max_distance_km: 50,
-  at: [0, 10],
-  ...extra,
-});
+const fitMan = fittingMan;
 
 const PEOPLE: Record<string, ProfileSpec> = {
   // callers

@@ -58,6 +58,18 @@ export interface ProfileSpec {
   inactiveDays?: number;
 }
 
+/** A man of 30 who wants a woman of 25–35 within 50 km, 10 km from the spot: fits the suites' women of about 30. */
+export const fittingMan = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({
+  gender: 'man',
+  age: 30,
+  looking_for: ['woman'],
+  age_min: 25,
+  age_max: 35,
+  max_distance_km: 50,
+  at: [0, 10],
+  ...extra,
+});
+
 export interface Person extends TestUser {
   name: string;
 }

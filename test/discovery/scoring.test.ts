@@ -5,7 +5,7 @@ import type { Platform } from '../../shared/platform.js';
 import { LIKED_ME_BOOST, activityFactor, ageFit, distanceFit, harmonicMean } from '../../api/discovery/scoring.js';
 import { testPlatform } from '../helpers/env.js';
 import { errorCode } from '../helpers/http.js';
-import { makePeople, newSpot, startDiscovery, type DiscoveryApp, type ProfileSpec } from './fixtures.js';
+import { fittingMan, makePeople, newSpot, startDiscovery, type DiscoveryApp, type ProfileSpec } from './fixtures.js';
 
 const caller: ProfileSpec = {
   gender: 'woman',
@@ -17,17 +17,7 @@ const caller: ProfileSpec = {
   at: [0, 0],
   interests: ['hiking', 'jazz', 'chess'],
 };
-const man = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({
-  gender: 'man',
-  age: 30,
-  looking_for: ['woman'],
-  age_min: 25,
-  age_max: 35,
-  max_distance_km: 50,
-  at: [0, 10],
-  interests: ['hiking', 'jazz', 'chess'],
-  ...extra,
-});
+const man = (extra: Partial<ProfileSpec> = {}): ProfileSpec => fittingMan({ interests: ['hiking', 'jazz', 'chess'], ...extra });
 
 describe('discovery candidates: reciprocal score and ranking', () => {
   let platform: Platform;

@@ -16,20 +16,10 @@ import { testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
-import { makePeople, newSpot, type Person, type ProfileSpec } from '../discovery/fixtures.js';
+import { fittingMan, makePeople, newSpot, type Person, type ProfileSpec } from '../discovery/fixtures.js';
 
 const caller: ProfileSpec = { gender: 'woman', age: 30, looking_for: ['man'], age_min: 25, age_max: 35, max_distance_km: 50, at: [0, 0], interests: ['hiking', 'jazz'] };
-const man = (extra: Partial<ProfileSpec> = {}): ProfileSpec => ({
-  gender: 'man',
-  age: 30,
-  looking_for: ['woman'],
-  age_min: 25,
-  age_max: 35,
-  max_distance_km: 50,
-  at: [0, 5],
-  interests: ['hiking', 'jazz'],
-  ...extra,
-});
+const man = (extra: Partial<ProfileSpec> = {}): ProfileSpec => fittingMan({ at: [0, 5], interests: ['hiking', 'jazz'], ...extra });
 
 interface Item {
   user_id: string;
