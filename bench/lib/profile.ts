@@ -157,7 +157,7 @@ export function summarize(profiles: CpuProfile[], topN = 6): ProfileSummary {
 
 /** One line for a README row: the largest layers and the hottest functions. */
 export function describeProfile(s: ProfileSummary | undefined, layers = 4, fns = 3): string | undefined {
-  if (!s) return undefined;
+  if (!s?.layers) return undefined;
   const l = Object.entries(s.layers)
     .slice(0, layers)
     .map(([k, v]) => `${k} ${v}%`)
