@@ -7,7 +7,7 @@ import type { PhotoStatus } from '../contract.js';
 import { announce, h, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import { uploadWithProgress } from '../upload.js';
-import { profileSection } from './section.js';
+import { moderationNotice, profileSection } from './section.js';
 
 const ACCEPT = 'video/mp4,video/quicktime,video/webm';
 
@@ -177,7 +177,7 @@ export function clipSection(app: App) {
       early.set(id, status);
       return;
     }
-    announce(status === 'approved' ? 'Your clip was approved.' : status === 'rejected' ? 'Your clip was rejected.' : 'Your clip is being reviewed.');
+    announce(moderationNotice('clip', status));
     void show(id).catch((err) => toast(errorText(err), 'error'));
   });
 

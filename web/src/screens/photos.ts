@@ -5,7 +5,7 @@ import { errorText, type App } from '../app.js';
 import type { OwnPhoto, PhotoStatus } from '../contract.js';
 import { announce, h, replaceChildren, toast } from '../dom.js';
 import { ApiError } from '../http.js';
-import { profileSection } from './section.js';
+import { moderationNotice, profileSection } from './section.js';
 
 const MAX_PHOTOS = 6;
 const STATUS_TEXT: Record<PhotoStatus | 'uploading', string> = {
@@ -141,7 +141,7 @@ export function photosSection(app: App) {
     }
     t.status = status;
     render();
-    announce(status === 'approved' ? 'Your photo was approved.' : status === 'rejected' ? 'Your photo was rejected.' : 'Your photo is being reviewed.');
+    announce(moderationNotice('photo', status));
     if (status === 'approved') void load(); // fetch the variant URLs
   });
 

@@ -1,5 +1,11 @@
 // The lifecycle the profile screen's photo and clip sections share.
 import type { App } from '../app.js';
+import type { PhotoStatus } from '../contract.js';
+
+/** What a screen reader hears when moderation decides on one of the user's own media items ("photo", "clip"). */
+export function moderationNotice(what: string, status: PhotoStatus): string {
+  return status === 'approved' ? `Your ${what} was approved.` : status === 'rejected' ? `Your ${what} was rejected.` : `Your ${what} is being reviewed.`;
+}
 
 /**
  * A section that waits for the saved profile: enable() shows it and loads it, once; after a
