@@ -62,6 +62,24 @@ describe('discovery matches, likes, block and report', () => {
       expect(withoutChat.user.user_id).to.equal(quiet.id);
     });
 
+    it('keeps a matched peer who hides or pauses the profile in the matches, with the public profile', async () => {
+      const [me, hiding, pausing] = [await woman(), await man(), await man()];
+      const mh = await createMatch(platform.db, me.id, hiding.id);
+      const mp = await createMatch(platform.db, me.id, pausing.id);
+      await platform.db('profiles').where('user_id', hiding.id).update({ visibility: 'hidden' });
+      await platform.db('profiles').where('user_id', pausing.id).update({ visibility: 'paused' });
+
+      const res = await app.api.get('/discovery/matches', { token: me.token });
+      expect(res.status).to.equal(200);
+      const byMatch = new Map(res.body.matches.map((m: { match_id: string; user: { user_id: string } | null }) => [m.match_id, m.user?.user_id]));
+      expect(byMatch.get(mh.matchId), 'hidden peer').to.equal(hiding.id);
+      expect(byMatch.get(mp.matchId), 'paused peer').to.equal(pausing.id);
+      // And the one who hid still sees the match.
+      const theirs = await app.api.get('/discovery/matches', { token: hiding.token });
+      expect(theirs.body.matches.map((m: { match_id: string }) => m.match_id)).to.deep.equal([mh.matchId]);
+      expect(theirs.body.matches[0].user.user_id).to.equal(me.id);
+    });
+
     it('shows nothing of other people’s matches', async () => {
       const [a, b, outsider] = [await woman(), await man(), await woman()];
       await createMatch(platform.db, a.id, b.id);

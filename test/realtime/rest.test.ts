@@ -118,6 +118,24 @@ describe('realtime chat REST fallback (two nodes)', () => {
     expect(withoutQuiet.body.conversations.map((x: { conversation_id: string }) => x.conversation_id)).to.deep.equal([conversationId]);
   });
 
+  it('keeps a peer who hides or pauses the profile in the conversations, and the chat goes on', async () => {
+    for (const visibility of ['hidden', 'paused'] as const) {
+      const { a, b, conversationId } = await matchedPair(db(), config());
+      await createProfile(db(), a.id, { display_name: 'Alice' });
+      await createProfile(db(), b.id, { display_name: 'Bea', visibility });
+      const sent = await n1.api.post('/chat/messages', { conversation_id: conversationId, body: 'still here?', client_msg_id: clientMsgId() }, { token: a.token });
+      expect(sent.status, visibility).to.equal(201);
+      const reply = await n2.api.post('/chat/messages', { conversation_id: conversationId, body: 'yes', client_msg_id: clientMsgId() }, { token: b.token });
+      expect(reply.status, visibility).to.equal(201);
+
+      const list = await n1.api.get('/chat/conversations', { token: a.token });
+      expect(list.body.conversations, visibility).to.have.length(1);
+      expect(list.body.conversations[0].conversation_id).to.equal(conversationId);
+      expect(list.body.conversations[0].peer, visibility).to.include({ user_id: b.id, display_name: 'Bea' });
+      expect(list.body.conversations[0].last_message).to.include({ seq: 2, sender_id: b.id });
+    }
+  });
+
   it('gives Engine.IO ids the node tag the gateway routes long-polling by: unique per node, never its port', async () => {
     const port = new URL(n1.url).port;
     const res = await fetch(`${n1.url}/chat/connect/?EIO=4&transport=polling`);
