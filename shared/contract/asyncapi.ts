@@ -142,15 +142,15 @@ export function asyncApiDocument(opts: { version: string }): Json {
   add('connectError', {
     name: 'connect_error',
     title: 'connect_error',
-    summary: 'The handshake was refused: err.message is unauthorized or rate_limited, err.data.code says why.',
-    description: refusals.map((c) => `- \`${c}\`: ${CONNECT_REFUSALS[c]}`).join('\n'),
+    summary: 'The handshake was refused: err.message is unauthorized or rate_limited, err.data.code says why; or unavailable (no data): a store could not be reached, retry shortly.',
+    description: [...refusals.map((c) => `- \`${c}\`: ${CONNECT_REFUSALS[c]}`), '- err.message `unavailable`, no `data`: PostgreSQL or Redis could not be reached during the handshake; connect again shortly.'].join('\n'),
     payload: {
       type: 'object',
       properties: {
-        message: { type: 'string', enum: ['unauthorized', 'rate_limited'] },
+        message: { type: 'string', enum: ['unauthorized', 'rate_limited', 'unavailable'] },
         data: { type: 'object', properties: { code: { type: 'string', enum: refusals } }, required: ['code'] },
       },
-      required: ['message', 'data'],
+      required: ['message'],
     },
     'x-error-codes': refusals,
   });
