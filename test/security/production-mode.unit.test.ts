@@ -71,4 +71,21 @@ describe('Security: development mode never runs in production', () => {
       expect(loadConfig({ DATA_DIR: await tmp(), JWT_SECRET: 'an-explicit-secret-value' }).jwt.secret).to.equal('an-explicit-secret-value');
     });
   });
+
+  describe('docker-compose.yml, read as text (test/cluster/compose.test.ts runs `docker compose config` where a client exists)', () => {
+    it('requires BOT_TOKEN, JWT_SECRET and POSTGRES_PASSWORD with ${VAR:?…} wherever it uses them, and gives none a default', () => {
+      const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../docker-compose.yml'), 'utf8');
+      const yaml = text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+      expect(yaml).to.match(/^\s+NODE_ENV: production$/m);
+      for (const name of ['BOT_TOKEN', 'JWT_SECRET', 'POSTGRES_PASSWORD']) {
+        const uses = [...yaml.matchAll(new RegExp(`\\$\\{?${name}\\b([^}]*)\\}?`, 'g'))].map((m) => m[0]);
+        expect(uses, name).to.not.be.empty;
+        for (const use of uses) expect(use, name).to.match(new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`));
+        // Set only from the environment: no `NAME: value` of its own.
+        for (const line of yaml.split('\n').filter((l) => new RegExp(`^\\s+${name}:`).test(l))) {
+          expect(line.trim(), name).to.match(new RegExp(`^${name}: \\$\\{${name}:\\?`));
+        }
+      }
+    });
+  });
 });
