@@ -125,14 +125,18 @@ export interface LikeRow {
   created_at: Date;
 }
 
-/** Who swiped right on the caller and is still unanswered; hidden, banned and blocked people left out. */
+/**
+ * Who swiped right on the caller and is still unanswered; hidden, paused, banned
+ * and blocked people left out here, before the limit (an unanswered liker is no
+ * match, so a paused one could be neither shown nor liked back).
+ */
 export async function listLikes(db: Knex, userId: string, limit: number): Promise<LikeRow[]> {
   return db('swipes as s')
     .join('profiles as p', 'p.user_id', 's.swiper_id')
     .join('users as u', 'u.id', 's.swiper_id')
     .where('s.target_id', userId)
     .whereIn('s.action', ['like', 'superlike'])
-    .whereNot('p.visibility', 'hidden')
+    .where('p.visibility', 'visible')
     .whereNull('u.banned_at')
     .whereNotExists(db('swipes as mine').select(db.raw('1')).where('mine.swiper_id', userId).andWhere('mine.target_id', db.ref('s.swiper_id')))
     .whereNotExists(blockBetween(db, userId, db.ref('s.swiper_id')))

@@ -243,6 +243,18 @@ describe('discovery matches, likes, block and report', () => {
       expect((await app.api.get('/discovery/likes?limit=0', { token: me.token })).status).to.equal(400);
     });
 
+    it('leaves out a liker who paused the profile (they cannot be liked back), and still fills the page', async () => {
+      const me = await woman();
+      const [older, paused] = [await man(), await man({ visibility: 'paused' })];
+      await platform.db('swipes').insert([
+        { swiper_id: older.id, target_id: me.id, action: 'like', created_at: new Date(Date.now() - 60_000) },
+        { swiper_id: paused.id, target_id: me.id, action: 'like' },
+      ]);
+      const res = await app.api.get('/discovery/likes?limit=1', { token: me.token });
+      expect(res.body.likes.map((l: { user_id: string }) => l.user_id)).to.deep.equal([older.id]);
+      expect((await app.api.post('/discovery/like', { target_id: paused.id }, { token: me.token })).status).to.equal(404);
+    });
+
     it('is empty for someone nobody liked, profile or not', async () => {
       const ghost = await createUser(platform.db, platform.config);
       expect((await app.api.get('/discovery/likes', { token: ghost.token })).body).to.deep.equal({ likes: [] });
