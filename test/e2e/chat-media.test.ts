@@ -3,7 +3,7 @@
 // attaches a photo and records a voice note by holding the mic button
 // (Chromium's fake microphone); Bob sees the photo and plays the voice note
 // with its waveform; a photo the NSFW model flagged reaches Bob blurred until
-// he taps to reveal it.
+// he taps to reveal it, and he can report it or block Alice from there.
 import { expect } from 'chai';
 import { chromium, type Page } from 'playwright-core';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
@@ -79,7 +79,7 @@ describe('web client: photos and voice notes in chat (Playwright + Chromium, all
     await screenshot(bob, 'chat-media-01-bob');
   });
 
-  it('a flagged photo reaches Bob blurred, and shows after he taps to reveal; Alice is told it was flagged', async () => {
+  it('a flagged photo reaches Bob blurred, and shows after he taps to reveal; Alice is told it was flagged; Bob reports it and blocks her from there', async () => {
     const alice = await phoneOf(ann, 'Alice');
     const bob = await phoneOf(ben, 'Bob');
     // Alice's client uploads it; the model (off here) is stood in for by the score it would have given.
@@ -108,5 +108,17 @@ describe('web client: photos and voice notes in chat (Playwright + Chromium, all
     expect(await shown.getAttribute('src')).to.match(/\/chat\/[0-9a-f-]+\/file\?exp=\d+&sig=/);
     await loaded(bob, '.msg .photo-wrap:not(.blurred) .photo');
     await screenshot(bob, 'chat-media-02-bob');
+
+    // From the flagged photo itself: report it (the message as evidence), then block Alice.
+    const actions = bob.getByRole('group', { name: 'Sensitive photo' }).last();
+    await actions.getByRole('button', { name: 'Report photo' }).click();
+    await actions.getByText('Reported').waitFor();
+    const report = await e2e.platform.db('reports').where({ reporter_id: ben.id, target_id: ann.id }).first();
+    const message = await e2e.platform.db('messages').where({ conversation_id: conversation, attachment_media_id: id }).first();
+    expect(report).to.include({ message_id: message.id });
+    await actions.getByRole('button', { name: 'Block Alice' }).click();
+    await bob.getByRole('dialog', { name: 'Block Alice?' }).getByRole('button', { name: 'Block', exact: true }).click();
+    await bob.getByText('You blocked Alice. The chat is closed.').waitFor();
+    expect(await e2e.platform.db('blocks').where({ blocker_id: ben.id, blocked_id: ann.id }).first()).to.not.equal(undefined);
   });
 });

@@ -86,6 +86,16 @@ export function askAreYouSure(peerName: string, onSend: () => void, onEdit: () =
   ]);
 }
 
+/** Blocking ends the match: asked once more, since it cannot be undone from the app. */
+export function askBlock(peerName: string, onBlock: () => void): void {
+  modal(`Block ${peerName}?`, (close) => [
+    h('h2', null, `Block ${peerName}?`),
+    h('p', null, `${peerName} will no longer see you or be able to message you, and this chat closes.`),
+    h('button', { type: 'button', class: 'btn danger', onclick: () => (close(), onBlock()) }, 'Block'),
+    h('button', { type: 'button', class: 'btn link', onclick: close }, 'Cancel'),
+  ]);
+}
+
 /** Long-press (or a right click) opens the sheet; a swipe to the right replies. */
 export function gestures(el: HTMLElement, onMenu: () => void, onSwipe: () => void): void {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,7 +1,8 @@
 // How one message row of the chat looks: the quote of a reply, the text (or
 // the deleted placeholder), the edited mark, time and tick, the reaction
 // counts (a tap toggles ours), the "does this bother you?" prompt under a
-// flagged message from the peer, and the ⋯ button of the action sheet.
+// flagged message from the peer, report and block under a flagged photo from
+// the peer, and the ⋯ button of the action sheet.
 import type { Message, ReactionEmoji } from '../contract.js';
 import { clockTime, h } from '../dom.js';
 import type { Pending } from '../outbox.js';
@@ -27,6 +28,8 @@ export interface RowContext {
   /** The original's URL of a blurred photo once the user tapped to reveal it. */
   revealed(seq: number): string | undefined;
   onReveal(m: Message): void;
+  /** Block the peer (offered under a flagged photo they sent). */
+  onBlock(): void;
 }
 
 /** The row's content from its message (or its pending send). */
@@ -118,7 +121,20 @@ function attachmentView(m: Message, mine: boolean, c: RowContext): HTMLElement {
       ),
     );
   }
-  return figure;
+  if (mine || a.blurred !== true) return figure;
+  // A flagged photo from the peer: report it or block them right there, before or after revealing it.
+  const stop = (fn: () => void) => (e: Event) => (e.stopPropagation(), fn());
+  return h(
+    'div',
+    { class: 'flagged-photo' },
+    figure,
+    h(
+      'div',
+      { class: 'photo-actions', role: 'group', 'aria-label': 'Sensitive photo' },
+      c.reported(m.seq) ? h('span', { class: 'hint' }, 'Reported') : h('button', { type: 'button', class: 'btn link', onclick: stop(() => c.onReport(m)) }, 'Report photo'),
+      h('button', { type: 'button', class: 'btn link block-peer', onclick: stop(() => c.onBlock()) }, `Block ${c.peerName}`),
+    ),
+  );
 }
 
 const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;

@@ -13,7 +13,7 @@ import { EDIT_WINDOW_MS, MAX_BODY_CHARS, type MatchItem, type Message, type Reac
 import { announce, h, relativeTime, toast } from '../dom.js';
 import { ApiError } from '../http.js';
 import type { Pending } from '../outbox.js';
-import { askAreYouSure, gestures, openActionSheet } from './chat-actions.js';
+import { askAreYouSure, askBlock, gestures, openActionSheet } from './chat-actions.js';
 import { quoteText, renderRow, type Row } from './chat-rows.js';
 import { uploadWithProgress } from '../upload.js';
 import type { PendingAttachment } from '../outbox.js';
@@ -104,6 +104,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
       onReveal: (m) => void reveal(m),
       onReact: react,
       onReport: (m) => void reportMessage(m),
+      onBlock: () => askBlock(peerName(), () => void blockPeer()),
       onMenu: () => openSheet(row),
     });
 
@@ -200,6 +201,17 @@ export function chatScreen(app: App, conversationId: string): Screen {
       const row = rows.get(m.client_msg_id);
       if (row) render(row);
       toast('Reported. Thank you: a moderator will look at it.');
+    } catch (err) {
+      failed(err);
+    }
+  };
+
+  const blockPeer = async () => {
+    if (!info) return;
+    try {
+      await app.api.post('/discovery/block', { target_id: info.peer.user_id });
+      closeComposer(`You blocked ${peerName()}. The chat is closed.`);
+      toast(`${peerName()} is blocked.`);
     } catch (err) {
       failed(err);
     }
