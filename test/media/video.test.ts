@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,9 @@ import { filesUnder, moderated, startMediaApp, uploadTo, type MediaApp } from '.
 import { startModerationWorker, type ModerationWorker } from '../../workers/moderation/index.js';
 import { ffmpegPath, probe } from '../../shared/ffmpeg.js';
 import { loadPublicProfiles } from '../../shared/public-profile.js';
-import { nsfwScore } from '../../workers/moderation/nsfw.js';
+import { nsfwScore, type RgbImage } from '../../workers/moderation/nsfw.js';
+import { scoreFrames } from '../../workers/moderation/pipeline.js';
+import { AvRefused, processClip } from '../../workers/moderation/video.js';
 
 const run = promisify(execFile);
 
@@ -65,6 +68,20 @@ describe('video clips: upload (POST /media/upload)', function () {
     const webm = await uploadClip(app, alice.token, await clip({ container: 'webm', seed: 2, width: 320, height: 240 }), 'a.webm');
     expect(webm.status).to.equal(202);
     expect(webm.body).to.include({ kind: 'video', mime: 'video/webm', width: 320, height: 240 });
+  });
+
+  it('accepts HEVC in MP4, and VP8 and AV1 in WebM, by content', async () => {
+    const cases = [
+      { codec: 'hevc', container: 'mp4', mime: 'video/mp4', seed: 31 },
+      { codec: 'vp8', container: 'webm', mime: 'video/webm', seed: 32 },
+      { codec: 'av1', container: 'webm', mime: 'video/webm', seed: 33 },
+    ] as const;
+    for (const c of cases) {
+      const data = await clip({ codec: c.codec, container: c.container, width: 160, height: 96, seconds: 0.5, audio: false, seed: c.seed });
+      const res = await uploadClip(app, alice.token, data, `clip.${c.container}`);
+      expect(res.status, `${c.codec}: ${JSON.stringify(res.body)}`).to.equal(202);
+      expect(res.body, c.codec).to.include({ kind: 'video', mime: c.mime, width: 160, height: 96 });
+    }
   });
 
   it('refuses a truncated MP4 with 400 invalid_video', async () => {
@@ -297,6 +314,58 @@ describe('video clips: limits of the transcode', function () {
   });
 });
 
+describe('video clips: the transcode on its own (processClip)', function () {
+  this.timeout(60_000);
+  let app: MediaApp;
+  const limits = { timeoutMs: 60_000, maxMemoryMb: 2048 };
+
+  before(async () => {
+    app = await startMediaApp();
+  });
+  after(() => app.close());
+
+  const avFiles = async (sha: string) => (await filesUnder(app.storage.root)).filter((f) => f.startsWith(`av/${sha.slice(0, 2)}/${sha}/`));
+
+  it('strips the sound when asked (MEDIA_VIDEO_KEEP_AUDIO=false), and keeps it otherwise', async () => {
+    const data = await clip({ width: 320, height: 240, seconds: 1, seed: 40 });
+    const sha = createHash('sha256').update(data).digest('hex');
+    const silent = await processClip(data, sha, app.storage, { limits, maxSeconds: 15, keepAudio: false });
+    for (const name of ['v720', 'v480'] as const) {
+      expect((await inspectStored(app, silent.files[name]!.key)).info.streams.map((s) => s.type), name).to.deep.equal(['video']);
+    }
+    const voiced = await processClip(data, sha, app.storage, { limits, maxSeconds: 15 });
+    expect((await inspectStored(app, voiced.files.v720!.key)).info.streams.map((s) => `${s.type}:${s.codec}`)).to.deep.equal(['video:h264', 'audio:aac']);
+  });
+
+  it('makes the same H.264 renditions of HEVC, VP8 and AV1 sources', async () => {
+    for (const [codec, container] of [['hevc', 'mp4'], ['vp8', 'webm'], ['av1', 'webm']] as const) {
+      const data = await clip({ codec, container, width: 160, height: 96, seconds: 0.5, seed: 42 });
+      const sha = createHash('sha256').update(data).digest('hex');
+      const made = await processClip(data, sha, app.storage, { limits, maxSeconds: 15 });
+      expect(made.files.v720, codec).to.include({ width: 160, height: 96 });
+      const out = await inspectStored(app, made.files.v720!.key);
+      expect(out.info.streams[0], codec).to.include({ type: 'video', codec: 'h264' });
+      expect(out.faststart, codec).to.equal(true);
+    }
+  });
+
+  it('refuses a clip it cannot make within its time limit (transcode_timeout), leaving no files and no scratch folder', async () => {
+    const scratchBefore = new Set((await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('moderation-av-')));
+    const data = await clip({ width: 1280, height: 720, seconds: 3, seed: 41 });
+    const sha = createHash('sha256').update(data).digest('hex');
+    const started = Date.now();
+    const err = await processClip(data, sha, app.storage, { limits: { timeoutMs: 150, maxMemoryMb: 2048 }, maxSeconds: 15 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(AvRefused);
+    expect((err as AvRefused).reason).to.equal('transcode_timeout');
+    expect(Date.now() - started).to.be.below(15_000);
+    expect(await avFiles(sha)).to.deep.equal([]);
+    expect((await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('moderation-av-') && !scratchBefore.has(f))).to.deep.equal([]);
+  });
+});
+
 describe('video clips: worker killed mid-transcode', function () {
   this.timeout(90_000);
   let app: MediaApp;
@@ -389,6 +458,20 @@ describe('video clips: NSFW on frames spread over the clip', function () {
     expect(row.nsfw_score).to.be.closeTo(nsfwScore(row.nsfw_scores), 1e-6);
     expect(row.nsfw_score!).to.be.below(0.4);
     expect(row.status).to.equal('approved');
+  });
+
+  it('lets the frame with the highest score decide, under the photo thresholds', async () => {
+    // A stand-in for the model that scores each frame by its first byte, so which frame is worst is known.
+    const frame = (n: number): RgbImage => ({ data: new Uint8Array([n]), width: 1, height: 1 });
+    const model = { classify: async (f: RgbImage) => ({ drawing: 0, hentai: 0, neutral: 1 - f.data[0] / 100, porn: f.data[0] / 100, sexy: 0 }) };
+    const t = { approveBelow: 0.4, rejectAbove: 0.8 };
+    const clean = await scoreFrames(model, [frame(1), frame(5), frame(2)], t);
+    expect(clean).to.include({ status: 'approved', score: 0.05 });
+    // One frame in the review band among clean ones holds the whole clip, whatever its place.
+    expect(await scoreFrames(model, [frame(1), frame(2), frame(3), frame(50), frame(1)], t)).to.include({ status: 'review', score: 0.5 });
+    const worst = await scoreFrames(model, [frame(90), frame(1), frame(60)], t);
+    expect(worst).to.include({ status: 'rejected', score: 0.9 });
+    expect(worst.scores.porn).to.equal(0.9);
   });
 
   it('holds a clip in the review band for review (renditions kept, not served), and rejects above the threshold with no renditions', async () => {

@@ -19,7 +19,7 @@ import type { StoredVariants } from '../../shared/media-urls.js';
 import { createStorage, mediaFiles, variantKey, type Storage } from '../../shared/storage/index.js';
 import { loadNsfwClassifier, nsfwScore, type NsfwBackend, type NsfwClassifier, type NsfwScores, type RgbImage } from './nsfw.js';
 import { startExpiry, type ExpiryOptions } from './expiry.js';
-import { decide, processImage, type ModerationStatus } from './pipeline.js';
+import { decide, processImage, scoreFrames, type ModerationStatus } from './pipeline.js';
 import * as repo from './repo.js';
 import { AvRefused, processClip, processVoice, type AvOptions } from './video.js';
 
@@ -206,14 +206,8 @@ class ModerationJobs {
     if (!nsfw.enabled) return { status: 'approved', nsfw_scores: null, nsfw_score: null, reject_reason: null };
     const clf = await this.classifier();
     if (!clf || !frames.length) return { status: 'review', nsfw_scores: null, nsfw_score: null, reject_reason: 'classifier_unavailable' };
-    let worst: { scores: NsfwScores; score: number } | null = null;
-    for (const frame of frames) {
-      const scores = await clf.classify(frame);
-      const score = nsfwScore(scores);
-      if (!worst || score > worst.score) worst = { scores, score };
-    }
-    const status = decide(worst!.score, nsfw);
-    return { status, nsfw_scores: worst!.scores, nsfw_score: worst!.score, reject_reason: status === 'rejected' ? 'nsfw' : null };
+    const { status, scores, score } = await scoreFrames(clf, frames, nsfw);
+    return { status, nsfw_scores: scores, nsfw_score: score, reject_reason: status === 'rejected' ? 'nsfw' : null };
   }
 
   private async finish(row: repo.MediaJobRow, log: Logger, outcome: repo.Outcome, started: number) {

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { VARIANT_WIDTHS, type VariantName } from '../../shared/media-urls.js';
-import { NSFW_INPUT_SIZE, type RgbImage } from './nsfw.js';
+import { NSFW_INPUT_SIZE, nsfwScore, type NsfwClassifier, type NsfwScores, type RgbImage } from './nsfw.js';
 
 export interface Variant {
   name: VariantName;
@@ -97,4 +97,24 @@ export function decide(score: number | null, t: Thresholds): ModerationStatus {
   if (score > t.rejectAbove) return 'rejected';
   if (score < t.approveBelow) return 'approved';
   return 'review';
+}
+
+/**
+ * A clip's frames, scored one by one: the frame with the highest score
+ * decides, under the same thresholds as a photo (one frame is enough to hold
+ * or reject the clip). Its scores are the ones kept.
+ */
+export async function scoreFrames(
+  clf: Pick<NsfwClassifier, 'classify'>,
+  frames: RgbImage[],
+  t: Thresholds,
+): Promise<{ status: ModerationStatus; scores: NsfwScores; score: number }> {
+  if (!frames.length) throw new Error('no frames to score');
+  let worst: { scores: NsfwScores; score: number } | null = null;
+  for (const frame of frames) {
+    const scores = await clf.classify(frame);
+    const score = nsfwScore(scores);
+    if (!worst || score > worst.score) worst = { scores, score };
+  }
+  return { status: decide(worst!.score, t), ...worst! };
 }
