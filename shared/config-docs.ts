@@ -134,6 +134,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
   RATE_LIMIT_CANDIDATES_PER_MIN: '`GET /discovery/candidates` requests per user per minute.',
   RATE_LIMIT_REPORTS_PER_DAY: '`POST /discovery/report` requests per reporter per 24 hours.',
   RATE_LIMIT_REWINDS_PER_MIN: '`POST /discovery/rewind` requests per user per minute (refused ones count too).',
+  RATE_LIMIT_INVOICES_PER_10MIN: '`POST /payments/invoice` requests per user per 10 minutes (each makes a Bot API call and an invoice row).',
   REPORT_THROTTLE_MIN_REPORTERS: 'Distinct reporters (within `REPORT_WINDOW_DAYS`) before a user\'s new conversations are throttled.',
 
   METRICS_TOKEN:

@@ -243,6 +243,8 @@ export const EnvSchema = z.object({
   RATE_LIMIT_REPORTS_PER_DAY: int(10, 1),
   /** POST /discovery/rewind requests per user per minute (default 10). */
   RATE_LIMIT_REWINDS_PER_MIN: int(10, 1),
+  /** POST /payments/invoice requests per user per 10 minutes (default 10): each is a Bot API call and a row. */
+  RATE_LIMIT_INVOICES_PER_10MIN: int(10, 1),
   /** Distinct reporters (within REPORT_WINDOW_DAYS) before a user's new conversations are throttled (default 2). */
   REPORT_THROTTLE_MIN_REPORTERS: int(2, 1, 1000),
   // --- metrics, readiness, notifications (issue 13 §5) ---
@@ -311,7 +313,7 @@ function toConfig(e: Env) {
       referralsPerDay: e.REFERRALS_PER_DAY,
     },
     /** Premium in Telegram Stars (api/payments/). */
-    payments: { invoiceTtlS: e.STARS_INVOICE_TTL_S },
+    payments: { invoiceTtlS: e.STARS_INVOICE_TTL_S, invoicesPer10Min: e.RATE_LIMIT_INVOICES_PER_10MIN },
     jwt: {
       secret: e.JWT_SECRET ?? devJwtSecret(e.DATA_DIR),
       keyId: e.JWT_KEY_ID,

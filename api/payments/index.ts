@@ -9,8 +9,8 @@ import { PaymentsService } from './service.js';
 
 export { PaymentsService } from './service.js';
 
-export function paymentsService(deps: Pick<ServiceDeps, 'db' | 'logger' | 'config'>): PaymentsService {
-  return new PaymentsService({ db: deps.db, config: deps.config, logger: deps.logger.child({ component: 'payments' }) });
+export function paymentsService(deps: Pick<ServiceDeps, 'db' | 'logger' | 'config' | 'limiter'>): PaymentsService {
+  return new PaymentsService({ db: deps.db, config: deps.config, limiter: deps.limiter, logger: deps.logger.child({ component: 'payments' }) });
 }
 
 export function createPaymentsRouters(deps: ServiceDeps): Router[] {

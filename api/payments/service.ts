@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Limiter, RateLimit } from '../../shared/rate-limit.js';
 import { botCall, BotApiError } from './bot-api.js';
 import { isProduct, PRODUCTS, SUBSCRIPTION_PERIOD_S, type ProductId } from './products.js';
 import * as repo from './repo.js';
@@ -16,6 +17,7 @@ export interface PaymentsDeps {
   db: Knex;
   logger: Logger;
   config: Pick<Config, 'telegram' | 'payments'>;
+  limiter: Limiter;
 }
 
 export interface PreCheckoutQuery {
@@ -38,9 +40,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export class PaymentsService {
-  constructor(private readonly deps: PaymentsDeps) {}
+  /** Each invoice is a row and a Bot API call (the bot's own quota at Telegram): limited per user. */
+  private readonly invoiceLimit: RateLimit;
+
+  constructor(private readonly deps: PaymentsDeps) {
+    this.invoiceLimit = deps.limiter('payments-invoices', deps.config.payments.invoicesPer10Min, 600);
+  }
 
   async createInvoice(userId: string, product: ProductId) {
+    await this.invoiceLimit.consume(userId);
     const p = PRODUCTS[product];
     const invoice = await repo.insertInvoice(this.deps.db, userId, product, p.price, this.deps.config.payments.invoiceTtlS);
     const url = await botCall<string>(this.deps.config.telegram, 'createInvoiceLink', {

@@ -98,6 +98,20 @@ describe('premium in Telegram Stars', function () {
     expect((await api.post('/payments/invoice', { product: 'rewind' })).status).to.equal(401);
   });
 
+  it('limits invoices per user (RATE_LIMIT_INVOICES_PER_10MIN) with 429 rate_limited and Retry-After, before any row or Bot API call; others go on', async () => {
+    const [user, other] = [await createUser(db(), platform.config), await createUser(db(), platform.config)];
+    const allowed = platform.config.payments.invoicesPer10Min;
+    for (let i = 0; i < allowed; i++) await invoice(user, 'rewind');
+    const callsBefore = bot.calls.filter((c) => c.path.endsWith('/createInvoiceLink')).length;
+    const refused = await api.post('/payments/invoice', { product: 'rewind' }, { token: user.token });
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(429);
+    expect(refused.body.error.code).to.equal('rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 600);
+    expect(bot.calls.filter((c) => c.path.endsWith('/createInvoiceLink')).length).to.equal(callsBefore);
+    expect(await db()('star_invoices').where('user_id', user.id)).to.have.length(allowed);
+    await invoice(other, 'rewind');
+  });
+
   it('pays: pre-checkout says yes, successful_payment credits once, a replay changes nothing', async () => {
     const user = await createUser(db(), platform.config);
     const inv = await invoice(user, 'superlikes_5');
