@@ -28,6 +28,7 @@ import { loadConfig, ConfigError, type Config } from '../shared/config.js';
 import { createRedis, describeRedis } from '../shared/redis.js';
 import { createDb, migrateLatest } from '../shared/db.js';
 import { readRegistry } from '../realtime/registry.js';
+import { appsOf } from './cluster-roles.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pm2Bin = path.join(root, 'node_modules', '.bin', 'pm2');
@@ -39,30 +40,18 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const devFlag = process.argv.slice(3).includes('--dev');
 
-const ROLES: Record<string, string[]> = {
-  gateway: ['gateway'],
-  api: ['auth', 'profile', 'discovery', 'media', 'admin'],
-  realtime: ['realtime'],
-  workers: ['matching', 'moderation', 'notifications'],
-};
-const APPS = Object.values(ROLES).flat();
-
 /** `--only a,b` / `--only=a,b` (else CLUSTER_ONLY): the apps of those roles or names; undefined: all. */
 function onlyApps(env: NodeJS.ProcessEnv): string[] | undefined {
   const args = process.argv.slice(3);
   const i = args.findIndex((a) => a === '--only' || a.startsWith('--only='));
   const raw = i === -1 ? env.CLUSTER_ONLY : args[i].startsWith('--only=') ? args[i].slice('--only='.length) : args[i + 1];
   if (raw === undefined || raw === '') return undefined;
-  const apps = new Set<string>();
-  for (const name of raw.split(',').map((n) => n.trim()).filter(Boolean)) {
-    const of = ROLES[name] ?? (APPS.includes(name) ? [name] : undefined);
-    if (!of) {
-      process.stderr.write(`--only: unknown role or app "${name}" (roles: ${Object.keys(ROLES).join(', ')}; apps: ${APPS.join(', ')})\n`);
-      process.exit(64);
-    }
-    for (const app of of) apps.add(app);
+  try {
+    return appsOf(raw);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(64);
   }
-  return [...apps];
 }
 
 /** The environment the cluster runs with: the caller's, plus local defaults for the two stores. */
@@ -242,11 +231,11 @@ async function waitHealthy(apps: [host: string, port: number][], timeoutMs: numb
 
 async function start(): Promise<void> {
   const env = clusterEnv();
+  // A subset of the apps (PM2's --only): the roles this machine runs. A typo stops here, before anything is touched.
+  const only = onlyApps(env);
   const config = configOf(env);
   const applied = await migrate(config.databaseUrl!);
   out(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
-  // A subset of the apps (PM2's --only): the roles this machine runs.
-  const only = onlyApps(env);
   await pm2(['start', ecosystem, ...(only ? ['--only', only.join(',')] : [])], env);
   const { gateway, auth, profile, discovery, media, realtime } = config.ports;
   const portOf: Record<string, number> = { gateway, auth, profile, discovery, media, realtime };
