@@ -28,15 +28,18 @@ let resolved: string | undefined;
 /** The ffmpeg to run: FFMPEG_PATH, else the packaged binary, else `ffmpeg` on the PATH. */
 export function ffmpegPath(override?: string): string {
   if (override) return override;
-  if (resolved) return resolved;
+  return (resolved ??= packagedOrSystem(() => createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }));
+}
+
+/** The binary the installer package names when it is there and executable (`npm ci` brings it), else the system's `ffmpeg`. */
+export function packagedOrSystem(installer: () => { path: string }): string {
   try {
-    const installer = createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string };
-    fs.accessSync(installer.path, fs.constants.X_OK);
-    resolved = installer.path;
+    const { path } = installer();
+    fs.accessSync(path, fs.constants.X_OK);
+    return path;
   } catch {
-    resolved = 'ffmpeg';
+    return 'ffmpeg';
   }
-  return resolved;
 }
 
 const STDERR_MAX = 64 * 1024;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { parseProbe, runFfmpeg } from '../../shared/ffmpeg.js';
+import { createRequire } from 'node:module';
+import { ffmpegPath, packagedOrSystem, parseProbe, runFfmpeg } from '../../shared/ffmpeg.js';
 import { parseRange } from '../../api/media/ranges.js';
 import { waveform } from '../../workers/moderation/video.js';
 
@@ -17,6 +18,22 @@ describe('ffmpeg child process', function () {
   it('fails under an address-space limit too small for it, without hurting the caller', async () => {
     const res = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240', '-t', '1', '-f', 'null', '-'], { timeoutMs: 10_000, maxMemoryMb: 64 });
     expect(res.code === 0 && !res.killed).to.equal(false);
+  });
+});
+
+describe('which ffmpeg runs', () => {
+  it('the binary @ffmpeg-installer/ffmpeg brings with npm ci, FFMPEG_PATH over it, the system ffmpeg when the package has none', async () => {
+    const packaged = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    expect(packaged).to.include('node_modules');
+    expect(ffmpegPath()).to.equal(packaged);
+    expect(ffmpegPath('/opt/ffmpeg/bin/ffmpeg')).to.equal('/opt/ffmpeg/bin/ffmpeg');
+    const res = await runFfmpeg(['-version'], { timeoutMs: 10_000, maxMemoryMb: 1024, maxStdoutBytes: 64 * 1024 });
+    expect(res.code).to.equal(0);
+    expect(res.stdout.toString()).to.match(/^ffmpeg version/);
+    // No package for this platform, or a path that is not an executable: the one on the PATH.
+    expect(packagedOrSystem(() => { throw new Error("Cannot find module '@ffmpeg-installer/linux-arm'"); })).to.equal('ffmpeg');
+    expect(packagedOrSystem(() => ({ path: '/nonexistent/ffmpeg' }))).to.equal('ffmpeg');
+    expect(packagedOrSystem(() => ({ path: packaged }))).to.equal(packaged);
   });
 });
 
