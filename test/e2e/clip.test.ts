@@ -47,13 +47,18 @@ describe('web client: the profile clip (Playwright + Chromium, all-in-one server
 
     await alice.locator('label[for="clip-record"]', { hasText: 'Record a clip' }).waitFor();
     expect(await alice.locator('#clip-record').getAttribute('capture')).to.equal('user');
-    // Every text the clip's status line shows, in order.
+    // Every text the clip's status line shows, in order, and whether the upload showed a local preview and a progress bar.
     await alice.evaluate(() => {
-      const w = window as unknown as { clipStates: string[] };
+      const w = window as unknown as { clipStates: string[]; clipUploadView: { preview: boolean; bar: boolean } };
       w.clipStates = [];
+      w.clipUploadView = { preview: false, bar: false };
       new MutationObserver(() => {
         const t = document.querySelector('.clip-status')?.textContent ?? '';
         if (t && w.clipStates[w.clipStates.length - 1] !== t) w.clipStates.push(t);
+        if (t.startsWith('Uploading')) {
+          w.clipUploadView.preview ||= document.querySelector('.clip video[src^="blob:"]') !== null;
+          w.clipUploadView.bar ||= document.querySelector('.clip progress#clip-progress[max="100"]') !== null;
+        }
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     const data = await clip({ width: 480, height: 640, seconds: 2, seed: 17 });
@@ -63,6 +68,8 @@ describe('web client: the profile clip (Playwright + Chromium, all-in-one server
     const states = await alice.evaluate(() => (window as unknown as { clipStates: string[] }).clipStates);
     expect(states.some((s) => /^Uploading… \d+%$/.test(s)), states.join(' | ')).to.equal(true);
     expect(states).to.include('Processing…');
+    const uploadView = await alice.evaluate(() => (window as unknown as { clipUploadView: { preview: boolean; bar: boolean } }).clipUploadView);
+    expect(uploadView, 'a local preview of the picked clip and a progress bar while it uploads').to.deep.equal({ preview: true, bar: true });
     const played = await view.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, loop: v.loop, autoplay: v.autoplay, inline: v.hasAttribute('playsinline'), poster: v.poster }));
     expect(played).to.include({ muted: true, loop: true, autoplay: true, inline: true });
     expect(played.poster).to.match(/\/media\/files\/av\/.+\/poster\.webp$/);
