@@ -29,6 +29,27 @@ for (const topology of redisTopologies()) {
       expect(await gone).to.equal('io server disconnect');
     });
 
+    it('has no connection state recovery: a client back from a drop catches up with after_seq (what docs/DEPLOYMENT.md says it loses)', async () => {
+      const { a, b, conversationId } = await matchedPair(n1.platform.db, n1.platform.config);
+      const sa = await openSocket(n1.url, a.token);
+      const sb = await openSocket(n2.url, b.token, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200 });
+      const got = collect(sb, 'message:new');
+      const first = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'before the drop', client_msg_id: clientMsgId() });
+      await untilCount(got, 1);
+
+      const back = new Promise<void>((r) => sb.once('connect', () => r()));
+      sb.io.engine.close();
+      const missed = await emitAck(sa, 'message:send', { conversation_id: conversationId, body: 'during the drop', client_msg_id: clientMsgId() });
+      await back;
+      expect(sb.recovered).to.equal(false);
+      const caughtUp = await n2.api.get(`/chat/messages/${conversationId}?after_seq=${first.message.seq}`, { token: b.token });
+      expect(caughtUp.status).to.equal(200);
+      expect(caughtUp.body.messages.map((m: { id: string }) => m.id)).to.deep.equal([missed.message.id]);
+      // Live again from there on.
+      const last = await sentinelMessage(sa, conversationId, [sb]);
+      expect(got.map((p) => p.message.id)).to.include(last.id);
+    });
+
     // MONITOR shows what one server is sent: on the Redis server only (a cluster has one per shard).
     if (topology === standaloneTopology) {
       it("sends a message to each user's own channel, never on the main channel every node reads", async () => {
