@@ -13,8 +13,9 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
 
   it('delivers a match.created event from the stream once to every device of both users, whatever their node', async () => {
     const { a, b, matchId, conversationId } = await matchedPair(db(), config());
-    await createProfile(db(), a.id, { display_name: 'Alice' });
-    await createProfile(db(), b.id, { display_name: 'Bea' });
+    // Both located: match:new still shows no distance (the event has no viewer location).
+    await createProfile(db(), a.id, { display_name: 'Alice', lat: 52.5, lon: 13.4 });
+    await createProfile(db(), b.id, { display_name: 'Bea', lat: 52.59, lon: 13.4 });
     const a2 = await newSession(db(), config(), a.id);
     const got = {
       a1: collect(await openSocket(n1.url, a.token), 'match:new'),
@@ -30,7 +31,7 @@ describe('realtime live notifications and socket auth (two nodes)', () => {
     for (const list of Object.values(got)) expect(list.map((m) => m.match_id).sort()).to.deep.equal([matchId, later].sort());
     const first = (list: typeof got.a1) => list.find((m) => m.match_id === matchId)!;
     expect(first(got.a1)).to.include({ match_id: matchId, conversation_id: conversationId });
-    expect(first(got.a1).user).to.include({ user_id: b.id, display_name: 'Bea' });
+    expect(first(got.a1).user).to.include({ user_id: b.id, display_name: 'Bea', distance_km: null });
     expect(first(got.b).user).to.include({ user_id: a.id, display_name: 'Alice' });
     expect(first(got.b).user).to.not.have.any.keys('birthdate', 'lat', 'lon', 'telegram_id', 'settings');
   });

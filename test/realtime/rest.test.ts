@@ -118,11 +118,12 @@ describe('realtime chat REST fallback (two nodes)', () => {
     expect(withoutQuiet.body.conversations.map((x: { conversation_id: string }) => x.conversation_id)).to.deep.equal([conversationId]);
   });
 
-  it('keeps a peer who hides or pauses the profile in the conversations, and the chat goes on', async () => {
+  it('keeps a peer who hides or pauses the profile in the conversations (distance_km null there), and the chat goes on', async () => {
     for (const visibility of ['hidden', 'paused'] as const) {
       const { a, b, conversationId } = await matchedPair(db(), config());
-      await createProfile(db(), a.id, { display_name: 'Alice' });
-      await createProfile(db(), b.id, { display_name: 'Bea', visibility });
+      // Both located, 10 km apart: the conversation list still shows no distance (it has no viewer location).
+      await createProfile(db(), a.id, { display_name: 'Alice', lat: 52.5, lon: 13.4 });
+      await createProfile(db(), b.id, { display_name: 'Bea', visibility, lat: 52.59, lon: 13.4 });
       const sent = await n1.api.post('/chat/messages', { conversation_id: conversationId, body: 'still here?', client_msg_id: clientMsgId() }, { token: a.token });
       expect(sent.status, visibility).to.equal(201);
       const reply = await n2.api.post('/chat/messages', { conversation_id: conversationId, body: 'yes', client_msg_id: clientMsgId() }, { token: b.token });
@@ -131,7 +132,7 @@ describe('realtime chat REST fallback (two nodes)', () => {
       const list = await n1.api.get('/chat/conversations', { token: a.token });
       expect(list.body.conversations, visibility).to.have.length(1);
       expect(list.body.conversations[0].conversation_id).to.equal(conversationId);
-      expect(list.body.conversations[0].peer, visibility).to.include({ user_id: b.id, display_name: 'Bea' });
+      expect(list.body.conversations[0].peer, visibility).to.include({ user_id: b.id, display_name: 'Bea', distance_km: null });
       expect(list.body.conversations[0].last_message).to.include({ seq: 2, sender_id: b.id });
     }
   });
