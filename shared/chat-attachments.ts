@@ -77,8 +77,3 @@ export async function liveAttachment(db: Knex, messageId: string): Promise<LiveA
   );
   return rows[0] as LiveAttachment | undefined;
 }
-
-/** The storage key of the blurred preview of a photo (made on first request, content-addressed). */
-export function blurredPreviewKey(sha256: string): string {
-  return `chat-blur/${sha256.slice(0, 2)}/${sha256}.webp`;
-}

@@ -63,7 +63,8 @@ export async function findAttachableMedia(
 /**
  * Marks a media item as sent in a chat message, in the chat's own send
  * transaction: from then on it is attached, so the expiry sweep of unattached
- * uploads (MEDIA_UNATTACHED_TTL_S) and the unattached quota leave it alone.
+ * uploads (MEDIA_UNATTACHED_TTL_S) and the unattached quota leave it alone
+ * (a release by an earlier unsend is taken back).
  */
 export async function markSentInChat(trx: Knex.Transaction, mediaId: string): Promise<void> {
   await trx.raw(markSentInChatSql('ARRAY[?::uuid]'), [mediaId]);
@@ -71,19 +72,22 @@ export async function markSentInChat(trx: Knex.Transaction, mediaId: string): Pr
 
 /** markSentInChat as a statement (or a CTE of the send's one statement) for the media ids that `idsSql` (a uuid[] expression) names. */
 export function markSentInChatSql(idsSql: string): string {
-  return `UPDATE media SET in_chat = true WHERE id = ANY(${idsSql}) AND NOT in_chat`;
+  return `UPDATE media SET in_chat = true, released_at = NULL WHERE id = ANY(${idsSql}) AND (NOT in_chat OR released_at IS NOT NULL)`;
 }
 
 /**
  * The reverse, when a message gives its attachment up (unsend): once no
- * message carries the media any more it is unattached again, so the expiry
- * sweep removes it and its files (at once if it is older than the TTL).
+ * message carries the media any more it is released. It stays hidden from
+ * others (in_chat is kept: what was sent privately never becomes public
+ * media), and the moderation worker's next expiry sweep removes the row and
+ * its files, the blurred preview included (workers/moderation/repo.ts
+ * expireUnattached).
  */
 export async function releaseFromChat(trx: Knex, mediaId: string): Promise<void> {
   await trx('media')
     .where('id', mediaId)
     .whereNotExists((q) => q.select(trx.raw('1')).from('messages').where('attachment_media_id', mediaId))
-    .update({ in_chat: false });
+    .update({ released_at: trx.fn.now() });
 }
 
 /** Several media at once (a page of messages), by id; missing or unapproved ones are left out. */

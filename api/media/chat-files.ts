@@ -6,9 +6,9 @@
 import sharp from 'sharp';
 import type { Knex } from 'knex';
 import type { Config } from '../../shared/config.js';
-import { ATTACHMENT_FILES, blurredPreviewKey, liveAttachment, verifyAttachmentSignature, type AttachmentFile } from '../../shared/chat-attachments.js';
+import { ATTACHMENT_FILES, liveAttachment, verifyAttachmentSignature, type AttachmentFile } from '../../shared/chat-attachments.js';
 import type { StoredAvFiles, StoredVariants } from '../../shared/media-urls.js';
-import type { Storage } from '../../shared/storage/index.js';
+import { blurredPreviewKey, type Storage } from '../../shared/storage/index.js';
 import type { ServedFile } from './service.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

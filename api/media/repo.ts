@@ -133,7 +133,7 @@ export async function deleteMediaRow(trx: Knex.Transaction, id: string): Promise
 
 /** Files still referenced by other rows with this content hash. */
 export async function keysInUse(trx: Knex.Transaction, sha256: string): Promise<Set<string>> {
-  const rows: Pick<MediaRow, 'original_key' | 'variants'>[] = await trx('media').select('original_key', 'variants').where('sha256', sha256);
+  const rows: Pick<MediaRow, 'sha256' | 'original_key' | 'variants'>[] = await trx('media').select('sha256', 'original_key', 'variants').where('sha256', sha256);
   const keys = new Set<string>();
   for (const r of rows) for (const k of mediaFiles(r)) keys.add(k);
   return keys;

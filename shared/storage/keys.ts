@@ -61,9 +61,19 @@ export const mediaLocks = {
   content: (sha256: string) => `media-sha:${sha256}`,
 };
 
-/** Every stored file of a media row: the original and its variants. */
-export function mediaFiles(row: { original_key: string; variants: Partial<Record<string, { key: string } | undefined>> | null }): string[] {
+/** The storage key of the blurred preview of a photo sent in chat (made on first request, named by the original's hash). */
+export function blurredPreviewKey(sha256: string): string {
+  return `chat-blur/${sha256.slice(0, 2)}/${sha256}.webp`;
+}
+
+/**
+ * Every stored file of a media row: the original and its variants, and, when
+ * the row's content hash is given, the blurred preview a chat may have made of
+ * it (a key that may not exist; deleting a missing key is a no-op).
+ */
+export function mediaFiles(row: { sha256?: string; original_key: string; variants: Partial<Record<string, { key: string } | undefined>> | null }): string[] {
   const keys = [row.original_key];
   for (const v of Object.values(row.variants ?? {})) if (v?.key) keys.push(v.key);
+  if (row.sha256) keys.push(blurredPreviewKey(row.sha256));
   return [...new Set(keys)];
 }

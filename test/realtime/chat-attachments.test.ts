@@ -13,7 +13,8 @@ import { collect, emitAck, openSocket, untilCount } from '../helpers/sockets.js'
 import { clientMsgId, twoNodes } from '../helpers/realtime.js';
 import { startMediaApp, type MediaApp } from '../media/helpers.js';
 import { signAttachmentUrl } from '../../shared/chat-attachments.js';
-import { variantKey, avKey } from '../../shared/storage/index.js';
+import { variantKey, avKey, blurredPreviewKey, mediaFiles } from '../../shared/storage/index.js';
+import { expireUnattached } from '../../workers/moderation/repo.js';
 import type { ChatMessage } from '../../realtime/events.js';
 
 const JWT_SECRET = randomBytes(24).toString('hex');
@@ -26,7 +27,8 @@ interface Fixture {
 /** An approved photo of `ownerId`: a real WebP as its large variant. */
 async function approvedPhoto(db: Knex, media: MediaApp, ownerId: string, opts: { nsfw?: number; status?: string } = {}): Promise<Fixture> {
   const original = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 30, b: 90 } } })
-    .composite([{ input: Buffer.from(randomBytes(16).toString('hex')), raw: { width: 8, height: 1, channels: 4 }, left: 0, top: 0 }])
+    // Noise that survives the JPEG: every fixture has content of its own (files shared by equal content outlive a delete).
+    .composite([{ input: randomBytes(64 * 64 * 3), raw: { width: 64, height: 64, channels: 3 }, left: 0, top: 0 }])
     .jpeg()
     .toBuffer();
   const webp = await sharp(original).webp().toBuffer();
@@ -178,13 +180,49 @@ describe('chat attachments: photos and voice notes (two nodes, signed URLs)', ()
         expect(del.ok, JSON.stringify(del)).to.equal(true);
         const row = await db()('messages').where('id', m.id).first();
         expect(row).to.include({ attachment_media_id: null, body: null });
-        // Carried by no message now: unattached again, so the expiry sweep removes it and its files.
-        expect((await db()('media').where('id', photo.id).first()).in_chat).to.equal(false);
+        // Carried by no message now: released, so the next expiry sweep removes it and its files (the test below).
+        expect((await db()('media').where('id', photo.id).first()).released_at).to.be.instanceOf(Date);
         const page = await c.history(c.b.token);
         expect(page.messages[0]).to.include({ deleted: true }).and.to.not.have.property('attachment');
       }
       expect((await fetchFile(m.attachment!.url)).status, cut).to.equal(404);
     }
+  });
+
+  it('unsend removes the photo from storage: hidden from others until the next expiry sweep, which deletes its row, its files and its blurred preview; media sent again is kept', async () => {
+    const c = await chat();
+    const photo = await approvedPhoto(db(), media, c.a.id, { nsfw: 0.35 });
+    const again = await approvedPhoto(db(), media, c.a.id);
+    const files = async (id: string) => {
+      const row = await db()('media').where('id', id).first('sha256', 'original_key', 'variants');
+      return row ? mediaFiles(row) : [];
+    };
+    const photoFiles = await files(photo.id);
+    const ack = await c.send(c.sa, { attachment: { media_id: photo.id } });
+    const m = ack.message as ChatMessage;
+    expect((await fetchFile(m.attachment!.url)).status).to.equal(200); // makes the blurred preview
+    expect(await media.storage.exists(blurredPreviewKey((await db()('media').where('id', photo.id).first()).sha256))).to.equal(true);
+    const first = (await c.send(c.sa, { attachment: { media_id: again.id } })).message as ChatMessage;
+    for (const sent of [m, first]) expect((await emitAck(c.sa, 'message:delete', { conversation_id: c.conversationId, seq: sent.seq })).ok).to.equal(true);
+    // The second photo goes out again in a new message before the sweep: it is carried, so it stays.
+    const resent = await c.send(c.sa, { attachment: { media_id: again.id } });
+    expect(resent.ok, JSON.stringify(resent)).to.equal(true);
+    expect(await db()('media').where('id', again.id).first('released_at')).to.deep.equal({ released_at: null });
+
+    // Released, not public: what was sent privately never becomes media others can read.
+    await createProfile(db(), c.a.id);
+    expect((await media.api.get(`/media/${photo.id}`, { token: c.b.token })).status).to.equal(404);
+    const listed = await media.api.get(`/media/user/${c.a.id}`, { token: c.b.token });
+    expect(listed.body.media.map((x: { id: string }) => x.id)).to.not.include(photo.id);
+
+    // The sweep does not wait for MEDIA_UNATTACHED_TTL_S (a day here) for released media.
+    const removed: string[] = [];
+    while ((await db()('media').where('id', photo.id).first()) && (await expireUnattached(db(), 86400, 1000, async (keys) => { removed.push(...keys); await media.storage.delete(keys); })) > 0);
+    expect(await db()('media').where('id', photo.id).first()).to.equal(undefined);
+    expect(removed).to.include.members(photoFiles);
+    for (const key of photoFiles) expect(await media.storage.exists(key), key).to.equal(false);
+    expect(await db()('media').where('id', again.id).first('id')).to.deep.equal({ id: again.id });
+    expect(await media.storage.exists((await files(again.id))[1])).to.equal(true);
   });
 
   it('refused: not your media, not approved, a clip, neither body nor attachment, a malformed attachment', async () => {

@@ -1,7 +1,8 @@
 // The expiry of uploads attached to nothing: media that never became a
 // profile photo is removed, row and files, MEDIA_UNATTACHED_TTL_S after upload
 // (a client uploads first and attaches within moments; what is left behind
-// only costs storage). Every moderation worker runs the sweep; passes of
+// only costs storage), and media an unsend released from chat at the next
+// pass (repo.expireUnattached). Every moderation worker runs the sweep; passes of
 // several workers share the rows (see repo.expireUnattached), and a pass that
 // fails (PostgreSQL or the storage down) is simply tried again at the next.
 import type { Logger } from '../../shared/logger.js';

@@ -72,7 +72,7 @@ async function lock(trx: Knex.Transaction, name: string) {
 
 /** Files among `keys` (all made from content `sha256`) that no media row uses any more. */
 export async function unusedFiles(trx: Knex.Transaction, sha256: string, keys: string[]): Promise<string[]> {
-  const rows = await trx('media').select('original_key', 'variants').where('sha256', sha256);
+  const rows = await trx('media').select('sha256', 'original_key', 'variants').where('sha256', sha256);
   const inUse = new Set(rows.flatMap((r) => mediaFiles(r)));
   return keys.filter((k) => !inUse.has(k));
 }
@@ -140,11 +140,12 @@ async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
 
 /**
  * One batch of the expiry sweep: deletes up to `limit` media attached to
- * nothing (not a profile photo: position IS NULL, nor a profile clip; messages carry no
- * attachments yet) uploaded more than `ttlS` ago, oldest first
- * (media_unattached_created_at_idx), and hands the files no other row uses to
- * `removeFiles` while their content locks are held. Resolves with the number
- * of rows deleted.
+ * nothing (not a profile photo: position IS NULL, nor the profile clip), first
+ * those released by an unsend (released_at, media_released_idx; a message that
+ * carries the media again keeps it), then those uploaded more than `ttlS` ago
+ * and never sent in chat, oldest first (media_unattached_created_at_idx), and
+ * hands the files no other row uses to `removeFiles` while their content locks
+ * are held. Resolves with the number of rows deleted.
  *
  * Several workers sweep at once: rows another sweep or a request holds are
  * skipped (SKIP LOCKED). Content locks are only tried: this transaction
@@ -154,16 +155,25 @@ async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
  */
 export async function expireUnattached(db: Knex, ttlS: number, limit: number, removeFiles: (keys: string[]) => Promise<void>): Promise<number> {
   return db.transaction(async (trx: Knex.Transaction) => {
-    const rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await trx('media')
-      .select('id', 'sha256', 'original_key', 'variants')
-      .whereNull('position')
-      .where('profile_video', false)
-      .where('in_chat', false)
-      .where('created_at', '<', trx.raw('now() - make_interval(secs => ?)', [ttlS]))
-      .orderBy('created_at')
+    const unattached = () => trx('media').select('id', 'sha256', 'original_key', 'variants').whereNull('position').where('profile_video', false);
+    const released: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await unattached()
+      .whereNotNull('released_at')
+      .whereNotExists((q) => q.select(trx.raw('1')).from('messages').whereRaw('messages.attachment_media_id = media.id'))
+      .orderBy('released_at')
       .limit(limit)
       .forUpdate()
       .skipLocked();
+    const old: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] =
+      released.length < limit
+        ? await unattached()
+            .where('in_chat', false)
+            .where('created_at', '<', trx.raw('now() - make_interval(secs => ?)', [ttlS]))
+            .orderBy('created_at')
+            .limit(limit - released.length)
+            .forUpdate()
+            .skipLocked()
+        : [];
+    const rows = [...released, ...old];
     const hashes: string[] = [];
     for (const sha of [...new Set(rows.map((r) => r.sha256))].sort()) if (await tryLock(trx, mediaLocks.content(sha))) hashes.push(sha);
     const expired = rows.filter((r) => hashes.includes(r.sha256));
