@@ -98,7 +98,10 @@ export function unitFigures(results: Record<string, R>) {
 }
 
 function figureTable(u: ReturnType<typeof unitFigures>): string {
-  const rows = Object.values(u).map((x) => `| ${x.what} | ${fmt(x.value, x.digits)} ${x.unit} | ${x.source} | \`${x.command}\` |`);
+  // A figure taken as a difference (CPU above a quiet window) can come out below zero when the true cost is
+  // within the noise of the two windows: shown as 0, with what was measured (the arithmetic counts it as 0).
+  const shown = (x: Figure) => (x.value < 0 ? `0 ${x.unit} (measured ${fmt(x.value, x.digits)}: within the noise)` : `${fmt(x.value, x.digits)} ${x.unit}`);
+  const rows = Object.values(u).map((x) => `| ${x.what} | ${shown(x)} | ${x.source} | \`${x.command}\` |`);
   return ['| per unit | figure | file → key | measured by |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -244,7 +247,10 @@ export function renderCapacity(results: Record<string, R>): string {
     '',
     '**Redis.**',
     `- Commands: ${n(A.msgPerS)}/s × ${n(u.redisOps.value, 2)} = ${n(p.redisOpsPerS)} commands/s on two nodes; idle sockets add ${n(p.redisIdleCores, 2)} cores (${n(A.users / 1000)} × ${n(u.idleRedis.value, 4)}).`,
-    `- Streams adapter (standalone Redis or Sentinel: one server, one thread): with ${n(p.nodesOneRoom)} nodes, ${n(A.msgPerS)}/s × (${n(u.redisMsg.value, 1)} + ${n(Math.max(0, p.nodesOneRoom - 2))} × ${n(Math.max(0, u.redisExtraUs.value), 1)}) µs + ${n(p.redisIdleCores, 2)} = **${n(p.streamsRedisCores, 1)} cores** of that one thread and ${n(p.streamsRedisOutMBps)} MB/s out; at ${A.utilization} of its core it carries ${n(p.streamsRedisCeiling)} msg/s.`,
+    `- Streams adapter (standalone Redis or Sentinel: one server, one thread): with ${n(p.nodesOneRoom)} nodes, ${n(A.msgPerS)}/s × (${n(u.redisMsg.value, 1)} + ${n(Math.max(0, p.nodesOneRoom - 2))} × ${n(Math.max(0, u.redisExtraUs.value), 1)}) µs + ${n(p.redisIdleCores, 2)} = **${n(p.streamsRedisCores, 1)} cores** of that one thread and ${n(p.streamsRedisOutMBps)} MB/s out; ` +
+      (p.redisIdleCores >= A.utilization
+        ? `idle sockets alone take ${n(p.redisIdleCores, 2)} of it, more than the ${A.utilization} of a core it is planned at, so one server cannot carry ${n(A.users)} sockets on this adapter at any message rate.`
+        : `at ${A.utilization} of its core it carries ${n(p.streamsRedisCeiling)} msg/s.`),
     `- Sharded pub/sub on Redis Cluster (\`REDIS_CLUSTER_NODES\`, which picks the adapter): ${n(A.msgPerS)}/s × ${n(p.redisMsgPubsub, 1)} µs${p.pubsubMeasured ? '' : ' (the Streams figure: pub/sub not measured)'} + ${n(p.redisIdleCores, 2)} = ${n(p.pubsubRedisCores, 1)} cores → **${n(p.redisShards)} shards** at ${A.utilization} of a core each (the bus streams, presence and limits spread by their hash tags), plus a replica each for failover.`,
     '',
     '**PostgreSQL.**',
