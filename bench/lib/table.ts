@@ -67,7 +67,11 @@ const ROWS: Row[] = [
     capability: 'cluster through the gateway',
     figures: (r) => {
       const steps = (r.steps ?? []) as R[];
-      const chat = steps.map((s) => `${n(s.chat?.target_msg_per_s)} → ${n(s.chat?.msg_per_s)} msg/s, p50 ${ms(s.chat?.p50_ms)}, p99 ${ms(s.chat?.p99_ms)}`).join('; ');
+      // Every process of the cluster and the generators share this machine: how many of its cores they kept busy says how much of a latency is queueing for a core.
+      const machine = (s: R) => Object.values((s.cores ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+      const chat = steps
+        .map((s) => `${n(s.chat?.target_msg_per_s)} → ${n(s.chat?.msg_per_s)} msg/s, p50 ${ms(s.chat?.p50_ms)}, p99 ${ms(s.chat?.p99_ms)} (all processes ${n(machine(s), 1)} of ${n(r.nproc)} cores)`)
+        .join('; ');
       const top = steps[steps.length - 1] ?? {};
       const routes = Object.entries((top.rest?.routes ?? {}) as Record<string, R>).map(([name, x]) => `${name} p50 ${ms(x.p50_ms)}, p99 ${ms(x.p99_ms)}`).join(', ');
       const busiest = Object.entries((top.cores ?? {}) as Record<string, number>)
@@ -79,7 +83,7 @@ const ROWS: Row[] = [
       return [
         `${n(r.sockets_opened)} of ${n(r.sockets)} WebSockets over ${n(r.realtime_instances)} realtime instances (${n(r.rss_kb_per_socket, 1)} KB RSS each)`,
         `chat ${chat}`,
-        `REST mix at ${n(top.rest?.req_per_s, 0)} req/s: ${routes}`,
+        `REST mix at ${n(top.rest?.req_per_s, 0)} req/s, during the top rate: ${routes} (the other rates' in the file)`,
         `${n(r.errors)} errors, ${n(r.process_restarts)} restarts`,
         `cores at the top rate: ${busiest}`,
       ].join('; ');
