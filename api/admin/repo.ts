@@ -130,6 +130,8 @@ export interface ReportRow {
   reviewed_by: string | null;
   /** A reported message as it was reported. */
   evidence?: Record<string, unknown> | null;
+  /** The reported message's photo or voice note, kept as evidence (findReport only). */
+  evidence_media_id?: string | null;
 }
 
 /** The open reports against these users, newest first, at most `perUser` each. */
@@ -182,7 +184,7 @@ export async function reportHistoryOf(db: Knex, userIds: string[], perUser: numb
 }
 
 export async function findReport(db: Knex, reportId: string): Promise<ReportRow | undefined> {
-  return db<ReportRow>('reports').where('id', reportId).first('id', 'reporter_id', 'target_id', 'reason', 'details', 'status', 'created_at', 'reviewed_at', 'reviewed_by', 'evidence');
+  return db<ReportRow>('reports').where('id', reportId).first('id', 'reporter_id', 'target_id', 'reason', 'details', 'status', 'created_at', 'reviewed_at', 'reviewed_by', 'evidence', 'evidence_media_id');
 }
 
 export interface ExcerptRow {
@@ -202,23 +204,28 @@ export interface ExcerptRow {
  * `reporterId` could see them: only if they are a member, without the
  * messages they deleted for themselves (message_hidden) and without anything
  * sent after the conversation closed or its match ended (an unmatch or a
- * block). Unsent messages stay (deleted_at: a placeholder). Newest first.
+ * block). Unsent messages stay (deleted_at: a placeholder); the message at
+ * `seq` shows `evidenceMediaId` when its own attachment is gone (the report
+ * keeps it). Newest first.
  */
-export async function conversationExcerpt(db: Knex, q: { conversationId: string; seq: number; reporterId: string; limit: number }): Promise<ExcerptRow[]> {
+export async function conversationExcerpt(
+  db: Knex,
+  q: { conversationId: string; seq: number; reporterId: string; limit: number; evidenceMediaId: string | null },
+): Promise<ExcerptRow[]> {
   const r = await db.raw(
     `SELECT x.seq, x.sender_id, x.body, x.created_at, x.edited_at, x.deleted_at,
-            x.attachment_media_id, md.kind AS attachment_kind, md.variants AS attachment_variants
+            md.id AS attachment_media_id, md.kind AS attachment_kind, md.variants AS attachment_variants
        FROM conversation_members me
        JOIN conversations c ON c.id = me.conversation_id
        JOIN matches m ON m.id = c.match_id
        JOIN messages x ON x.conversation_id = c.id AND x.seq <= :seq
-       LEFT JOIN media md ON md.id = x.attachment_media_id
+       LEFT JOIN media md ON md.id = COALESCE(x.attachment_media_id, CASE WHEN x.seq = :seq THEN :evidence::uuid END)
       WHERE me.conversation_id = :conversation AND me.user_id = :reporter
         AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = x.id AND h.user_id = :reporter)
         AND x.created_at <= COALESCE(LEAST(c.closed_at, m.ended_at), 'infinity')
       ORDER BY x.seq DESC
       LIMIT :limit`,
-    { conversation: q.conversationId, seq: q.seq, reporter: q.reporterId, limit: q.limit },
+    { conversation: q.conversationId, seq: q.seq, reporter: q.reporterId, limit: q.limit, evidence: q.evidenceMediaId },
   );
   return r.rows;
 }

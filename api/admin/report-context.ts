@@ -52,7 +52,8 @@ function attachmentOf(m: repo.ExcerptRow): Attachment {
 /**
  * The conversation a reported message was in, up to and including it, as the
  * reporter saw it (repo.conversationExcerpt), each message marked as the
- * reporter's or the reported user's; attachments by the admin file route.
+ * reporter's or the reported user's; attachments by the admin file route
+ * (the reported message's also after an unsend: the report keeps it).
  * A report that names no message has no conversation.
  */
 export async function reportConversation(db: Knex, reportId: string): Promise<ReportConversation> {
@@ -61,7 +62,8 @@ export async function reportConversation(db: Knex, reportId: string): Promise<Re
   const evidence = ReportEvidence.pick({ conversation_id: true, seq: true }).safeParse(report.evidence);
   if (!evidence.success) return { report_id: report.id, conversation_id: null, reported_seq: null, messages: [] };
   const { conversation_id, seq } = evidence.data;
-  const rows = await repo.conversationExcerpt(db, { conversationId: conversation_id, seq, reporterId: report.reporter_id, limit: EXCERPT_MESSAGES });
+  const evidenceMediaId = report.evidence_media_id ?? null;
+  const rows = await repo.conversationExcerpt(db, { conversationId: conversation_id, seq, reporterId: report.reporter_id, limit: EXCERPT_MESSAGES, evidenceMediaId });
   return {
     report_id: report.id,
     conversation_id,
@@ -76,7 +78,8 @@ export async function reportConversation(db: Knex, reportId: string): Promise<Re
         created_at: m.created_at.toISOString(),
         edited_at: deleted ? null : (m.edited_at?.toISOString() ?? null),
         reported: m.seq === seq,
-        attachment: deleted ? null : attachmentOf(m),
+        // An unsent message shows nothing, except the reported one's photo or voice note that the report keeps as evidence.
+        attachment: deleted && !(m.seq === seq && evidenceMediaId) ? null : attachmentOf(m),
       };
     }),
   };

@@ -43,17 +43,19 @@ export interface MessageReport {
   reason: string;
   details: string | null;
   evidence: Record<string, unknown>;
+  /** The message's photo or voice note, kept as evidence while the report is open. */
+  evidenceMediaId: string | null;
   priority: number;
 }
 
 /** Files the report once per reporter and message; returns its id and whether it was there already. */
 export async function reportMessage(db: Knex, r: MessageReport): Promise<{ id: string; duplicate: boolean }> {
   const { rows } = await db.raw(
-    `INSERT INTO reports (reporter_id, target_id, reason, details, message_id, evidence, priority)
-     VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
+    `INSERT INTO reports (reporter_id, target_id, reason, details, message_id, evidence, evidence_media_id, priority)
+     VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?)
      ON CONFLICT (reporter_id, message_id) WHERE message_id IS NOT NULL DO NOTHING
      RETURNING id`,
-    [r.reporterId, r.targetId, r.reason, r.details, r.messageId, JSON.stringify(r.evidence), r.priority],
+    [r.reporterId, r.targetId, r.reason, r.details, r.messageId, JSON.stringify(r.evidence), r.evidenceMediaId, r.priority],
   );
   if (rows[0]) return { id: rows[0].id as string, duplicate: false };
   const existing = await db('reports').select('id').where({ reporter_id: r.reporterId, message_id: r.messageId }).first();

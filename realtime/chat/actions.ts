@@ -107,10 +107,12 @@ export class MessageActions {
 
   /**
    * "Does this bother you?": a member reports a peer's message. The report
-   * keeps the message as evidence (an unsend later does not erase it) and
-   * enters the admin queue ahead of profile reports, further ahead when the
-   * filter had flagged it. Open to members of a closed conversation too (a
-   * block closes it). One report per reporter and message.
+   * keeps the message as evidence, its photo or voice note included (an
+   * unsend later does not erase it: the expiry sweep keeps the media while
+   * the report is open), and enters the admin queue ahead of profile reports,
+   * further ahead when the filter had flagged the text or the photo arrived
+   * blurred. Open to members of a closed conversation too (a block closes
+   * it). One report per reporter and message.
    */
   async report(userId: string, input: unknown): Promise<{ report_id: string; duplicate: boolean }> {
     const { conversation_id, seq, reason, details } = parse(ReportSchema, input);
@@ -120,14 +122,16 @@ export class MessageActions {
     if (!m) throw AppError.notFound('Message not found');
     if (m.sender_id === userId) throw AppError.forbidden('You cannot report your own message');
     if (m.deleted) throw AppError.conflict('The message was deleted');
+    const attachment = await this.attachments.evidenceOf(m);
     const r = await abuseRepo.reportMessage(this.deps.db, {
       reporterId: userId,
       targetId: m.sender_id,
       messageId: m.id,
       reason,
       details: details ?? null,
-      evidence: { conversation_id, seq, body: m.body, created_at: m.created_at, edited_at: m.edited_at ?? null, flagged: m.flagged === true },
-      priority: m.flagged ? MESSAGE_REPORT_PRIORITY.flagged : MESSAGE_REPORT_PRIORITY.message,
+      evidence: { conversation_id, seq, body: m.body, created_at: m.created_at, edited_at: m.edited_at ?? null, flagged: m.flagged === true, ...(attachment ? { attachment } : {}) },
+      evidenceMediaId: attachment?.media_id ?? null,
+      priority: m.flagged || attachment?.blurred ? MESSAGE_REPORT_PRIORITY.flagged : MESSAGE_REPORT_PRIORITY.message,
     });
     return { report_id: r.id, duplicate: r.duplicate };
   }

@@ -9,7 +9,7 @@ import { AppError } from '../../shared/errors.js';
 import { findAttachableMedia, loadAttachments } from '../../shared/media-attachment.js';
 import { signAttachmentUrl } from '../../shared/chat-attachments.js';
 import type { RateLimit } from '../../shared/rate-limit.js';
-import type { MessageAttachment } from '../../shared/contract/index.js';
+import type { MessageAttachment, ReportedAttachment } from '../../shared/contract/index.js';
 import type { ChatMessage } from '../events.js';
 import * as repo from './repo.js';
 
@@ -55,6 +55,15 @@ export class ChatAttachments {
       m.attachment = view;
     }
     return messages;
+  }
+
+  /** What a report of message `m` keeps of its attachment (moderators open it by media id through the admin API). */
+  async evidenceOf(m: ChatMessage): Promise<ReportedAttachment | undefined> {
+    const ref = repo.attachmentRefOf(m);
+    if (!ref) return undefined;
+    const a = (await loadAttachments(this.deps.db, this.deps.config, [ref.mediaId])).get(ref.mediaId);
+    if (!a || (a.kind !== 'image' && a.kind !== 'voice')) return undefined;
+    return { media_id: ref.mediaId, kind: a.kind, blurred: a.kind === 'image' && ref.blurred };
   }
 
   /** The signed URL of the original of a (blurred) photo, for a member of the live conversation. */

@@ -61,6 +61,15 @@ export const QueuedPhoto = z.object({
 export type QueuedPhoto = z.infer<typeof QueuedPhoto>;
 
 /** A reported chat message as it was when reported (it stays after an unsend). */
+/** The photo or voice note of a reported message; its files: GET /admin/media/{media_id}/{variant}. */
+export const ReportedAttachment = z.object({
+  media_id: Id,
+  kind: z.enum(['image', 'voice']),
+  /** The photo arrived blurred (its NSFW score was above CHAT_NSFW_BLUR_ABOVE). */
+  blurred: z.boolean(),
+});
+export type ReportedAttachment = z.infer<typeof ReportedAttachment>;
+
 export const ReportEvidence = z.object({
   conversation_id: Id,
   seq: z.number().int(),
@@ -69,6 +78,8 @@ export const ReportEvidence = z.object({
   edited_at: Timestamp.nullable(),
   /** The sender confirmed it past the offensive-language filter. */
   flagged: z.boolean(),
+  /** The message's photo or voice note, kept while the report is open even if the sender unsends. */
+  attachment: ReportedAttachment.optional(),
 });
 export type ReportEvidence = z.infer<typeof ReportEvidence>;
 

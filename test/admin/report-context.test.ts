@@ -8,6 +8,7 @@ import { clientMsgId, startNode, type Node } from '../helpers/realtime.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { createPhoto, createReport, startAdmin, type AdminApp } from './fixtures.js';
+import { expireUnattached } from '../../workers/moderation/repo.js';
 
 describe('admin API: report history and the reported conversation', () => {
   let app: AdminApp;
@@ -91,6 +92,44 @@ describe('admin API: report history and the reported conversation', () => {
     expect(errorCode(await excerpt(reportId, otto.token))).to.equal('forbidden');
     expect((await app.api.get(`/admin/reports/${reportId}/conversation`)).status).to.equal(401);
     expect((await app.api.get(messages[3].attachment.url, { token: rita.token })).status).to.equal(403);
+  });
+
+  it('keeps a reported photo as evidence: named by the report (higher priority when it arrived blurred), shown after its sender unsends it, and kept by the expiry sweep until the report is closed', async () => {
+    const rita = await createUser(db(), config());
+    const otto = await createUser(db(), config());
+    const { conversationId } = await createMatch(db(), rita.id, otto.id);
+    const photo = await createPhoto(db(), otto.id, { status: 'approved', nsfw_score: 0.9 });
+    const plain = await createPhoto(db(), otto.id, { status: 'approved', nsfw_score: 0.01 });
+    const s1 = await send(otto, conversationId, 'look', { attachment: { media_id: photo } });
+    const s2 = await send(otto, conversationId, 'and this', { attachment: { media_id: plain } });
+    const reportId = await reportMessage(rita, conversationId, s1);
+    const plainReport = await reportMessage(rita, conversationId, s2);
+    const row = await db()('reports').where('id', reportId).first();
+    expect(row).to.include({ evidence_media_id: photo, priority: 2 });
+    expect(row.evidence.attachment).to.deep.equal({ media_id: photo, kind: 'image', blurred: true });
+    const plainRow = await db()('reports').where('id', plainReport).first();
+    expect(plainRow).to.include({ evidence_media_id: plain, priority: 1 });
+    expect(plainRow.evidence.attachment).to.deep.equal({ media_id: plain, kind: 'image', blurred: false });
+
+    // Otto unsends the photo: gone for Rita, kept for the moderators.
+    expect((await rt.api.del(`/chat/messages/${conversationId}/${s1}?scope=everyone`, { token: otto.token })).status).to.equal(200);
+    const res = await excerpt(reportId);
+    const reported = res.body.messages.find((m: { reported: boolean }) => m.reported);
+    expect(reported).to.include({ seq: s1, deleted: true, body: null });
+    expect(reported.attachment).to.deep.equal({ kind: 'image', media_id: photo, url: `/admin/media/${photo}/medium` });
+    const queue = await app.api.get('/admin/queue?limit=200', { token: app.admin.token });
+    const item = queue.body.items.find((i: { id: string }) => i.id === otto.id);
+    expect(item.reports.find((r: { id: string }) => r.id === reportId).evidence.attachment).to.deep.equal({ media_id: photo, kind: 'image', blurred: true });
+
+    // The sweep removes released media at once, but not while an open report holds it.
+    const sweep = () => expireUnattached(db(), 86400, 1000, async () => {});
+    await sweep();
+    expect(await db()('media').where('id', photo).first('id')).to.deep.equal({ id: photo });
+    const review = await app.api.post(`/admin/reports/${reportId}/review`, { action: 'dismiss' }, { token: app.admin.token });
+    expect(review.status, JSON.stringify(review.body)).to.equal(200);
+    while ((await db()('media').where('id', photo).first()) && (await sweep()) > 0);
+    expect(await db()('media').where('id', photo).first()).to.equal(undefined);
+    expect((await db()('reports').where('id', reportId).first()).evidence_media_id).to.equal(null);
   });
 
   it('gives at most the last 20 messages up to the reported one, and nothing sent after the match ended', async () => {

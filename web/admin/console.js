@@ -471,7 +471,7 @@ async function showReports() {
             { 'aria-label': `Report: ${r.reason}` },
             h('p', {}, h('strong', {}, r.reason), r.details ? ` — ${r.details}` : '', ` (${new Date(r.created_at).toLocaleString()})`),
             r.evidence
-              ? h('figure', {}, h('blockquote', {}, r.evidence.body ?? '(no text)'), h('figcaption', { class: 'hint' }, `Message #${r.evidence.seq}, ${new Date(r.evidence.created_at).toLocaleString()}${r.evidence.edited_at ? ', edited' : ''}${r.evidence.flagged ? ', sent past the language filter' : ''}`))
+              ? h('figure', {}, h('blockquote', {}, r.evidence.body ?? '(no text)'), h('figcaption', { class: 'hint' }, `Message #${r.evidence.seq}, ${new Date(r.evidence.created_at).toLocaleString()}${r.evidence.edited_at ? ', edited' : ''}${r.evidence.flagged ? ', sent past the language filter' : ''}${evidenceAttachment(r.evidence.attachment)}`))
               : h('p', { class: 'hint' }, 'No message given as evidence.'),
             r.evidence ? conversationExcerpt(r) : '',
             h(
@@ -486,6 +486,12 @@ async function showReports() {
       );
     }),
   );
+}
+
+/** What a reported message carried besides its text (the file itself is in the conversation below, kept after an unsend). */
+function evidenceAttachment(a) {
+  if (!a) return '';
+  return a.kind === 'voice' ? ', with a voice note' : a.blurred ? ', with a photo that arrived blurred (NSFW score above the chat threshold)' : ', with a photo';
 }
 
 /**

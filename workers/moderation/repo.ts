@@ -142,7 +142,8 @@ async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
  * One batch of the expiry sweep: deletes up to `limit` media attached to
  * nothing (not a profile photo: position IS NULL, nor the profile clip), first
  * those released by an unsend (released_at, media_released_idx; a message that
- * carries the media again keeps it), then those uploaded more than `ttlS` ago
+ * carries the media again, or an open report that holds it as evidence, keeps
+ * it), then those uploaded more than `ttlS` ago
  * and never sent in chat, oldest first (media_unattached_created_at_idx), and
  * hands the files no other row uses to `removeFiles` while their content locks
  * are held. Resolves with the number of rows deleted.
@@ -159,6 +160,7 @@ export async function expireUnattached(db: Knex, ttlS: number, limit: number, re
     const released: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await unattached()
       .whereNotNull('released_at')
       .whereNotExists((q) => q.select(trx.raw('1')).from('messages').whereRaw('messages.attachment_media_id = media.id'))
+      .whereNotExists((q) => q.select(trx.raw('1')).from('reports').whereRaw('reports.evidence_media_id = media.id').where('reports.status', 'open'))
       .orderBy('released_at')
       .limit(limit)
       .forUpdate()
