@@ -25,7 +25,7 @@
 // defaults); every variable of API.md § Configuration passes through. Instance counts:
 // GATEWAY_INSTANCES (2), API_INSTANCES (1, each of auth/profile/discovery/media),
 // ADMIN_INSTANCES (1), REALTIME_INSTANCES (2), MATCHING_INSTANCES (1),
-// MODERATION_INSTANCES (1), NOTIFICATIONS_INSTANCES (1).
+// MODERATION_INSTANCES (1), NOTIFICATIONS_INSTANCES (1). WORKER_METRICS_PORT (9700): the workers' /metrics ports.
 // The static mode instead of the registry: REALTIME_URLS for the gateway, or REALTIME_MAX_INSTANCES=N
 // (the gateway then watches N ports from REALTIME_PORT on this host, and `pm2 scale realtime` stops at N).
 // CLUSTER_RUNTIME=dist runs the compiled build (npm run build) instead of TypeScript via tsx.
@@ -81,6 +81,13 @@ function app(name, main, options = {}) {
 // HOST is the gateway's alone.
 const behindGateway = { HOST: env.SERVICES_HOST ?? '127.0.0.1', TRUSTED_PROXY_HOPS: '1' };
 
+// Workers have no HTTP port: each instance serves /metrics on 127.0.0.1:METRICS_PORT for a scraper on
+// this machine, from WORKER_METRICS_PORT (9700) up through increment_var: matching 9700…, moderation
+// 9800…, notifications 9900… (a hundred instances of a kind before two would meet; 9100 is
+// node_exporter's).
+const workerMetricsPort = Number(env.WORKER_METRICS_PORT ?? 9700);
+const workerMetrics = (offset) => ({ increment_var: 'METRICS_PORT', env: { METRICS_PORT: String(workerMetricsPort + offset) } });
+
 const all = [
   ['gateway', 'api/gateway/main', {
     exec_mode: 'cluster',
@@ -98,9 +105,9 @@ const all = [
     increment_var: 'REALTIME_PORT',
     env: { REALTIME_PORT: realtimePort, ...behindGateway },
   }],
-  ['matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1) }],
-  ['moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1) }],
-  ['notifications', 'workers/notifications/main', { exec_mode: 'fork', instances: count('NOTIFICATIONS_INSTANCES', 1) }],
+  ['matching', 'workers/matching/main', { exec_mode: 'fork', instances: count('MATCHING_INSTANCES', 1), ...workerMetrics(0) }],
+  ['moderation', 'workers/moderation/main', { exec_mode: 'fork', instances: count('MODERATION_INSTANCES', 1), ...workerMetrics(100) }],
+  ['notifications', 'workers/notifications/main', { exec_mode: 'fork', instances: count('NOTIFICATIONS_INSTANCES', 1), ...workerMetrics(200) }],
 ];
 
 export const apps = all.filter(([, main]) => present(main)).map(([name, main, options]) => app(name, main, options));

@@ -139,7 +139,7 @@ export const CONFIG_MEANINGS: Record<keyof Env, string> = {
 
   METRICS_TOKEN:
     'Bearer token that opens `/metrics` on the public port (gateway, all-in-one). Unset: `/metrics` is a 404 there. At least 32 characters (`openssl rand -hex 32`).',
-  METRICS_PORT: 'A port on 127.0.0.1 serving `/metrics` without a token (gateway, all-in-one). Unset: none.',
+  METRICS_PORT: 'A port on 127.0.0.1 serving `/metrics` without a token (gateway, all-in-one, workers; the PM2 launcher gives each worker instance one from `WORKER_METRICS_PORT`). Unset: none.',
 
   OUTBOX_POLL_MS: 'Longest pause of an outbox relay between two rounds when no commit of its own process wakes it.',
   OUTBOX_BATCH_SIZE: 'Events an outbox relay moves to the bus per round.',

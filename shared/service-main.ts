@@ -9,6 +9,7 @@ import { createPlatform, type Platform } from './platform.js';
 import { createHttpApp } from './http/app.js';
 import { closeServer, listen, portOf } from './http/app.js';
 import { onShutdown } from './lifecycle.js';
+import { startMetricsServer, type MetricsServer } from './http/health.js';
 
 export interface ServiceParts {
   routers: Router[];
@@ -48,16 +49,24 @@ export async function runService(
   platform.logger.info({ port: portOf(server) }, `${service} listening`);
 }
 
-/** The same for a worker: no port, just start and stop. */
+/**
+ * The same for a worker: no port of its own, just start and stop; with
+ * METRICS_PORT, its metrics (handled events, handler time, …) on that port of
+ * 127.0.0.1 for a scraper on the same host (the PM2 launcher gives each worker
+ * instance one).
+ */
 export async function runWorker(service: string, build: (platform: Platform) => Promise<{ stop(): Promise<void> }>): Promise<void> {
   const config = loadConfigOrExit();
   const platform = createPlatform(config, service);
   let worker: { stop(): Promise<void> } | undefined;
+  let metrics: MetricsServer | undefined;
   onShutdown(platform.logger, async () => {
     await worker?.stop();
     await platform.close(); // stops the relay after the worker's last commits
+    await metrics?.close();
   });
   worker = await build(platform);
   platform.relay.start();
+  if (config.metrics.port) metrics = await startMetricsServer(config.metrics.port, platform.logger);
   platform.logger.info(`${service} worker started`);
 }

@@ -25,11 +25,15 @@ const httpDuration = histogram({
   buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 });
 
+/** Node's process metrics (CPU, memory, event-loop lag, GC), once per process, in whatever serves /metrics. */
+function startDefaultMetrics(): void {
+  if (defaultMetricsStarted) return;
+  client.collectDefaultMetrics();
+  defaultMetricsStarted = true;
+}
+
 export function httpMetrics(service: string) {
-  if (!defaultMetricsStarted) {
-    client.collectDefaultMetrics();
-    defaultMetricsStarted = true;
-  }
+  startDefaultMetrics();
   return async function timeRequest(ctx: Context, next: Next) {
     const end = httpDuration.startTimer();
     try {
@@ -112,6 +116,7 @@ export interface MetricsServer {
 
 /** METRICS_PORT: /metrics alone, on 127.0.0.1 only, for a scraper on the same host (no token). */
 export function startMetricsServer(port: number, logger: Logger): Promise<MetricsServer> {
+  startDefaultMetrics();
   const answer = (res: http.ServerResponse, err: AppError) => {
     res.writeHead(err.status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(err.toBody()));

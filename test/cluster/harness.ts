@@ -86,6 +86,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cluster-data-'));
   const [gateway, auth, profile, discovery, media, admin] = await Promise.all(Array.from({ length: 6 }, freePort));
   const realtime = await freeRange(maxRealtime);
+  // The workers' /metrics ports (WORKER_METRICS_PORT, +100, +200, one per instance from each).
+  const workerMetrics = await freeRange(201);
   // A database of the cluster's own (dropped by stop()): the outbox relays and the workers look
   // at every row, and the other tests' rows are not theirs. `cluster.ts start` finds it migrated.
   const database = opts.env?.DATABASE_URL ? undefined : await isolatedDatabase('cluster');
@@ -108,6 +110,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     MEDIA_PORT: String(media),
     ADMIN_PORT: String(admin),
     REALTIME_PORT: String(realtime),
+    WORKER_METRICS_PORT: String(workerMetrics),
     AUTH_URL: `http://127.0.0.1:${auth}`,
     PROFILE_URL: `http://127.0.0.1:${profile}`,
     DISCOVERY_URL: `http://127.0.0.1:${discovery}`,
@@ -194,7 +197,7 @@ export async function startMachine(cluster: Cluster, only: string, opts: { realt
   const instances = opts.realtimeInstances ?? 1;
   const realtime = await freeRange(opts.room ?? instances);
   const { CLUSTER_ONLY: _all, ...shared } = cluster.env;
-  const env = { ...shared, PM2_HOME: pm2Home, REALTIME_PORT: String(realtime), REALTIME_INSTANCES: String(instances) };
+  const env = { ...shared, PM2_HOME: pm2Home, REALTIME_PORT: String(realtime), REALTIME_INSTANCES: String(instances), WORKER_METRICS_PORT: String(await freeRange(201)) };
   const pm2Bin = path.join(root, 'node_modules', '.bin', 'pm2');
   const stop = async () => {
     await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'stop'], env);
