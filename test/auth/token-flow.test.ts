@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { testEnv } from '../helpers/env.js';
+import { processEnv } from '../helpers/env.js';
 import { client, errorCode } from '../helpers/http.js';
 import { freePort, startTs, waitForHttp, type Proc } from '../helpers/processes.js';
 import { loginViaApi, signInitData } from '../helpers/telegram.js';
@@ -15,16 +15,7 @@ describe('Auth token flow, end to end on the auth process', function () {
 
   before(async () => {
     const port = await freePort();
-    proc = startTs('api/auth/main.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: testEnv.databaseUrl,
-      REDIS_URL: testEnv.redisUrl,
-      REDIS_PREFIX: testEnv.redisPrefix,
-      AUTH_PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_AUTH_PER_MIN: '100000',
-    });
+    proc = startTs('api/auth/main.ts', processEnv({ AUTH_PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_AUTH_PER_MIN: '100000' }));
     url = `http://127.0.0.1:${port}`;
     api = client(url);
     await waitForHttp(`${url}/health`, 20_000).catch((err) => {

@@ -52,6 +52,11 @@ export function testPlatform(overrides: Record<string, string | undefined> = {},
   return p;
 }
 
+/** The environment of a platform process a test starts (startTs): the run's database and Redis in test mode, plus `overrides`. */
+export function processEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: testEnv.databaseUrl, REDIS_URL: testEnv.redisUrl, REDIS_PREFIX: testEnv.redisPrefix, ...overrides };
+}
+
 export async function closeOpenPlatforms() {
   await Promise.all([...open].map((p) => p.close().catch(() => {})));
 }

@@ -1,5 +1,6 @@
 // Starting the platform's real processes from tests.
 import net from 'node:net';
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait.js';
 
@@ -12,6 +13,21 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** This machine's first IPv4 address that is not loopback (to show a port is not reachable from outside), if it has one. */
+export function outsideAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/** 'answered' when a GET of `url` gets any answer, else the connection error's code (ECONNREFUSED, …). */
+export function connectOutcome(url: string): Promise<string | undefined> {
+  return fetch(url).then(
+    () => 'answered',
+    (err: Error & { cause?: { code?: string } }) => err.cause?.code,
+  );
 }
 
 export interface Proc {

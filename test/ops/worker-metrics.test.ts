@@ -2,8 +2,8 @@
 // its metrics on 127.0.0.1:METRICS_PORT (shared/service-main.ts runWorker),
 // and the PM2 launcher gives every instance a port of its own.
 import { expect } from 'chai';
-import { testEnv } from '../helpers/env.js';
-import { freePort, startTs, waitForHttp } from '../helpers/processes.js';
+import { processEnv, testEnv } from '../helpers/env.js';
+import { connectOutcome, freePort, outsideAddress, startTs, waitForHttp } from '../helpers/processes.js';
 // @ts-expect-error ecosystem.config.js is PM2's plain JavaScript file, without types.
 import { apps as ecosystemApps } from '../../ecosystem.config.js';
 
@@ -18,14 +18,7 @@ describe('worker metrics in cluster mode', function () {
 
   it('a worker started with METRICS_PORT serves its bus counters there, on 127.0.0.1, and stops it on SIGTERM', async () => {
     const port = await freePort();
-    const proc = startTs('workers/matching/main.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: testEnv.databaseUrl,
-      REDIS_URL: testEnv.redisUrl,
-      REDIS_PREFIX: `${testEnv.redisPrefix}worker-metrics:`,
-      METRICS_PORT: String(port),
-    });
+    const proc = startTs('workers/matching/main.ts', processEnv({ LOG_LEVEL: 'info', REDIS_PREFIX: `${testEnv.redisPrefix}worker-metrics:`, METRICS_PORT: String(port) }));
     try {
       await waitForHttp(`http://127.0.0.1:${port}/metrics`, 30_000).catch((err) => {
         throw new Error(`${err.message}\n${proc.output()}`);
@@ -37,11 +30,9 @@ describe('worker metrics in cluster mode', function () {
       const code = await proc.stop('SIGTERM');
       expect(code, proc.output()).to.equal(0);
     }
-    const after = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-      () => 'answered',
-      (err: Error & { cause?: { code?: string } }) => err.cause?.code,
-    );
-    expect(after).to.equal('ECONNREFUSED');
+    expect(await connectOutcome(`http://127.0.0.1:${port}/metrics`)).to.equal('ECONNREFUSED');
+    const outside = outsideAddress();
+    if (outside) expect(await connectOutcome(`http://${outside}:${port}/metrics`)).to.equal('ECONNREFUSED');
   });
 
   it('ecosystem.config.js gives each worker instance a metrics port of its own: a range per kind, counted up per instance', () => {

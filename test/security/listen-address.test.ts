@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { testEnv } from '../helpers/env.js';
-import { freePort, startTs, waitForHttp } from '../helpers/processes.js';
+import { processEnv } from '../helpers/env.js';
+import { connectOutcome, freePort, outsideAddress, startTs, waitForHttp } from '../helpers/processes.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -69,30 +69,14 @@ describe('only the gateway listens publicly in cluster mode (issue 13 §3)', fun
   it('a service started without HOST listens on loopback only', async () => {
     const port = await freePort();
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'listen-address-'));
-    const proc = startTs('api/auth/main.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: testEnv.databaseUrl,
-      REDIS_URL: testEnv.redisUrl,
-      REDIS_PREFIX: testEnv.redisPrefix,
-      AUTH_PORT: String(port),
-      DATA_DIR: dataDir,
-    });
+    const proc = startTs('api/auth/main.ts', processEnv({ AUTH_PORT: String(port), DATA_DIR: dataDir }));
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 30_000).catch((err) => {
         throw new Error(`${err.message}\n${proc.output()}`);
       });
       expect(await listeningAddresses(port)).to.deep.equal(['127.0.0.1']);
-      const outside = Object.values(os.networkInterfaces())
-        .flat()
-        .find((a) => a && a.family === 'IPv4' && !a.internal);
-      if (outside) {
-        const answer = await fetch(`http://${outside.address}:${port}/health`).then(
-          () => 'answered',
-          (err: Error & { cause?: { code?: string } }) => err.cause?.code,
-        );
-        expect(answer, outside.address).to.equal('ECONNREFUSED');
-      }
+      const outside = outsideAddress();
+      if (outside) expect(await connectOutcome(`http://${outside}:${port}/health`), outside).to.equal('ECONNREFUSED');
     } finally {
       const code = await proc.stop('SIGTERM');
       await fs.rm(dataDir, { recursive: true, force: true });

@@ -29,7 +29,7 @@ import { newTgUser, startAuth, type AuthApp } from '../auth/harness.js';
 import { testConfig, testPlatform } from '../helpers/env.js';
 import { client, errorCode, startHttp, type ApiResponse, type Running } from '../helpers/http.js';
 import { startAllInOne, type RunningAllInOne } from '../helpers/allinone.js';
-import { freePort } from '../helpers/processes.js';
+import { connectOutcome, freePort, outsideAddress } from '../helpers/processes.js';
 import { signInitData } from '../helpers/telegram.js';
 import { createMatch, createUser } from '../helpers/users.js';
 
@@ -111,16 +111,8 @@ describe('smaller points (issue 13 §5)', function () {
         expect(await res.text()).to.contain('process_cpu_seconds_total');
         expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).to.equal(404);
         expectUnknownPath(await g.api.get('/metrics'));
-        const outside = Object.values(os.networkInterfaces())
-          .flat()
-          .find((a) => a && a.family === 'IPv4' && !a.internal);
-        if (outside) {
-          const refused = await fetch(`http://${outside.address}:${port}/metrics`).then(
-            () => 'answered',
-            (err: Error & { cause?: { code?: string } }) => err.cause?.code,
-          );
-          expect(refused).to.equal('ECONNREFUSED');
-        }
+        const outside = outsideAddress();
+        if (outside) expect(await connectOutcome(`http://${outside}:${port}/metrics`)).to.equal('ECONNREFUSED');
       } finally {
         await g.gateway.stop();
         await g.running.close();
