@@ -3,7 +3,7 @@
 // the MainButton does each screen's primary action, the BackButton leaves a
 // chat, swipes and matches are felt (haptics), a theme change restyles the
 // app at once, the deck keeps Telegram's vertical swipes off, and a chat's
-// unsent text waits in CloudStorage. Outside Telegram, and in a Telegram too
+// other text waits in CloudStorage. Outside Telegram, and in a Telegram too
 // old for a feature, the app falls back without an error.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
 import { createProfile } from '../helpers/profiles.js';
 import { request } from '../helpers/http.js';
+import { clientMsgId } from '../helpers/realtime.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeBotApi } from '../notifications/fake-bot-api.js';
 import { e2eApp } from './fixture.js';
@@ -249,6 +250,90 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await page.locator('.msg.mine').getByText('Half a thought').waitFor();
     await waitFor('the draft removed', () => !cloud.has(key));
     expect(await page.getByLabel('Message', { exact: true }).inputValue()).to.equal('');
+    await ctx.close();
+  });
+
+  it('a draft keeps the message it replies to: back with the text after leaving the chat or a reload, only while that message is there, and gone once sent or cancelled', async () => {
+    const me = await person('Pia');
+    const quinn = await person('Quinn');
+    const { conversationId } = await createMatch(e2e.platform.db, me.id, quinn.id);
+    const say = async (body: string) => {
+      const res = await request<{ message: { seq: number } }>(e2e.http.url, 'POST', '/chat/messages', { token: quinn.token, body: { conversation_id: conversationId, body, client_msg_id: clientMsgId('draft') } });
+      expect(res.status).to.equal(201);
+      return res.body.message.seq;
+    };
+    const asked = await say(`Coffee on Sunday? ${clientMsgId('q')}`);
+    const other = await say('A line Quinn takes back');
+    const key = `draft_${me.id}_${conversationId}`;
+    /** The stored draft when it carries a reply (then it is JSON); null for none or plain text. */
+    const kept = () => {
+      const value = cloud.get(key);
+      return value?.startsWith('{') ? (JSON.parse(value) as { text: string; reply?: { seq: number } }) : null;
+    };
+    const { page, ctx, cloud } = await launch(me, 'Pia');
+    await heading(page, 'Discover');
+    const composer = page.getByLabel('Message', { exact: true });
+    const bar = page.locator('.compose-context');
+    const composerIs = (text: string) => page.waitForFunction((t) => (document.getElementById('composer') as HTMLTextAreaElement | null)?.value === t, text);
+    const replyTo = async (body: string) => {
+      await page.locator('.msg.theirs', { hasText: body }).getByRole('button', { name: 'Message actions' }).click();
+      await page.getByRole('dialog', { name: 'Message actions' }).getByRole('button', { name: 'Reply', exact: true }).click();
+      await bar.getByText('Replying to Quinn').waitFor();
+    };
+
+    await go(page, `chat/${conversationId}`);
+    await heading(page, 'Quinn');
+    await replyTo('Coffee on Sunday?');
+    await composer.fill('Sunday works');
+    await waitFor('the draft with its reply in CloudStorage', () => kept()?.reply?.seq === asked && kept()?.text === 'Sunday works');
+
+    // Leaving the chat and coming back, and a reload: the text and the reply bar.
+    for (const away of ['leave', 'reload']) {
+      if (away === 'leave') {
+        await go(page, 'matches');
+        await heading(page, 'Matches');
+        await go(page, `chat/${conversationId}`);
+      } else await page.reload();
+      await heading(page, 'Quinn');
+      await composerIs('Sunday works');
+      await bar.getByText('Replying to Quinn').waitFor();
+      await bar.getByText('Coffee on Sunday?').waitFor();
+    }
+
+    // Sent: it answers that message, and the draft (with its reply) is gone.
+    await composer.press('Enter');
+    const sent = await waitFor('the reply stored', () => e2e.platform.db('messages').where({ conversation_id: conversationId, body: 'Sunday works' }).first('reply_to_seq'));
+    expect(sent.reply_to_seq).to.equal(asked);
+    await waitFor('the draft removed', () => !cloud.has(key));
+    await bar.waitFor({ state: 'hidden' });
+
+    // Cancelling the reply keeps the text alone, as plain text.
+    await replyTo('A line Quinn takes back');
+    await composer.fill('About that line');
+    await waitFor('the draft with its reply', () => kept()?.reply?.seq === other);
+    await page.getByRole('button', { name: 'Cancel reply' }).click();
+    await waitFor('the draft without its reply', () => cloud.get(key) === 'About that line');
+
+    // A reply to a message deleted meanwhile (here for Pia, on another device) is dropped quietly; the text stays.
+    await replyTo('A line Quinn takes back');
+    await waitFor('the draft with its reply', () => kept()?.reply?.seq === other);
+    await go(page, 'matches');
+    await heading(page, 'Matches');
+    expect((await request(e2e.http.url, 'DELETE', `/chat/messages/${conversationId}/${other}?scope=me`, { token: me.token })).status).to.equal(200);
+    await go(page, `chat/${conversationId}`);
+    await heading(page, 'Quinn');
+    await composerIs('About that line');
+    await waitFor('the draft without the reply to the deleted message', () => cloud.get(key) === 'About that line');
+    expect(await bar.isHidden()).to.equal(true);
+
+    // A draft stored before replies were kept (plain text) still comes back.
+    await go(page, 'matches');
+    await heading(page, 'Matches');
+    cloud.set(key, 'An older draft');
+    await go(page, `chat/${conversationId}`);
+    await heading(page, 'Quinn');
+    await composerIs('An older draft');
+    expect(await bar.isHidden()).to.equal(true);
     await ctx.close();
   });
 

@@ -175,6 +175,14 @@ export class ChatDelivery {
     return this.loading;
   }
 
+  /** The stored message at `seq`: the one held, else fetched on its own (undefined: there is none). Rejects when the fetch fails. */
+  async find(seq: number): Promise<Message | undefined> {
+    const held = this.messages.get(seq);
+    if (held) return held;
+    const res = await this.page(`after_seq=${seq - 1}&limit=1`);
+    return res.messages.find((m) => m.seq === seq);
+  }
+
   /** The page before the first message held. */
   async loadOlder(): Promise<void> {
     const res = await this.page(`before_seq=${this.firstSeq}&limit=${this.pageSize}`);

@@ -8,7 +8,7 @@
 import { errorText, type App, type ConversationInfo, type Screen } from '../app.js';
 import { ChatActivity } from '../chat-activity.js';
 import { ChatDelivery, type MessageSource } from '../chat-delivery.js';
-import { Draft, draftKey } from '../drafts.js';
+import { Draft, draftKey, type ReplyTarget } from '../drafts.js';
 import { EDIT_WINDOW_MS, MAX_BODY_CHARS, type MatchItem, type Message, type ReactionEmoji } from '../contract.js';
 import { announce, h, relativeTime, toast } from '../dom.js';
 import { ApiError } from '../http.js';
@@ -18,8 +18,10 @@ import { quoteText, renderRow, type Row } from './chat-rows.js';
 import { uploadWithProgress } from '../upload.js';
 import type { PendingAttachment } from '../outbox.js';
 
-/** What the composer's next submit does besides sending: answer a message, or rewrite one of ours. */
-type Compose = { kind: 'new' } | { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message };
+/** What the composer's next submit does besides sending: answer a message (kept with the draft), or rewrite one of ours. */
+type Compose = { kind: 'new' } | { kind: 'reply'; target: ReplyTarget } | { kind: 'edit'; message: Message };
+
+const replyTarget = (m: Message): ReplyTarget => ({ seq: m.seq, sender_id: m.sender_id, quote: quoteText(m) });
 
 export function chatScreen(app: App, conversationId: string): Screen {
   const me = app.userId ?? '';
@@ -219,27 +221,33 @@ export function chatScreen(app: App, conversationId: string): Screen {
 
   const setCompose = (next: Compose) => {
     compose = next;
+    // The reply goes with the draft; an edit leaves the draft (and its reply) for after it.
+    if (next.kind !== 'edit') draft.replyTo(next.kind === 'reply' ? next.target : undefined);
     showMainButton();
     if (next.kind === 'new') {
       contextBar.hidden = true;
       contextBar.replaceChildren();
       return;
     }
-    const label = next.kind === 'reply' ? `Replying to ${nameOf(next.message.sender_id)}` : 'Editing message';
+    const label = next.kind === 'reply' ? `Replying to ${nameOf(next.target.sender_id)}` : 'Editing message';
+    const quote = next.kind === 'reply' ? next.target.quote : quoteText(next.message);
     contextBar.replaceChildren(
-      h('div', { class: 'compose-what' }, h('strong', null, label), h('span', { class: 'compose-quote' }, quoteText(next.message))),
+      h('div', { class: 'compose-what' }, h('strong', null, label), h('span', { class: 'compose-quote' }, quote)),
       h('button', { type: 'button', class: 'btn link', 'aria-label': next.kind === 'reply' ? 'Cancel reply' : 'Cancel edit', onclick: () => cancelCompose() }, '✕'),
     );
     contextBar.hidden = false;
   };
+  /** What the composer goes back to after an edit: the draft, with its reply if it has one. */
+  const afterEdit = (): Compose => (draft.reply ? { kind: 'reply', target: draft.reply } : { kind: 'new' });
   const cancelCompose = () => {
-    if (compose.kind === 'edit') input.value = draft.text;
-    setCompose({ kind: 'new' });
+    const editing = compose.kind === 'edit';
+    if (editing) input.value = draft.text;
+    setCompose(editing ? afterEdit() : { kind: 'new' });
     autosize();
     input.focus();
   };
   const startReply = (m: Message) => {
-    setCompose({ kind: 'reply', message: m });
+    setCompose({ kind: 'reply', target: replyTarget(m) });
     input.focus();
   };
   const startEdit = (m: Message) => {
@@ -462,11 +470,11 @@ export function chatScreen(app: App, conversationId: string): Screen {
     autosize();
     activity.stopTyping();
     showNotice('');
-    setCompose({ kind: 'new' });
+    setCompose(c.kind === 'edit' ? afterEdit() : { kind: 'new' });
     if (c.kind === 'edit') {
       if (body !== c.message.body) void saveEdit(c.message, body);
     } else {
-      delivery.send(body, c.kind === 'reply' ? { replyToSeq: c.message.seq } : {}); // its row appears through the 'pending' event
+      delivery.send(body, c.kind === 'reply' ? { replyToSeq: c.target.seq } : {}); // its row appears through the 'pending' event
       toBottom();
     }
     input.focus();
@@ -526,13 +534,32 @@ export function chatScreen(app: App, conversationId: string): Screen {
   document.addEventListener('visibilitychange', onVisible);
 
   // --- start ---------------------------------------------------------------------------------
-  /** The draft kept from before (another visit, a reload), unless the user has typed already. */
+  const keptDraft = draft.load();
+  /** The text kept from before (another visit, a reload), unless the user has typed already. */
   const restoreDraft = async () => {
-    const kept = await draft.load();
-    if (disposed || closed || !kept || input.value) return;
-    input.value = kept;
+    const kept = await keptDraft;
+    if (disposed || closed || !kept.text || input.value) return;
+    input.value = kept.text;
     autosize();
     showMainButton();
+  };
+  /**
+   * The kept draft's reply, once the messages are loaded: only to a message
+   * that is still there (as it is now); one deleted or gone meanwhile drops
+   * out of the draft. When the look-up of a message not held fails, the
+   * reply bar shows what it showed before.
+   */
+  const restoreReply = async () => {
+    const { reply } = await keptDraft;
+    if (!reply || draft.reply?.seq !== reply.seq) return; // none, or the user replied to another one or cancelled meanwhile
+    const found = await delivery.find(reply.seq).then(
+      (m) => (m && !m.deleted ? replyTarget(m) : null),
+      () => reply,
+    );
+    if (disposed || closed || draft.reply?.seq !== reply.seq) return;
+    if (!found) draft.replyTo(undefined);
+    else if (compose.kind === 'new') setCompose({ kind: 'reply', target: found });
+    else if (compose.kind === 'edit') draft.replyTo(found);
   };
 
   const start = async () => {
@@ -560,6 +587,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
       older.hidden = !delivery.hasOlder;
       for (const p of delivery.pending()) showPending(p);
       toBottom();
+      void restoreReply();
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 403)) closeComposer('This chat is not available.');
       else announce(errorText(err));
