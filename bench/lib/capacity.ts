@@ -61,6 +61,10 @@ export function unitFigures(results: Record<string, R>) {
   const ps = rt.pubsub ?? {};
   const psP = ps.cpu_us_per_msg?.persisted ?? {};
   const psExtra = ps.per_extra_node_per_msg?.persisted ?? {};
+  // The same costs where a node's writer commits about one message at a time: the run's phase at
+  // 100 msg/s, above the quiet window of the same processes (a commit costs much more than a message).
+  const at100 = (rt.phases as R[] | undefined)?.find((ph) => ph.kind === 'persisted' && Math.abs(ph.msg_per_s - 100) <= 10);
+  const lowRate = (kind: string) => (at100 ? ((num(at100.server_cores?.[kind]) - (num(rt.quiet_cores?.[kind]) || 0)) / at100.msg_per_s) * 1e6 : NaN);
   const f = (what: string, value: unknown, unit: string, digits: number, file: string, key: string, command: unknown): Figure => ({
     what,
     value: num(value),
@@ -81,6 +85,8 @@ export function unitFigures(results: Record<string, R>) {
     nodeMsgPubsubRelay: f('CPU per message of each further relay node, sharded pub/sub adapter (one room per broadcast)', ps.per_extra_node_per_msg?.relay?.node_cpu_us, 'µs', 1, 'realtime', 'pubsub.per_extra_node_per_msg.relay.node_cpu_us', ps.command),
     redisMsgPubsub: f('Redis CPU per message, sharded pub/sub adapter', psP.redis, 'µs', 1, 'realtime', 'pubsub.cpu_us_per_msg.persisted.redis', ps.command),
     pgMsg: f('PostgreSQL backend CPU per stored message', p.postgres, 'µs', 0, 'realtime', 'cpu_us_per_msg.persisted.postgres', rt.command),
+    rtMsgLow: f('realtime CPU per delivered message at 100 msg/s (about one message per commit)', lowRate('realtime'), 'µs', 0, 'realtime', 'phases[persisted, 100 msg/s].server_cores.realtime − quiet_cores.realtime', rt.command),
+    pgMsgLow: f('PostgreSQL backend CPU per stored message at 100 msg/s (about one message per commit)', lowRate('postgres'), 'µs', 0, 'realtime', 'phases[persisted, 100 msg/s].server_cores.postgres − quiet_cores.postgres', rt.command),
     rowBytes: f('bytes per stored message in `messages` (heap, indexes, TOAST)', rt.messages_bytes_per_row?.total, 'B', 0, 'realtime', 'messages_bytes_per_row.total', rt.command),
     batch: f('messages per commit at half the maximum (group commit)', rt.writer_at_half?.mean_batch, 'messages', 1, 'realtime', 'writer_at_half.mean_batch', rt.command),
     redisMsg: f('Redis CPU per message (two nodes)', p.redis, 'µs', 1, 'realtime', 'cpu_us_per_msg.persisted.redis', rt.command),
@@ -145,6 +151,18 @@ export function plan(results: Record<string, R>) {
   const pgCores = (A.msgPerS * u.pgMsg.value) / 1e6;
   const commitsPerS = A.msgPerS / u.batch.value;
   const primaryCeiling = (A.primaryCores * U) / (u.pgMsg.value / 1e6);
+  // A node's writer batches what arrives while its last commit runs: at a node's share of the plan it commits a
+  // message or two at a time, so its messages cost about what they cost at 100 msg/s, not what they cost at the maximum.
+  const lowMeasured = Number.isFinite(u.rtMsgLow.value) && Number.isFinite(u.pgMsgLow.value);
+  const perNodeRate = A.msgPerS / nodesOneRoom;
+  const msgCoresLow = (A.msgPerS * u.rtMsgLow.value) / 1e6;
+  const byCpuLow = ceil((idleCores + msgCoresLow) / (U - fanoutPerNodeOneRoom));
+  const nodesLow = Math.max(byMemory, byCpuLow);
+  const pgCoresLow = (A.msgPerS * u.pgMsgLow.value) / 1e6;
+  const primaryCeilingLow = (A.primaryCores * U) / (u.pgMsgLow.value / 1e6);
+  const primaryWriting = lowMeasured
+    ? { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages a commit or two at a time (${fmt(primaryCeiling)} msg/s with full batches)`, msgPerS: primaryCeilingLow }
+    : { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling };
   const perDay = A.msgPerS * A.averageOfPeak * 86_400;
   const gbPerDay = (perDay * u.rowBytes.value) / 1e9;
   const candPgCores = (A.candidatesPerS * u.candPg.value) / 1000;
@@ -162,10 +180,10 @@ export function plan(results: Record<string, R>) {
     ].sort((x, y) => x.msgPerS - y.msgPerS),
     pubsub: [
       { what: 'each realtime node’s share of the cluster’s `message:new` broadcasts', msgPerS: nodeReadCeilingPubsub },
-      { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
+      primaryWriting,
     ].sort((x, y) => x.msgPerS - y.msgPerS),
     oneRoom: [
-      { what: `a ${A.primaryCores}-core PostgreSQL primary writing messages`, msgPerS: primaryCeiling },
+      primaryWriting,
       { what: 'each realtime node’s work for one-room broadcasts it has no client for', msgPerS: oneRoomCeiling },
     ].sort((x, y) => x.msgPerS - y.msgPerS),
   };
@@ -197,6 +215,13 @@ export function plan(results: Record<string, R>) {
     pgCores,
     commitsPerS,
     primaryCeiling,
+    lowMeasured,
+    perNodeRate,
+    msgCoresLow,
+    byCpuLow,
+    nodesLow,
+    pgCoresLow,
+    primaryCeilingLow,
     perDay,
     gbPerDay,
     candPgCores,
@@ -240,6 +265,12 @@ export function renderCapacity(results: Record<string, R>): string {
         : 'No number of nodes is enough: that alone takes a node’s whole budget.') +
       ` On this adapter the product sends \`message:new\` as one broadcast per user room (the peer's, the sender's other devices'), each on that room's own channel (ClusterAdapter.broadcastPerRoom; a broadcast to several rooms would go on the main channel, which every node reads). ` +
       `Costed instead with the relay's one-room broadcast (${n(p.fanoutPerNodeOneRoom, 2)} of a core per node for the cluster's messages), it would take (${n(p.idleCores, 1)} + ${n(p.msgCoresPubsub, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodeOneRoom, 2)}) = ${n(p.byCpuOneRoom)} processes by CPU → **${n(p.nodesOneRoom)} processes**, ${n(vms(p.nodesOneRoom))} VMs.`,
+    ...(p.lowMeasured
+      ? [
+          `- At a node's share: ${n(A.msgPerS)} ÷ ${n(p.nodesOneRoom)} = ${n(p.perNodeRate)} msg/s per node. A node's writer commits what arrived while its last commit ran, so at that rate it commits a message or two at a time, and a message costs about what it costs at 100 msg/s: ${n(u.rtMsgLow.value)} µs, against ${n(u.rtMsg.value)} µs at the maximum, where batches are fullest. ` +
+            `With that figure: ${n(A.msgPerS)}/s × ${n(u.rtMsgLow.value)} µs = ${n(p.msgCoresLow, 1)} cores, (${n(p.idleCores, 1)} + ${n(p.msgCoresLow, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNodeOneRoom, 2)}) = ${n(p.byCpuLow)} processes by CPU → **${n(p.nodesLow)} processes**, ${n(vms(p.nodesLow))} VMs (one room per broadcast). Plan on this one; the figure above is the floor.`,
+        ]
+      : []),
     `- With the Streams adapter every node also reads every message: ${n(A.msgPerS)}/s × ${n(u.nodeMsg.value, 1)} µs = ${n(p.fanoutPerNode, 2)} of a core on each node before its own clients, so ` +
       (Number.isFinite(p.byCpuStreams)
         ? `(${n(p.idleCores, 1)} + ${n(p.msgCores, 1)}) ÷ (${A.utilization} − ${n(p.fanoutPerNode, 2)}) = ${n(p.byCpuStreams)} processes by CPU → **${n(p.nodesStreams)} processes**.`
@@ -254,7 +285,10 @@ export function renderCapacity(results: Record<string, R>): string {
     `- Sharded pub/sub on Redis Cluster (\`REDIS_CLUSTER_NODES\`, which picks the adapter): ${n(A.msgPerS)}/s × ${n(p.redisMsgPubsub, 1)} µs${p.pubsubMeasured ? '' : ' (the Streams figure: pub/sub not measured)'} + ${n(p.redisIdleCores, 2)} = ${n(p.pubsubRedisCores, 1)} cores → **${n(p.redisShards)} shards** at ${A.utilization} of a core each (the bus streams, presence and limits spread by their hash tags), plus a replica each for failover.`,
     '',
     '**PostgreSQL.**',
-    `- Writes: ${n(A.msgPerS)} message rows/s in ${n(p.commitsPerS)} commits/s (${n(u.batch.value, 1)} messages per group commit, measured at half the maximum); backend CPU ${n(A.msgPerS)} × ${n(u.pgMsg.value)} µs = **${n(p.pgCores, 1)} cores**; a ${A.primaryCores}-core primary at ${A.utilization} takes ${n(p.primaryCeiling)} msg/s.`,
+    `- Writes: ${n(A.msgPerS)} message rows/s in ${n(p.commitsPerS)} commits/s (${n(u.batch.value, 1)} messages per group commit, measured at half the maximum); backend CPU ${n(A.msgPerS)} × ${n(u.pgMsg.value)} µs = **${n(p.pgCores, 1)} cores**; a ${A.primaryCores}-core primary at ${A.utilization} takes ${n(p.primaryCeiling)} msg/s.` +
+      (p.lowMeasured
+        ? ` Those are full batches; at a node's share of the plan (${n(p.perNodeRate)} msg/s) its commits carry a message or two, and a message costs about what it costs at 100 msg/s: ${n(A.msgPerS)} × ${n(u.pgMsgLow.value)} µs = **${n(p.pgCoresLow, 1)} cores**, and a ${A.primaryCores}-core primary at ${A.utilization} takes ${n(p.primaryCeilingLow)} msg/s. Below that rate one primary does; above it, fewer writers with fuller batches (fewer, larger realtime nodes) or the conversation-keyed sharding below.`
+        : ''),
     `- Growth: ${n(A.msgPerS)} × ${A.averageOfPeak} × 86,400 = ${n(p.perDay / 1e6)} million messages a day × ${n(u.rowBytes.value)} B = **${n(p.gbPerDay, 1)} GB a day**, ${n((p.gbPerDay * 365) / 1000, 1)} TB a year.`,
     `- Partitioning: \`messages\` hash-partitioned by \`conversation_id\` (${A.partitions} partitions: ${n(p.gbPerDay / A.partitions, 2)} GB a day each). Every chat query names the conversation, so each touches one partition; the unique \`(conversation_id, seq)\` keeps its partition key; the idempotency key \`(sender_id, client_msg_id)\` has to become \`(conversation_id, sender_id, client_msg_id)\`, since a unique index of a partitioned table must contain the partition key. The same key shards the table over several primaries when one is not enough.`,
     `- Discovery on read replicas: ${n(A.candidatesPerS)} pages/s × ${n(u.candPg.value, 2)} ms = ${n(p.candPgCores, 1)} PostgreSQL cores → **${n(p.replicas)} replicas** of ${A.replicaCores} cores; the discovery service: ${n(A.candidatesPerS)} × ${n(u.candSvc.value, 2)} ms ÷ ${A.utilization} = **${n(p.discoveryProcesses)} processes**; all of it ${n(p.candidatesTotalCores, 1)} cores at ${n(u.candPerCore.value)} requests per core-second. (Impressions are written on each request: they go to the primary.)`,
