@@ -10,7 +10,8 @@ import { createLogger } from '../../shared/logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../shared/embedded-postgres.js';
 import { startMatchingWorker, type MatchingWorker } from '../../workers/matching/index.js';
 import { testConfig } from '../helpers/env.js';
-import { createMatch } from '../helpers/users.js';
+import { createMatch, createUser } from '../helpers/users.js';
+import { sendBatch } from '../../realtime/chat/repo.js';
 import { waitFor } from '../helpers/wait.js';
 import { candidateScans, makePerson, newSpot, startDiscovery, type DiscoveryApp } from './fixtures.js';
 import { findViewer } from '../../api/discovery/repo.js';
@@ -75,6 +76,21 @@ describe('discovery and matching on the embedded PostgreSQL (PGlite)', function 
     const other = await createMatch(platform.db, dan.id, carl.id);
     await platform.bus.publish('profile.deleted', { user_id: dan.id });
     await waitFor('the ended match', async () => !!(await platform.db('matches').where('id', other.matchId).first()).ended_at, 10_000);
+  });
+
+  it("stores chat messages with the chat's one-statement group commit there too (a prepared statement with a generic plan)", async () => {
+    const ann = await createUser(platform.db, platform.config);
+    const bob = await createUser(platform.db, platform.config);
+    const { conversationId } = await createMatch(platform.db, ann.id, bob.id);
+    const send = (senderId: string, body: string, clientMsgId: string) => ({ conversationId, senderId, body, clientMsgId });
+    const first = await sendBatch(platform.db, [send(ann.id, 'hello', 'c1'), send(bob.id, 'hi', 'c2')]);
+    expect(first.inserted.map((m) => [m.seq, m.body])).to.deep.equal([[1, 'hello'], [2, 'hi']]);
+    // Enough calls for the plan to be the cached generic one; a resend is the message stored before.
+    for (let i = 3; i <= 10; i++) expect((await sendBatch(platform.db, [send(ann.id, `m${i}`, `c${i}`)])).inserted[0].seq).to.equal(i);
+    const again = await sendBatch(platform.db, [send(ann.id, 'hello', 'c1')]);
+    expect(again.inserted).to.deep.equal([]);
+    expect(again.stored.map((m) => m.seq)).to.deep.equal([1]);
+    expect(await platform.db('messages').where('conversation_id', conversationId).count<{ n: number }[]>({ n: '*' })).to.deep.equal([{ n: 10 }]);
   });
 
   it('reads candidates nearest first from the GiST index there too (core PostgreSQL, no extension)', async () => {
