@@ -6,8 +6,9 @@
 // CloudStorage keys and values as Telegram does.
 //
 // Test hooks on window: __tgCalls (the calls, in order), __tgPressBack() and
-// __tgPressMain() (press the button: every handler runs), __tgMainButton()
-// ({text, visible, handlers}), __tgBackHandlers(), __tgSetTheme(params,
+// __tgPressMain() (press the button: every handler runs, disabled or not, so
+// the app's own guard is what a test sees), __tgMainButton() ({text, visible,
+// handlers, active, progress}), __tgBackHandlers(), __tgSetTheme(params,
 // scheme?) (new theme, then themeChanged), __tgSettleInvoice(status).
 // CloudStorage goes to window.__tgCloud when the test exposes it (see
 // cloudStorageOp: a store on the test's side, which outlives a reload), else
@@ -38,13 +39,20 @@ export const TELEGRAM_SDK_STUB = `(() => {
   const MainButton = {
     text: 'Continue',
     isVisible: false,
+    isActive: true,
+    isProgressVisible: false,
     setText(t) { calls.push('MainButton.setText:' + t); this.text = t; return this; },
     show() { calls.push('MainButton.show'); this.isVisible = true; return this; },
     hide() { calls.push('MainButton.hide'); this.isVisible = false; return this; },
+    enable() { calls.push('MainButton.enable'); this.isActive = true; return this; },
+    disable() { calls.push('MainButton.disable'); this.isActive = false; return this; },
+    // As the SDK: progress disables the button unless leaveActive, and hiding it enables it again.
+    showProgress(leaveActive) { calls.push('MainButton.showProgress'); this.isProgressVisible = true; this.isActive = Boolean(leaveActive); return this; },
+    hideProgress() { calls.push('MainButton.hideProgress'); this.isProgressVisible = false; this.isActive = true; return this; },
     onClick(cb) { mainHandlers.push(cb); return this; },
     offClick(cb) { remove(mainHandlers, cb); return this; },
   };
-  window.__tgMainButton = () => ({ text: MainButton.text, visible: MainButton.isVisible, handlers: mainHandlers.length });
+  window.__tgMainButton = () => ({ text: MainButton.text, visible: MainButton.isVisible, handlers: mainHandlers.length, active: MainButton.isActive, progress: MainButton.isProgressVisible });
   const WebApp = {
     initData: p.get('tgWebAppData') || '',
     version,

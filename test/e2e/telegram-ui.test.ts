@@ -6,7 +6,7 @@
 // other text waits in CloudStorage. Outside Telegram, and in a Telegram too
 // old for a feature, the app falls back without an error.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { uniqueTelegramId } from '../helpers/env.js';
 import { ADMIN_CAPABLE_ENV } from '../helpers/telegram.js';
 import { createMatch, createUser, type TestUser } from '../helpers/users.js';
@@ -20,7 +20,7 @@ import { e2eApp } from './fixture.js';
 /** The stub's test hooks on window. */
 interface Tg {
   __tgCalls: string[];
-  __tgMainButton(): { text: string; visible: boolean; handlers: number };
+  __tgMainButton(): { text: string; visible: boolean; handlers: number; active: boolean; progress: boolean };
   __tgPressMain(): void;
   __tgPressBack(): void;
   __tgBackHandlers(): number;
@@ -131,6 +131,55 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await page.waitForFunction(() => (window as unknown as Tg).__tgCalls.some((c) => c.startsWith('openInvoice:')));
     const made = bot.calls.find((c) => c.path.endsWith('/createInvoiceLink'));
     expect(JSON.stringify(made?.body)).to.match(/premium/i);
+    await ctx.close();
+  });
+
+  it("while the MainButton's action is in flight it shows progress and takes no second tap; the progress goes after a success and after a failure", async () => {
+    const me = await person('Uma');
+    await person('Vera');
+    await person('Wren');
+    const { page, ctx } = await launch(me, 'Uma');
+    await heading(page, 'Discover');
+    await page.locator('article.candidate').waitFor();
+    await mainButtonIs(page, 'Like');
+    // Each like waits until the test lets it through (or fails it).
+    const likes: Route[] = [];
+    await ctx.route('**/discovery/like', (route) => void likes.push(route));
+    const press = () => page.evaluate(() => (window as unknown as Tg).__tgPressMain());
+    const progressIs = (on: boolean) =>
+      page.waitForFunction((p) => {
+        const m = (window as unknown as Tg).__tgMainButton();
+        return m.progress === p && m.active === !p;
+      }, on);
+    const progressCalls = async () => (await calls(page)).filter((c) => /^MainButton\.(showProgress|hideProgress|enable|disable)$/.test(c));
+
+    // A slow like: progress and a disabled button while it is on its way; a second tap does nothing.
+    const first = (await topCard(page))!;
+    await press();
+    await waitFor('the like on its way', () => likes.length === 1);
+    await progressIs(true);
+    await press();
+    await likes[0].continue();
+    await page.locator(`article.candidate[data-user-id="${first}"]`).waitFor({ state: 'detached' });
+    await progressIs(false);
+    expect(likes, 'like requests').to.have.length(1);
+    expect((await calls(page)).filter((c) => c === 'impact:medium'), 'likes made').to.have.length(1);
+    expect(await e2e.platform.db('swipes').where({ swiper_id: me.id }).select('target_id')).to.deep.equal([{ target_id: first }]);
+    expect(await progressCalls()).to.deep.equal(['MainButton.showProgress', 'MainButton.disable', 'MainButton.hideProgress', 'MainButton.enable']);
+
+    // A like that fails: the progress goes too, and the button works again.
+    await page.locator('article.candidate').waitFor();
+    const second = (await topCard(page))!;
+    await press();
+    await waitFor('the second like on its way', () => likes.length === 2);
+    await progressIs(true);
+    await likes[1].abort('connectionfailed');
+    await page.locator('.deck-message').getByText('No connection').waitFor();
+    await progressIs(false);
+    expect(await topCard(page)).to.equal(second);
+    await ctx.unroute('**/discovery/like');
+    await press();
+    await waitFor('the second card liked', () => e2e.platform.db('swipes').where({ swiper_id: me.id, target_id: second }).first());
     await ctx.close();
   });
 

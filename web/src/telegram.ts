@@ -1,10 +1,11 @@
 // Running inside Telegram: the WebApp's init data signs us in, its theme
 // colours style the app (live, on themeChanged), its BackButton navigates, its
 // MainButton does each screen's primary action, its haptics answer swipes and
-// matches, and CloudStorage keeps small per-user values (drafts). Outside
-// Telegram none of this loads: telegram-web-app.js is fetched only when
-// Telegram launched us (its launch parameters are in the URL hash), never in a
-// plain browser. This file is the one home of SDK calls: every call checks
+// matches, and CloudStorage keeps small per-user values (drafts). While the
+// MainButton's action is in flight the button shows progress and takes no
+// second tap. Outside Telegram none of this loads: telegram-web-app.js is
+// fetched only when Telegram launched us (its launch parameters are in the URL
+// hash), never in a plain browser. This file is the one home of SDK calls: every call checks
 // that the feature exists in this Telegram version and never throws.
 
 interface WebAppBackButton {
@@ -16,6 +17,11 @@ interface WebAppBackButton {
 
 interface WebAppMainButton extends WebAppBackButton {
   setText(text: string): void;
+  /** Progress on the button; without leaveActive it is disabled meanwhile. */
+  showProgress?(leaveActive?: boolean): void;
+  hideProgress?(): void;
+  enable?(): void;
+  disable?(): void;
 }
 
 /** Telegram's per-user key-value store (Bot API 6.9+): keys 1-128 of [A-Za-z0-9_-], values up to 4096 characters. */
@@ -50,7 +56,8 @@ export type ImpactStyle = 'light' | 'medium' | 'heavy' | 'rigid' | 'soft';
 /** A screen's primary action, on Telegram's MainButton. */
 export interface MainAction {
   text: string;
-  onClick: () => void;
+  /** A promise (a network call) keeps the button in progress, taking no taps, until it settles. */
+  onClick: () => void | Promise<unknown>;
 }
 
 /** Small string values kept for the user: Telegram's CloudStorage, else this browser's localStorage. */
@@ -264,6 +271,38 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
   let main: MainAction | null = null;
   let screenAction: MainAction | null = null;
   let dialogAction: MainAction | undefined;
+  /** Actions whose call is in flight (by their onClick): the button shows progress while one of them is on it. */
+  const running = new Set<MainAction['onClick']>();
+  let inProgress = false;
+  const showProgress = () => {
+    const mb = webApp.MainButton;
+    const on = main !== null && running.has(main.onClick);
+    if (!mb || on === inProgress) return;
+    inProgress = on;
+    safely(() => {
+      if (on) {
+        mb.showProgress?.(false);
+        mb.disable?.();
+      } else {
+        mb.hideProgress?.();
+        mb.enable?.();
+      }
+    });
+  };
+  /** The one MainButton handler: runs the action on the button, unless its last run is still in flight. */
+  const pressed = () => {
+    const run = main?.onClick;
+    if (!run || running.has(run)) return;
+    const result = run();
+    if (!(result instanceof Promise)) return;
+    running.add(run);
+    showProgress();
+    const settled = () => {
+      running.delete(run);
+      showProgress();
+    };
+    result.then(settled, settled);
+  };
   const showMain = () => {
     const mb = webApp.MainButton;
     const action = dialogAction ?? screenAction;
@@ -271,12 +310,16 @@ function bridgeFor(webApp: WebApp): TelegramBridge {
     const previous = main;
     main = action;
     safely(() => {
-      if (previous) mb.offClick(previous.onClick);
-      if (!action) return mb.hide();
+      if (!action) {
+        mb.offClick(pressed);
+        return mb.hide();
+      }
       mb.setText(action.text);
-      mb.onClick(action.onClick);
-      if (!previous) mb.show();
+      if (previous) return;
+      mb.onClick(pressed);
+      mb.show();
     });
+    showProgress();
   };
   let verticalSwipes = true; // Telegram's default
   return {

@@ -41,7 +41,7 @@ export function discoverScreen(app: App): Screen {
     }
   };
 
-  const likeAction = { text: 'Like', onClick: () => void swipe('like') };
+  const likeAction = { text: 'Like', onClick: () => swipe('like') };
   const renderCard = () => {
     const c = deck[0];
     stage.setAttribute('aria-busy', 'false');
@@ -143,6 +143,8 @@ export function discoverScreen(app: App): Screen {
   };
 
   const advance = (said: string) => {
+    // A swipe answered after the user left the deck: the next card would take the new screen's MainButton.
+    if (disposed) return;
     deck.shift();
     photoIndex = 0;
     if (said) announce(said);

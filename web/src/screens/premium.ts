@@ -39,7 +39,7 @@ export function premiumScreen(app: App, back: string): Screen {
     title: 'Premium',
     back: /^[a-z]+$/.test(back) ? back : 'settings',
     el: h('div', { class: 'screen' }, el),
-    mainButton: app.tg.inTelegram ? { text: 'Buy Premium', onClick: () => void buy('premium_month') } : undefined,
+    mainButton: app.tg.inTelegram ? { text: 'Buy Premium', onClick: () => buy('premium_month') } : undefined,
   };
 }
 

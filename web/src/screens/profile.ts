@@ -92,8 +92,15 @@ export function profileScreen(app: App): Screen {
   });
 
   const submit = h('button', { class: 'btn primary', type: 'submit' }, creating ? 'Create profile' : 'Save changes');
-  // Telegram's MainButton submits the form like the page's own button.
-  const submitForm = () => !submit.disabled && form.requestSubmit();
+  /** The save the last valid submit started (the MainButton shows progress until it ends). */
+  let saving: Promise<void> | undefined;
+  // Telegram's MainButton submits the form like the page's own button (the browser's checks first).
+  const submitForm = () => {
+    if (submit.disabled) return undefined;
+    saving = undefined;
+    form.requestSubmit(); // a valid form's submit event starts the save, at once
+    return saving as Promise<void> | undefined;
+  };
   const saveAction = { text: 'Save changes', onClick: submitForm };
   let disposed = false;
   const status = h('p', { class: 'form-status', role: 'status' });
@@ -152,8 +159,11 @@ export function profileScreen(app: App): Screen {
   const clip = clipSection(app);
   const next = h('a', { class: 'btn primary', href: '#/discover', hidden: creating }, 'Start discovering');
 
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
+    saving = save();
+  });
+  const save = async () => {
     const body = collect();
     const problems = localProblems(body);
     showFieldErrors(form, problems);
@@ -188,7 +198,7 @@ export function profileScreen(app: App): Screen {
     } finally {
       submit.disabled = false;
     }
-  });
+  };
 
   if (!creating) {
     photos.enable();
