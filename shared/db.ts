@@ -84,38 +84,3 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 export function isoTimestampSql(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
-
-/**
- * A hot statement that PostgreSQL parses and plans once per connection (a
- * named prepared statement with a generic plan) instead of at every call: for
- * a statement whose parse and plan cost more than its execution, such as the
- * chat's one-statement group commit. Its connections plan prepared statements
- * generically (plan_cache_mode, set once per connection; nothing else the
- * platform runs is prepared): PostgreSQL's own choice keeps planning this one
- * per call, its estimate of a generic plan being thrown off by the unnest of
- * arrays. A cached plan is made again whenever a table it reads is analysed
- * (autovacuum does as tables grow), so a plan made while the tables were small
- * does not outlive their growth. `sql` takes knex's `?` placeholders (it must
- * hold no other `?`); runs on a pool connection of `db`, outside any transaction.
- */
-export function preparedStatement(name: string, sql: string): (db: Knex, values: unknown[]) => Promise<pg.QueryResult> {
-  let n = 0;
-  const text = sql.replace(/\?/g, () => `$${++n}`);
-  return async (db, values) => {
-    if (values.length !== n) throw new Error(`${name}: ${values.length} values for ${n} placeholders`);
-    const client = db.client as { acquireConnection(): Promise<pg.ClientBase>; releaseConnection(c: pg.ClientBase): Promise<void> };
-    const conn = await client.acquireConnection();
-    try {
-      if (!genericPlans.has(conn)) {
-        await conn.query('SET plan_cache_mode = force_generic_plan');
-        genericPlans.add(conn);
-      }
-      return await conn.query({ name, text, values });
-    } finally {
-      await client.releaseConnection(conn);
-    }
-  };
-}
-
-/** Pool connections that plan prepared statements generically already. */
-const genericPlans = new WeakSet<pg.ClientBase>();
