@@ -208,13 +208,18 @@ export function chatScreen(app: App, conversationId: string): Screen {
     }
   };
 
+  // The block ends the match too: its live match:removed may come before or after the answer, and the block's notice wins.
+  let blocking = false;
+  const blockedNotice = () => `You blocked ${peerName()}. The chat is closed.`;
   const blockPeer = async () => {
     if (!info) return;
+    blocking = true;
     try {
       await app.api.post('/discovery/block', { target_id: info.peer.user_id });
-      closeComposer(`You blocked ${peerName()}. The chat is closed.`);
+      closeComposer(blockedNotice());
       toast(`${peerName()} is blocked.`);
     } catch (err) {
+      blocking = false;
       failed(err);
     }
   };
@@ -528,7 +533,7 @@ export function chatScreen(app: App, conversationId: string): Screen {
   activity.on((e) => {
     if (e.type === 'typing') typingLine.textContent = e.typing ? `${peerName()} is typing…` : '';
     else if (e.type === 'presence') showPresence();
-    else closeComposer('This match has ended. The chat is closed.');
+    else closeComposer(blocking ? blockedNotice() : 'This match has ended. The chat is closed.');
   });
   const onVisible = () => document.visibilityState === 'visible' && delivery.markRead();
   document.addEventListener('visibilitychange', onVisible);
