@@ -6,6 +6,9 @@ import { mediaFiles, mediaLocks } from '../../shared/storage/keys.js';
 import type { NsfwScores } from './nsfw.js';
 import type { ModerationStatus } from './pipeline.js';
 
+/** What deleting a media row and its files needs of it. */
+type DeletableMedia = Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>;
+
 export interface MediaJobRow {
   id: string;
   owner_id: string;
@@ -96,7 +99,7 @@ export async function withContentLock<T>(db: Knex, sha256: string, work: (trx: K
 export async function purgeOwner(db: Knex, ownerId: string, before: Date, removeFiles: (keys: string[]) => Promise<void>): Promise<number> {
   return db.transaction(async (trx: Knex.Transaction) => {
     await lock(trx, mediaLocks.owner(ownerId));
-    const rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await trx('media')
+    const rows: DeletableMedia[] = await trx('media')
       .select('id', 'sha256', 'original_key', 'variants')
       .where('owner_id', ownerId)
       .andWhere('created_at', '<=', before)
@@ -114,7 +117,7 @@ export async function purgeOwner(db: Knex, ownerId: string, before: Date, remove
  */
 async function deleteMedia(
   trx: Knex.Transaction,
-  rows: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[],
+  rows: DeletableMedia[],
   hashes: string[],
   removeFiles: (keys: string[]) => Promise<void>,
 ): Promise<number> {
@@ -157,7 +160,7 @@ async function tryLock(trx: Knex.Transaction, name: string): Promise<boolean> {
 export async function expireUnattached(db: Knex, ttlS: number, limit: number, removeFiles: (keys: string[]) => Promise<void>): Promise<number> {
   return db.transaction(async (trx: Knex.Transaction) => {
     const unattached = () => trx('media').select('id', 'sha256', 'original_key', 'variants').whereNull('position').where('profile_video', false);
-    const released: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] = await unattached()
+    const released: DeletableMedia[] = await unattached()
       .whereNotNull('released_at')
       .whereNotExists((q) => q.select(trx.raw('1')).from('messages').whereRaw('messages.attachment_media_id = media.id'))
       .whereNotExists((q) => q.select(trx.raw('1')).from('reports').whereRaw('reports.evidence_media_id = media.id').where('reports.status', 'open'))
@@ -165,7 +168,7 @@ export async function expireUnattached(db: Knex, ttlS: number, limit: number, re
       .limit(limit)
       .forUpdate()
       .skipLocked();
-    const old: Pick<MediaJobRow, 'id' | 'sha256' | 'original_key' | 'variants'>[] =
+    const old: DeletableMedia[] =
       released.length < limit
         ? await unattached()
             .where('in_chat', false)
