@@ -424,6 +424,9 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await page.locator('.deck-message').getByRole('link', { name: 'Get Premium' }).click();
     await heading(page, 'Premium');
     await mainButtonIs(page, 'Buy Premium');
+    // The deck's page of candidates is held back until the rewind has answered: the card it brought back stays on top.
+    const pages: Route[] = [];
+    await ctx.route('**/discovery/candidates*', (route) => void pages.push(route));
     await page.evaluate(() => (window as unknown as Tg).__tgPressBack());
     await heading(page, 'Discover');
 
@@ -431,6 +434,18 @@ describe('Telegram UI in the Mini App (Playwright + Chromium)', function () {
     await e2e.platform.db('entitlements').insert({ user_id: me.id, rewinds: 2 });
     await page.getByRole('button', { name: 'Rewind', exact: true }).click();
     await page.waitForFunction((id) => document.querySelector('article.candidate')?.getAttribute('data-user-id') === id, passed);
+    await waitFor('the page of candidates the deck asked for', () => pages.length > 0);
+    // Each render makes a new card element: a mark on this one goes when the page has been rendered.
+    await page.locator('article.candidate').evaluate((el) => el.setAttribute('data-before-page', ''));
+    await ctx.unroute('**/discovery/candidates*');
+    // As the page was made before the rewind: without the passed card.
+    for (const route of pages) {
+      const res = await route.fetch();
+      const body = (await res.json()) as { candidates: { user_id: string }[] };
+      await route.fulfill({ response: res, json: { ...body, candidates: body.candidates.filter((c) => c.user_id !== passed) } });
+    }
+    await page.locator('article.candidate[data-before-page]').waitFor({ state: 'detached' });
+    expect(await page.locator('article.candidate').getAttribute('data-user-id')).to.equal(passed);
     await mainButtonIs(page, 'Like');
     expect(await e2e.platform.db('swipes').where({ swiper_id: me.id, target_id: passed }).first()).to.equal(undefined);
 

@@ -21,6 +21,8 @@ export function discoverScreen(app: App): Screen {
   let photoIndex = 0;
   let busy = false;
   let disposed = false;
+  /** The candidate the last rewind brought back, until a page of candidates has come (see load) or it is swiped. */
+  let rewound: Candidate | undefined;
   const stage = h('div', { class: 'deck', 'aria-live': 'polite', 'aria-busy': 'true' });
   const message = h('p', { class: 'deck-message', role: 'status' });
   const note =
@@ -104,7 +106,9 @@ export function discoverScreen(app: App): Screen {
     try {
       const res = await app.api.get<{ candidates: Candidate[] }>('/discovery/candidates?limit=20');
       if (disposed) return;
-      deck = res.candidates;
+      // A card a rewind brought back while this page was on its way stays on top.
+      deck = rewound ? [rewound, ...res.candidates.filter((x) => x.user_id !== rewound!.user_id)] : res.candidates;
+      rewound = undefined;
       photoIndex = 0;
       renderCard();
     } catch (err) {
@@ -145,6 +149,7 @@ export function discoverScreen(app: App): Screen {
   const advance = (said: string) => {
     // A swipe answered after the user left the deck: the next card would take the new screen's MainButton.
     if (disposed) return;
+    if (rewound?.user_id === deck[0]?.user_id) rewound = undefined;
     deck.shift();
     photoIndex = 0;
     if (said) announce(said);
@@ -154,6 +159,7 @@ export function discoverScreen(app: App): Screen {
 
   const rewind = rewindButton(app, {
     show: (candidate) => {
+      rewound = candidate;
       deck = [candidate, ...deck.filter((x) => x.user_id !== candidate.user_id)];
       photoIndex = 0;
       renderCard();
